@@ -1,0 +1,217 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { toNodeHandler } from '@modelcontextprotocol/node';
+import {
+  createMcpHandler,
+  isLegacyRequest,
+  localhostAllowedHostnames,
+  localhostAllowedOrigins,
+  validateHostHeader,
+  validateOriginHeader,
+  type McpServerFactory,
+} from '@modelcontextprotocol/server';
+import type { RuntimeConfig } from './config';
+import { JSON_RPC, labelRequest, outcomeOf, sendJson, sendRpcError, type Outcome, type RequestLabels } from './json-rpc';
+import { LegacySessions } from './legacy-sessions';
+import { requestScope, type Logger, type RequestScope } from './logger';
+import type { RuntimeMetrics } from './metrics';
+import type { Readiness } from './readiness';
+
+export interface HttpAppOptions {
+  factory: McpServerFactory;
+  config: RuntimeConfig;
+  logger: Logger;
+  metrics: RuntimeMetrics;
+  readiness: Readiness;
+  /** Tool names the service registers: the only values the `tool` metric label takes. */
+  knownTools: ReadonlySet<string>;
+}
+
+export interface HttpApp {
+  server: Server;
+  /** Stops accepting, lets in-flight requests finish within graceMs, and says how many had to be cut. */
+  drain(graceMs: number): Promise<{ cut: number }>;
+}
+
+interface HttpScope extends RequestScope {
+  outcome: Outcome;
+}
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
+
+export function createHttpApp(options: HttpAppOptions): HttpApp {
+  const { config, logger, metrics, readiness, knownTools } = options;
+  const maxBody = config.http.maxBodyBytes;
+  const loopback = LOOPBACK.test(config.host);
+  const allowedHosts = config.http.allowedHosts.length > 0 ? config.http.allowedHosts : loopback ? localhostAllowedHostnames() : undefined;
+  const allowedOrigins = config.http.allowedOrigins.length > 0 ? config.http.allowedOrigins : loopback ? localhostAllowedOrigins() : undefined;
+  const onerror = (error: Error) => logger.warn({ err: error.message }, 'mcp request rejected by the SDK');
+
+  const mcp = createMcpHandler(options.factory, {
+    legacy: config.http.legacySessions ? 'reject' : 'stateless',
+    maxRequestBodySize: maxBody,
+    onerror,
+  });
+  const sessions = config.http.legacySessions
+    ? new LegacySessions(options.factory, { idleMs: config.http.sessionIdleMs, maxSessions: config.http.maxSessions, logger })
+    : undefined;
+  const serveMcp = toNodeHandler({ fetch: async (request, extra) => observe(await mcp.fetch(request, extra)) }, { maxRequestBodySize: maxBody, onerror });
+
+  let inFlight = 0;
+  const draining = () => readiness.state === 'draining';
+
+  const server = createServer((req, res) => {
+    route(req, res).catch((error: unknown) => {
+      logger.error({ err: error }, 'request failed inside the runtime');
+      if (!res.headersSent) sendRpcError(res, 500, JSON_RPC.serverError, 'Internal error');
+      else res.destroy();
+    });
+  });
+  // A malformed HTTP request gets a 400 and never reaches our handler, nor takes the process down.
+  server.on('clientError', (error, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    logger.debug({ err: error.message }, 'malformed HTTP request');
+  });
+
+  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = (req.url ?? '/').split('?', 1)[0];
+    if (draining()) res.setHeader('connection', 'close');
+    switch (path) {
+      case '/mcp':
+        return handleMcp(req, res);
+      case '/healthz':
+        return sendJson(res, 200, { status: 'ok' });
+      case '/readyz': {
+        const report = await readiness.report();
+        return sendJson(res, report.ready ? 200 : 503, report);
+      }
+      case '/metrics':
+        res.writeHead(200, { 'content-type': metrics.registry.contentType });
+        res.end(await metrics.registry.metrics());
+        return;
+      default:
+        return sendJson(res, 404, { error: `no route for ${path}; the MCP endpoint is /mcp, probes are /healthz, /readyz and /metrics` });
+    }
+  }
+
+  async function handleMcp(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const scope: HttpScope = { requestId: pickRequestId(req.headers['x-request-id']), outcome: 'ok' };
+    res.setHeader('x-request-id', scope.requestId);
+    const started = performance.now();
+    let labels: RequestLabels = { method: req.method === 'POST' ? 'invalid' : req.method!.toLowerCase(), tool: '' };
+    // Long-lived streams (GET, subscriptions/listen) do not hold up a drain.
+    let counted = false;
+    res.once('close', () => {
+      if (counted) inFlight--;
+      metrics.inFlight.dec();
+      const seconds = (performance.now() - started) / 1000;
+      metrics.requests.inc({ ...labels, outcome: scope.outcome });
+      metrics.duration.observe(labels, seconds);
+      // 405 is the stateless answer to a 2025 client's optional GET stream, not a failure.
+      const kind = res.statusCode >= 400 && res.statusCode !== 405 ? `http_${res.statusCode}` : scope.outcome === 'error' ? 'jsonrpc' : scope.outcome === 'tool_error' ? 'tool' : undefined;
+      if (kind) metrics.errors.inc({ ...labels, kind });
+      logger.info(
+        { requestId: scope.requestId, httpMethod: req.method, status: res.statusCode, ...labels, outcome: scope.outcome, durationMs: Math.round(seconds * 10_000) / 10 },
+        'mcp request',
+      );
+    });
+    metrics.inFlight.inc();
+
+    const rejection = checkHostAndOrigin(req);
+    if (rejection) return reject(res, scope, 403, JSON_RPC.serverError, rejection);
+
+    let body: unknown;
+    if (req.method === 'POST') {
+      const text = await readBody(req, maxBody);
+      if (text === undefined) {
+        return reject(res, scope, 413, JSON_RPC.invalidRequest, `Request body exceeds ${maxBody} bytes (http.maxBodyBytes); send less or raise HTTP__MAX_BODY_BYTES`, { connection: 'close' });
+      }
+      try {
+        body = JSON.parse(text);
+      } catch (error) {
+        return reject(res, scope, 400, JSON_RPC.parseError, `Parse error: the body is not valid JSON (${(error as Error).message})`);
+      }
+      labels = labelRequest(body, knownTools);
+    }
+    counted = req.method !== 'GET' && labels.method !== 'subscriptions/listen';
+    if (counted) inFlight++;
+
+    await requestScope.run(scope, async () => {
+      if (sessions && (await isLegacyRequest(toProbeRequest(req), body, { maxRequestBodySize: maxBody }))) {
+        return sessions.handle(req, res, body, !draining());
+      }
+      return serveMcp(req, res, body);
+    });
+  }
+
+  function checkHostAndOrigin(req: IncomingMessage): string | undefined {
+    if (allowedHosts) {
+      const host = validateHostHeader(req.headers.host, allowedHosts);
+      if (!host.ok) return `Forbidden: ${host.message}; allowed hosts: ${allowedHosts.join(', ')} (http.allowedHosts)`;
+    }
+    if (allowedOrigins) {
+      const origin = validateOriginHeader(req.headers.origin, allowedOrigins);
+      if (!origin.ok) return `Forbidden: ${origin.message}; allowed origins: ${allowedOrigins.join(', ')} (http.allowedOrigins)`;
+    }
+    return undefined;
+  }
+
+  async function observe(response: Response): Promise<Response> {
+    const scope = requestScope.getStore() as HttpScope;
+    if (!response.headers.get('content-type')?.startsWith('application/json')) {
+      scope.outcome = response.status >= 400 ? 'rejected' : response.body ? 'stream' : 'ok';
+      return response;
+    }
+    const text = await response.text();
+    scope.outcome = response.status >= 400 ? 'rejected' : outcomeOf(text);
+    return new Response(text, { status: response.status, headers: response.headers });
+  }
+
+  return {
+    server,
+    async drain(graceMs) {
+      server.close();
+      server.closeIdleConnections();
+      const deadline = Date.now() + graceMs;
+      while (inFlight > 0 && Date.now() < deadline) await sleep(20);
+      const cut = inFlight;
+      await sessions?.closeAll();
+      await mcp.close();
+      server.closeAllConnections();
+      return { cut };
+    },
+  };
+}
+
+function reject(res: ServerResponse, scope: HttpScope, status: number, code: number, message: string, headers?: Record<string, string>): void {
+  scope.outcome = 'rejected';
+  sendRpcError(res, status, code, message, headers);
+}
+
+/** The body as text, or undefined when it is larger than maxBytes (the rest is not read). */
+async function readBody(req: IncomingMessage, maxBytes: number): Promise<string | undefined> {
+  if (Number(req.headers['content-length']) > maxBytes) return undefined;
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > maxBytes) return undefined;
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function pickRequestId(header: string | string[] | undefined): string {
+  const value = Array.isArray(header) ? header[0] : header;
+  return value && /^[\w.:-]{1,128}$/.test(value) ? value : randomUUID();
+}
+
+/** A body-less web Request with the headers the SDK's era classification reads; the parsed body goes beside it. */
+function toProbeRequest(req: IncomingMessage): Request {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (typeof value === 'string') headers.set(name, value);
+  }
+  return new Request(`http://localhost${req.url ?? '/mcp'}`, { method: req.method, headers });
+}

@@ -1,0 +1,5 @@
+export { ConfigError, loadConfig, runtimeConfigSchema, type Config, type LoadConfigOptions, type RuntimeConfig } from './config';
+export { createLogger, requestScope, type Logger, type LoggerOptions, type RequestScope } from './logger';
+export { createMetrics, type RuntimeMetrics } from './metrics';
+export { Readiness, type ReadinessCheck, type ReadinessReport } from './readiness';
+export { serve, startService, StartupError, type RunningService, type ServeOptions } from './serve';

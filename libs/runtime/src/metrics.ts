@@ -1,0 +1,44 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** Prometheus metrics of one service, on their own registry so that several services can share a process. */
+export interface RuntimeMetrics {
+  registry: Registry;
+  requests: Counter<'method' | 'tool' | 'outcome'>;
+  duration: Histogram<'method' | 'tool'>;
+  errors: Counter<'method' | 'tool' | 'kind'>;
+  inFlight: Gauge;
+}
+
+export function createMetrics(service: string): RuntimeMetrics {
+  const registry = new Registry();
+  registry.setDefaultLabels({ service });
+  collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+  return {
+    registry,
+    requests: new Counter({
+      name: 'mcp_requests_total',
+      help: 'MCP requests answered, by JSON-RPC method, tool and outcome (ok, error, tool_error, stream, rejected).',
+      labelNames: ['method', 'tool', 'outcome'],
+      registers,
+    }),
+    duration: new Histogram({
+      name: 'mcp_request_duration_seconds',
+      help: 'Time from receiving an MCP request to the end of its response.',
+      labelNames: ['method', 'tool'],
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    }),
+    errors: new Counter({
+      name: 'mcp_request_errors_total',
+      help: 'MCP requests that failed, by kind: jsonrpc (protocol error), tool (isError result), http_<status>.',
+      labelNames: ['method', 'tool', 'kind'],
+      registers,
+    }),
+    inFlight: new Gauge({
+      name: 'mcp_requests_in_flight',
+      help: 'MCP requests being served now.',
+      registers,
+    }),
+  };
+}

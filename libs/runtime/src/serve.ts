@@ -1,0 +1,153 @@
+import { once } from 'node:events';
+import type { Server } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Client, InMemoryTransport } from '@modelcontextprotocol/client';
+import type { McpServerFactory } from '@modelcontextprotocol/server';
+import { serveStdio } from '@modelcontextprotocol/server/stdio';
+import { ConfigError, type RuntimeConfig } from './config';
+import { createHttpApp } from './http-app';
+import { createLogger, type Logger } from './logger';
+import { createMetrics, type RuntimeMetrics } from './metrics';
+import { Readiness, type ReadinessCheck } from './readiness';
+
+export interface ServeOptions {
+  /** The service's name, on every log line and metric. */
+  name: string;
+  config: RuntimeConfig;
+  /** Dependency checks behind /readyz, by name (for example `database: () => pool.query('select 1')`). */
+  checks?: Record<string, ReadinessCheck>;
+  /** Runs after in-flight requests have finished, before the process exits: close pools, flush buffers. */
+  onShutdown?: () => unknown;
+  /** Drain and exit on SIGTERM and SIGINT. Default true; tests that host a service in-process turn it off. */
+  handleSignals?: boolean;
+  logger?: Logger;
+}
+
+export interface RunningService {
+  /** The MCP endpoint, for the HTTP transport. */
+  url?: string;
+  logger: Logger;
+  metrics?: RuntimeMetrics;
+  readiness: Readiness;
+  /** Drains and stops. Resolves with the exit code: 0, or 1 when requests were cut at the end of the grace period. */
+  shutdown(reason?: string): Promise<number>;
+}
+
+/** Hosts an MCP service: the transport its config names, probes, metrics, logs and graceful shutdown. */
+export async function serve(factory: McpServerFactory, options: ServeOptions): Promise<RunningService> {
+  const { config, name } = options;
+  const logger =
+    options.logger ?? createLogger({ service: name, level: config.logLevel, destination: config.transport === 'stdio' ? 2 : 1 });
+  // Building one instance up front fails fast on a broken factory and tells metrics which tool names exist.
+  const knownTools = await listToolNames(factory);
+  const readiness = new Readiness(options.checks);
+  let service: RunningService;
+  let announce: () => void;
+
+  if (config.transport === 'stdio') {
+    const handle = serveStdio(factory, { onerror: (error) => logger.warn({ err: error.message }, 'stdio message rejected') });
+    readiness.state = 'ready';
+    announce = () => logger.info({ transport: 'stdio', tools: knownTools.size }, 'serving');
+    service = {
+      logger,
+      readiness,
+      async shutdown(reason = 'shutdown') {
+        readiness.state = 'draining';
+        logger.info({ reason }, 'stopping');
+        await handle.close();
+        await options.onShutdown?.();
+        return 0;
+      },
+    };
+  } else {
+    const metrics = createMetrics(name);
+    const app = createHttpApp({ factory, config, logger, metrics, readiness, knownTools });
+    await listen(app.server, config);
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : config.port;
+    const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+    const url = `http://${host}:${port}/mcp`;
+    readiness.state = 'ready';
+    announce = () => logger.info({ transport: 'http', url, legacySessions: config.http.legacySessions, tools: knownTools.size }, 'listening');
+    let stopping: Promise<number> | undefined;
+    service = {
+      url,
+      logger,
+      metrics,
+      readiness,
+      shutdown(reason = 'shutdown') {
+        stopping ??= (async () => {
+          readiness.state = 'draining';
+          logger.info({ reason, graceMs: config.shutdown.graceMs, drainDelayMs: config.shutdown.drainDelayMs }, 'draining');
+          await sleep(config.shutdown.drainDelayMs);
+          const { cut } = await app.drain(config.shutdown.graceMs);
+          if (cut > 0) logger.error({ cut }, 'grace period over: cut requests still in flight');
+          await options.onShutdown?.();
+          logger.info({ exitCode: cut > 0 ? 1 : 0 }, 'stopped');
+          return cut > 0 ? 1 : 0;
+        })();
+        return stopping;
+      },
+    };
+  }
+
+  if (options.handleSignals ?? true) {
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+      process.once(signal, () => {
+        void service.shutdown(signal).then((code) => process.exit(code));
+      });
+    }
+  }
+  // Last, so that whoever waits for this line (a launcher, a test) can signal the process at once.
+  announce();
+  return service;
+}
+
+async function listen(server: Server, config: RuntimeConfig): Promise<void> {
+  server.listen(config.port, config.host);
+  try {
+    await once(server, 'listening');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') {
+      throw new StartupError(`port ${config.port} on ${config.host} is already in use; stop the other process or set PORT (0 picks a free port)`);
+    }
+    if (code === 'EADDRNOTAVAIL') throw new StartupError(`HOST ${config.host} is not an address of this machine; set HOST (default 127.0.0.1)`);
+    throw error;
+  }
+}
+
+async function listToolNames(factory: McpServerFactory): Promise<Set<string>> {
+  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+  const server = await factory({ era: 'legacy' });
+  await server.connect(serverSide);
+  const client = new Client({ name: 'mcp-fleet-runtime', version: '0' });
+  try {
+    await client.connect(clientSide);
+    if (!client.getServerCapabilities()?.tools) return new Set();
+    const { tools } = await client.listTools();
+    return new Set(tools.map((tool) => tool.name));
+  } finally {
+    await client.close();
+    await server.close();
+  }
+}
+
+/**
+ * Runs an app's start-up. A bad config or a failed start prints what is wrong, once and readably, and exits 1
+ * instead of dying on an unhandled rejection with a stack trace.
+ */
+export async function startService(start: () => Promise<unknown>): Promise<void> {
+  try {
+    await start();
+  } catch (error) {
+    const message = error instanceof ConfigError || error instanceof StartupError ? error.message : (error as Error).stack;
+    process.stderr.write(`${message}\n`);
+    process.exit(1);
+  }
+}
+
+/** A start-up failure whose message already says what to do; printed without a stack trace. */
+export class StartupError extends Error {
+  override name = 'StartupError';
+}

@@ -1,0 +1,153 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+
+const MAX_KEPT_LINES = 10_000;
+
+export interface ServerProcessOptions {
+  /** An app under apps/ (its built dist/main.js is started), or the path of an entry file. */
+  app: string;
+  /** Extra environment over PORT=0, HOST=127.0.0.1 and MCP_ENV=test; a key set to undefined is removed. */
+  env?: Record<string, string | undefined>;
+  /** Called with every stdout line as it arrives (a terminal that shows the logs live). */
+  onLine?: (line: LogLine) => void;
+  /** How long to wait for the "listening" log line. */
+  startTimeoutMs?: number;
+  /** Where the child writes V8 coverage for c8; defaults to <app>/coverage/e2e-raw under Vitest, none otherwise. */
+  coverageDir?: string | false;
+}
+
+export interface LogLine {
+  msg?: string;
+  level?: string;
+  [key: string]: unknown;
+}
+
+export interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+export interface ServerProcess {
+  /** The MCP endpoint, http://127.0.0.1:<port>/mcp. */
+  url: string;
+  /** The same origin without /mcp, for the probes. */
+  baseUrl: string;
+  pid: number;
+  /** The JSON lines the process wrote to stdout so far (the last 10,000). */
+  logs: LogLine[];
+  /** Everything written to stderr. */
+  stderr(): string;
+  exited: Promise<Exit>;
+  waitForLog(match: (line: LogLine) => boolean, timeoutMs?: number): Promise<LogLine>;
+  /** Sends the signal and waits for the exit; SIGKILLs after timeoutMs. */
+  stop(signal?: NodeJS.Signals, timeoutMs?: number): Promise<Exit>;
+}
+
+/** Finds the workspace root (the folder with nx.json) above a folder. */
+export function workspaceRoot(from = process.cwd()): string {
+  let dir = resolve(from);
+  while (!existsSync(join(dir, 'nx.json'))) {
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error(`no nx.json above ${from}: run inside the mcp-fleet workspace`);
+    dir = parent;
+  }
+  return dir;
+}
+
+/**
+ * Starts a built app as a real process on an ephemeral loopback port and resolves once it logs that it
+ * listens. The caller stops it (afterAll); a process that exits early rejects with its stderr.
+ */
+export async function startServerProcess(options: ServerProcessOptions): Promise<ServerProcess> {
+  const root = workspaceRoot();
+  const isPath = options.app.includes('/') || options.app.endsWith('.js');
+  const entry = isPath ? resolve(options.app) : join(root, 'apps', options.app, 'dist', 'main.js');
+  if (!existsSync(entry)) {
+    throw new Error(`${entry} does not exist; build it first: npx nx run ${options.app}:build`);
+  }
+  const coverageDir =
+    options.coverageDir ?? (process.env.VITEST && !isPath ? join(root, 'apps', options.app, 'coverage', 'e2e-raw') : false);
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', HOST: '127.0.0.1', MCP_ENV: 'test', ...options.env };
+  for (const [key, value] of Object.entries(env)) if (value === undefined) delete env[key];
+  delete env.NODE_OPTIONS;
+  if (coverageDir) env.NODE_V8_COVERAGE = coverageDir;
+  else delete env.NODE_V8_COVERAGE;
+
+  const child = spawn(process.execPath, ['--enable-source-maps', entry], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const logs: LogLine[] = [];
+  const waiters = new Set<{ match: (line: LogLine) => boolean; resolve: (line: LogLine) => void }>();
+  let stderr = '';
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  createInterface({ input: child.stdout! }).on('line', (text) => {
+    const line = parseLine(text);
+    logs.push(line);
+    if (logs.length > MAX_KEPT_LINES) logs.shift();
+    options.onLine?.(line);
+    for (const waiter of waiters) {
+      if (waiter.match(line)) {
+        waiters.delete(waiter);
+        waiter.resolve(line);
+      }
+    }
+  });
+  const exited = new Promise<Exit>((resolveExit) => child.once('exit', (code, signal) => resolveExit({ code, signal })));
+
+  const waitForLog = (match: (line: LogLine) => boolean, timeoutMs = 10_000): Promise<LogLine> => {
+    const seen = logs.find(match);
+    if (seen) return Promise.resolve(seen);
+    return new Promise<LogLine>((resolveLine, rejectLine) => {
+      const waiter = { match, resolve: resolveLine };
+      const timer = setTimeout(() => {
+        waiters.delete(waiter);
+        rejectLine(new Error(`no matching log line within ${timeoutMs} ms from ${entry}; stderr:\n${stderr}`));
+      }, timeoutMs);
+      waiter.resolve = (line) => {
+        clearTimeout(timer);
+        resolveLine(line);
+      };
+      waiters.add(waiter);
+      void exited.then((exit) => {
+        if (!waiters.has(waiter)) return;
+        clearTimeout(timer);
+        waiters.delete(waiter);
+        rejectLine(new Error(`${entry} exited (code ${exit.code}, signal ${exit.signal}) before the expected log line; stderr:\n${stderr}`));
+      });
+    });
+  };
+
+  const listening = await waitForLog((line) => line.msg === 'listening', options.startTimeoutMs ?? 15_000).catch((error: unknown) => {
+    child.kill('SIGKILL');
+    throw error;
+  });
+  const url = String(listening.url);
+  return {
+    url,
+    baseUrl: url.replace(/\/mcp$/, ''),
+    pid: child.pid!,
+    logs,
+    stderr: () => stderr,
+    exited,
+    waitForLog,
+    stop: (signal = 'SIGTERM', timeoutMs = 15_000) => stop(child, exited, signal, timeoutMs),
+  };
+}
+
+async function stop(child: ChildProcess, exited: Promise<Exit>, signal: NodeJS.Signals, timeoutMs: number): Promise<Exit> {
+  if (child.exitCode !== null || child.signalCode !== null) return exited;
+  child.kill(signal);
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  const exit = await exited;
+  clearTimeout(timer);
+  return exit;
+}
+
+function parseLine(text: string): LogLine {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null ? (value as LogLine) : { msg: text };
+  } catch {
+    return { msg: text, unstructured: true };
+  }
+}

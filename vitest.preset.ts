@@ -1,0 +1,37 @@
+// The one coverage preset every project's vitest.config.ts uses. Thresholds live in .c8rc.json so that the
+// in-process gate (Vitest's v8 provider) and the real-process gate (c8, for e2e) can never disagree.
+import { readFileSync } from 'node:fs';
+import { defineConfig, type ViteUserConfig } from 'vitest/config';
+
+const c8rc = JSON.parse(readFileSync(new URL('./.c8rc.json', import.meta.url), 'utf8')) as Record<
+  'lines' | 'branches' | 'functions' | 'statements',
+  number
+>;
+
+export const coverageThresholds = {
+  lines: c8rc.lines,
+  branches: c8rc.branches,
+  functions: c8rc.functions,
+  statements: c8rc.statements,
+};
+
+export function projectConfig(options: { testTimeout?: number; exclude?: string[] } = {}): ViteUserConfig {
+  return defineConfig({
+    test: {
+      include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+      testTimeout: options.testTimeout ?? 10_000,
+      hookTimeout: 60_000,
+      // The JSON results feed the workspace-wide "N passed, N failed" line that npm test ends with.
+      reporters: ['default', ['json', { outputFile: 'coverage/vitest-results.json' }]],
+      coverage: {
+        enabled: true,
+        provider: 'v8',
+        include: ['src/**/*.ts'],
+        exclude: ['src/**/*.test.ts', 'src/main.ts', ...(options.exclude ?? [])],
+        reporter: ['text-summary', 'json-summary'],
+        reportsDirectory: 'coverage/unit',
+        thresholds: coverageThresholds,
+      },
+    },
+  });
+}
