@@ -1,7 +1,15 @@
-import { loadConfig, serve, startService } from '@mcp-fleet/runtime';
+import { standardChain } from '@mcp-fleet/middleware';
+import { createTelemetry, loadConfig, serve, startService } from '@mcp-fleet/runtime';
 import { createServer } from './server';
 
 await startService(async () => {
   const config = loadConfig({ dir: new URL('../config', import.meta.url) });
-  await serve(() => createServer(), { name: 'text-tools', config });
+  const telemetry = createTelemetry('text-tools', config);
+  const middleware = standardChain({
+    logger: telemetry.logger,
+    registry: telemetry.metrics.registry,
+    // `wait` may legitimately take its full 60 s.
+    timeout: { ms: 10_000, overrides: { wait: 61_000 } },
+  });
+  await serve(() => createServer({ middleware }), { name: 'text-tools', config, ...telemetry });
 });

@@ -1,4 +1,5 @@
-import { McpServer, type CallToolResult } from '@modelcontextprotocol/server';
+import { structuredResult, textResult, withMiddleware, type Middleware } from '@mcp-fleet/middleware';
+import { McpServer } from '@modelcontextprotocol/server';
 import * as z from 'zod';
 import packageJson from '../package.json' with { type: 'json' };
 import { calculateSum, calculateSumInput, calculateSumOutput } from './tools/calculate-sum';
@@ -10,18 +11,19 @@ export const FORMATS_URI = 'text-tools://formats';
 
 const FORMAT_EXAMPLES = FORMATS.map((format) => ({ format, example: `"hello WORLD" -> ${format}` }));
 
-function text(value: string): CallToolResult {
-  return { content: [{ type: 'text', text: value }] };
+export interface TextToolsDeps {
+  /** The service's middleware chain (standardChain in main.ts); every tool, resource and prompt goes through it. */
+  middleware: Middleware[];
 }
 
 /** The text-tools service. Pure: it registers tools, a resource and a prompt, and does no I/O. */
-export function createServer(): McpServer {
-  const server = new McpServer({ name: 'text-tools', version: packageJson.version });
+export function createServer(deps: TextToolsDeps): McpServer {
+  const server = withMiddleware(new McpServer({ name: 'text-tools', version: packageJson.version }), deps.middleware);
 
   server.registerTool(
     'echo',
     { title: 'Echo', description: 'Returns the message unchanged.', inputSchema: echoInput, annotations: { readOnlyHint: true } },
-    async (input) => text(await echo(input)),
+    async (input) => textResult(await echo(input)),
   );
   server.registerTool(
     'calculate_sum',
@@ -32,10 +34,7 @@ export function createServer(): McpServer {
       outputSchema: calculateSumOutput,
       annotations: { readOnlyHint: true },
     },
-    async (input) => {
-      const sum = await calculateSum(input);
-      return { content: [{ type: 'text', text: String(sum) }], structuredContent: { sum } };
-    },
+    async (input) => structuredResult({ sum: await calculateSum(input) }),
   );
   server.registerTool(
     'format_text',
@@ -45,12 +44,12 @@ export function createServer(): McpServer {
       inputSchema: formatTextInput,
       annotations: { readOnlyHint: true },
     },
-    async (input) => text(await formatText(input)),
+    async (input) => textResult(await formatText(input)),
   );
   server.registerTool(
     'wait',
     { title: 'Wait', description: 'Waits the given milliseconds, then answers; cancellable.', inputSchema: waitInput },
-    async (input, ctx) => text(await wait(input, ctx.mcpReq.signal)),
+    async (input, ctx) => textResult(await wait(input, ctx.mcpReq.signal)),
   );
 
   server.registerResource(

@@ -1,16 +1,16 @@
-import { createTestClient, type TestClient } from '@mcp-fleet/testing';
+import { createTestClient, createTestMiddleware, type TestClient } from '@mcp-fleet/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, FORMATS_URI } from '../src/server';
 
 describe.each(['modern', 'legacy'] as const)('text-tools over the %s protocol era', (era) => {
   let harness: TestClient;
   beforeAll(async () => {
-    harness = await createTestClient(() => createServer(), { era });
+    harness = await createTestClient(() => createServer({ middleware: createTestMiddleware().middleware }), { era });
   });
   afterAll(() => harness.close());
 
   it('negotiates the era it was asked for', () => {
-    expect(harness.client.getProtocolEra()).toBe(era);
+    expect(harness.protocolVersion).toBe(era === 'modern' ? '2026-07-28' : '2025-11-25');
   });
 
   it('lists its tools with their input schemas', async () => {
@@ -23,7 +23,7 @@ describe.each(['modern', 'legacy'] as const)('text-tools over the %s protocol er
   it('calls calculate_sum and returns structured content', async () => {
     const result = await harness.client.callTool({ name: 'calculate_sum', arguments: { numbers: [1, 2, 3, 4, 5] } });
     expect(result.structuredContent).toEqual({ sum: 15 });
-    expect(result.content).toEqual([{ type: 'text', text: '15' }]);
+    expect(result.content).toEqual([{ type: 'text', text: '{"sum":15}' }]);
   });
 
   it('formats text', async () => {

@@ -9,6 +9,7 @@ import {
   localhostAllowedOrigins,
   validateHostHeader,
   validateOriginHeader,
+  type AuthInfo,
   type McpServerFactory,
 } from '@modelcontextprotocol/server';
 import type { RuntimeConfig } from './config';
@@ -26,6 +27,8 @@ export interface HttpAppOptions {
   readiness: Readiness;
   /** Tool names the service registers: the only values the `tool` metric label takes. */
   knownTools: ReadonlySet<string>;
+  /** Verifies a bearer token; a throw answers 401 with its message. Without it, Authorization is not read. */
+  authenticate?: (token: string) => Promise<AuthInfo>;
 }
 
 export interface HttpApp {
@@ -120,6 +123,17 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
 
     const rejection = checkHostAndOrigin(req);
     if (rejection) return reject(res, scope, 403, JSON_RPC.serverError, rejection);
+    // A token that is present must be valid: refused here, before any body is read or any handler runs.
+    if (options.authenticate && req.headers.authorization !== undefined) {
+      const problem = await authenticate(req as IncomingMessage & { auth?: AuthInfo }, options.authenticate);
+      if (problem) {
+        return reject(res, scope, 401, JSON_RPC.serverError, `Unauthorized: ${problem}`, {
+          'www-authenticate': `Bearer realm="mcp", error="invalid_token", error_description="${problem.replace(/["\\]/g, "'")}"`,
+        });
+      }
+    }
+    // The pipeline reads the request id from here (ctx.http.req), whoever chose it.
+    req.headers['x-request-id'] = scope.requestId;
 
     let body: unknown;
     if (req.method === 'POST') {
@@ -200,6 +214,18 @@ async function readBody(req: IncomingMessage, maxBytes: number): Promise<string 
     chunks.push(chunk);
   }
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Puts the verified token on `req.auth`, where the SDK's Node adapter takes it from; returns why it is not valid. */
+async function authenticate(req: IncomingMessage & { auth?: AuthInfo }, verify: (token: string) => Promise<AuthInfo>): Promise<string | undefined> {
+  const match = /^Bearer +([\w.~+/-]+=*) *$/i.exec(req.headers.authorization ?? '');
+  if (!match) return 'the Authorization header must be "Bearer <token>"';
+  try {
+    req.auth = await verify(match[1]!);
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
 }
 
 function pickRequestId(header: string | string[] | undefined): string {

@@ -2,4 +2,4 @@ export { ConfigError, loadConfig, runtimeConfigSchema, type Config, type LoadCon
 export { createLogger, requestScope, type Logger, type LoggerOptions, type RequestScope } from './logger';
 export { createMetrics, type RuntimeMetrics } from './metrics';
 export { Readiness, type ReadinessCheck, type ReadinessReport } from './readiness';
-export { serve, startService, StartupError, type RunningService, type ServeOptions } from './serve';
+export { createTelemetry, serve, startService, StartupError, type RunningService, type ServeOptions, type Telemetry } from './serve';

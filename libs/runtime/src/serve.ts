@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import type { Server } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, InMemoryTransport } from '@modelcontextprotocol/client';
-import type { McpServerFactory } from '@modelcontextprotocol/server';
+import type { AuthInfo, McpServerFactory } from '@modelcontextprotocol/server';
 import { serveStdio } from '@modelcontextprotocol/server/stdio';
 import { ConfigError, type RuntimeConfig } from './config';
 import { createHttpApp } from './http-app';
@@ -18,6 +18,10 @@ export interface ServeOptions {
   checks?: Record<string, ReadinessCheck>;
   /** Runs after in-flight requests have finished, before the process exits: close pools, flush buffers. */
   onShutdown?: () => unknown;
+  /** Verifies bearer tokens over HTTP (e.g. createTokenVerifier from @mcp-fleet/middleware); an invalid one gets 401. */
+  authenticate?: (token: string) => Promise<AuthInfo>;
+  /** The service's metrics, when its middleware chain registers on the same registry; created here otherwise. */
+  metrics?: RuntimeMetrics;
   /** Drain and exit on SIGTERM and SIGINT. Default true; tests that host a service in-process turn it off. */
   handleSignals?: boolean;
   logger?: Logger;
@@ -33,11 +37,26 @@ export interface RunningService {
   shutdown(reason?: string): Promise<number>;
 }
 
+export interface Telemetry {
+  logger: Logger;
+  metrics: RuntimeMetrics;
+}
+
+/**
+ * A service's logger and metrics registry, made before serve() so that its middleware chain can write to the
+ * same ones. Under stdio the logs go to stderr, because stdout carries the protocol.
+ */
+export function createTelemetry(name: string, config: RuntimeConfig): Telemetry {
+  return {
+    logger: createLogger({ service: name, level: config.logLevel, destination: config.transport === 'stdio' ? 2 : 1 }),
+    metrics: createMetrics(name),
+  };
+}
+
 /** Hosts an MCP service: the transport its config names, probes, metrics, logs and graceful shutdown. */
 export async function serve(factory: McpServerFactory, options: ServeOptions): Promise<RunningService> {
   const { config, name } = options;
-  const logger =
-    options.logger ?? createLogger({ service: name, level: config.logLevel, destination: config.transport === 'stdio' ? 2 : 1 });
+  const logger = options.logger ?? createTelemetry(name, config).logger;
   // Building one instance up front fails fast on a broken factory and tells metrics which tool names exist.
   const knownTools = await listToolNames(factory);
   const readiness = new Readiness(options.checks);
@@ -60,8 +79,8 @@ export async function serve(factory: McpServerFactory, options: ServeOptions): P
       },
     };
   } else {
-    const metrics = createMetrics(name);
-    const app = createHttpApp({ factory, config, logger, metrics, readiness, knownTools });
+    const metrics = options.metrics ?? createMetrics(name);
+    const app = createHttpApp({ factory, config, logger, metrics, readiness, knownTools, authenticate: options.authenticate });
     await listen(app.server, config);
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;

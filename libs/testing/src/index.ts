@@ -7,3 +7,4 @@ export {
   type ServerProcess,
   type ServerProcessOptions,
 } from './server-process';
+export { createTestMiddleware, type TestMiddleware } from './test-middleware';

@@ -1,0 +1,79 @@
+import { AccessError, access, callerOf, structuredResult, withMiddleware, type Middleware } from '@mcp-fleet/middleware';
+import { McpServer, ResourceTemplate, type ServerContext } from '@modelcontextprotocol/server';
+import packageJson from '../package.json' with { type: 'json' };
+import { DOCUMENT_TEMPLATE, readDocument } from './resources/document';
+import { PROFILE_URI, readProfile } from './resources/profile';
+import type { DocumentRepository } from './store/repository';
+import { SCOPES, type OwnerContext } from './tools/context';
+import { createDocument, createDocumentInput, createDocumentOutput } from './tools/create-document';
+import { deleteDocument, deleteDocumentInput, deleteDocumentOutput } from './tools/delete-document';
+import { listDocuments, listDocumentsInput, listDocumentsOutput } from './tools/list-documents';
+import { login, loginInput, loginOutput, type LoginDeps } from './tools/login';
+import { updateDocument, updateDocumentInput, updateDocumentOutput } from './tools/update-document';
+
+export interface DocumentsDeps extends LoginDeps {
+  repo: DocumentRepository;
+  /** The service's chain (standardChain with auth in main.ts). */
+  middleware: Middleware[];
+}
+
+const read = access({ scopes: [SCOPES.read] });
+const write = access({ scopes: [SCOPES.write] });
+
+/** The documents service. Pure: every dependency comes in through deps. */
+export function createServer(deps: DocumentsDeps): McpServer {
+  const server = withMiddleware(new McpServer({ name: 'documents', version: packageJson.version }), deps.middleware);
+  const owner = (sdk: ServerContext): OwnerContext => {
+    const caller = callerOf(sdk);
+    // The auth middleware refuses anonymous calls first; this holds even in a chain without it.
+    if (!caller) throw new AccessError('authentication required');
+    return { repo: deps.repo, ownerId: caller.id };
+  };
+  const json = (uri: URL, value: unknown) => ({ contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify(value) }] });
+
+  server.registerTool(
+    'login',
+    { title: 'Log in', description: 'Trades a username and password for a bearer token.', inputSchema: loginInput, outputSchema: loginOutput, _meta: access({ public: true }) },
+    async (input) => structuredResult({ ...(await login(input, deps)) }),
+  );
+  server.registerTool(
+    'create_document',
+    { title: 'Create a document', description: 'Creates a document owned by the caller; returns its id and version 1.', inputSchema: createDocumentInput, outputSchema: createDocumentOutput, _meta: write },
+    async (input, sdk) => structuredResult(await createDocument(input, owner(sdk))),
+  );
+  server.registerTool(
+    'update_document',
+    {
+      title: 'Update a document',
+      description: 'Changes the title and/or content. Pass the version you read to refuse the write if someone else wrote since (optimistic concurrency).',
+      inputSchema: updateDocumentInput,
+      outputSchema: updateDocumentOutput,
+      _meta: write,
+    },
+    async (input, sdk) => structuredResult(await updateDocument(input, owner(sdk))),
+  );
+  server.registerTool(
+    'delete_document',
+    { title: 'Delete a document', description: 'Deletes one of the caller\'s documents.', inputSchema: deleteDocumentInput, outputSchema: deleteDocumentOutput, _meta: write, annotations: { destructiveHint: true } },
+    async (input, sdk) => structuredResult(await deleteDocument(input, owner(sdk))),
+  );
+  server.registerTool(
+    'list_documents',
+    { title: 'List documents', description: 'The caller\'s documents, oldest first, a page at a time.', inputSchema: listDocumentsInput, outputSchema: listDocumentsOutput, _meta: read, annotations: { readOnlyHint: true } },
+    async (input, sdk) => structuredResult(await listDocuments(input, owner(sdk))),
+  );
+
+  server.registerResource(
+    'document',
+    new ResourceTemplate(DOCUMENT_TEMPLATE, { list: undefined }),
+    { title: 'A document', description: 'One of the caller\'s documents as JSON.', mimeType: 'application/json', _meta: read },
+    async (uri, { id }, sdk) => json(uri, await readDocument(String(id), owner(sdk))),
+  );
+  server.registerResource(
+    'profile',
+    PROFILE_URI,
+    { title: 'My profile', description: 'The calling user and how many documents they have.', mimeType: 'application/json', _meta: read },
+    async (uri, sdk) => json(uri, await readProfile(owner(sdk))),
+  );
+  return server;
+}

@@ -1,0 +1,50 @@
+import { PGlite } from '@electric-sql/pglite';
+import pg from 'pg';
+
+/** The little of a SQL database the repository needs; PGlite and PostgreSQL both speak it, with $1 parameters. */
+export interface Sql {
+  readonly backend: 'pglite' | 'postgres';
+  query<Row>(text: string, params?: unknown[]): Promise<Row[]>;
+  /** Runs fn in one transaction on one connection; commits when it resolves, rolls back when it throws. */
+  transaction<T>(fn: (tx: Pick<Sql, 'query'>) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** PGlite: embedded PostgreSQL in WebAssembly. `memory://` keeps nothing; a folder keeps data across restarts. */
+export async function openPglite(dataDir: string): Promise<Sql> {
+  const db = await PGlite.create(dataDir === 'memory://' ? undefined : dataDir);
+  const query = async <Row>(text: string, params?: unknown[]) => (await db.query<Row>(text, params)).rows;
+  return {
+    backend: 'pglite',
+    query,
+    transaction: (fn) => db.transaction((tx) => fn({ query: async <Row>(text: string, params?: unknown[]) => (await tx.query<Row>(text, params)).rows })),
+    close: () => db.close(),
+  };
+}
+
+/** A real PostgreSQL through a pg connection pool. */
+export async function openPostgres(url: string, poolSize = 10): Promise<Sql> {
+  const pool = new pg.Pool({ connectionString: url, max: poolSize });
+  // A pool error on an idle client must not take the process down; the next query reports the problem.
+  pool.on('error', () => undefined);
+  await pool.query('select 1');
+  return {
+    backend: 'postgres',
+    query: async <Row>(text: string, params?: unknown[]) => (await pool.query(text, params)).rows as Row[],
+    async transaction(fn) {
+      const client = await pool.connect();
+      try {
+        await client.query('begin');
+        const result = await fn({ query: async <Row>(text: string, params?: unknown[]) => (await client.query(text, params)).rows as Row[] });
+        await client.query('commit');
+        return result;
+      } catch (error) {
+        await client.query('rollback');
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
+    close: () => pool.end(),
+  };
+}

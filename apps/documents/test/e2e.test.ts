@@ -1,0 +1,162 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startServerProcess, type ServerProcess } from '@mcp-fleet/testing';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport as V1Transport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { SignJWT, UnsecuredJWT } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const SECRET = 'e2e-secret-that-is-at-least-32-characters';
+const dataDir = mkdtempSync(join(tmpdir(), 'documents-e2e-'));
+const env = { DATA_DIR: dataDir, AUTH__SECRET: SECRET };
+
+async function modern(url: string, token?: string): Promise<Client> {
+  const client = new Client({ name: 'e2e-v2', version: '0' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
+  const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
+  await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } }));
+  return client;
+}
+
+async function loginAs(url: string, username: string): Promise<string> {
+  const client = await modern(url);
+  const result = await client.callTool({ name: 'login', arguments: { username, password: 'password' } });
+  await client.close();
+  return (result.structuredContent as { access_token: string }).access_token;
+}
+
+const json = (result: { contents: unknown[] }) => JSON.parse((result.contents[0] as { text: string }).text) as Record<string, unknown>;
+
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+describe('documents as a process over HTTP', () => {
+  let server: ServerProcess;
+  let token: string;
+  beforeAll(async () => {
+    server = await startServerProcess({ app: 'documents', env });
+    token = await loginAs(server.url, 'testuser');
+  });
+  afterAll(async () => {
+    expect((await server.stop()).code).toBe(0);
+  });
+
+  it('runs the seed flow with the v2 client: login, create, read, update, read again; another user cannot see it', async () => {
+    const alice = await modern(server.url, token);
+    const { id } = (await alice.callTool({ name: 'create_document', arguments: { title: 'Test Document', content: 'This is a test document' } }))
+      .structuredContent as { id: string };
+    expect(json(await alice.readResource({ uri: `documents://${id}` }))).toMatchObject({ id, title: 'Test Document', version: 1 });
+    expect((await alice.callTool({ name: 'update_document', arguments: { id, title: 'Updated Document', version: 1 } })).structuredContent).toEqual({
+      success: true,
+      id,
+      version: 2,
+    });
+    expect(json(await alice.readResource({ uri: `documents://${id}` }))).toMatchObject({ title: 'Updated Document', version: 2 });
+
+    const bob = await modern(server.url, await loginAs(server.url, 'otheruser'));
+    await expect(bob.readResource({ uri: `documents://${id}` })).rejects.toThrow(`document ${id} not found`);
+    expect(json(await bob.readResource({ uri: 'users://me/profile' }))).toMatchObject({ username: 'otheruser', document_count: 0 });
+    await alice.close();
+    await bob.close();
+  });
+
+  it('serves the same flow to a 2025-era v1 client with the same token', async () => {
+    const client = new V1Client({ name: 'e2e-v1', version: '0' });
+    await client.connect(new V1Transport(new URL(server.url), { requestInit: { headers: { authorization: `Bearer ${token}` } } }));
+    const { id } = (await client.callTool({ name: 'create_document', arguments: { title: 'From 2025', content: '' } })).structuredContent as { id: string };
+    const read = await client.readResource({ uri: `documents://${id}` });
+    expect(json(read)).toMatchObject({ id, title: 'From 2025' });
+    const listed = await client.callTool({ name: 'list_documents', arguments: { page: 1, page_size: 100 } });
+    expect((listed.structuredContent as { items: { id: string }[] }).items.map((item) => item.id)).toContain(id);
+    await client.close();
+  });
+
+  it('refuses calls that need a token when none is sent, before the handler', async () => {
+    const anonymous = await modern(server.url);
+    const refused = await anonymous.callTool({ name: 'create_document', arguments: { title: 'x', content: 'x' } });
+    expect(refused).toMatchObject({ isError: true, content: [{ text: expect.stringContaining('authentication required') }] });
+    await anonymous.close();
+  });
+
+  const forged = {
+    'a bad signature': () =>
+      new SignJWT({ scope: 'documents:write' }).setProtectedHeader({ alg: 'HS256' }).setSubject('x').setIssuer('mcp-fleet/documents').setAudience('documents').setExpirationTime('1h').sign(new TextEncoder().encode('a-different-secret-of-32-characters!!')),
+    'an expired token': () =>
+      new SignJWT({ scope: 'documents:write' }).setProtectedHeader({ alg: 'HS256' }).setSubject('x').setIssuer('mcp-fleet/documents').setAudience('documents').setExpirationTime(Math.floor(Date.now() / 1000) - 3600).sign(new TextEncoder().encode(SECRET)),
+    'the wrong audience': () =>
+      new SignJWT({ scope: 'documents:write' }).setProtectedHeader({ alg: 'HS256' }).setSubject('x').setIssuer('mcp-fleet/documents').setAudience('billing').setExpirationTime('1h').sign(new TextEncoder().encode(SECRET)),
+    'alg: none': async () => new UnsecuredJWT({ scope: 'documents:write' }).setSubject('x').setIssuer('mcp-fleet/documents').setAudience('documents').setExpirationTime('1h').encode(),
+  };
+
+  it.each(Object.keys(forged))('answers %s with 401 and WWW-Authenticate, and no handler runs', async (name) => {
+    const requestId = `forged-${name.replace(/\W+/g, '-')}`;
+    const badToken = await forged[name as keyof typeof forged]();
+    const response = await fetch(server.url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        'mcp-protocol-version': '2025-11-25',
+        authorization: `Bearer ${badToken}`,
+        'x-request-id': requestId,
+      },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'create_document', arguments: { title: 'forged', content: '' } } }),
+    });
+    expect(response.status).toBe(401);
+    expect(response.headers.get('www-authenticate')).toMatch(/^Bearer realm="mcp", error="invalid_token", error_description=".+"$/);
+    await server.waitForLog((line) => line.requestId === requestId && line.msg === 'mcp request');
+    // The pipeline writes a "call" line for every call that reaches it; a refused token never gets there.
+    expect(server.logs.filter((line) => line.requestId === requestId).map((line) => line.msg)).toEqual(['mcp request']);
+  });
+
+  it('answers a malformed Authorization header with 401', async () => {
+    const response = await fetch(server.url, { method: 'POST', headers: { authorization: 'Basic dXNlcjpwYXNz', 'content-type': 'application/json' }, body: '{}' });
+    expect(response.status).toBe(401);
+    expect(await response.text()).toContain('the Authorization header must be \\"Bearer <token>\\"');
+  });
+
+  it('keeps every write when 20 clients update one document at once, one winner per version', async () => {
+    const setup = await modern(server.url, token);
+    const { id } = (await setup.callTool({ name: 'create_document', arguments: { title: 'contended', content: '' } })).structuredContent as { id: string };
+    const clients = await Promise.all(Array.from({ length: 20 }, () => modern(server.url, token)));
+    const winningVersions = await Promise.all(
+      clients.map(async (client, writer) => {
+        // Read-modify-write with the version read; on a conflict, read again and retry (bounded).
+        for (let attempt = 0; attempt < 100; attempt++) {
+          const current = json(await client.readResource({ uri: `documents://${id}` })) as { content: string; version: number };
+          const result = await client.callTool({ name: 'update_document', arguments: { id, content: `${current.content}[${writer}]`, version: current.version } });
+          if (!result.isError) return (result.structuredContent as { version: number }).version;
+          expect((result.content as { text: string }[])[0]?.text).toContain('version conflict');
+        }
+        throw new Error(`writer ${writer} never won`);
+      }),
+    );
+    expect([...winningVersions].sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 2));
+    const final = json(await setup.readResource({ uri: `documents://${id}` })) as { content: string; version: number };
+    expect(final.version).toBe(21);
+    for (let writer = 0; writer < 20; writer++) expect(final.content).toContain(`[${writer}]`);
+    await Promise.all([setup, ...clients].map((client) => client.close()));
+  });
+
+  it('reports the database on /readyz', async () => {
+    const ready = await fetch(`${server.baseUrl}/readyz`);
+    expect(await ready.json()).toEqual({ ready: true, status: 'ready', checks: { database: 'ok' } });
+  });
+});
+
+describe('documents restarted on the same data directory', () => {
+  it('still has the document, and the token still works', async () => {
+    const first = await startServerProcess({ app: 'documents', env });
+    const token = await loginAs(first.url, 'testuser');
+    const client = await modern(first.url, token);
+    const { id } = (await client.callTool({ name: 'create_document', arguments: { title: 'Survivor', content: 'kept on disk' } })).structuredContent as { id: string };
+    await client.close();
+    expect((await first.stop()).code).toBe(0);
+
+    const second = await startServerProcess({ app: 'documents', env });
+    const again = await modern(second.url, token);
+    expect(json(await again.readResource({ uri: `documents://${id}` }))).toMatchObject({ title: 'Survivor', content: 'kept on disk', version: 1 });
+    await again.close();
+    expect((await second.stop()).code).toBe(0);
+  });
+});

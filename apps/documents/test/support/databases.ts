@@ -1,0 +1,45 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { openPglite, openPostgres, type Sql } from '../../src/store/sql';
+
+export interface TestDatabase {
+  name: string;
+  open(): Promise<Sql>;
+  drop(): Promise<void>;
+}
+
+/** PGlite always; PostgreSQL too when DATABASE_URL is set (CI sets it), each run in a database of its own. */
+export function testDatabases(): TestDatabase[] {
+  const databases: TestDatabase[] = [{ name: 'pglite', open: () => openPglite('memory://'), drop: async () => undefined }];
+  const url = process.env.DATABASE_URL;
+  if (url) {
+    const name = `documents_test_${randomBytes(6).toString('hex')}`;
+    const scoped = new URL(url);
+    scoped.pathname = `/${name}`;
+    let created = false;
+    databases.push({
+      name: 'postgres',
+      async open() {
+        if (!created) {
+          await admin(url, `create database ${name}`);
+          created = true;
+        }
+        return openPostgres(scoped.href);
+      },
+      async drop() {
+        if (created) await admin(url, `drop database if exists ${name} with (force)`);
+      },
+    });
+  }
+  return databases;
+}
+
+async function admin(url: string, statement: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(statement);
+  } finally {
+    await client.end();
+  }
+}

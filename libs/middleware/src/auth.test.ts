@@ -1,0 +1,62 @@
+import { SignJWT, UnsecuredJWT } from 'jose';
+import { describe, expect, it } from 'vitest';
+import { auth, createTokenIssuer, createTokenVerifier } from './auth';
+import type { CallContext } from './context';
+import { AccessError } from './errors';
+
+const options = { secret: 'a-test-secret-that-is-long-enough-0123', issuer: 'test-issuer', audience: 'test-audience' };
+const verify = createTokenVerifier(options);
+const issue = createTokenIssuer({ ...options, ttlSec: 60 });
+const key = new TextEncoder().encode(options.secret);
+
+function token(claims: { sub?: string; iss?: string; aud?: string; exp?: number }, secret = key): Promise<string> {
+  const jwt = new SignJWT({ scope: 'documents:read' }).setProtectedHeader({ alg: 'HS256' });
+  if (claims.sub) jwt.setSubject(claims.sub);
+  jwt.setIssuer(claims.iss ?? options.issuer).setAudience(claims.aud ?? options.audience);
+  jwt.setExpirationTime(claims.exp ?? Math.floor(Date.now() / 1000) + 60);
+  return jwt.sign(secret);
+}
+
+describe('createTokenVerifier', () => {
+  it('accepts a token the issuer signed, with its subject and scopes', async () => {
+    const issued = await issue('user-1', ['documents:read', 'documents:write']);
+    expect(issued).toMatchObject({ token_type: 'Bearer', expires_in: 60 });
+    const info = await verify(issued.access_token);
+    expect(info).toMatchObject({ clientId: 'user-1', scopes: ['documents:read', 'documents:write'] });
+    expect(info.expiresAt).toBeGreaterThan(Date.now() / 1000);
+  });
+
+  it.each([
+    ['a bad signature', () => token({ sub: 'u' }, new TextEncoder().encode('another-secret-that-is-long-enough-xx')), 'the token signature does not verify'],
+    ['an expired token', () => token({ sub: 'u', exp: Math.floor(Date.now() / 1000) - 120 }), 'the token has expired'],
+    ['the wrong audience', () => token({ sub: 'u', aud: 'someone-else' }), 'the token\'s "aud" claim is not accepted (unexpected "aud" claim value)'],
+    ['the wrong issuer', () => token({ sub: 'u', iss: 'evil' }), 'the token\'s "iss" claim is not accepted (unexpected "iss" claim value)'],
+    ['no subject', () => token({}), 'the token\'s "sub" claim is not accepted (missing required "sub" claim)'],
+    ['alg: none', async () => new UnsecuredJWT({ sub: 'u' }).setIssuer(options.issuer).setAudience(options.audience).setExpirationTime('1h').encode(), 'the token is signed with an algorithm this service does not accept'],
+    ['garbage', async () => 'not.a.jwt', 'the token is malformed'],
+  ])('refuses %s, saying why', async (_case, make, reason) => {
+    await expect(verify(await make())).rejects.toThrow(reason);
+  });
+
+  it('insists on a secret long enough to be one', () => {
+    expect(() => createTokenVerifier({ ...options, secret: 'short' })).toThrow('auth: a secret of at least 32 characters is required');
+  });
+});
+
+describe('auth middleware', () => {
+  const run = (ctx: Partial<CallContext>) =>
+    auth()({ kind: 'tool', name: 'create_document', access: { public: false, scopes: ['documents:write'] }, ...ctx } as CallContext, async () => 'handled');
+
+  it('lets public calls through without a token', async () => {
+    expect(await run({ name: 'login', access: { public: true, scopes: [] } })).toBe('handled');
+  });
+
+  it('refuses a call without a caller before the handler', async () => {
+    await expect(run({})).rejects.toThrow(new AccessError('authentication required: tool create_document needs an Authorization: Bearer <token> header'));
+  });
+
+  it('refuses a caller without the declared scope, and passes one with it', async () => {
+    await expect(run({ caller: { id: 'u', scopes: ['documents:read'], claims: {} } })).rejects.toThrow('forbidden: tool create_document needs the scope documents:write');
+    expect(await run({ caller: { id: 'u', scopes: ['documents:write'], claims: {} } })).toBe('handled');
+  });
+});

@@ -1,0 +1,97 @@
+import type { AuthInfo } from '@modelcontextprotocol/server';
+import { createRemoteJWKSet, errors as jose, jwtVerify, SignJWT } from 'jose';
+import type { Middleware } from './context';
+import { AccessError } from './errors';
+
+export interface TokenOptions {
+  /** HS256 shared secret, for a service that issues its own tokens (at least 32 characters). */
+  secret?: string;
+  /** JWKS URL of an identity provider, for real deployments (RS256, ES256, PS256, EdDSA). */
+  jwksUrl?: string;
+  issuer: string;
+  audience: string;
+  /** Allowed clock difference when checking exp and nbf. */
+  clockToleranceSec?: number;
+}
+
+/** A bearer token that was present but not acceptable; its message says why, for the 401's error_description. */
+export class InvalidTokenError extends Error {
+  override name = 'InvalidTokenError';
+}
+
+export type TokenVerifier = (token: string) => Promise<AuthInfo>;
+
+/** Verifies a JWT's signature, algorithm, issuer, audience, expiry and not-before; `alg: none` never passes. */
+export function createTokenVerifier(options: TokenOptions): TokenVerifier {
+  const key = options.jwksUrl ? createRemoteJWKSet(new URL(options.jwksUrl)) : secretKey(options.secret);
+  const algorithms = options.jwksUrl ? ['RS256', 'ES256', 'PS256', 'EdDSA'] : ['HS256'];
+  return async (token) => {
+    try {
+      const { payload } = await jwtVerify(token, key, {
+        issuer: options.issuer,
+        audience: options.audience,
+        algorithms,
+        clockTolerance: options.clockToleranceSec ?? 30,
+        requiredClaims: ['sub', 'exp'],
+      });
+      const scope = typeof payload.scope === 'string' ? payload.scope : '';
+      return { token, clientId: payload.sub!, scopes: scope.split(' ').filter(Boolean), expiresAt: payload.exp, extra: { ...payload } };
+    } catch (error) {
+      throw new InvalidTokenError(describe(error));
+    }
+  };
+}
+
+export interface IssuedToken {
+  access_token: string;
+  token_type: 'Bearer';
+  expires_in: number;
+}
+
+/** Signs HS256 tokens that createTokenVerifier with the same options accepts. */
+export function createTokenIssuer(options: TokenOptions & { ttlSec: number }): (subject: string, scopes: string[]) => Promise<IssuedToken> {
+  const key = secretKey(options.secret);
+  return async (subject, scopes) => {
+    const accessToken = await new SignJWT({ scope: scopes.join(' ') })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setSubject(subject)
+      .setIssuer(options.issuer)
+      .setAudience(options.audience)
+      .setIssuedAt()
+      .setExpirationTime(`${options.ttlSec}s`)
+      .sign(key);
+    return { access_token: accessToken, token_type: 'Bearer', expires_in: options.ttlSec };
+  };
+}
+
+/**
+ * Refuses a call before its handler unless it is public or the caller's token carries every scope it declares.
+ * Discovery (the list methods) never reaches the pipeline, so it stays open.
+ */
+export function auth(): Middleware {
+  return async (ctx, next) => {
+    if (ctx.access.public) return next();
+    if (!ctx.caller) {
+      throw new AccessError(`authentication required: ${ctx.kind} ${ctx.name} needs an Authorization: Bearer <token> header`);
+    }
+    const missing = ctx.access.scopes.filter((scope) => !ctx.caller!.scopes.includes(scope));
+    if (missing.length > 0) throw new AccessError(`forbidden: ${ctx.kind} ${ctx.name} needs the scope ${missing.join(', ')}`);
+    return next();
+  };
+}
+
+function secretKey(secret: string | undefined): Uint8Array {
+  if (!secret || secret.length < 32) {
+    throw new Error('auth: a secret of at least 32 characters is required (auth.secret, AUTH__SECRET), or set auth.jwksUrl');
+  }
+  return new TextEncoder().encode(secret);
+}
+
+function describe(error: unknown): string {
+  if (error instanceof jose.JWTExpired) return 'the token has expired';
+  if (error instanceof jose.JWTClaimValidationFailed) return `the token's "${error.claim}" claim is not accepted (${error.message})`;
+  if (error instanceof jose.JOSEAlgNotAllowed) return 'the token is signed with an algorithm this service does not accept';
+  if (error instanceof jose.JWSSignatureVerificationFailed) return 'the token signature does not verify';
+  if (error instanceof jose.JWKSNoMatchingKey) return 'no key of the identity provider matches the token';
+  return 'the token is malformed';
+}

@@ -1,0 +1,74 @@
+import type { AuthInfo, ServerContext } from '@modelcontextprotocol/server';
+
+export type CallKind = 'tool' | 'resource' | 'prompt';
+
+/** Who is calling, from a verified bearer token. */
+export interface Caller {
+  /** The token's subject (`sub`), else its client id. */
+  id: string;
+  scopes: string[];
+  claims: Record<string, unknown>;
+}
+
+/** What a tool, resource or prompt declares about who may use it. */
+export interface Access {
+  /** Callable without a token (documents' `login`). */
+  public: boolean;
+  /** Scopes the caller's token must carry. */
+  scopes: string[];
+}
+
+/** The minimal logger the middlewares write to; a pino logger is one. */
+export interface LogSink {
+  info(object: object, message: string): void;
+  warn(object: object, message: string): void;
+  error(object: object, message: string): void;
+}
+
+/** One call travelling through the pipeline. */
+export interface CallContext {
+  kind: CallKind;
+  /** The tool or prompt name, or the resource's registered name. */
+  name: string;
+  /** The resource URI, for resource reads. */
+  uri?: string;
+  arguments: unknown;
+  caller?: Caller;
+  access: Access;
+  requestId: string;
+  sessionId?: string;
+  /** Aborted when the client cancels, the connection drops, or a middleware (timeout) gives up. */
+  signal: AbortSignal;
+  /** Per-call scratch space for middlewares and handlers. */
+  state: Record<string, unknown>;
+  /** The SDK's own context, which the handler receives (with `signal` above in place of the SDK's). */
+  sdk: ServerContext;
+}
+
+export type Middleware = (ctx: CallContext, next: () => Promise<unknown>) => Promise<unknown>;
+
+const ACCESS_META_KEY = 'io.mcp-fleet/access';
+
+/**
+ * Declares access in a registration's `_meta`, where the pipeline reads it (and clients can see it in the
+ * list results): `server.registerTool('login', { ..., _meta: access({ public: true }) }, ...)`.
+ */
+export function access(declared: Partial<Access>): Record<string, unknown> {
+  return { [ACCESS_META_KEY]: { public: declared.public ?? false, scopes: declared.scopes ?? [] } };
+}
+
+export function accessOf(meta: Record<string, unknown> | undefined): Access {
+  const declared = meta?.[ACCESS_META_KEY] as Partial<Access> | undefined;
+  return { public: declared?.public ?? false, scopes: declared?.scopes ?? [] };
+}
+
+export function callerFromAuthInfo(info: AuthInfo | undefined): Caller | undefined {
+  if (!info) return undefined;
+  const claims = (info.extra ?? {}) as Record<string, unknown>;
+  return { id: typeof claims.sub === 'string' ? claims.sub : info.clientId, scopes: info.scopes, claims };
+}
+
+/** The verified caller of a handler, from the SDK context it receives; undefined without a token. */
+export function callerOf(sdk: Pick<ServerContext, 'http'>): Caller | undefined {
+  return callerFromAuthInfo(sdk.http?.authInfo);
+}
