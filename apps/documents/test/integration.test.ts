@@ -51,6 +51,18 @@ describe.each(['modern', 'legacy'] as const)('documents over the %s era', (era) 
     await bob.close();
   });
 
+  it('lists, deletes, and refuses a stale version through the protocol', async () => {
+    const alice = await connect(era, 'testuser');
+    const { id } = (await alice.client.callTool({ name: 'create_document', arguments: { title: 'short-lived', content: '' } })).structuredContent as { id: string };
+    const listed = (await alice.client.callTool({ name: 'list_documents', arguments: { page_size: 100 } })).structuredContent as { items: { id: string }[] };
+    expect(listed.items.map((item) => item.id)).toContain(id);
+    const stale = await alice.client.callTool({ name: 'update_document', arguments: { id, content: 'x', version: 7 } });
+    expect(stale).toMatchObject({ isError: true, content: [{ text: expect.stringContaining('version conflict') }] });
+    expect((await alice.client.callTool({ name: 'delete_document', arguments: { id } })).structuredContent).toEqual({ success: true });
+    expect((await alice.client.callTool({ name: 'delete_document', arguments: { id } })).isError).toBe(true);
+    await alice.close();
+  });
+
   it('reads the profile resource of the caller', async () => {
     const bob = await connect(era, 'otheruser');
     expect(text(await bob.client.readResource({ uri: 'users://me/profile' }))).toMatchObject({ username: 'otheruser' });

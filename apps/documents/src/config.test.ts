@@ -1,0 +1,61 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, loadConfig } from '@mcp-fleet/runtime';
+import { describe, expect, it } from 'vitest';
+import { documentsConfigSchema, productionProblems, resolveDataDir } from './config';
+
+const dir = new URL('../config', import.meta.url);
+const load = (env: Record<string, string>) => loadConfig({ dir, schema: documentsConfigSchema, env });
+
+describe('the shipped config files', () => {
+  it.each(['development', 'test', 'production'])('%s.yaml is valid', (environment) => {
+    expect(load({ MCP_ENV: environment, AUTH__SECRET: 'x'.repeat(32) }).environment).toBe(environment);
+  });
+
+  it('seeds the seed\'s users in development and test, and nobody in production', () => {
+    expect(load({ MCP_ENV: 'development' }).seedUsers.map((user) => user.username)).toEqual(['testuser', 'otheruser']);
+    expect(load({ MCP_ENV: 'test' }).seedUsers).toHaveLength(2);
+    expect(load({ MCP_ENV: 'production', AUTH__SECRET: 'x'.repeat(32) }).seedUsers).toEqual([]);
+  });
+
+  it('rejects a DATABASE_URL that is not PostgreSQL, and a short AUTH__SECRET', () => {
+    expect(() => load({ DATABASE_URL: 'mysql://db/x', AUTH__SECRET: 'short' })).toThrow(ConfigError);
+    try {
+      load({ DATABASE_URL: 'mysql://db/x', AUTH__SECRET: 'short' });
+    } catch (error) {
+      expect((error as ConfigError).problems).toEqual([
+        'databaseUrl = "mysql://db/x" (from env DATABASE_URL): expected a postgres:// or postgresql:// URL',
+        expect.stringMatching(/^auth\.secret = "short" \(from env AUTH__SECRET\): Too small/),
+      ]);
+    }
+  });
+});
+
+describe('productionProblems', () => {
+  it('requires a secret or a JWKS URL in production, and no seeded users', () => {
+    const production = load({ MCP_ENV: 'production' });
+    expect(productionProblems(production)).toEqual([
+      'auth.secret is required in production (set AUTH__SECRET to at least 32 random characters), or set auth.jwksUrl',
+    ]);
+    expect(productionProblems({ ...production, seedUsers: [{ username: 'a', password: 'b' }], auth: { ...production.auth, jwksUrl: 'https://idp.example/jwks' } })).toEqual([
+      'seedUsers must be empty in production: seeded passwords are for development and test only',
+    ]);
+    expect(productionProblems(load({ MCP_ENV: 'development' }))).toEqual([]);
+  });
+});
+
+describe('resolveDataDir', () => {
+  it('keeps memory:// and absolute paths, and puts relative ones under the workspace root', () => {
+    expect(resolveDataDir('memory://', '/anywhere')).toBe('memory://');
+    expect(resolveDataDir('/var/lib/documents', '/anywhere')).toBe('/var/lib/documents');
+    const workspace = mkdtempSync(join(tmpdir(), 'ws-'));
+    writeFileSync(join(workspace, 'nx.json'), '{}');
+    mkdirSync(join(workspace, 'apps', 'documents', 'dist'), { recursive: true });
+    expect(resolveDataDir('.data/documents', join(workspace, 'apps', 'documents', 'dist'))).toBe(join(workspace, '.data/documents'));
+  });
+
+  it('falls back to the working folder outside a workspace (as in the container image)', () => {
+    expect(resolveDataDir('data', mkdtempSync(join(tmpdir(), 'no-ws-')))).toBe(join(process.cwd(), 'data'));
+  });
+});
