@@ -7,10 +7,20 @@ import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as V1Transport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { SignJWT, UnsecuredJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testDatabases } from './support/databases';
 
 const SECRET = 'e2e-secret-that-is-at-least-32-characters';
 const dataDir = mkdtempSync(join(tmpdir(), 'documents-e2e-'));
-const env = { DATA_DIR: dataDir, AUTH__SECRET: SECRET };
+const pgliteEnv = { DATA_DIR: dataDir, AUTH__SECRET: SECRET, DATABASE_URL: undefined };
+const postgres = testDatabases().find((database) => database.name === 'postgres');
+
+/** The backends the process runs on: PGlite in a data directory always, PostgreSQL too when DATABASE_URL is set. */
+const backends: { name: string; env: () => Promise<Record<string, string | undefined>> }[] = [
+  { name: 'pglite', env: async () => pgliteEnv },
+  ...(postgres
+    ? [{ name: 'postgres', env: async () => ({ AUTH__SECRET: SECRET, DATABASE_URL: await postgres.url() }) }]
+    : []),
+];
 
 async function modern(url: string, token?: string): Promise<Client> {
   const client = new Client({ name: 'e2e-v2', version: '0' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
@@ -28,13 +38,16 @@ async function loginAs(url: string, username: string): Promise<string> {
 
 const json = (result: { contents: unknown[] }) => JSON.parse((result.contents[0] as { text: string }).text) as Record<string, unknown>;
 
-afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+afterAll(async () => {
+  rmSync(dataDir, { recursive: true, force: true });
+  await postgres?.drop();
+});
 
-describe('documents as a process over HTTP', () => {
+describe.each(backends)('documents as a process over HTTP, on $name', (backend) => {
   let server: ServerProcess;
   let token: string;
   beforeAll(async () => {
-    server = await startServerProcess({ app: 'documents', env });
+    server = await startServerProcess({ app: 'documents', env: await backend.env() });
     token = await loginAs(server.url, 'testuser');
   });
   afterAll(async () => {
@@ -69,6 +82,25 @@ describe('documents as a process over HTTP', () => {
     const listed = await client.callTool({ name: 'list_documents', arguments: { page: 1, page_size: 100 } });
     expect((listed.structuredContent as { items: { id: string }[] }).items.map((item) => item.id)).toContain(id);
     await client.close();
+  });
+
+  it('refuses a wrong password, and reports not-found, conflicts and empty updates over the wire', async () => {
+    const anonymous = await modern(server.url);
+    const refused = await anonymous.callTool({ name: 'login', arguments: { username: 'testuser', password: 'wrong' } });
+    expect(refused).toMatchObject({ isError: true, content: [{ text: 'invalid username or password' }] });
+    await anonymous.close();
+
+    const alice = await modern(server.url, token);
+    const { id } = (await alice.callTool({ name: 'create_document', arguments: { title: 'doomed', content: '' } })).structuredContent as { id: string };
+    const errorText = async (name: string, args: Record<string, unknown>) =>
+      ((await alice.callTool({ name, arguments: args })).content as { text: string }[])[0]?.text;
+    expect(await errorText('update_document', { id })).toBe('nothing to update: give a title, a content, or both');
+    expect(await errorText('update_document', { id, content: 'x', version: 5 })).toContain('is at version 1, not 5; nothing was written');
+    expect((await alice.callTool({ name: 'delete_document', arguments: { id } })).structuredContent).toEqual({ success: true });
+    expect(await errorText('delete_document', { id })).toBe(`document ${id} not found`);
+    expect(await errorText('update_document', { id, content: 'x' })).toBe(`document ${id} not found`);
+    await expect(alice.readResource({ uri: 'documents://not-a-uuid' })).rejects.toThrow('document not-a-uuid not found');
+    await alice.close();
   });
 
   it('refuses calls that need a token when none is sent, before the handler', async () => {
@@ -144,8 +176,9 @@ describe('documents as a process over HTTP', () => {
   });
 });
 
-describe('documents restarted on the same data directory', () => {
-  it('still has the document, and the token still works', async () => {
+describe('documents starting up', () => {
+  it('restarted on the same PGlite data directory still has the document, and the token still works', async () => {
+    const env = pgliteEnv;
     const first = await startServerProcess({ app: 'documents', env });
     const token = await loginAs(first.url, 'testuser');
     const client = await modern(first.url, token);
@@ -158,5 +191,18 @@ describe('documents restarted on the same data directory', () => {
     expect(json(await again.readResource({ uri: `documents://${id}` }))).toMatchObject({ title: 'Survivor', content: 'kept on disk', version: 1 });
     await again.close();
     expect((await second.stop()).code).toBe(0);
+  });
+
+  it('refuses to start in production without a secret, naming the fix, and exits 1', async () => {
+    await expect(startServerProcess({ app: 'documents', env: { MCP_ENV: 'production', PORT: '0', HOST: '127.0.0.1', AUTH__SECRET: undefined } })).rejects.toThrow(
+      /exited \(code 1.*auth\.secret is required in production \(set AUTH__SECRET/s,
+    );
+  });
+
+  it('without AUTH__SECRET outside production, warns and uses a per-process secret', async () => {
+    const server = await startServerProcess({ app: 'documents', env: { DATA_DIR: 'memory://', AUTH__SECRET: undefined, DATABASE_URL: undefined } });
+    expect(server.logs.find((line) => line.level === 'warn')?.msg).toContain('auth.secret is not set (AUTH__SECRET): using a random secret');
+    expect(await loginAs(server.url, 'testuser')).toMatch(/^eyJ/);
+    expect((await server.stop()).code).toBe(0);
   });
 });

@@ -8,3 +8,5 @@ export {
   type ServerProcessOptions,
 } from './server-process';
 export { createTestMiddleware, type TestMiddleware } from './test-middleware';
+export { LatencyHistogram, type LatencySummary } from './latency-histogram';
+export { errorKind, loadTest, SEED_PROFILES, type LoadCall, type LoadProgress, type LoadTarget, type LoadTestOptions, type LoadTestResult } from './load-test';

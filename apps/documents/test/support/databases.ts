@@ -5,26 +5,37 @@ import { openPglite, openPostgres, type Sql } from '../../src/store/sql';
 export interface TestDatabase {
   name: string;
   open(): Promise<Sql>;
+  /** A connection URL for a process to use (PostgreSQL only); creates the database on first use. */
+  url(): Promise<string>;
   drop(): Promise<void>;
 }
 
 /** PGlite always; PostgreSQL too when DATABASE_URL is set (CI sets it), each run in a database of its own. */
 export function testDatabases(): TestDatabase[] {
-  const databases: TestDatabase[] = [{ name: 'pglite', open: () => openPglite('memory://'), drop: async () => undefined }];
+  const databases: TestDatabase[] = [
+    {
+      name: 'pglite',
+      open: () => openPglite('memory://'),
+      url: () => Promise.reject(new Error('PGlite runs in-process; it has no URL')),
+      drop: async () => undefined,
+    },
+  ];
   const url = process.env.DATABASE_URL;
   if (url) {
     const name = `documents_test_${randomBytes(6).toString('hex')}`;
     const scoped = new URL(url);
     scoped.pathname = `/${name}`;
-    let created = false;
+    let created: Promise<void> | undefined;
+    const create = () => (created ??= admin(url, `create database ${name}`));
     databases.push({
       name: 'postgres',
       async open() {
-        if (!created) {
-          await admin(url, `create database ${name}`);
-          created = true;
-        }
+        await create();
         return openPostgres(scoped.href);
+      },
+      async url() {
+        await create();
+        return scoped.href;
       },
       async drop() {
         if (created) await admin(url, `drop database if exists ${name} with (force)`);
