@@ -1,0 +1,67 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { startServerProcess, type ServerProcess } from '@mcp-fleet/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const tsx = join(import.meta.dirname, '..', '..', 'node_modules', '.bin', 'tsx');
+const run = (script: string, args: string[]) => spawnSync(tsx, [join(import.meta.dirname, script), ...args], { encoding: 'utf8', timeout: 60_000 });
+
+let server: ServerProcess;
+beforeAll(async () => {
+  server = await startServerProcess({ app: join(import.meta.dirname, 'test', 'fixtures', 'echo-server.mjs') });
+});
+afterAll(async () => {
+  await server.stop();
+});
+
+describe('npm run load', () => {
+  it('prints JSON that parses, with every call measured', () => {
+    const result = run('load.ts', ['--url', server.url, '--total', '40', '--concurrency', '4', '--warmup', '5', '--json']);
+    expect(result.status).toBe(0);
+    const report = JSON.parse(result.stdout) as { tool: string; runs: { count: number; errorCount: number; latency: { p95: number } }[] };
+    expect(report.tool).toBe('echo');
+    expect(report.runs[0]).toMatchObject({ count: 40, errorCount: 0 });
+    expect(report.runs[0]!.latency.p95).toBeGreaterThan(0);
+    expect(result.stderr).toContain('load run: 100% 40 calls, 0 errors');
+  });
+
+  it('prints the table and exits 1 when a threshold is not met', () => {
+    const result = run('load.ts', ['--url', server.url, '--total', '20', '--concurrency', '2', '--fail-on', 'p95>0ms,errors>0']);
+    expect(result.status).toBe(1);
+    expect(result.stdout).toMatch(/^run\s+calls\s+conc\s+errors\s+rps\s+min ms/m);
+    expect(result.stderr).toMatch(/load: threshold not met: run: p95>0ms \(was [\d.]+\)/);
+    expect(result.stderr).not.toContain('errors>0');
+  });
+
+  it('exits 2 on bad input, saying what is wrong', () => {
+    expect(run('load.ts', ['--url', server.url, '--fail-on', 'p95>'])).toMatchObject({ status: 2, stderr: expect.stringContaining('--fail-on: cannot read "p95>"') });
+    expect(run('load.ts', ['--url', 'https://mcp.example.com/mcp'])).toMatchObject({ status: 2, stderr: expect.stringContaining('pass --allow-remote') });
+    expect(run('load.ts', ['--url', server.url, '--tool', 'nope'])).toMatchObject({ status: 2, stderr: expect.stringContaining('the service has no tool "nope"; its tools: echo') });
+    expect(run('load.ts', ['--url', server.url, '--args', '{oops'])).toMatchObject({ status: 2, stderr: expect.stringContaining('--args must be a JSON object') });
+    expect(run('load.ts', ['--help'])).toMatchObject({ status: 0, stdout: expect.stringContaining('Usage: npm run load') });
+  });
+});
+
+describe('npm run soak', () => {
+  it('samples the process through /metrics and gives a verdict, as JSON', () => {
+    const result = run('soak.ts', ['--url', server.url, '--rate', '20', '--duration', '1500ms', '--sample-every', '250ms', '--max-rss-growth', '100000', '--json']);
+    expect(result.status).toBe(0);
+    const report = JSON.parse(result.stdout) as { verdict: string; calls: number; samples: { rssMb: number }[]; errorCount: number };
+    expect(report).toMatchObject({ verdict: 'stable', errorCount: 0 });
+    expect(report.calls).toBeGreaterThanOrEqual(25);
+    expect(report.samples.length).toBeGreaterThanOrEqual(5);
+    expect(report.samples.every((sample) => sample.rssMb > 10)).toBe(true);
+  });
+
+  it('exits 1 when a threshold holds, and prints the samples table', () => {
+    const result = run('soak.ts', ['--url', server.url, '--rate', '10', '--duration', '600ms', '--sample-every', '200ms', '--fail-on', 'max_rss>1']);
+    expect(result.status).toBe(1);
+    expect(result.stdout).toMatch(/^t s\s+rss MB\s+cpu %/m);
+    expect(result.stdout).toMatch(/^verdict: (stable|growing) \(RSS slope/m);
+    expect(result.stderr).toContain('soak: failed: max_rss>1');
+  });
+
+  it('exits 2 on a bad rate', () => {
+    expect(run('soak.ts', ['--url', server.url, '--rate', 'fast'])).toMatchObject({ status: 2, stderr: expect.stringContaining('--rate must be a number') });
+  });
+});
