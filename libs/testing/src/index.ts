@@ -12,3 +12,4 @@ export { LatencyHistogram, type LatencySummary } from './latency-histogram';
 export { errorKind, loadTest, SEED_PROFILES, type LoadCall, type LoadProgress, type LoadTarget, type LoadTestOptions, type LoadTestResult } from './load-test';
 export { createProcessSampler, rssSlopeMbPerMinute, type ProcessSample, type SampleSource } from './process-sampler';
 export { soakTest, type SoakTestOptions, type SoakTestResult } from './soak-test';
+export { declaredSurface, runInspector, surfaceViaInspector, type InspectorOptions, type Surface } from './inspector';
