@@ -68,6 +68,14 @@ export function callerFromAuthInfo(info: AuthInfo | undefined): Caller | undefin
   return { id: typeof claims.sub === 'string' ? claims.sub : info.clientId, scopes: info.scopes, claims };
 }
 
+/**
+ * The request id of the HTTP request a handler is serving (the runtime sets x-request-id on every request), for
+ * its own log lines; undefined outside HTTP.
+ */
+export function requestIdOf(sdk: Pick<ServerContext, 'http'>): string | undefined {
+  return sdk.http?.req?.headers.get('x-request-id') ?? undefined;
+}
+
 /** The verified caller of a handler, from the SDK context it receives; undefined without a token. */
 export function callerOf(sdk: Pick<ServerContext, 'http'>): Caller | undefined {
   return callerFromAuthInfo(sdk.http?.authInfo);

@@ -6,6 +6,7 @@ export {
   accessOf,
   callerFromAuthInfo,
   callerOf,
+  requestIdOf,
   type Access,
   type CallContext,
   type Caller,
@@ -15,6 +16,7 @@ export {
 } from './context';
 export { AccessError, ConflictError, errors, NotFoundError, PublicError, RateLimitError, TimeoutError } from './errors';
 export { rateLimit, type RateLimitOptions } from './rate-limit';
+export { redactSecrets } from './redact';
 export { isErrorResult, requestLogging, type RequestLoggingOptions } from './request-logging';
 export { standardChain, type StandardChainOptions } from './standard-chain';
 export { timeout, type TimeoutOptions } from './timeout';

@@ -1,4 +1,5 @@
 import type { LogSink, Middleware } from './context';
+import { redactSecrets } from './redact';
 
 export interface RequestLoggingOptions {
   logger: LogSink;
@@ -26,7 +27,7 @@ export function requestLogging(options: RequestLoggingOptions): Middleware {
           kind: ctx.kind,
           name: ctx.name,
           ...(ctx.uri ? { uri: ctx.uri } : {}),
-          ...(options.logArguments ? { arguments: redact(ctx.arguments) } : {}),
+          ...(options.logArguments ? { arguments: redactSecrets(ctx.arguments) } : {}),
           durationMs: Math.round((performance.now() - started) * 10) / 10,
           outcome,
         },
@@ -40,11 +41,4 @@ export function isErrorResult(result: unknown): boolean {
   return typeof result === 'object' && result !== null && (result as { isError?: unknown }).isError === true;
 }
 
-const SECRET_KEY = /pass(word)?|token|secret|authorization|api[-_]?key/i;
-
-function redact(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(redact);
-  if (typeof value !== 'object' || value === null) return value;
-  return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, SECRET_KEY.test(key) ? '[redacted]' : redact(inner)]));
-}
 

@@ -18,6 +18,22 @@ describe('timeout', () => {
     expect(handlerSignal?.aborted).toBe(true);
   });
 
+  it('aborts the handler signal when the call itself is cancelled', async () => {
+    const outer = new AbortController();
+    const call = { kind: 'tool', name: 'slow', signal: outer.signal } as CallContext;
+    let seen: AbortSignal | undefined;
+    const pending = timeout({ ms: 1000 })(call, async () => {
+      seen = call.signal;
+      outer.abort(new Error('client went away'));
+      return 'done';
+    });
+    expect(await pending).toBe('done');
+    expect(seen?.aborted).toBe(true);
+    const already = { kind: 'tool', name: 'x', signal: AbortSignal.abort() } as CallContext;
+    await timeout({ ms: 1000 })(already, async () => 'ran');
+    expect(already.signal.aborted).toBe(true);
+  });
+
   it('returns the result of a call that finishes in time, and honours per-name overrides', async () => {
     expect(await timeout({ ms: 1000 })(ctx(), async () => 'fast')).toBe('fast');
     const pending = timeout({ ms: 10, overrides: { slow: 200 } })(ctx(), async () => {

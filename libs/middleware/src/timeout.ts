@@ -11,8 +11,13 @@ export interface TimeoutOptions {
 export function timeout(options: TimeoutOptions): Middleware {
   return async (ctx, next) => {
     const ms = options.overrides?.[ctx.name] ?? options.ms;
+    // Linked by hand: AbortSignal.any costs several times more per call on Node 20.
     const controller = new AbortController();
-    ctx.signal = AbortSignal.any([ctx.signal, controller.signal]);
+    const outer = ctx.signal;
+    const forward = () => controller.abort(outer.reason);
+    if (outer.aborted) forward();
+    else outer.addEventListener('abort', forward, { once: true });
+    ctx.signal = controller.signal;
     let timer: NodeJS.Timeout | undefined;
     const expired = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
@@ -24,6 +29,7 @@ export function timeout(options: TimeoutOptions): Middleware {
       return await Promise.race([next(), expired]);
     } finally {
       clearTimeout(timer);
+      outer.removeEventListener('abort', forward);
     }
   };
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { McpServer, ServerContext } from '@modelcontextprotocol/server';
 import { compose } from './compose';
-import { accessOf, callerOf, type CallContext, type Middleware } from './context';
+import { accessOf, callerOf, requestIdOf, type CallContext, type Middleware } from './context';
 
 type Callback = (...args: unknown[]) => unknown;
 type Described = Pick<CallContext, 'kind' | 'name' | 'uri' | 'arguments' | 'access'>;
@@ -17,7 +17,7 @@ export function withMiddleware(server: McpServer, middlewares: readonly Middlewa
     const ctx: CallContext = {
       ...described,
       caller: callerOf(sdk),
-      requestId: sdk.http?.req?.headers.get('x-request-id') ?? randomUUID(),
+      requestId: requestIdOf(sdk) ?? randomUUID(),
       sessionId: sdk.sessionId,
       signal: sdk.mcpReq.signal,
       state: {},

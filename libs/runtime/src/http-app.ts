@@ -15,7 +15,7 @@ import {
 import type { RuntimeConfig } from './config';
 import { JSON_RPC, labelRequest, outcomeOf, sendJson, sendRpcError, type Outcome, type RequestLabels } from './json-rpc';
 import { LegacySessions } from './legacy-sessions';
-import { requestScope, type Logger, type RequestScope } from './logger';
+import type { Logger } from './logger';
 import type { RuntimeMetrics } from './metrics';
 import type { Readiness } from './readiness';
 
@@ -37,9 +37,16 @@ export interface HttpApp {
   drain(graceMs: number): Promise<{ cut: number }>;
 }
 
-interface HttpScope extends RequestScope {
+interface HttpScope {
+  requestId: string;
   outcome: Outcome;
 }
+
+// Links the web Request the SDK adapter builds back to our request: set on the Node request, copied by the adapter.
+const SCOPE_HEADER = 'x-mcp-fleet-scope';
+
+/** Methods whose successful calls the middleware pipeline logs itself. */
+const PIPELINE_METHODS = new Set(['tools/call', 'resources/read', 'prompts/get']);
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
 
@@ -59,9 +66,11 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   const sessions = config.http.legacySessions
     ? new LegacySessions(options.factory, { idleMs: config.http.sessionIdleMs, maxSessions: config.http.maxSessions, logger })
     : undefined;
-  const serveMcp = toNodeHandler({ fetch: async (request, extra) => observe(await mcp.fetch(request, extra)) }, { maxRequestBodySize: maxBody, onerror });
+  const serveMcp = toNodeHandler({ fetch: async (request, extra) => observe(request, await mcp.fetch(request, extra)) }, { maxRequestBodySize: maxBody, onerror });
 
   let inFlight = 0;
+  let nextScope = 0;
+  const scopes = new Map<string, HttpScope>();
   const draining = () => readiness.state === 'draining';
 
   const server = createServer((req, res) => {
@@ -100,12 +109,14 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
 
   async function handleMcp(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const scope: HttpScope = { requestId: pickRequestId(req.headers['x-request-id']), outcome: 'ok' };
+    const scopeKey = String(nextScope++);
     res.setHeader('x-request-id', scope.requestId);
     const started = performance.now();
     let labels: RequestLabels = { method: req.method === 'POST' ? 'invalid' : req.method!.toLowerCase(), tool: '' };
     // Long-lived streams (GET, subscriptions/listen) do not hold up a drain.
     let counted = false;
     res.once('close', () => {
+      scopes.delete(scopeKey);
       if (counted) inFlight--;
       metrics.inFlight.dec();
       const seconds = (performance.now() - started) / 1000;
@@ -114,7 +125,9 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
       // 405 is the stateless answer to a 2025 client's optional GET stream, not a failure.
       const kind = res.statusCode >= 400 && res.statusCode !== 405 ? `http_${res.statusCode}` : scope.outcome === 'error' ? 'jsonrpc' : scope.outcome === 'tool_error' ? 'tool' : undefined;
       if (kind) metrics.errors.inc({ ...labels, kind });
-      logger.info(
+      // A call the pipeline answered has its own "call" line; this one then is only for debugging.
+      const level = res.statusCode < 400 && PIPELINE_METHODS.has(labels.method) ? 'debug' : 'info';
+      logger[level](
         { requestId: scope.requestId, httpMethod: req.method, status: res.statusCode, ...labels, outcome: scope.outcome, durationMs: Math.round(seconds * 10_000) / 10 },
         'mcp request',
       );
@@ -134,6 +147,8 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     }
     // The pipeline reads the request id from here (ctx.http.req), whoever chose it.
     req.headers['x-request-id'] = scope.requestId;
+    req.headers[SCOPE_HEADER] = scopeKey;
+    scopes.set(scopeKey, scope);
 
     let body: unknown;
     if (req.method === 'POST') {
@@ -151,12 +166,10 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     counted = req.method !== 'GET' && labels.method !== 'subscriptions/listen';
     if (counted) inFlight++;
 
-    await requestScope.run(scope, async () => {
-      if (sessions && (await isLegacyRequest(toProbeRequest(req), body, { maxRequestBodySize: maxBody }))) {
-        return sessions.handle(req, res, body, !draining());
-      }
-      return serveMcp(req, res, body);
-    });
+    if (sessions && (await isLegacyRequest(toProbeRequest(req), body, { maxRequestBodySize: maxBody }))) {
+      return sessions.handle(req, res, body, !draining());
+    }
+    return serveMcp(req, res, body);
   }
 
   function checkHostAndOrigin(req: IncomingMessage): string | undefined {
@@ -171,8 +184,9 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     return undefined;
   }
 
-  async function observe(response: Response): Promise<Response> {
-    const scope = requestScope.getStore() as HttpScope;
+  async function observe(request: Request, response: Response): Promise<Response> {
+    const scope = scopes.get(request.headers.get(SCOPE_HEADER) ?? '');
+    if (!scope) return response;
     if (!response.headers.get('content-type')?.startsWith('application/json')) {
       scope.outcome = response.status >= 400 ? 'rejected' : response.body ? 'stream' : 'ok';
       return response;

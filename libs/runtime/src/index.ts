@@ -1,5 +1,5 @@
 export { ConfigError, loadConfig, runtimeConfigSchema, type Config, type LoadConfigOptions, type RuntimeConfig } from './config';
-export { createLogger, requestScope, type Logger, type LoggerOptions, type RequestScope } from './logger';
+export { createLogger, type Logger, type LoggerOptions } from './logger';
 export { createMetrics, type RuntimeMetrics } from './metrics';
 export { Readiness, type ReadinessCheck, type ReadinessReport } from './readiness';
 export { createTelemetry, serve, startService, StartupError, type RunningService, type ServeOptions, type Telemetry } from './serve';

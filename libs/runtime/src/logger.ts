@@ -1,30 +1,8 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
+import { redactSecrets } from '@mcp-fleet/middleware';
 import { pino, type DestinationStream, type Logger } from 'pino';
 
 export type { Logger } from 'pino';
 
-/** What every log line written while serving one request carries. */
-export interface RequestScope {
-  requestId: string;
-}
-
-export const requestScope = new AsyncLocalStorage<RequestScope>();
-
-// Tokens and passwords never reach a log line, whatever object they arrive in.
-const REDACTED_PATHS = [
-  'password',
-  'token',
-  'secret',
-  'authorization',
-  'access_token',
-  '*.password',
-  '*.token',
-  '*.secret',
-  '*.authorization',
-  '*.access_token',
-  '*.headers.authorization',
-  '*.headers.cookie',
-];
 
 export interface LoggerOptions {
   service: string;
@@ -33,25 +11,51 @@ export interface LoggerOptions {
   destination?: DestinationStream | number;
 }
 
-/** One JSON line per event; a line written inside a request carries its `requestId`. */
+/**
+ * One JSON line per event. Lines about a request carry its `requestId` explicitly: the runtime's and the
+ * pipeline's do, and a handler gets it from its context (requestIdOf in @mcp-fleet/middleware). No
+ * AsyncLocalStorage: on Node 20 it costs ~80 µs of CPU per request (promise hooks), a fifth of a bare call.
+ */
 export function createLogger(options: LoggerOptions): Logger {
-  const destination =
-    typeof options.destination === 'object'
-      ? options.destination
-      : pino.destination({ fd: options.destination ?? 1, sync: true });
+  const destination = typeof options.destination === 'object' ? options.destination : bufferedDestination(options.destination ?? 1);
   return pino(
     {
       level: options.level,
       base: { service: options.service },
       messageKey: 'msg',
       timestamp: pino.stdTimeFunctions.isoTime,
-      formatters: { level: (label) => ({ level: label }) },
-      mixin: () => {
-        const scope = requestScope.getStore();
-        return scope ? { requestId: scope.requestId } : {};
-      },
-      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+      // Tokens and passwords never reach a log line, whatever object they arrive in. (pino's own wildcard
+      // redaction cost ~7 µs a line.)
+      formatters: { level: (label) => ({ level: label }), log: (object) => redactSecrets(object) },
     },
     destination,
   );
+}
+
+/**
+ * Log lines are gathered into writes of up to 4 KiB instead of one system call each (a sync write per line
+ * cost ~40 µs of CPU per request), written out at least every 200 ms, and flushed synchronously when the
+ * process exits for any reason — exit(), a signal handled by serve(), or an uncaught exception — so nothing
+ * written before is lost.
+ */
+function bufferedDestination(fd: number): DestinationStream {
+  const destination = pino.destination({ fd, sync: false, minLength: 4096 });
+  // A quiet service's lines still show within 200 ms; the timer never keeps the process alive.
+  setInterval(() => flushQuietly(destination), 200).unref();
+  process.once('exit', () => {
+    try {
+      destination.flushSync();
+    } catch {
+      // The reader is gone (a closed pipe): there is nowhere left to write to.
+    }
+  });
+  return destination;
+}
+
+function flushQuietly(destination: ReturnType<typeof pino.destination>): void {
+  try {
+    destination.flush();
+  } catch {
+    // Not writable yet, or the reader is gone; the next tick or the exit flush tries again.
+  }
 }

@@ -18,8 +18,8 @@ function testLogger(lines: Line[]): Logger {
 function fixture(logger: Logger) {
   return () => {
     const server = new McpServer({ name: 'fixture', version: '1.0.0' });
-    server.registerTool('echo', { inputSchema: z.object({ message: z.string() }) }, async ({ message }) => {
-      logger.info({ password: 'hunter2', nested: { token: 'abc' } }, 'echoing');
+    server.registerTool('echo', { inputSchema: z.object({ message: z.string() }) }, async ({ message }, ctx) => {
+      logger.info({ requestId: ctx.http?.req?.headers.get('x-request-id'), password: 'hunter2', nested: { token: 'abc' } }, 'echoing');
       return { content: [{ type: 'text', text: message }] };
     });
     server.registerTool('fail', { inputSchema: z.object({}) }, async () => {
@@ -106,7 +106,7 @@ describe('serve over HTTP', () => {
     ]);
   });
 
-  it('puts the request id on every log line of the request and redacts secrets', async () => {
+  it('gives handlers the request id for their log lines, writes it on its own, and redacts secrets', async () => {
     const { url, lines } = await start();
     const response = await rpc(url, { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'echo', arguments: { message: 'hi' } } }, {
       'x-request-id': 'trace-7',

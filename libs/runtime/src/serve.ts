@@ -117,8 +117,10 @@ export async function serve(factory: McpServerFactory, options: ServeOptions): P
       });
     }
   }
-  // Last, so that whoever waits for this line (a launcher, a test) can signal the process at once.
+  // Last, so that whoever waits for this line (a launcher, a test) can signal the process at once; flushed now,
+  // because that someone is waiting.
   announce();
+  logger.flush();
   return service;
 }
 

@@ -1,0 +1,157 @@
+#!/usr/bin/env tsx
+// npm run bench: the same echo call served four ways, under the same load, in one run on this machine.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createProcessSampler, startServerProcess, workspaceRoot } from '@mcp-fleet/testing';
+import autocannon from 'autocannon';
+import { $ } from 'zx';
+import { carriesEcho, legacySessionCall, modernCall, openLegacySession, type BenchVariant } from './src/bench-variants';
+import { cliOrExit } from './src/cli';
+import { parseCount, parseDuration } from './src/measures';
+import { table } from './src/report';
+
+const usage = `
+Usage: npm run bench [-- --duration 10s --warmup 3s --connections 50 --only a,b --json --out FILE]
+
+Serves the same echo tool four ways, each as its own process on loopback, and drives each with autocannon
+under the same load (a warm-up, then the measured run), one after another:
+  (a) the bare SDK v2 in its documented stateless pattern (createMcpHandler + toNodeHandler on node:http)
+  (b) our runtime, stateless, with the full default middleware chain (bench/runtime-echo)
+  (c) the same with a 2025-era legacy session (HTTP__LEGACY_SESSIONS=true)
+  (d) plain node:http returning a fixed JSON-RPC result: the ceiling
+Prints requests/s, p50 and p99 latency, errors, the server's RSS and its CPU time per request, with ratios to
+(a) and (d). On a small machine the load generator shares the cores, so req/s moves ±10% between runs;
+CPU µs per request is the steadier comparison.
+
+  --duration TIME     measured run per variant (default 10s)
+  --warmup TIME       unmeasured run first (default 3s)
+  --connections N     concurrent connections (default 50)
+  --only LIST         some variants, e.g. a,b
+  --json              print the results as JSON instead of the table
+  --out FILE          also write the JSON to FILE
+`;
+
+const { values } = cliOrExit(process.argv.slice(2), usage, {
+  duration: { type: 'string' },
+  warmup: { type: 'string' },
+  connections: { type: 'string' },
+  only: { type: 'string' },
+  json: { type: 'boolean' },
+  out: { type: 'string' },
+});
+
+const root = workspaceRoot();
+const bench = (file: string) => join(root, 'tools', 'scripts', 'bench', file);
+const VARIANTS: BenchVariant[] = [
+  { id: 'a', name: 'bare SDK, stateless', app: bench('bare-sdk-server.mjs') },
+  { id: 'b', name: 'runtime, stateless, full chain', app: bench('runtime-echo/dist/main.js'), env: { MCP_ENV: undefined } },
+  { id: 'c', name: 'runtime, legacy session', app: bench('runtime-echo/dist/main.js'), env: { MCP_ENV: undefined, HTTP__LEGACY_SESSIONS: 'true' }, session: true },
+  { id: 'd', name: 'node:http fixed JSON (ceiling)', app: bench('fixed-json-server.mjs') },
+];
+
+let settings: { duration: number; warmup: number; connections: number; variants: BenchVariant[] };
+try {
+  const only = values.only?.split(',').map((id) => id.trim());
+  const unknown = only?.filter((id) => !VARIANTS.some((variant) => variant.id === id)) ?? [];
+  if (unknown.length > 0) throw new Error(`--only: no variant ${unknown.join(', ')}; the variants are a, b, c, d`);
+  settings = {
+    duration: parseDuration(values.duration ?? '10s', '--duration'),
+    warmup: parseDuration(values.warmup ?? '3s', '--warmup'),
+    connections: parseCount(values.connections, '--connections', 50),
+    variants: VARIANTS.filter((variant) => !only || only.includes(variant.id)),
+  };
+} catch (error) {
+  console.error(`bench: ${(error as Error).message}`);
+  process.exit(2);
+}
+
+const say = (line: string) => process.stderr.write(`bench: ${line}\n`);
+say('building bench/runtime-echo …');
+await $({ cwd: root, quiet: true })`npx tsx tools/scripts/build-app.ts tools/scripts/bench/runtime-echo`;
+
+interface Row {
+  id: string;
+  name: string;
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  rssMb: number;
+  /** Server CPU per answered request: steadier than req/s on a small machine, where the load generator shares the cores. */
+  cpuUsPerRequest: number;
+}
+const rows: Row[] = [];
+for (const variant of settings.variants) {
+  // Logs go nowhere we read, as a container runtime would take them: the cost of writing them is measured.
+  const server = await startServerProcess({ app: variant.app, env: { LOG_LEVEL: 'info', ...variant.env }, coverageDir: false });
+  try {
+    const request = variant.session ? legacySessionCall(await openLegacySession(server.url)) : modernCall;
+    const check = await fetch(server.url, { method: 'POST', ...request });
+    const checkBody = await check.text();
+    if (!check.ok || !carriesEcho(checkBody)) throw new Error(`(${variant.id}) does not answer the echo call: ${check.status} ${checkBody.slice(0, 300)}`);
+    const run = (seconds: number) =>
+      autocannon({ url: server.url, method: 'POST', connections: settings.connections, duration: seconds, headers: request.headers, body: request.body });
+    say(`(${variant.id}) ${variant.name}: warm-up ${settings.warmup / 1000} s, then ${settings.duration / 1000} s at ${settings.connections} connections …`);
+    await run(settings.warmup / 1000);
+    const cpu = await cpuSeconds(server.pid);
+    const result = await run(settings.duration / 1000);
+    const cpuUsed = (await cpuSeconds(server.pid)) - cpu;
+    const sample = await createProcessSampler({ pid: server.pid }).sample();
+    rows.push({
+      id: variant.id,
+      name: variant.name,
+      rps: result.requests.average,
+      p50: result.latency.p50,
+      p99: result.latency.p99,
+      errors: result.errors + result.timeouts + result.non2xx,
+      rssMb: sample.rssMb,
+      cpuUsPerRequest: (cpuUsed * 1e6) / Math.max(1, result.requests.total),
+    });
+  } finally {
+    server.logs.length = 0;
+    await server.stop();
+  }
+}
+
+const a = rows.find((row) => row.id === 'a');
+const d = rows.find((row) => row.id === 'd');
+const ratio = (value: number, base: number | undefined) => (base ? value / base : Number.NaN);
+const report = rows.map((row) => ({
+  ...row,
+  rpsVsA: ratio(row.rps, a?.rps),
+  p99VsA: ratio(row.p99, a?.p99),
+  rpsVsD: ratio(row.rps, d?.rps),
+  cpuVsA: ratio(row.cpuUsPerRequest, a?.cpuUsPerRequest),
+}));
+const output = { connections: settings.connections, durationMs: settings.duration, warmupMs: settings.warmup, node: process.version, variants: report };
+if (values.out) writeFileSync(values.out, `${JSON.stringify(output, null, 2)}\n`);
+if (values.json) {
+  console.log(JSON.stringify(output, null, 2));
+} else {
+  const show = (n: number) => (Number.isNaN(n) ? '-' : n.toFixed(2));
+  console.log(
+    table(
+      ['variant', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'RSS MB', 'CPU µs/req', 'req/s vs a', 'p99 vs a', 'CPU vs a', 'req/s vs d'],
+      report.map((row) => [
+        `(${row.id}) ${row.name}`,
+        Math.round(row.rps),
+        row.p50,
+        row.p99,
+        row.errors,
+        row.rssMb,
+        Math.round(row.cpuUsPerRequest),
+        show(row.rpsVsA),
+        show(row.p99VsA),
+        show(row.cpuVsA),
+        show(row.rpsVsD),
+      ]),
+    ),
+  );
+}
+
+/** User plus system CPU seconds the process has used (Linux: /proc/<pid>/stat, in ticks of 1/100 s). */
+async function cpuSeconds(pid: number): Promise<number> {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}

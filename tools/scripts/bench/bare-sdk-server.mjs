@@ -1,0 +1,17 @@
+// Bench variant (a): the echo tool on the bare SDK v2, in its documented stateless pattern —
+// createMcpHandler + toNodeHandler on node:http, no runtime, no middleware, no logs.
+import http from 'node:http';
+import { toNodeHandler } from '@modelcontextprotocol/node';
+import { createMcpHandler, McpServer } from '@modelcontextprotocol/server';
+import * as z from 'zod';
+
+const serve = toNodeHandler(
+  createMcpHandler(() => {
+    const server = new McpServer({ name: 'bare-sdk', version: '0' });
+    server.registerTool('echo', { inputSchema: z.object({ message: z.string() }) }, async ({ message }) => ({ content: [{ type: 'text', text: message }] }));
+    return server;
+  }),
+);
+const server = http.createServer((req, res) => void serve(req, res));
+process.on('SIGTERM', () => server.close(() => process.exit(0)));
+server.listen(0, '127.0.0.1', () => console.log(JSON.stringify({ msg: 'listening', url: `http://127.0.0.1:${server.address().port}/mcp` })));

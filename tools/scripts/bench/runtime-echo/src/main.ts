@@ -1,0 +1,25 @@
+// Bench variants (b) and (c): the same echo tool as (a), hosted by our runtime behind the full default chain
+// (logging, metrics, errors, auth, rate limit, timeout). Built by build-app like any app.
+import { access, standardChain, textResult, withMiddleware } from '@mcp-fleet/middleware';
+import { createTelemetry, loadConfig, serve, startService } from '@mcp-fleet/runtime';
+import { McpServer } from '@modelcontextprotocol/server';
+import * as z from 'zod';
+
+await startService(async () => {
+  const config = loadConfig({ dir: new URL('../config', import.meta.url) });
+  const telemetry = createTelemetry('bench-echo', config);
+  const middleware = standardChain({
+    logger: telemetry.logger,
+    registry: telemetry.metrics.registry,
+    auth: true,
+    // A bucket the bench cannot empty: the limiter's cost is measured, not its refusals.
+    rateLimit: { capacity: 1e9, refillPerSecond: 1e9 },
+    timeout: { ms: 10_000 },
+  });
+  const createServer = () => {
+    const server = withMiddleware(new McpServer({ name: 'bench-echo', version: '0' }), middleware);
+    server.registerTool('echo', { inputSchema: z.object({ message: z.string() }), _meta: access({ public: true }) }, async ({ message }) => textResult(message));
+    return server;
+  };
+  await serve(createServer, { name: 'bench-echo', config, ...telemetry });
+});

@@ -1,0 +1,76 @@
+/** One way of serving the bench's echo call: how to start it and which HTTP request makes the call. */
+export interface BenchVariant {
+  id: 'a' | 'b' | 'c' | 'd';
+  name: string;
+  /** An app under apps/ or the path of a server script. */
+  app: string;
+  env?: Record<string, string | undefined>;
+  /** For a sessionful variant: the requests that open the session first. */
+  session?: boolean;
+}
+
+export const MESSAGE = 'bench';
+
+/** The body a 2026-07-28 client sends for tools/call echo: the per-request envelope in params._meta. */
+export const modernCall = {
+  headers: {
+    'content-type': 'application/json',
+    accept: 'application/json, text/event-stream',
+    'mcp-protocol-version': '2026-07-28',
+    // 2026-07-28 mirrors the method and tool name into headers, and the server checks that they agree.
+    'mcp-method': 'tools/call',
+    'mcp-name': 'echo',
+  },
+  body: JSON.stringify({
+    jsonrpc: '2.0',
+    id: 1,
+    method: 'tools/call',
+    params: {
+      name: 'echo',
+      arguments: { message: MESSAGE },
+      _meta: {
+        'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+        'io.modelcontextprotocol/clientInfo': { name: 'mcp-fleet-bench', version: '0' },
+        'io.modelcontextprotocol/clientCapabilities': {},
+      },
+    },
+  }),
+};
+
+/** The same call in the 2025 protocol, inside an initialized session. */
+export function legacySessionCall(sessionId: string) {
+  return {
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      'mcp-protocol-version': '2025-11-25',
+      'mcp-session-id': sessionId,
+    },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'echo', arguments: { message: MESSAGE } } }),
+  };
+}
+
+/** Opens a 2025-era session the way a v1 client does (initialize, then notifications/initialized). */
+export async function openLegacySession(url: string): Promise<string> {
+  const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+  const init = await fetch(url, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'mcp-fleet-bench', version: '0' } } }),
+  });
+  const sessionId = init.headers.get('mcp-session-id');
+  await init.text();
+  if (!sessionId) throw new Error(`bench: ${url} opened no session (status ${init.status}); is http.legacySessions on?`);
+  const ack = await fetch(url, {
+    method: 'POST',
+    headers: { ...headers, 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-11-25' },
+    body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }),
+  });
+  await ack.text();
+  return sessionId;
+}
+
+/** Whether a response body (JSON or SSE) carries the echo result. */
+export function carriesEcho(body: string): boolean {
+  return body.includes(`"text":"${MESSAGE}"`) && !body.includes('"error"');
+}
