@@ -1,0 +1,322 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+
+/** How pods of an image behave, as a test scripts it. */
+export type Behaviour =
+  | { kind: 'ready'; afterMs?: number }
+  | { kind: 'never-ready' }
+  | { kind: 'crash-loop' };
+
+export type K8sObject = {
+  apiVersion: string;
+  kind: string;
+  metadata: {
+    name: string;
+    namespace?: string;
+    uid?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    resourceVersion?: string;
+    generation?: number;
+    creationTimestamp?: string;
+    ownerReferences?: { apiVersion: string; kind: string; name: string; uid: string; controller?: boolean }[];
+  };
+  spec?: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- Kubernetes objects are open-ended JSON
+  status?: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  [key: string]: unknown;
+};
+
+export type WatchEvent = { type: 'ADDED' | 'MODIFIED' | 'DELETED'; object: K8sObject };
+
+const REVISION = 'deployment.kubernetes.io/revision';
+const HASH = 'pod-template-hash';
+
+/**
+ * The objects of a pretend cluster and a deployment controller that moves them: a ReplicaSet per template,
+ * pods that become ready, never do, or crash-loop as the test scripted their image, old ReplicaSets scaled down
+ * only as new pods become available (maxUnavailable 0), and the Progressing condition, including
+ * ProgressDeadlineExceeded.
+ */
+export class Cluster {
+  private version = 1;
+  readonly deployments = new Map<string, K8sObject>();
+  readonly replicaSets = new Map<string, K8sObject>();
+  readonly pods = new Map<string, K8sObject>();
+  readonly events: K8sObject[] = [];
+  private readonly behaviours = new Map<string, Behaviour>();
+  private readonly progressSince = new Map<string, { hash: string; at: number }>();
+  private readonly listeners = new Set<(event: WatchEvent) => void>();
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  get resourceVersion(): string {
+    return String(this.version);
+  }
+
+  /** Pods of this image behave so; an image never scripted becomes ready after 200 ms. */
+  script(image: string, behaviour: Behaviour): void {
+    this.behaviours.set(image, behaviour);
+  }
+
+  subscribe(listener: (event: WatchEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  addDeployment(manifest: K8sObject): K8sObject {
+    const namespace = manifest.metadata.namespace ?? 'default';
+    const deployment = structuredClone(manifest);
+    deployment.apiVersion = 'apps/v1';
+    deployment.kind = 'Deployment';
+    deployment.metadata = {
+      ...deployment.metadata,
+      namespace,
+      uid: randomUUID(),
+      generation: 1,
+      creationTimestamp: new Date(this.now()).toISOString(),
+      annotations: { ...deployment.metadata.annotations },
+    };
+    deployment.spec = { replicas: 1, progressDeadlineSeconds: 600, revisionHistoryLimit: 10, ...deployment.spec };
+    deployment.status = {};
+    this.stamp(deployment);
+    this.deployments.set(key(namespace, deployment.metadata.name), deployment);
+    this.emit('ADDED', deployment);
+    this.reconcile();
+    return deployment;
+  }
+
+  /** Replaces a deployment as a PATCH or PUT would; a changed spec is a new generation. */
+  updateDeployment(namespace: string, name: string, next: K8sObject): K8sObject {
+    const current = this.deployments.get(key(namespace, name))!;
+    const updated = structuredClone(next);
+    updated.metadata = { ...current.metadata, labels: updated.metadata.labels, annotations: updated.metadata.annotations ?? {} };
+    updated.status = current.status;
+    if (JSON.stringify(updated.spec) !== JSON.stringify(current.spec)) updated.metadata.generation = (current.metadata.generation ?? 1) + 1;
+    this.stamp(updated);
+    this.deployments.set(key(namespace, name), updated);
+    this.emit('MODIFIED', updated);
+    this.reconcile();
+    return updated;
+  }
+
+  /** One pass of the controller over every deployment. */
+  reconcile(): void {
+    for (const deployment of this.deployments.values()) this.reconcileDeployment(deployment);
+  }
+
+  private reconcileDeployment(deployment: K8sObject): void {
+    const namespace = deployment.metadata.namespace!;
+    const name = deployment.metadata.name;
+    const now = this.now();
+    const desired: number = deployment.spec.replicas ?? 1;
+    const hash = templateHash(deployment.spec.template);
+    const owned = [...this.replicaSets.values()].filter((rs) => rs.metadata.ownerReferences?.some((ref) => ref.uid === deployment.metadata.uid));
+    const maxRevision = Math.max(0, ...owned.map(revisionOf));
+
+    let current = owned.find((rs) => rs.metadata.labels?.[HASH] === hash);
+    if (!current) {
+      current = this.createReplicaSet(deployment, hash, maxRevision + 1);
+      this.event(deployment, 'Normal', 'ScalingReplicaSet', `Scaled up replica set ${current.metadata.name} to ${desired}`);
+    } else if (revisionOf(current) < maxRevision) {
+      // A rollback makes an old ReplicaSet current again, under the next revision number.
+      current.metadata.annotations![REVISION] = String(maxRevision + 1);
+      this.stamp(current);
+      this.event(deployment, 'Normal', 'ScalingReplicaSet', `Scaled up replica set ${current.metadata.name} to ${desired}`);
+    }
+    const since = this.progressSince.get(key(namespace, name));
+    if (since?.hash !== hash) this.progressSince.set(key(namespace, name), { hash, at: now });
+    deployment.metadata.annotations = { ...deployment.metadata.annotations, [REVISION]: current.metadata.annotations![REVISION]! };
+
+    current.spec.replicas = desired;
+    this.syncPods(current, now);
+    const newAvailable = this.podsOf(current).filter((pod) => isReady(pod)).length;
+    for (const old of owned.filter((rs) => rs !== current)) {
+      // maxUnavailable 0: an old ReplicaSet gives up a pod only for a new pod that is available.
+      old.spec.replicas = Math.min(old.spec.replicas ?? 0, Math.max(0, desired - newAvailable));
+      this.syncPods(old, now);
+    }
+
+    const all = [...this.replicaSets.values()].filter((rs) => rs.metadata.ownerReferences?.some((ref) => ref.uid === deployment.metadata.uid));
+    const pods = all.flatMap((rs) => this.podsOf(rs));
+    const updated = this.podsOf(current).length;
+    const available = pods.filter(isReady).length;
+    const complete = updated === desired && pods.length === updated && newAvailable === updated;
+    const deadlineMs = (deployment.spec.progressDeadlineSeconds ?? 600) * 1000;
+    const started = this.progressSince.get(key(namespace, name))!.at;
+    const progressing = complete
+      ? { status: 'True', reason: 'NewReplicaSetAvailable', message: `ReplicaSet "${current.metadata.name}" has successfully progressed.` }
+      : now - started > deadlineMs
+        ? { status: 'False', reason: 'ProgressDeadlineExceeded', message: `ReplicaSet "${current.metadata.name}" has timed out progressing.` }
+        : { status: 'True', reason: 'ReplicaSetUpdated', message: `ReplicaSet "${current.metadata.name}" is progressing.` };
+    const availableCondition =
+      available >= desired
+        ? { type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable', message: 'Deployment has minimum availability.' }
+        : { type: 'Available', status: 'False', reason: 'MinimumReplicasUnavailable', message: 'Deployment does not have minimum availability.' };
+    const status = {
+      observedGeneration: deployment.metadata.generation,
+      replicas: pods.length,
+      updatedReplicas: updated,
+      readyReplicas: available,
+      availableReplicas: available,
+      unavailableReplicas: Math.max(0, pods.length - available),
+      conditions: [availableCondition, { type: 'Progressing', ...progressing }],
+    };
+    if (progressing.reason === 'ProgressDeadlineExceeded' && deployment.status?.conditions?.[1]?.reason !== 'ProgressDeadlineExceeded') {
+      this.event(deployment, 'Warning', 'ProgressDeadlineExceeded', progressing.message);
+    }
+    if (!sameStatus(deployment.status, status)) {
+      const previous = deployment.status?.conditions as { type: string; reason: string; lastTransitionTime?: string; lastUpdateTime?: string }[] | undefined;
+      const stampTime = new Date(now).toISOString();
+      deployment.status = {
+        ...status,
+        conditions: status.conditions.map((condition) => {
+          const before = previous?.find((c) => c.type === condition.type);
+          const same = before?.reason === condition.reason;
+          return { ...condition, lastUpdateTime: stampTime, lastTransitionTime: same ? before!.lastTransitionTime : stampTime };
+        }),
+      };
+      this.stamp(deployment);
+      this.emit('MODIFIED', deployment);
+    }
+  }
+
+  private createReplicaSet(deployment: K8sObject, hash: string, revision: number): K8sObject {
+    const namespace = deployment.metadata.namespace!;
+    const template = structuredClone(deployment.spec.template);
+    template.metadata = { ...template.metadata, labels: { ...template.metadata?.labels, [HASH]: hash } };
+    const rs: K8sObject = {
+      apiVersion: 'apps/v1',
+      kind: 'ReplicaSet',
+      metadata: {
+        name: `${deployment.metadata.name}-${hash}`,
+        namespace,
+        uid: randomUUID(),
+        labels: { ...deployment.spec.template.metadata?.labels, [HASH]: hash },
+        annotations: { [REVISION]: String(revision) },
+        creationTimestamp: new Date(this.now()).toISOString(),
+        ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: deployment.metadata.name, uid: deployment.metadata.uid!, controller: true }],
+      },
+      spec: { replicas: 0, selector: { matchLabels: { ...deployment.spec.selector?.matchLabels, [HASH]: hash } }, template },
+      status: { replicas: 0 },
+    };
+    this.stamp(rs);
+    this.replicaSets.set(key(namespace, rs.metadata.name), rs);
+    return rs;
+  }
+
+  podsOf(rs: K8sObject): K8sObject[] {
+    return [...this.pods.values()].filter((pod) => pod.metadata.ownerReferences?.[0]?.uid === rs.metadata.uid);
+  }
+
+  /** Creates or deletes pods to the ReplicaSet's count, and moves each pod's status on with its age. */
+  private syncPods(rs: K8sObject, now: number): void {
+    const namespace = rs.metadata.namespace!;
+    let pods = this.podsOf(rs);
+    while (pods.length < rs.spec.replicas) {
+      const pod: K8sObject = {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: {
+          name: `${rs.metadata.name}-${randomBytes(3).toString('hex').slice(0, 5)}`,
+          namespace,
+          uid: randomUUID(),
+          labels: { ...rs.spec.template.metadata?.labels },
+          creationTimestamp: new Date(now).toISOString(),
+          ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: rs.metadata.name, uid: rs.metadata.uid!, controller: true }],
+        },
+        spec: structuredClone(rs.spec.template.spec),
+        status: {},
+      };
+      this.stamp(pod);
+      this.pods.set(key(namespace, pod.metadata.name), pod);
+      pods = this.podsOf(rs);
+    }
+    for (const extra of pods.slice(rs.spec.replicas)) this.pods.delete(key(namespace, extra.metadata.name));
+    for (const pod of this.podsOf(rs)) this.moveOn(pod, now);
+    const ready = this.podsOf(rs).filter(isReady).length;
+    rs.status = { replicas: this.podsOf(rs).length, fullyLabeledReplicas: this.podsOf(rs).length, readyReplicas: ready, availableReplicas: ready, observedGeneration: 1 };
+  }
+
+  private moveOn(pod: K8sObject, now: number): void {
+    const container = pod.spec.containers?.[0] ?? { name: 'app', image: 'unknown' };
+    const behaviour = this.behaviours.get(container.image) ?? { kind: 'ready', afterMs: 200 };
+    const ageMs = now - Date.parse(pod.metadata.creationTimestamp!);
+    const base = { name: container.name, image: container.image, imageID: '', started: true };
+    let ready = false;
+    let state: Record<string, unknown> = { running: { startedAt: pod.metadata.creationTimestamp } };
+    let restartCount = 0;
+    if (behaviour.kind === 'ready') {
+      ready = ageMs >= (behaviour.afterMs ?? 200);
+    } else if (behaviour.kind === 'crash-loop') {
+      restartCount = 1 + Math.floor(ageMs / 1000);
+      state = { waiting: { reason: 'CrashLoopBackOff', message: `back-off 10s restarting failed container=${container.name} pod=${pod.metadata.name}` } };
+      this.event(pod, 'Warning', 'BackOff', `Back-off restarting failed container ${container.name} in pod ${pod.metadata.name}`);
+    } else {
+      this.event(pod, 'Warning', 'Unhealthy', 'Readiness probe failed: HTTP probe failed with statuscode: 503');
+    }
+    pod.status = {
+      phase: 'Running',
+      conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }],
+      containerStatuses: [{ ...base, ready, restartCount, state, ...(restartCount > 0 ? { lastState: { terminated: { exitCode: 1, reason: 'Error' } } } : {}) }],
+    };
+  }
+
+  /** Records an event once per object and reason, counting repeats, as the API server's event aggregation does. */
+  private event(object: K8sObject, type: 'Normal' | 'Warning', reason: string, message: string): void {
+    const existing = this.events.find((event) => event.involvedObject && (event.involvedObject as { uid: string }).uid === object.metadata.uid && event.reason === reason && event.message === message);
+    const time = new Date(this.now()).toISOString();
+    if (existing) {
+      existing.count = (existing.count as number) + 1;
+      existing.lastTimestamp = time;
+      return;
+    }
+    const event: K8sObject = {
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { name: `${object.metadata.name}.${randomBytes(8).toString('hex')}`, namespace: object.metadata.namespace },
+      involvedObject: { kind: object.kind, name: object.metadata.name, namespace: object.metadata.namespace, uid: object.metadata.uid },
+      type,
+      reason,
+      message,
+      count: 1,
+      firstTimestamp: time,
+      lastTimestamp: time,
+      source: { component: 'kube-fake' },
+    };
+    this.stamp(event);
+    this.events.push(event);
+  }
+
+  private stamp(object: K8sObject): void {
+    object.metadata.resourceVersion = String(++this.version);
+  }
+
+  private emit(type: WatchEvent['type'], object: K8sObject): void {
+    for (const listener of this.listeners) listener({ type, object: structuredClone(object) });
+  }
+}
+
+export function key(namespace: string, name: string): string {
+  return `${namespace}/${name}`;
+}
+
+function revisionOf(rs: K8sObject): number {
+  return Number(rs.metadata.annotations?.[REVISION] ?? 0);
+}
+
+function isReady(pod: K8sObject): boolean {
+  return pod.status?.conditions?.some((condition: { type: string; status: string }) => condition.type === 'Ready' && condition.status === 'True') ?? false;
+}
+
+/** The template's hash, ignoring its own pod-template-hash label, as the controller names ReplicaSets. */
+function templateHash(template: K8sObject['spec']): string {
+  const copy = structuredClone(template ?? {});
+  if (copy.metadata?.labels) delete copy.metadata.labels[HASH];
+  return createHash('sha256').update(JSON.stringify(copy)).digest('hex').slice(0, 10);
+}
+
+function sameStatus(before: unknown, after: { conditions: object[] }): boolean {
+  if (!before || typeof before !== 'object') return false;
+  const strip = (status: { conditions?: { lastUpdateTime?: string; lastTransitionTime?: string }[] }) =>
+    JSON.stringify({ ...status, conditions: status.conditions?.map(({ lastUpdateTime: _u, lastTransitionTime: _t, ...rest }) => rest) });
+  return strip(before as never) === strip(after as never);
+}

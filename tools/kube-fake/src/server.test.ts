@@ -1,0 +1,65 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startKubeFake, type KubeFake } from './server';
+
+let fake: KubeFake;
+beforeAll(async () => {
+  fake = await startKubeFake({ namespace: 'fleet', tickMs: 20 });
+  fake.addDeployment({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'app', labels: { app: 'app', tier: 'web' } },
+    spec: { replicas: 1, selector: { matchLabels: { app: 'app' } }, template: { metadata: { labels: { app: 'app' } }, spec: { containers: [{ name: 'app', image: 'r/app:1' }] } } },
+  });
+});
+afterAll(() => fake.close());
+
+const get = async (path: string) => {
+  const response = await fetch(`${fake.url}${path}`);
+  return { status: response.status, body: (await response.json()) as Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
+};
+
+describe('kube-fake over HTTP', () => {
+  it('serves discovery as kubectl reads it', async () => {
+    expect((await get('/api')).body.versions).toEqual(['v1']);
+    expect((await get('/apis')).body.groups[0].name).toBe('apps');
+    expect((await get('/apis/apps/v1')).body.resources.map((r: { name: string }) => r.name)).toEqual(['deployments', 'replicasets']);
+    expect((await get('/api/v1')).body.resources.map((r: { name: string }) => r.name)).toEqual(['pods', 'events']);
+    expect((await get('/api/v1/namespaces/fleet')).body).toMatchObject({ kind: 'Namespace', metadata: { name: 'fleet' } });
+    expect((await get('/version')).body.gitVersion).toContain('kube-fake');
+  });
+
+  it('lists with label and field selectors', async () => {
+    const list = async (query: string) => (await get(`/apis/apps/v1/namespaces/fleet/deployments?${query}`)).body.items.length;
+    expect(await list('labelSelector=app%3Dapp')).toBe(1);
+    expect(await list('labelSelector=app%3Dapp%2Ctier%21%3Dweb')).toBe(0);
+    expect(await list('labelSelector=tier')).toBe(1);
+    expect(await list('fieldSelector=metadata.name%3Dother')).toBe(0);
+    expect((await get('/apis/apps/v1/namespaces/fleet/deployments')).body.kind).toBe('DeploymentList');
+  });
+
+  it('answers what it does not have with a Kubernetes Status', async () => {
+    const missing = await get('/apis/apps/v1/namespaces/fleet/deployments/nope');
+    expect(missing).toMatchObject({ status: 404, body: { kind: 'Status', reason: 'NotFound', message: 'deployments.apps "nope" not found' } });
+    expect((await get('/apis/batch/v1/namespaces/fleet/jobs')).status).toBe(404);
+    const post = await fetch(`${fake.url}/apis/apps/v1/namespaces/fleet/deployments`, { method: 'POST', body: '{}' });
+    expect(post.status).toBe(405);
+    const apply = await fetch(`${fake.url}/apis/apps/v1/namespaces/fleet/deployments/app`, { method: 'PATCH', headers: { 'content-type': 'application/apply-patch+yaml' }, body: '{}' });
+    expect(apply.status).toBe(415);
+  });
+
+  it('patches with merge patches, keeps dry runs dry, and streams changes to a watch', async () => {
+    const watch = await fetch(`${fake.url}/apis/apps/v1/namespaces/fleet/deployments?watch=true&fieldSelector=metadata.name%3Dapp&resourceVersion=999999`);
+    expect(watch.status).toBe(200);
+    const reader = watch.body!.getReader();
+    const patch = (body: object, query = '') =>
+      fetch(`${fake.url}/apis/apps/v1/namespaces/fleet/deployments/app${query}`, { method: 'PATCH', headers: { 'content-type': 'application/merge-patch+json' }, body: JSON.stringify(body) });
+    const dry = (await (await patch({ spec: { replicas: 3 } }, '?dryRun=All')).json()) as { spec: { replicas: number } };
+    expect(dry.spec.replicas).toBe(3);
+    expect(fake.deployment('app')!.spec.replicas).toBe(1);
+    await patch({ spec: { replicas: 2 } });
+    const first = new TextDecoder().decode((await reader.read()).value);
+    expect(JSON.parse(first.split('\n')[0]!)).toMatchObject({ type: 'MODIFIED', object: { metadata: { name: 'app' } } });
+    await reader.cancel();
+    expect(fake.requests.some((r) => r.method === 'PATCH' && r.contentType === 'application/merge-patch+json')).toBe(true);
+  });
+});

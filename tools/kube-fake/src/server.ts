@@ -1,0 +1,194 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Cluster, key, type Behaviour, type K8sObject, type WatchEvent } from './cluster';
+import { jsonPatch, mergePatch, strategicMergePatch } from './patch';
+
+export interface KubeFake {
+  /** http://127.0.0.1:<port> */
+  url: string;
+  /** A kubeconfig whose current context points at this fake, with `namespace` as its namespace. */
+  kubeconfig: string;
+  namespace: string;
+  cluster: Cluster;
+  /** Every request real kubectl made: method, path and query, in order. */
+  requests: { method: string; path: string; query: string; contentType?: string }[];
+  script(image: string, behaviour: Behaviour): void;
+  addDeployment(manifest: K8sObject): K8sObject;
+  deployment(name: string): K8sObject | undefined;
+  close(): Promise<void>;
+}
+
+const RESOURCES = {
+  deployments: { group: 'apps', kind: 'Deployment', shortNames: ['deploy'], verbs: ['get', 'list', 'watch', 'patch', 'update'] },
+  replicasets: { group: 'apps', kind: 'ReplicaSet', shortNames: ['rs'], verbs: ['get', 'list', 'watch'] },
+  pods: { group: '', kind: 'Pod', shortNames: ['po'], verbs: ['get', 'list', 'watch'] },
+  events: { group: '', kind: 'Event', shortNames: ['ev'], verbs: ['get', 'list', 'watch'] },
+} as const;
+type Resource = keyof typeof RESOURCES;
+
+/** Starts the fake on a free loopback port, with a controller pass every `tickMs`. */
+export async function startKubeFake(options: { namespace?: string; tickMs?: number } = {}): Promise<KubeFake> {
+  const namespace = options.namespace ?? 'default';
+  const cluster = new Cluster();
+  const requests: KubeFake['requests'] = [];
+  const watches = new Set<ServerResponse>();
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://kube-fake');
+    requests.push({ method: req.method ?? 'GET', path: url.pathname, query: url.search, contentType: req.headers['content-type'] });
+    route(req, res, url).catch((error: unknown) => send(res, 500, status(500, 'InternalError', (error as Error).message)));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  const ticker = setInterval(() => cluster.reconcile(), options.tickMs ?? 50);
+  ticker.unref();
+
+  async function route(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const path = url.pathname.replace(/\/$/, '');
+    if (path === '/version') return send(res, 200, { major: '1', minor: '32', gitVersion: 'v1.32.0-kube-fake', platform: 'linux/amd64' });
+    if (path === '/api') return send(res, 200, { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [] });
+    if (path === '/apis') {
+      const version = { groupVersion: 'apps/v1', version: 'v1' };
+      return send(res, 200, { kind: 'APIGroupList', apiVersion: 'v1', groups: [{ name: 'apps', versions: [version], preferredVersion: version }] });
+    }
+    if (path === '/api/v1' || path === '/apis/apps/v1') return send(res, 200, resourceList(path === '/api/v1' ? '' : 'apps'));
+    // kubectl looks the namespace up after a 404, to say which of the two is missing; every namespace exists here.
+    const namespace = /^\/api\/v1\/namespaces\/([^/]+)$/.exec(path)?.[1];
+    if (namespace) return send(res, 200, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace }, status: { phase: 'Active' } });
+
+    const match = /^\/(?:api\/v1|apis\/apps\/v1)\/namespaces\/([^/]+)\/([a-z]+)(?:\/([^/]+))?$/.exec(path);
+    const resource = match?.[2] as Resource | undefined;
+    if (!match || !resource || !(resource in RESOURCES) || (RESOURCES[resource].group === 'apps') !== path.startsWith('/apis/apps')) {
+      return send(res, 404, status(404, 'NotFound', `the server could not find the requested resource (${req.method} ${path})`));
+    }
+    const [, ns, , name] = match;
+    const store = storeOf(resource);
+    if (!name) {
+      if (req.method !== 'GET') return send(res, 405, status(405, 'MethodNotAllowed', `${req.method} is not supported on ${resource} by kube-fake`));
+      const items = [...store()].filter((item) => item.metadata.namespace === ns && selects(url.searchParams, item));
+      if (url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1') return watch(res, url, resource, ns!, items);
+      return send(res, 200, { apiVersion: RESOURCES[resource].group ? 'apps/v1' : 'v1', kind: `${RESOURCES[resource].kind}List`, metadata: { resourceVersion: cluster.resourceVersion }, items });
+    }
+    const found = [...store()].find((item) => item.metadata.namespace === ns && item.metadata.name === name);
+    if (!found) return send(res, 404, status(404, 'NotFound', `${resource}${RESOURCES[resource].group ? `.${RESOURCES[resource].group}` : ''} "${name}" not found`, { name, kind: resource }));
+    if (req.method === 'GET') return send(res, 200, found);
+    if (resource !== 'deployments' || (req.method !== 'PATCH' && req.method !== 'PUT')) {
+      return send(res, 405, status(405, 'MethodNotAllowed', `${req.method} ${resource} is not implemented by kube-fake`));
+    }
+    const body = JSON.parse(await readBody(req)) as unknown;
+    const type = (req.headers['content-type'] ?? '').split(';')[0];
+    let next: unknown;
+    if (req.method === 'PUT') next = body;
+    else if (type === 'application/strategic-merge-patch+json') next = strategicMergePatch(found, body);
+    else if (type === 'application/merge-patch+json') next = mergePatch(found, body);
+    else if (type === 'application/json-patch+json') next = jsonPatch(found, body as never);
+    else return send(res, 415, status(415, 'UnsupportedMediaType', `kube-fake does not implement ${type} patches`));
+    if (url.searchParams.get('dryRun') === 'All') return send(res, 200, next);
+    return send(res, 200, cluster.updateDeployment(ns!, name!, next as K8sObject));
+  }
+
+  function storeOf(resource: Resource): () => Iterable<K8sObject> {
+    if (resource === 'deployments') return () => cluster.deployments.values();
+    if (resource === 'replicasets') return () => cluster.replicaSets.values();
+    if (resource === 'pods') return () => cluster.pods.values();
+    return () => cluster.events;
+  }
+
+  /** A watch: the state now if newer than what the client has, then every change, one JSON event a line. */
+  function watch(res: ServerResponse, url: URL, resource: Resource, ns: string, items: K8sObject[]): void {
+    res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
+    // Headers go out at once: a watch with nothing to say yet must still be open, or kubectl waits forever.
+    res.flushHeaders();
+    const since = Number(url.searchParams.get('resourceVersion') ?? 0);
+    const write = (event: WatchEvent) => res.write(`${JSON.stringify(event)}\n`);
+    for (const item of items) if (Number(item.metadata.resourceVersion) > since) write({ type: 'MODIFIED', object: item });
+    const unsubscribe =
+      resource === 'deployments'
+        ? cluster.subscribe((event) => {
+            if (event.object.metadata.namespace === ns && selects(url.searchParams, event.object)) write(event);
+          })
+        : () => undefined;
+    const timeoutSeconds = Number(url.searchParams.get('timeoutSeconds') ?? 1800);
+    const timer = setTimeout(() => res.end(), timeoutSeconds * 1000);
+    watches.add(res);
+    res.on('close', () => {
+      clearTimeout(timer);
+      unsubscribe();
+      watches.delete(res);
+    });
+  }
+
+  const kubeconfigDir = mkdtempSync(join(tmpdir(), 'kube-fake-'));
+  const kubeconfig = join(kubeconfigDir, 'config');
+  writeFileSync(
+    kubeconfig,
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [{ name: 'kube-fake', cluster: { server: `http://127.0.0.1:${port}` } }],
+      users: [{ name: 'kube-fake', user: { token: 'kube-fake' } }],
+      contexts: [{ name: 'kube-fake', context: { cluster: 'kube-fake', user: 'kube-fake', namespace } }],
+      'current-context': 'kube-fake',
+    }),
+  );
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    kubeconfig,
+    namespace,
+    cluster,
+    requests,
+    script: (image, behaviour) => cluster.script(image, behaviour),
+    addDeployment: (manifest) => cluster.addDeployment({ ...manifest, metadata: { namespace, ...manifest.metadata } }),
+    deployment: (name) => cluster.deployments.get(key(namespace, name)),
+    async close() {
+      clearInterval(ticker);
+      for (const res of watches) res.end();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+function resourceList(group: string) {
+  return {
+    kind: 'APIResourceList',
+    apiVersion: 'v1',
+    groupVersion: group ? `${group}/v1` : 'v1',
+    resources: Object.entries(RESOURCES)
+      .filter(([, info]) => info.group === group)
+      .map(([name, info]) => ({ name, singularName: info.kind.toLowerCase(), namespaced: true, kind: info.kind, verbs: info.verbs, shortNames: info.shortNames })),
+  };
+}
+
+/** Equality-based label selectors (a=b, a!=b, a) and the field selectors kubectl uses here. */
+function selects(query: URLSearchParams, item: K8sObject): boolean {
+  const labels = item.metadata.labels ?? {};
+  for (const term of (query.get('labelSelector') ?? '').split(',').filter(Boolean)) {
+    const [name, value] = term.split(/!=|==|=/).map((part) => part.trim());
+    if (term.includes('!=') ? labels[name!] === value : value === undefined ? !(name! in labels) : labels[name!] !== value) return false;
+  }
+  for (const term of (query.get('fieldSelector') ?? '').split(',').filter(Boolean)) {
+    const [field, value] = term.split(/==|=/);
+    const actual = field!.split('.').reduce<unknown>((node, part) => (node as Record<string, unknown> | undefined)?.[part], item);
+    if (actual !== value) return false;
+  }
+  return true;
+}
+
+function status(code: number, reason: string, message: string, details?: object) {
+  return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code, ...(details ? { details } : {}) };
+}
+
+function send(res: ServerResponse, code: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(code, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req as AsyncIterable<Buffer>) chunks.push(chunk);
+  return Buffer.concat(chunks).toString('utf8');
+}

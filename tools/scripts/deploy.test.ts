@@ -1,0 +1,138 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { startKubeFake, type K8sObject, type KubeFake } from '@mcp-fleet/kube-fake';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+const tsx = join(import.meta.dirname, '..', '..', 'node_modules', '.bin', 'tsx');
+const OLD = 'registry.test/mcp-fleet/text-tools:aaaa111';
+
+function deployment(name: string, image: string, progressDeadlineSeconds = 2): K8sObject {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name, labels: { app: name } },
+    spec: {
+      replicas: 2,
+      progressDeadlineSeconds,
+      selector: { matchLabels: { app: name } },
+      template: { metadata: { labels: { app: name } }, spec: { containers: [{ name, image }] } },
+    },
+  };
+}
+
+/** deploy.ts as a real process, with real kubectl, against the fake (asynchronously: the fake shares this process). */
+function deploy(fake: KubeFake, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(tsx, [join(import.meta.dirname, 'deploy.ts'), '--kubeconfig', fake.kubeconfig, ...args], { encoding: 'utf8', timeout: 60_000 }, (error, stdout, stderr) =>
+      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+const imageOf = (fake: KubeFake, name: string) => fake.deployment(name)?.spec.template.spec.containers[0].image as string;
+const healthy = (fake: KubeFake, name: string) => {
+  const status = fake.deployment(name)?.status;
+  return status.availableReplicas === 2 && status.updatedReplicas === 2 && status.replicas === 2;
+};
+
+let fake: KubeFake;
+beforeEach(async () => {
+  fake = await startKubeFake({ namespace: 'fleet' });
+  fake.addDeployment(deployment('text-tools', OLD));
+  await new Promise((resolve) => setTimeout(resolve, 400));
+});
+afterEach(() => fake.close());
+
+describe('deploy.ts with real kubectl against kube-fake', () => {
+  it('rolls out a good image and exits 0', async () => {
+    const result = await deploy(fake, '--app', 'text-tools', '--image', 'registry.test/mcp-fleet/text-tools:bbbb222');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('text-tools: rolled out registry.test/mcp-fleet/text-tools:bbbb222');
+    expect(result.stdout).toMatch(/summary:\n\s+text-tools\s+rolled-out/);
+    expect(imageOf(fake, 'text-tools')).toBe('registry.test/mcp-fleet/text-tools:bbbb222');
+    expect(healthy(fake, 'text-tools')).toBe(true);
+  });
+
+  it('rolls back an image that never becomes ready, ends healthy on the previous image, names the cause, exits 1', async () => {
+    fake.script('registry.test/mcp-fleet/text-tools:never', { kind: 'never-ready' });
+    const result = await deploy(fake, '--app', 'text-tools', '--image', 'registry.test/mcp-fleet/text-tools:never');
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('text-tools: rollout of registry.test/mcp-fleet/text-tools:never failed: progress deadline exceeded (progressDeadlineSeconds); pods never became ready');
+    expect(result.stdout).toMatch(/condition Progressing=False \(ProgressDeadlineExceeded\)/);
+    expect(result.stdout).toMatch(/Warning Unhealthy .*Readiness probe failed/);
+    expect(result.stdout).toMatch(new RegExp(`rolled back to ${OLD}: healthy again [\\d.]+ s after the failure`));
+    expect(imageOf(fake, 'text-tools')).toBe(OLD);
+    expect(healthy(fake, 'text-tools')).toBe(true);
+    console.log(result.stdout.match(/healthy again [\d.]+ s after the failure/)?.[0]);
+  });
+
+  it('rolls back a crash-looping image and says it crash-loops', async () => {
+    fake.script('registry.test/mcp-fleet/text-tools:crash', { kind: 'crash-loop' });
+    const result = await deploy(fake, '--app', 'text-tools', '--image', 'registry.test/mcp-fleet/text-tools:crash');
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/containers are crash-looping \(CrashLoopBackOff, \d+ restarts\)/);
+    expect(result.stdout).toMatch(/waiting: CrashLoopBackOff/);
+    expect(result.stdout).toMatch(/Warning BackOff .*Back-off restarting failed container/);
+    expect(imageOf(fake, 'text-tools')).toBe(OLD);
+    expect(healthy(fake, 'text-tools')).toBe(true);
+  });
+
+  it('rolls back when the rollout outlasts --timeout', async () => {
+    await fake.close();
+    fake = await startKubeFake({ namespace: 'fleet' });
+    fake.addDeployment(deployment('text-tools', OLD, 600));
+    fake.script('registry.test/mcp-fleet/text-tools:slow', { kind: 'ready', afterMs: 60_000 });
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    const result = await deploy(fake, '--app', 'text-tools', '--image', 'registry.test/mcp-fleet/text-tools:slow', '--timeout', '2s');
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('failed: not rolled out within --timeout=2s');
+    expect(imageOf(fake, 'text-tools')).toBe(OLD);
+    expect(healthy(fake, 'text-tools')).toBe(true);
+  });
+
+  it('with two apps in parallel, rolls back only the one that fails', async () => {
+    fake.addDeployment(deployment('documents', 'registry.test/mcp-fleet/documents:aaaa111'));
+    fake.script('registry.test/mcp-fleet/documents:bad', { kind: 'never-ready' });
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    const result = await deploy(
+      fake,
+      '--parallel',
+      '--app',
+      'text-tools',
+      '--image',
+      'registry.test/mcp-fleet/text-tools:cccc333',
+      '--app',
+      'documents',
+      '--image',
+      'registry.test/mcp-fleet/documents:bad',
+    );
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/text-tools\s+rolled-out/);
+    expect(result.stdout).toMatch(/documents\s+rolled-back \(back on registry.test\/mcp-fleet\/documents:aaaa111\)/);
+    expect(imageOf(fake, 'text-tools')).toBe('registry.test/mcp-fleet/text-tools:cccc333');
+    expect(imageOf(fake, 'documents')).toBe('registry.test/mcp-fleet/documents:aaaa111');
+  });
+
+  it('changes nothing with --dry-run, and prints the commands', async () => {
+    const before = fake.requests.length;
+    const result = await deploy(fake, '--dry-run', '--namespace', 'fleet', '--app', 'text-tools', '--image', 'registry.test/mcp-fleet/text-tools:dddd444');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(`would run: kubectl --kubeconfig ${fake.kubeconfig} --namespace fleet set image deployment/text-tools text-tools=registry.test/mcp-fleet/text-tools:dddd444`);
+    expect(result.stdout).toContain('rollout status deployment/text-tools --timeout=300s');
+    expect(fake.requests.length).toBe(before);
+    expect(imageOf(fake, 'text-tools')).toBe(OLD);
+  });
+
+  it('says clearly when the deployment does not exist, and exits 1 without touching anything', async () => {
+    const result = await deploy(fake, '--app', 'nope', '--image', 'registry.test/mcp-fleet/nope:1');
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/nope: cannot read deployment\/nope: Error from server \(NotFound\): deployments.apps "nope" not found/);
+    expect(fake.requests.some((request) => request.method === 'PATCH')).toBe(false);
+  });
+
+  it('refuses bad arguments with exit 2 before any kubectl call', async () => {
+    const result = await deploy(fake, '--app', 'text-tools', '--image', 'registry.test/mcp-fleet/text-tools:latest');
+    expect(result).toMatchObject({ code: 2, stderr: expect.stringContaining('"latest" is not a release') });
+    expect(fake.requests).toHaveLength(0);
+  });
+});

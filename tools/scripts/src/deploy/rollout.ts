@@ -1,0 +1,83 @@
+import { failureReport, imageOf, revisionOf, rolloutFailure, selectorOf, type DeploymentJson, type EventJson, type PodJson, type ReplicaSetJson } from './diagnosis';
+import { runbook, type AppRelease, type DeployOptions } from './options';
+
+/** Runs kubectl with these arguments (no shell) and reports what it did. */
+export type Kubectl = (args: string[]) => Promise<{ code: number; stdout: string; stderr: string }>;
+
+export interface ReleaseOutcome {
+  app: string;
+  image: string;
+  status: 'rolled-out' | 'rolled-back' | 'rollback-failed' | 'not-started' | 'planned';
+  previousImage?: string;
+  /** What failed and why, with conditions, pods and events: printed as it is. */
+  report?: string;
+  /** From the failed `rollout status` to the previous version healthy again. */
+  rollbackMs?: number;
+}
+
+/**
+ * The runbook for one app: set image, wait for the rollout; if it fails, collect why, undo, wait for the
+ * previous version to be healthy again, and say all of it. Never throws for a failed release: the outcome says.
+ */
+export async function rolloutWithRollback(release: AppRelease, options: DeployOptions, kubectl: Kubectl, say: (line: string) => void): Promise<ReleaseOutcome> {
+  const steps = runbook(release, options);
+  const { app, image } = release;
+  if (options.dryRun) {
+    for (const args of [steps.setImage, steps.waitForRollout]) say(`would run: kubectl ${args.join(' ')}`);
+    say(`and if that fails: kubectl ${steps.undo.join(' ')}, then kubectl ${steps.waitForRollout.join(' ')}`);
+    return { app, image, status: 'planned' };
+  }
+
+  const shown = await kubectl(steps.show);
+  if (shown.code !== 0) return { app, image, status: 'not-started', report: `${app}: cannot read deployment/${app}: ${shown.stderr.trim()}` };
+  const before = JSON.parse(shown.stdout) as DeploymentJson;
+  const previousImage = imageOf(before, release.container);
+  if (!previousImage) {
+    const names = before.spec.template.spec.containers.map((c) => c.name).join(', ');
+    return { app, image, status: 'not-started', report: `${app}: deployment/${app} has no container "${release.container}" (it has: ${names}); pass --container` };
+  }
+
+  say(`set image ${release.container}=${image} (was ${previousImage})`);
+  const set = await kubectl(steps.setImage);
+  if (set.code !== 0) return { app, image, previousImage, status: 'not-started', report: `${app}: kubectl set image failed: ${set.stderr.trim()}` };
+
+  say(`waiting for the rollout (up to ${options.timeout}) …`);
+  const rollout = await kubectl(steps.waitForRollout);
+  if (rollout.code === 0) {
+    say(`rolled out ${image}`);
+    return { app, image, previousImage, status: 'rolled-out' };
+  }
+
+  const failedAt = performance.now();
+  const failure = rolloutFailure(rollout.stderr, options.timeout);
+  say(`rollout failed: ${failure}; collecting what happened, then rolling back`);
+  const report = await diagnose(release, options, kubectl, failure);
+  const undo = await kubectl(steps.undo);
+  const back = undo.code === 0 ? await kubectl(steps.waitForRollout) : undo;
+  const rollbackMs = performance.now() - failedAt;
+  if (back.code !== 0) {
+    return { app, image, previousImage, status: 'rollback-failed', rollbackMs, report: `${report}\n  rollback FAILED: ${back.stderr.trim()}` };
+  }
+  return {
+    app,
+    image,
+    previousImage,
+    status: 'rolled-back',
+    rollbackMs,
+    report: `${report}\n  rolled back to ${previousImage}: healthy again ${(rollbackMs / 1000).toFixed(1)} s after the failure`,
+  };
+}
+
+async function diagnose(release: AppRelease, options: DeployOptions, kubectl: Kubectl, failure: string): Promise<string> {
+  const steps = runbook(release, options);
+  const json = async <T>(args: string[]): Promise<T | undefined> => {
+    const result = await kubectl(args);
+    return result.code === 0 ? (JSON.parse(result.stdout) as T) : undefined;
+  };
+  const deployment = (await json<DeploymentJson>(steps.show))!;
+  const replicaSets = (await json<{ items: ReplicaSetJson[] }>(steps.replicaSets(selectorOf(deployment.spec.selector.matchLabels))))?.items ?? [];
+  const newest = replicaSets.find((rs) => revisionOf(rs) === revisionOf(deployment));
+  const pods = newest ? ((await json<{ items: PodJson[] }>(steps.pods(selectorOf(newest.spec.selector.matchLabels))))?.items ?? []) : [];
+  const events = (await json<{ items: EventJson[] }>(steps.events))?.items ?? [];
+  return failureReport({ app: release.app, image: release.image, failure, deployment, replicaSet: newest, pods, events });
+}
