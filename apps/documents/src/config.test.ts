@@ -10,7 +10,9 @@ const load = (env: Record<string, string>) => loadConfig({ dir, schema: document
 
 describe('the shipped config files', () => {
   it.each(['development', 'test', 'production'])('%s.yaml is valid', (environment) => {
-    expect(load({ MCP_ENV: environment, AUTH__SECRET: 'x'.repeat(32) }).environment).toBe(environment);
+    const config = load({ MCP_ENV: environment, AUTH__SECRET: 'x'.repeat(32), DATABASE_URL: 'postgres://db/documents' });
+    expect(config.environment).toBe(environment);
+    expect(productionProblems(config)).toEqual([]);
   });
 
   it('seeds the seed\'s users in development and test, and nobody in production', () => {
@@ -37,8 +39,11 @@ describe('productionProblems', () => {
     const production = load({ MCP_ENV: 'production' });
     expect(productionProblems(production)).toEqual([
       'auth.secret is required in production (set AUTH__SECRET to at least 32 random characters), or set auth.jwksUrl',
+      'databaseUrl is required in production (set DATABASE_URL): PGlite keeps data inside one pod, on a read-only root filesystem at that',
     ]);
-    expect(productionProblems({ ...production, seedUsers: [{ username: 'a', password: 'b' }], auth: { ...production.auth, jwksUrl: 'https://idp.example/jwks' } })).toEqual([
+    expect(
+      productionProblems({ ...production, databaseUrl: 'postgres://db/x', seedUsers: [{ username: 'a', password: 'b' }], auth: { ...production.auth, jwksUrl: 'https://idp.example/jwks' } }),
+    ).toEqual([
       'seedUsers must be empty in production: seeded passwords are for development and test only',
     ]);
     expect(productionProblems(load({ MCP_ENV: 'development' }))).toEqual([]);

@@ -36,6 +36,7 @@ export function productionProblems(config: DocumentsConfig): string[] {
   if (!config.auth.secret && !config.auth.jwksUrl) {
     problems.push('auth.secret is required in production (set AUTH__SECRET to at least 32 random characters), or set auth.jwksUrl');
   }
+  if (!config.databaseUrl) problems.push('databaseUrl is required in production (set DATABASE_URL): PGlite keeps data inside one pod, on a read-only root filesystem at that');
   if (config.seedUsers.length > 0) problems.push('seedUsers must be empty in production: seeded passwords are for development and test only');
   return problems;
 }

@@ -67,7 +67,13 @@ describe('Cluster', () => {
     advance(2500);
     const status = [...c.pods.values()][0]!.status.containerStatuses[0];
     expect(status).toMatchObject({ ready: false, restartCount: 3, state: { waiting: { reason: 'CrashLoopBackOff' } } });
-    expect(c.events.find((e) => e.reason === 'BackOff')?.count).toBeGreaterThan(1);
+    const pod = [...c.pods.values()][0]!.metadata.name;
+    const backOffs = () => c.events.find((e) => e.reason === 'BackOff' && (e.involvedObject as { name: string }).name === pod)?.count;
+    expect(backOffs()).toBe(2);
+    advance(500);
+    expect(backOffs()).toBe(2);
+    advance(600);
+    expect(backOffs()).toBe(3);
   });
 
   it('makes an old ReplicaSet current again under the next revision, as a rollback does', () => {

@@ -265,6 +265,8 @@ export class Cluster {
     const existing = this.events.find((event) => event.involvedObject && (event.involvedObject as { uid: string }).uid === object.metadata.uid && event.reason === reason && event.message === message);
     const time = new Date(this.now()).toISOString();
     if (existing) {
+      // The controller passes every 50 ms; a repeat counts once a second, as a kubelet's retries would.
+      if (this.now() - Date.parse(existing.lastTimestamp as string) < 1000) return;
       existing.count = (existing.count as number) + 1;
       existing.lastTimestamp = time;
       return;

@@ -1,0 +1,123 @@
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
+import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
+import { Ingress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
+import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
+import { Service } from 'kubernetes-models/v1/Service';
+import { parseAllDocuments } from 'yaml';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- rendered manifests are open-ended JSON
+export type Manifest = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string }; spec?: any };
+
+/** `kubectl kustomize <app>/deploy/overlays/<overlay>`, parsed. */
+export function renderOverlay(appDir: string, overlay: string): Manifest[] {
+  const yaml = execFileSync('kubectl', ['kustomize', join(appDir, 'deploy', 'overlays', overlay)], { encoding: 'utf8' });
+  return parseAllDocuments(yaml).map((document) => document.toJSON() as Manifest);
+}
+
+const MODELS: Record<string, { validate(): void } & (new (data: never) => { validate(): void })> = {
+  'apps/v1/Deployment': Deployment as never,
+  'v1/Service': Service as never,
+  'autoscaling/v2/HorizontalPodAutoscaler': HorizontalPodAutoscaler as never,
+  'policy/v1/PodDisruptionBudget': PodDisruptionBudget as never,
+  'networking.k8s.io/v1/Ingress': Ingress as never,
+};
+
+/** Every document checked against the Kubernetes schema of its apiVersion and kind. */
+export function schemaProblems(manifests: Manifest[]): string[] {
+  return manifests.flatMap((manifest) => {
+    const id = `${manifest.kind}/${manifest.metadata?.name}`;
+    const Model = MODELS[`${manifest.apiVersion}/${manifest.kind}`];
+    if (!Model) return [`${id}: no schema for ${manifest.apiVersion} ${manifest.kind} here; add it to MODELS`];
+    try {
+      new Model(manifest as never).validate();
+      return [];
+    } catch (error) {
+      return [`${id}: ${(error as Error).message}`];
+    }
+  });
+}
+
+const selects = (selector: Record<string, string> | undefined, labels: Record<string, string>) =>
+  !!selector && Object.keys(selector).length > 0 && Object.entries(selector).every(([key, value]) => labels[key] === value);
+
+/**
+ * The fleet's rules for a service's manifests, as "Kind/name: problem" lines: probes, limits, non-root,
+ * read-only root, no privilege escalation, RollingUpdate with maxSurge 1 and maxUnavailable 0, a progress
+ * deadline, a grace period longer than the runtime's drain, tagged images (never latest), an HPA of 2-10 at 70%
+ * CPU, a PDB and a Service that select the pods, and TLS on the Ingress.
+ */
+export function policyProblems(manifests: Manifest[], drain: { graceMs: number; drainDelayMs: number }): string[] {
+  const problems: string[] = [];
+  const of = (kind: string) => manifests.filter((manifest) => manifest.kind === kind);
+  const deployments = of('Deployment');
+  if (deployments.length !== 1) problems.push(`expected one Deployment, found ${deployments.length}`);
+  for (const deployment of deployments) {
+    const id = `Deployment/${deployment.metadata.name}`;
+    const spec = deployment.spec;
+    const pod = spec.template.spec;
+    const podLabels: Record<string, string> = spec.template.metadata?.labels ?? {};
+    const rolling = spec.strategy?.rollingUpdate;
+    if (spec.strategy?.type !== 'RollingUpdate' || rolling?.maxUnavailable !== 0 || rolling?.maxSurge !== 1) {
+      problems.push(`${id}: strategy must be RollingUpdate with maxSurge 1 and maxUnavailable 0`);
+    }
+    if (!(spec.progressDeadlineSeconds > 0)) problems.push(`${id}: progressDeadlineSeconds must be set, so a stuck rollout fails`);
+    const needed = (drain.graceMs + drain.drainDelayMs) / 1000;
+    if (!(pod.terminationGracePeriodSeconds > needed)) {
+      problems.push(`${id}: terminationGracePeriodSeconds (${pod.terminationGracePeriodSeconds}) must exceed the runtime's drain (${needed} s)`);
+    }
+    if (pod.securityContext?.runAsNonRoot !== true) problems.push(`${id}: securityContext.runAsNonRoot must be true`);
+    for (const container of pod.containers) {
+      const where = `${id} container ${container.name}`;
+      if (!/(:[\w][\w.-]*|@sha256:[a-f0-9]{64})$/.test(container.image) || /:latest$/.test(container.image)) {
+        problems.push(`${where}: image ${container.image} must carry a tag or digest other than latest`);
+      }
+      for (const kind of ['requests', 'limits']) {
+        for (const resource of ['cpu', 'memory']) {
+          if (!container.resources?.[kind]?.[resource]) problems.push(`${where}: resources.${kind}.${resource} must be set`);
+        }
+      }
+      if (container.livenessProbe?.httpGet?.path !== '/healthz') problems.push(`${where}: livenessProbe must GET /healthz`);
+      if (container.readinessProbe?.httpGet?.path !== '/readyz') problems.push(`${where}: readinessProbe must GET /readyz`);
+      if (!container.startupProbe) problems.push(`${where}: startupProbe must be set`);
+      if (container.securityContext?.allowPrivilegeEscalation !== false) problems.push(`${where}: allowPrivilegeEscalation must be false`);
+      if (container.securityContext?.readOnlyRootFilesystem !== true) problems.push(`${where}: readOnlyRootFilesystem must be true`);
+    }
+    const hpa = of('HorizontalPodAutoscaler').find((h) => h.spec.scaleTargetRef?.name === deployment.metadata.name);
+    const cpu = hpa?.spec.metrics?.find((m: { resource?: { name: string } }) => m.resource?.name === 'cpu')?.resource.target.averageUtilization;
+    if (!hpa) problems.push(`${id}: no HorizontalPodAutoscaler scales it`);
+    else if (hpa.spec.minReplicas < 2 || hpa.spec.maxReplicas > 10 || hpa.spec.maxReplicas < hpa.spec.minReplicas || cpu !== 70) {
+      problems.push(`HorizontalPodAutoscaler/${hpa.metadata.name}: must scale between 2 and at most 10 replicas at 70% CPU`);
+    }
+    if (!of('PodDisruptionBudget').some((pdb) => selects(pdb.spec.selector?.matchLabels, podLabels))) problems.push(`${id}: no PodDisruptionBudget selects its pods`);
+    const service = of('Service').find((s) => selects(s.spec.selector, podLabels));
+    if (!service) problems.push(`${id}: no Service selects its pods`);
+    for (const ingress of of('Ingress')) {
+      if (!ingress.spec.tls?.length) problems.push(`Ingress/${ingress.metadata.name}: must terminate TLS`);
+      const backends = (ingress.spec.rules ?? []).flatMap((rule: { http?: { paths: { backend: { service: { name: string } } }[] } }) => rule.http?.paths ?? []);
+      for (const path of backends) {
+        if (!of('Service').some((s) => s.metadata.name === path.backend.service.name)) problems.push(`Ingress/${ingress.metadata.name}: backend ${path.backend.service.name} is no Service here`);
+      }
+    }
+  }
+  return problems;
+}
+
+/** Rules for an app's Dockerfile: multi-stage, a pinned Node 24 base, a non-root user and a HEALTHCHECK on /healthz. */
+export function dockerfileProblems(text: string): string[] {
+  const problems: string[] = [];
+  const froms = [...text.matchAll(/^FROM\s+(\S+)/gim)].map((match) => match[1]!);
+  const images = new Map([...text.matchAll(/^ARG\s+(\w+)=(\S+)/gim)].map((match) => [match[1]!, match[2]!]));
+  const resolve = (image: string) => image.replace(/\$\{(\w+)\}/g, (_, name: string) => images.get(name) ?? '');
+  if (froms.length < 2) problems.push('must be multi-stage: build in one stage, run a pruned bundle in another');
+  for (const image of froms.map(resolve).filter((image) => image.startsWith('node'))) {
+    if (!/^node:24\.\d+\.\d+-[\w-]*slim(@sha256:[a-f0-9]{64})?$/.test(image)) problems.push(`base image ${image} must be a pinned Node 24 slim image (node:24.x.y-…-slim)`);
+  }
+  const lastStage = text.slice(text.search(new RegExp(`^FROM\\s+${froms.at(-1)!.replace(/[$.{}]/g, '\\$&')}`, 'm')));
+  const user = [...lastStage.matchAll(/^USER\s+(\S+)/gm)].at(-1)?.[1];
+  if (!user || user === 'root' || user === '0') problems.push('the final stage must run as a non-root USER');
+  if (!/^HEALTHCHECK\b[\s\S]*\/healthz/m.test(lastStage)) problems.push('the final stage must have a HEALTHCHECK on /healthz');
+  if (/^ADD\s+https?:/im.test(text)) problems.push('ADD of a URL fetches unpinned content; download in a RUN step with a checksum');
+  return problems;
+}

@@ -1,0 +1,60 @@
+#!/usr/bin/env tsx
+// nx run <app>:image — builds <registry>/<app>:<git sha> with Docker Buildx from the app's Dockerfile.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { workspaceRoot } from '@mcp-fleet/testing';
+import { $ } from 'zx';
+import { cliOrExit } from './src/cli';
+
+const usage = `
+Usage: npx nx run <app>:image [-- --push] [options]
+       tsx tools/scripts/image.ts --app NAME [options]
+
+Builds apps/NAME/Dockerfile from the workspace root with docker buildx and tags it <registry>/<app>:<tag>.
+Needs a reachable Docker daemon: where there is none (this repository's dev machines), it says so and exits 1
+rather than skipping silently; images are built in CI.
+
+  --app NAME          the app (required)
+  --registry REG      image registry and path (default: $MCP_FLEET_REGISTRY or registry.example.com/mcp-fleet)
+  --tag TAG           default: the git commit (12 characters); never "latest"
+  --push              push to the registry instead of loading into the local daemon
+  --platform LIST     e.g. linux/amd64,linux/arm64 (needs --push for more than one)
+  --dry-run           print the command and build nothing
+`;
+
+const { values } = cliOrExit(process.argv.slice(2), usage, {
+  app: { type: 'string' },
+  registry: { type: 'string' },
+  tag: { type: 'string' },
+  push: { type: 'boolean' },
+  platform: { type: 'string' },
+  'dry-run': { type: 'boolean' },
+});
+
+const root = workspaceRoot();
+const fail = (message: string, code = 2): never => {
+  console.error(`image: ${message}`);
+  process.exit(code);
+};
+if (!values.app) fail('give --app NAME');
+const dockerfile = join('apps', values.app!, 'Dockerfile');
+if (!existsSync(join(root, dockerfile))) fail(`${dockerfile} does not exist`);
+const tag = values.tag ?? (await $({ cwd: root, quiet: true, nothrow: true })`git rev-parse --short=12 HEAD`).stdout.trim();
+if (!tag || tag === 'latest') fail('give --tag (not "latest"): this is not a git checkout, so there is no commit to tag with');
+const registry = values.registry ?? process.env.MCP_FLEET_REGISTRY ?? 'registry.example.com/mcp-fleet';
+const ref = `${registry.replace(/\/$/, '')}/${values.app}:${tag}`;
+const args = ['buildx', 'build', '--file', dockerfile, '--tag', ref, ...(values.platform ? ['--platform', values.platform] : []), values.push ? '--push' : '--load', '.'];
+
+if (values['dry-run']) {
+  console.log(`would run: docker ${args.join(' ')}`);
+  process.exit(0);
+}
+const info = await $({ quiet: true, nothrow: true })`docker info --format {{.ServerVersion}}`;
+if (info.exitCode !== 0) {
+  const why = (info.stderr || info.stdout).trim().split('\n').at(-1) || 'docker is not installed';
+  fail(`no Docker daemon is reachable (${why}). Build images where Docker runs — CI does — or start Docker; nothing was built.`, 1);
+}
+console.log(`image: building ${ref} …`);
+const build = await $({ cwd: root, nothrow: true })`docker ${args}`;
+if (build.exitCode !== 0) fail(`docker buildx build failed (exit ${build.exitCode})`, 1);
+console.log(`image: ${ref}`);

@@ -1,0 +1,60 @@
+import { execFile } from 'node:child_process';
+import { startKubeFake, type KubeFake } from '@mcp-fleet/kube-fake';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { deployOptions } from './options';
+import { rolloutWithRollback, type Kubectl } from './rollout';
+
+// The real kubectl, asynchronously: the fake answers from this same process.
+const kubectl: Kubectl = (args) =>
+  new Promise((resolve) =>
+    execFile('kubectl', args, { encoding: 'utf8', timeout: 30_000 }, (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr })),
+  );
+
+let fake: KubeFake;
+beforeEach(async () => {
+  fake = await startKubeFake({ namespace: 'fleet' });
+  fake.addDeployment({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'docs', labels: { app: 'docs' } },
+    spec: { replicas: 1, progressDeadlineSeconds: 2, selector: { matchLabels: { app: 'docs' } }, template: { metadata: { labels: { app: 'docs' } }, spec: { containers: [{ name: 'docs', image: 'r/docs:1' }] } } },
+  });
+  await new Promise((resolve) => setTimeout(resolve, 400));
+});
+afterEach(() => fake.close());
+
+const run = (image: string, extra: Record<string, unknown> = {}) => {
+  const lines: string[] = [];
+  const options = deployOptions({ app: ['docs'], image: [image], kubeconfig: fake.kubeconfig, timeout: '20s', ...extra });
+  return rolloutWithRollback(options.releases[0]!, options, kubectl, (line) => lines.push(line)).then((outcome) => ({ outcome, lines }));
+};
+
+describe('rolloutWithRollback', () => {
+  it('rolls out, saying each step', async () => {
+    const { outcome, lines } = await run('r/docs:2');
+    expect(outcome).toEqual({ app: 'docs', image: 'r/docs:2', previousImage: 'r/docs:1', status: 'rolled-out' });
+    expect(lines).toEqual(['set image docs=r/docs:2 (was r/docs:1)', 'waiting for the rollout (up to 20s) …', 'rolled out r/docs:2']);
+  });
+
+  it('rolls back a release whose pods never become ready, timing the way back', async () => {
+    fake.script('r/docs:bad', { kind: 'never-ready' });
+    const { outcome } = await run('r/docs:bad');
+    expect(outcome.status).toBe('rolled-back');
+    expect(outcome.rollbackMs).toBeGreaterThan(0);
+    expect(outcome.report).toContain('pods never became ready (failing readiness probe)');
+    expect(fake.deployment('docs')!.spec.template.spec.containers[0].image).toBe('r/docs:1');
+  });
+
+  it('does not start on a deployment without the container, naming the ones it has', async () => {
+    const { outcome } = await run('r/docs:2', { container: ['web'] });
+    expect(outcome).toMatchObject({ status: 'not-started', report: 'docs: deployment/docs has no container "web" (it has: docs); pass --container' });
+  });
+
+  it('plans without calling kubectl on a dry run', async () => {
+    const before = fake.requests.length;
+    const { outcome, lines } = await run('r/docs:2', { 'dry-run': true });
+    expect(outcome.status).toBe('planned');
+    expect(lines[0]).toMatch(/^would run: kubectl --kubeconfig \S+ set image deployment\/docs docs=r\/docs:2$/);
+    expect(fake.requests).toHaveLength(before);
+  });
+});
