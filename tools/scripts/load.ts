@@ -4,7 +4,7 @@ import { loadTest, SEED_PROFILES, type LoadTestResult } from '@mcp-fleet/testing
 import { cliOrExit } from './src/cli';
 import { breached, parseCount, parseDuration, parseThresholds, type Figures } from './src/measures';
 import { progressReporter, table } from './src/report';
-import { resolveTarget } from './src/targets';
+import { resolveTarget, TARGET_FLAGS, targetOptions } from './src/targets';
 
 const usage = `
 Usage: npm run load -- (--app NAME | --url URL) [options]
@@ -43,13 +43,7 @@ Examples:
 const METRICS = ['calls', 'errors', 'error_rate', 'rps', 'min', 'mean', 'median', 'p95', 'p99', 'max'] as const;
 
 const { values } = cliOrExit(process.argv.slice(2), usage, {
-  app: { type: 'string' },
-  url: { type: 'string' },
-  token: { type: 'string' },
-  login: { type: 'string' },
-  'allow-remote': { type: 'boolean' },
-  tool: { type: 'string' },
-  args: { type: 'string' },
+  ...TARGET_FLAGS,
   profile: { type: 'string' },
   total: { type: 'string' },
   concurrency: { type: 'string' },
@@ -84,7 +78,7 @@ try {
 }
 
 const target = await resolveTarget(
-  { app: values.app, url: values.url, token: values.token, login: values.login, allowRemote: values['allow-remote'], tool: values.tool, args: values.args },
+  targetOptions(values),
   say,
 ).catch((error: Error) => {
   console.error(`load: ${error.message}`);

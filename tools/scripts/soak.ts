@@ -4,7 +4,7 @@ import { soakTest, type SampleSource } from '@mcp-fleet/testing';
 import { cliOrExit } from './src/cli';
 import { breached, parseDuration, parseThresholds, type Figures } from './src/measures';
 import { progressReporter, table } from './src/report';
-import { resolveTarget } from './src/targets';
+import { resolveTarget, TARGET_FLAGS, targetOptions } from './src/targets';
 
 const usage = `
 Usage: npm run soak -- (--app NAME | --url URL) [options]
@@ -40,13 +40,7 @@ Example:
 const METRICS = ['rss_slope', 'errors', 'skipped', 'p95', 'p99', 'max_rss', 'max_cpu'] as const;
 
 const { values } = cliOrExit(process.argv.slice(2), usage, {
-  app: { type: 'string' },
-  url: { type: 'string' },
-  token: { type: 'string' },
-  login: { type: 'string' },
-  'allow-remote': { type: 'boolean' },
-  tool: { type: 'string' },
-  args: { type: 'string' },
+  ...TARGET_FLAGS,
   rate: { type: 'string' },
   duration: { type: 'string' },
   'sample-every': { type: 'string' },
@@ -75,7 +69,7 @@ try {
 
 const say = (line: string) => process.stderr.write(`soak: ${line}\n`);
 const target = await resolveTarget(
-  { app: values.app, url: values.url, token: values.token, login: values.login, allowRemote: values['allow-remote'], tool: values.tool, args: values.args },
+  targetOptions(values),
   say,
 ).catch((error: Error) => {
   console.error(`soak: ${error.message}`);

@@ -1,6 +1,6 @@
 import { Counter, Histogram, type Registry } from 'prom-client';
 import type { Middleware } from './context';
-import { isErrorResult } from './request-logging';
+import { settle } from './request-logging';
 
 /**
  * Calls, errors and latency by kind (tool, resource, prompt) and name, on the service's registry (whose default
@@ -25,17 +25,9 @@ export function callMetrics(options: { registry: Registry }): Middleware {
     // Names come from registrations, never from the client, so the label set stays bounded.
     const labels = { kind: ctx.kind, name: ctx.name };
     const end = duration.startTimer(labels);
-    let outcome = 'ok';
-    try {
-      const result = await next();
-      if (isErrorResult(result)) outcome = 'tool_error';
-      return result;
-    } catch (error) {
-      outcome = 'error';
-      throw error;
-    } finally {
+    return settle(next, (outcome) => {
       end();
       calls.inc({ ...labels, outcome });
-    }
+    });
   };
 }

@@ -11,15 +11,7 @@ export interface RequestLoggingOptions {
 export function requestLogging(options: RequestLoggingOptions): Middleware {
   return async (ctx, next) => {
     const started = performance.now();
-    let outcome = 'ok';
-    try {
-      const result = await next();
-      if (isErrorResult(result)) outcome = 'tool_error';
-      return result;
-    } catch (error) {
-      outcome = 'error';
-      throw error;
-    } finally {
+    return settle(next, (outcome) =>
       options.logger.info(
         {
           requestId: ctx.requestId,
@@ -32,13 +24,30 @@ export function requestLogging(options: RequestLoggingOptions): Middleware {
           outcome,
         },
         'call',
-      );
-    }
+      ),
+    );
   };
 }
 
 export function isErrorResult(result: unknown): boolean {
   return typeof result === 'object' && result !== null && (result as { isError?: unknown }).isError === true;
+}
+
+export type CallOutcome = 'ok' | 'tool_error' | 'error';
+
+/** Runs the rest of the chain and tells `done` how it ended — a result, an isError result, or a throw — passing both on. */
+export async function settle(next: () => Promise<unknown>, done: (outcome: CallOutcome) => void): Promise<unknown> {
+  let outcome: CallOutcome = 'ok';
+  try {
+    const result = await next();
+    if (isErrorResult(result)) outcome = 'tool_error';
+    return result;
+  } catch (error) {
+    outcome = 'error';
+    throw error;
+  } finally {
+    done(outcome);
+  }
 }
 
 

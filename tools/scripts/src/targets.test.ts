@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { startServerProcess, type ServerProcess } from '@mcp-fleet/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkTargetUrl, resolveTarget } from './targets';
+import { checkTargetUrl, resolveTarget, targetOptions } from './targets';
 
 let server: ServerProcess;
 beforeAll(async () => {
@@ -29,6 +29,12 @@ describe('checkTargetUrl', () => {
   it('refuses what is not an http URL', () => {
     expect(() => checkTargetUrl('127.0.0.1:3001', false)).toThrow('--url must be a URL such as');
     expect(() => checkTargetUrl('ftp://127.0.0.1/mcp', false)).toThrow('--url must be http:// or https://');
+  });
+});
+
+describe('targetOptions', () => {
+  it('maps the parsed flags to resolveTarget options', () => {
+    expect(targetOptions({ url: 'u', 'allow-remote': true, tool: 't' })).toEqual({ url: 'u', allowRemote: true, tool: 't' });
   });
 });
 

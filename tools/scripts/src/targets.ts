@@ -4,6 +4,23 @@ import { startServerProcess, workspaceRoot, type ServerProcess } from '@mcp-flee
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { $ } from 'zx';
 
+/** The flags that choose a target and a call, shared by load and soak (their --help says what each does). */
+export const TARGET_FLAGS = {
+  app: { type: 'string' },
+  url: { type: 'string' },
+  token: { type: 'string' },
+  login: { type: 'string' },
+  'allow-remote': { type: 'boolean' },
+  tool: { type: 'string' },
+  args: { type: 'string' },
+} as const;
+
+/** resolveTarget's options from parsed TARGET_FLAGS. */
+export function targetOptions(values: { app?: string; url?: string; token?: string; login?: string; 'allow-remote'?: boolean; tool?: string; args?: string }): TargetOptions {
+  const { 'allow-remote': allowRemote, ...rest } = values;
+  return { ...rest, allowRemote };
+}
+
 export interface TargetOptions {
   app?: string;
   url?: string;
