@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 
@@ -12,6 +13,8 @@ export interface Sql {
 
 /** PGlite: embedded PostgreSQL in WebAssembly. `memory://` keeps nothing; a folder keeps data across restarts. */
 export async function openPglite(dataDir: string): Promise<Sql> {
+  // PGlite makes only the last folder; on a fresh clone .data/ does not exist yet.
+  if (dataDir !== 'memory://') mkdirSync(dataDir, { recursive: true });
   const db = await PGlite.create(dataDir === 'memory://' ? undefined : dataDir);
   const query = async <Row>(text: string, params?: unknown[]) => (await db.query<Row>(text, params)).rows;
   return {
