@@ -1,8 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServerProcess, type ServerProcess } from '@mcp-fleet/testing';
-import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { connectHttpClient, startServerProcess, type ServerProcess } from '@mcp-fleet/testing';
 import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as V1Transport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { SignJWT, UnsecuredJWT } from 'jose';
@@ -22,12 +21,7 @@ const backends: { name: string; env: () => Promise<Record<string, string | undef
     : []),
 ];
 
-async function modern(url: string, token?: string): Promise<Client> {
-  const client = new Client({ name: 'e2e-v2', version: '0' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
-  const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
-  await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } }));
-  return client;
-}
+const modern = (url: string, token?: string) => connectHttpClient(url, { token, name: 'e2e-v2' });
 
 async function loginAs(url: string, username: string): Promise<string> {
   const client = await modern(url);

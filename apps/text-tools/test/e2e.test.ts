@@ -1,16 +1,12 @@
-import { startServerProcess, workspaceRoot, type ServerProcess } from '@mcp-fleet/testing';
+import { connectHttpClient, startServerProcess, workspaceRoot, type ServerProcess } from '@mcp-fleet/testing';
 import { join } from 'node:path';
-import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { Client } from '@modelcontextprotocol/client';
 import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as V1Transport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-async function modernClient(url: string): Promise<Client> {
-  const client = new Client({ name: 'e2e-v2', version: '0' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
-  await client.connect(new StreamableHTTPClientTransport(new URL(url)));
-  return client;
-}
+const modernClient = (url: string) => connectHttpClient(url, { name: 'e2e-v2' });
 
 async function legacyClient(url: string): Promise<{ client: V1Client; transport: V1Transport }> {
   const client = new V1Client({ name: 'e2e-v1', version: '0' });

@@ -1,4 +1,4 @@
-export { createTestClient, type ProtocolEra, type TestClient } from './test-client';
+export { connectHttpClient, createTestClient, type ProtocolEra, type TestClient } from './test-client';
 export {
   startServerProcess,
   workspaceRoot,

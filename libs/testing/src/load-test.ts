@@ -1,7 +1,7 @@
-import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import type { Client } from '@modelcontextprotocol/client';
 import type { McpServerFactory } from '@modelcontextprotocol/server';
 import { LatencyHistogram, type LatencySummary } from './latency-histogram';
-import { createTestClient } from './test-client';
+import { connectHttpClient, createTestClient } from './test-client';
 
 /** A running service by URL (Streamable HTTP, optionally with a bearer token), or a server factory in-process. */
 export type LoadTarget = { url: string; token?: string } | { factory: McpServerFactory };
@@ -75,9 +75,7 @@ interface PoolMember {
 
 async function connect(target: LoadTarget): Promise<PoolMember> {
   if ('factory' in target) return createTestClient(target.factory);
-  const client = new Client({ name: 'mcp-fleet-load', version: '0' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
-  const headers: Record<string, string> = target.token ? { authorization: `Bearer ${target.token}` } : {};
-  await client.connect(new StreamableHTTPClientTransport(new URL(target.url), { requestInit: { headers } }));
+  const client = await connectHttpClient(target.url, { token: target.token, name: 'mcp-fleet-load' });
   return { client, close: () => client.close() };
 }
 

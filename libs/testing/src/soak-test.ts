@@ -1,7 +1,7 @@
-import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { LatencyHistogram, type LatencySummary } from './latency-histogram';
 import { errorKind } from './load-test';
 import { createProcessSampler, rssSlopeMbPerMinute, type ProcessSample, type SampleSource } from './process-sampler';
+import { connectHttpClient } from './test-client';
 
 export interface SoakTestOptions {
   /** A running service's MCP endpoint, and an optional bearer token. */
@@ -41,9 +41,7 @@ export async function soakTest(options: SoakTestOptions): Promise<SoakTestResult
   const threshold = options.maxRssGrowthMbPerMin ?? 10;
   const maxInFlight = options.maxInFlight ?? 100;
   const sampler = createProcessSampler(options.source ?? { metricsUrl: options.target.url.replace(/\/mcp$/, '/metrics') });
-  const client = new Client({ name: 'mcp-fleet-soak', version: '0' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
-  const headers: Record<string, string> = options.target.token ? { authorization: `Bearer ${options.target.token}` } : {};
-  await client.connect(new StreamableHTTPClientTransport(new URL(options.target.url), { requestInit: { headers } }));
+  const client = await connectHttpClient(options.target.url, { token: options.target.token, name: 'mcp-fleet-soak' });
 
   const histogram = new LatencyHistogram();
   const errors: Record<string, number> = {};

@@ -22,6 +22,19 @@ export interface TestClient {
 }
 
 /**
+ * An SDK v2 client on the 2026-07-28 protocol, connected over Streamable HTTP to a running service, sending the
+ * bearer token with every request when there is one.
+ */
+export async function connectHttpClient(url: string, options: { token?: string; name?: string } = {}): Promise<Client> {
+  const client = new Client({ name: options.name ?? 'mcp-fleet-test', version: '0' }, { versionNegotiation: { mode: MODERN } });
+  const headers: Record<string, string> = options.token ? { authorization: `Bearer ${options.token}` } : {};
+  await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } }));
+  return client;
+}
+
+const MODERN = { pin: '2026-07-28' };
+
+/**
  * A real SDK client wired to a server factory in the same process: requests go through the SDK's own HTTP entry
  * (createMcpHandler, the handler the runtime mounts) as web Request and Response objects, with no socket. So a
  * test sees the same era routing, serialization and errors as over HTTP, and can act as an authenticated
@@ -46,7 +59,7 @@ export async function createTestClient(factory: McpServerFactory, options: TestC
       },
     };
   }
-  const client = new Client({ name: 'mcp-fleet-test', version: '0' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
+  const client = new Client({ name: 'mcp-fleet-test', version: '0' }, { versionNegotiation: { mode: MODERN } });
   await client.connect(new StreamableHTTPClientTransport(url, { fetch }));
   return {
     client,

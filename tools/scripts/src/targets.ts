@@ -1,7 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startServerProcess, workspaceRoot, type ServerProcess } from '@mcp-fleet/testing';
-import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { connectHttpClient, startServerProcess, workspaceRoot, type ServerProcess } from '@mcp-fleet/testing';
 import { $ } from 'zx';
 
 /** The flags that choose a target and a call, shared by load and soak (their --help says what each does). */
@@ -117,15 +116,8 @@ function readLoadCall(app: string): LoadCallSpec | undefined {
   return (JSON.parse(readFileSync(file, 'utf8')) as { mcpFleet?: { loadCall?: LoadCallSpec } }).mcpFleet?.loadCall;
 }
 
-async function connect(url: string, token?: string): Promise<Client> {
-  const client = new Client({ name: 'mcp-fleet-load', version: '0' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
-  const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
-  await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } }));
-  return client;
-}
-
 async function checkTool(url: string, tool: string): Promise<void> {
-  const client = await connect(url);
+  const client = await connectHttpClient(url, { name: 'mcp-fleet-load' });
   try {
     const names = (await client.listTools()).tools.map((t) => t.name);
     if (!names.includes(tool)) throw new Error(`the service has no tool "${tool}"; its tools: ${names.join(', ')}; pick one with --tool`);
@@ -137,7 +129,7 @@ async function checkTool(url: string, tool: string): Promise<void> {
 async function login(url: string, credentials: string): Promise<string> {
   const colon = credentials.indexOf(':');
   if (colon < 1) throw new Error(`--login must be user:password, got "${credentials}"`);
-  const client = await connect(url);
+  const client = await connectHttpClient(url, { name: 'mcp-fleet-load' });
   try {
     const result = await client.callTool({ name: 'login', arguments: { username: credentials.slice(0, colon), password: credentials.slice(colon + 1) } });
     const token = (result.structuredContent as { access_token?: string } | undefined)?.access_token;
