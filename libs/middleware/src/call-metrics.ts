@@ -1,6 +1,6 @@
 import { Counter, Histogram, type Registry } from 'prom-client';
 import type { Middleware } from './context';
-import { settle } from './request-logging';
+import { settle } from './outcome';
 
 /**
  * Calls, errors and latency by kind (tool, resource, prompt) and name, on the service's registry (whose default

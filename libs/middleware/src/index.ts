@@ -17,7 +17,8 @@ export {
 export { AccessError, ConflictError, errors, NotFoundError, PublicError, RateLimitError, TimeoutError } from './errors';
 export { rateLimit, type RateLimitOptions } from './rate-limit';
 export { redactSecrets } from './redact';
-export { isErrorResult, requestLogging, type RequestLoggingOptions } from './request-logging';
+export { isErrorResult, settle, type CallOutcome } from './outcome';
+export { requestLogging, type RequestLoggingOptions } from './request-logging';
 export { standardChain, type StandardChainOptions } from './standard-chain';
 export { timeout, type TimeoutOptions } from './timeout';
 export { withMiddleware } from './with-middleware';

@@ -1,4 +1,5 @@
 import type { LogSink, Middleware } from './context';
+import { settle } from './outcome';
 import { redactSecrets } from './redact';
 
 export interface RequestLoggingOptions {
@@ -28,26 +29,3 @@ export function requestLogging(options: RequestLoggingOptions): Middleware {
     );
   };
 }
-
-export function isErrorResult(result: unknown): boolean {
-  return typeof result === 'object' && result !== null && (result as { isError?: unknown }).isError === true;
-}
-
-export type CallOutcome = 'ok' | 'tool_error' | 'error';
-
-/** Runs the rest of the chain and tells `done` how it ended — a result, an isError result, or a throw — passing both on. */
-export async function settle(next: () => Promise<unknown>, done: (outcome: CallOutcome) => void): Promise<unknown> {
-  let outcome: CallOutcome = 'ok';
-  try {
-    const result = await next();
-    if (isErrorResult(result)) outcome = 'tool_error';
-    return result;
-  } catch (error) {
-    outcome = 'error';
-    throw error;
-  } finally {
-    done(outcome);
-  }
-}
-
-
