@@ -8,6 +8,8 @@ export const documentsConfigSchema = z.object({
   databaseUrl: z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// or postgresql:// URL').optional(),
   /** PGlite's folder (relative paths are from the workspace root), or memory:// to keep nothing. */
   dataDir: z.string().min(1).default('.data/documents'),
+  /** Where PGlite keeps an initialised, migrated cluster to start fresh data folders from (relative like dataDir). */
+  pgliteTemplateDir: z.string().min(1).default('.data/pglite-templates'),
   auth: z
     .strictObject({
       /** HS256 secret the service signs and checks its own tokens with; only ever from AUTH__SECRET. */
@@ -41,7 +43,7 @@ export function productionProblems(config: DocumentsConfig): string[] {
   return problems;
 }
 
-/** memory:// and absolute paths as they are; a relative path from the workspace root, or the working folder outside one. */
+/** memory:// and absolute paths as they are (for dataDir and pgliteTemplateDir); a relative path from the workspace root, or the working folder outside one. */
 export function resolveDataDir(dataDir: string, from: string): string {
   if (dataDir === 'memory://' || isAbsolute(dataDir)) return dataDir;
   for (let dir = resolve(from); ; dir = dirname(dir)) {

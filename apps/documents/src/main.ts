@@ -6,10 +6,19 @@ import { documentsConfigSchema, productionProblems, resolveDataDir } from './con
 import { hashPassword } from './passwords';
 import { createServer } from './server';
 import { DocumentRepository } from './store/repository';
-import { openPglite, openPostgres } from './store/sql';
+import { openPglite, prepareTemplate } from './store/pglite';
+import { openPostgres } from './store/sql';
 
 await startService(async () => {
   const config = loadConfig({ dir: new URL('../config', import.meta.url), schema: documentsConfigSchema });
+  const here = fileURLToPath(new URL('.', import.meta.url));
+  const templateDir = resolveDataDir(config.pgliteTemplateDir, here);
+  // `main.js --prepare` makes PGlite's template and exits: the image build runs it, so pods start from it.
+  if (process.argv.includes('--prepare')) {
+    const started = performance.now();
+    process.stdout.write(`documents: PGlite template ${await prepareTemplate(templateDir)} ready in ${Math.round(performance.now() - started)} ms\n`);
+    return;
+  }
   const problems = productionProblems(config);
   if (problems.length > 0) throw new ConfigError(problems);
   const telemetry = createTelemetry('documents', config);
@@ -22,8 +31,8 @@ await startService(async () => {
   }
   const tokens = { ...config.auth, secret };
 
-  const dataDir = resolveDataDir(config.dataDir, fileURLToPath(new URL('.', import.meta.url)));
-  const sql = config.databaseUrl ? await openPostgres(config.databaseUrl) : await openPglite(dataDir);
+  const dataDir = resolveDataDir(config.dataDir, here);
+  const sql = config.databaseUrl ? await openPostgres(config.databaseUrl) : await openPglite(dataDir, { templateDir });
   const repo = await DocumentRepository.open(sql);
   logger.info({ backend: sql.backend, ...(config.databaseUrl ? {} : { dataDir }) }, 'database ready');
   for (const user of config.seedUsers) {

@@ -2,7 +2,7 @@ import { createTestMiddleware, declaredSurface, runInspector, startServerProcess
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer } from '../src/server';
 import { DocumentRepository } from '../src/store/repository';
-import { openPglite } from '../src/store/sql';
+import { openMemoryPglite } from './support/databases';
 
 describe('documents contract, through the MCP Inspector CLI', () => {
   let server: ServerProcess;
@@ -14,7 +14,7 @@ describe('documents contract, through the MCP Inspector CLI', () => {
   });
 
   it('lists exactly the tools and resources the app declares, to a client without a token', async () => {
-    const repo = await DocumentRepository.open(await openPglite('memory://'));
+    const repo = await DocumentRepository.open(await openMemoryPglite());
     const declared = await declaredSurface(() => createServer({ repo, middleware: createTestMiddleware().middleware }));
     await repo.close();
     expect(declared.tools.map((tool) => tool.name)).toEqual(['create_document', 'delete_document', 'list_documents', 'login', 'update_document']);

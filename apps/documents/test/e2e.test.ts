@@ -1,7 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connectHttpClient, startServerProcess, type ServerProcess } from '@mcp-fleet/testing';
+import { connectHttpClient, startServerProcess, workspaceRoot, type ServerProcess } from '@mcp-fleet/testing';
 import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as V1Transport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { SignJWT, UnsecuredJWT } from 'jose';
@@ -185,6 +186,18 @@ describe('documents starting up', () => {
     expect(json(await again.readResource({ uri: `documents://${id}` }))).toMatchObject({ title: 'Survivor', content: 'kept on disk', version: 1 });
     await again.close();
     expect((await second.stop()).code).toBe(0);
+  });
+
+  it('with --prepare, makes the PGlite template the image ships (even under production config) and exits 0', () => {
+    const templateDir = join(dataDir, 'templates');
+    const result = spawnSync(process.execPath, [join(workspaceRoot(), 'apps', 'documents', 'dist', 'main.js'), '--prepare'], {
+      encoding: 'utf8',
+      env: { ...process.env, MCP_ENV: 'production', PGLITE_TEMPLATE_DIR: templateDir, NODE_V8_COVERAGE: join(workspaceRoot(), 'apps', 'documents', 'coverage', 'e2e-raw') },
+    });
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/^documents: PGlite template \S+documents-[0-9a-f]{16}\.tar ready in \d+ ms$/m);
+    expect(readdirSync(templateDir)).toEqual([expect.stringMatching(/^documents-[0-9a-f]{16}\.tar$/)]);
   });
 
   it('refuses to start in production without a secret, naming the fix, and exits 1', async () => {

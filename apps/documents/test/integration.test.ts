@@ -4,14 +4,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../src/passwords';
 import { createServer } from '../src/server';
 import { DocumentRepository } from '../src/store/repository';
-import { openPglite } from '../src/store/sql';
+import { openMemoryPglite } from './support/databases';
 
 const tokens = { secret: 'integration-secret-that-is-long-enough', issuer: 'documents-test', audience: 'documents' };
 const issueToken = createTokenIssuer({ ...tokens, ttlSec: 600 });
 let repo: DocumentRepository;
 
 beforeAll(async () => {
-  repo = await DocumentRepository.open(await openPglite('memory://'));
+  repo = await DocumentRepository.open(await openMemoryPglite());
   await repo.ensureUser('testuser', await hashPassword('password'));
   await repo.ensureUser('otheruser', await hashPassword('password'));
 });

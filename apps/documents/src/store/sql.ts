@@ -1,5 +1,3 @@
-import { mkdirSync } from 'node:fs';
-import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 
 /** The little of a SQL database the repository needs; PGlite and PostgreSQL both speak it, with $1 parameters. */
@@ -9,20 +7,6 @@ export interface Sql {
   /** Runs fn in one transaction on one connection; commits when it resolves, rolls back when it throws. */
   transaction<T>(fn: (tx: Pick<Sql, 'query'>) => Promise<T>): Promise<T>;
   close(): Promise<void>;
-}
-
-/** PGlite: embedded PostgreSQL in WebAssembly. `memory://` keeps nothing; a folder keeps data across restarts. */
-export async function openPglite(dataDir: string): Promise<Sql> {
-  // PGlite makes only the last folder; on a fresh clone .data/ does not exist yet.
-  if (dataDir !== 'memory://') mkdirSync(dataDir, { recursive: true });
-  const db = await PGlite.create(dataDir === 'memory://' ? undefined : dataDir);
-  const query = async <Row>(text: string, params?: unknown[]) => (await db.query<Row>(text, params)).rows;
-  return {
-    backend: 'pglite',
-    query,
-    transaction: (fn) => db.transaction((tx) => fn({ query: async <Row>(text: string, params?: unknown[]) => (await tx.query<Row>(text, params)).rows })),
-    close: () => db.close(),
-  };
 }
 
 /** A real PostgreSQL through a pg connection pool. */

@@ -4,7 +4,7 @@ import { hashPassword } from '../passwords';
 import { readDocument } from '../resources/document';
 import { readProfile } from '../resources/profile';
 import { DocumentRepository } from '../store/repository';
-import { openPglite } from '../store/sql';
+import { openMemoryPglite } from '../../test/support/databases';
 import type { OwnerContext } from './context';
 import { createDocument } from './create-document';
 import { deleteDocument } from './delete-document';
@@ -18,7 +18,7 @@ let ctx: OwnerContext;
 let other: OwnerContext;
 
 beforeAll(async () => {
-  repo = await DocumentRepository.open(await openPglite('memory://'));
+  repo = await DocumentRepository.open(await openMemoryPglite());
   await repo.ensureUser('testuser', await hashPassword('password'));
   await repo.ensureUser('otheruser', await hashPassword('password'));
   ctx = { repo, ownerId: (await repo.findUser('testuser'))!.id };

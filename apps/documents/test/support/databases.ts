@@ -1,6 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { openPglite, openPostgres, type Sql } from '../../src/store/sql';
+import { join } from 'node:path';
+import { workspaceRoot } from '@mcp-fleet/testing';
+import { openPglite } from '../../src/store/pglite';
+import { openPostgres, type Sql } from '../../src/store/sql';
+
+/** The template folder the service uses in this workspace, so tests start PGlite as `npm start` does. */
+export const pgliteTemplateDir = join(workspaceRoot(), '.data', 'pglite-templates');
+
+/** A throwaway in-memory PGlite, started from the template. */
+export const openMemoryPglite = (): Promise<Sql> => openPglite('memory://', { templateDir: pgliteTemplateDir });
 
 export interface TestDatabase {
   name: string;
@@ -15,7 +24,7 @@ export function testDatabases(): TestDatabase[] {
   const databases: TestDatabase[] = [
     {
       name: 'pglite',
-      open: () => openPglite('memory://'),
+      open: openMemoryPglite,
       url: () => Promise.reject(new Error('PGlite runs in-process; it has no URL')),
       drop: async () => undefined,
     },

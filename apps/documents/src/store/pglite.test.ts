@@ -1,0 +1,73 @@
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { pgliteTemplateDir } from '../../test/support/databases';
+import { MIGRATIONS } from './migrations';
+import { openPglite, prepareTemplate, templateFile } from './pglite';
+
+const root = mkdtempSync(join(tmpdir(), 'pglite-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+const templateDir = pgliteTemplateDir;
+const migrated = (sql: Awaited<ReturnType<typeof openPglite>>) => sql.query<{ version: number }>('select version from schema_migrations order by version');
+
+describe('openPglite', () => {
+  it('creates a data folder whose parents do not exist yet from the template, migrated, and keeps data across reopening', async () => {
+    const dataDir = join(root, 'kept', '.data', 'documents');
+    const first = await openPglite(dataDir, { templateDir });
+    expect(await migrated(first)).toEqual(MIGRATIONS.map(({ version }) => ({ version })));
+    await first.query('create table kept (n integer)');
+    await first.query('insert into kept values (42)');
+    await first.close();
+    const second = await openPglite(dataDir, { templateDir });
+    expect(await second.query<{ n: number }>('select n from kept')).toEqual([{ n: 42 }]);
+    await second.close();
+  });
+
+  it('starts memory:// from the template too, with small shared buffers', async () => {
+    const sql = await openPglite('memory://', { templateDir });
+    expect(await migrated(sql)).toHaveLength(MIGRATIONS.length);
+    expect(await sql.query("select current_setting('shared_buffers') as value")).toEqual([{ value: '16MB' }]);
+    await sql.close();
+  });
+
+  it('rolls back a transaction that throws', async () => {
+    const sql = await openPglite('memory://', { templateDir });
+    await sql.query('create table t (n integer)');
+    await expect(
+      sql.transaction(async (tx) => {
+        await tx.query('insert into t values (1)');
+        throw new Error('changed my mind');
+      }),
+    ).rejects.toThrow('changed my mind');
+    expect(await sql.query('select * from t')).toEqual([]);
+    await sql.close();
+  });
+});
+
+describe('the PGlite template', () => {
+  it('is made once, atomically, and replaces templates of other versions', async () => {
+    const dir = join(root, 'made');
+    const stale = join(dir, 'documents-0000000000000000.tar');
+    mkdirSync(dir);
+    copyFileSync(await prepareTemplate(templateDir), templateFile(dir));
+    writeFileSync(stale, 'from an older PGlite');
+    const file = await prepareTemplate(dir);
+    expect(file).toBe(templateFile(dir));
+    // Present, so not made again: the stale one is still there until a new template is written.
+    expect(existsSync(stale)).toBe(true);
+    rmSync(file);
+    await prepareTemplate(dir);
+    expect(readdirSync(dir)).toEqual([basename(file)]);
+  });
+
+  it('is made again when it does not load, never half-used', async () => {
+    const dir = join(root, 'broken');
+    const dataDir = join(root, 'broken-data');
+    mkdirSync(dir);
+    writeFileSync(templateFile(dir), 'not a tarball');
+    const sql = await openPglite(dataDir, { templateDir: dir });
+    expect(await migrated(sql)).toHaveLength(MIGRATIONS.length);
+    await sql.close();
+  });
+});
