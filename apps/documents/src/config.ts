@@ -23,8 +23,17 @@ export const documentsConfigSchema = z.object({
     .prefault({}),
   /** Users created at start-up when missing: for development and test only. */
   seedUsers: z.array(z.strictObject({ username: z.string().min(1), password: z.string().min(1) })).default([]),
-  rateLimit: z
-    .strictObject({ capacity: z.number().int().positive().default(60), refillPerSecond: z.number().positive().default(30) })
+  /** Calls per caller (token subject, or client address without a token) in each window. */
+  rateLimit: z.strictObject({ points: z.number().int().positive().default(120), durationSec: z.number().int().positive().default(60) }).prefault({}),
+  /** Failed logins: per account and address a growing back-off, per address a cap (see LoginLimits). */
+  loginLimits: z
+    .strictObject({
+      freeFailures: z.number().int().positive().default(5),
+      windowSec: z.number().int().positive().default(900),
+      backoffSec: z.number().int().positive().default(2),
+      maxBackoffSec: z.number().int().positive().default(900),
+      failuresPerAddress: z.number().int().positive().default(50),
+    })
     .prefault({}),
   callTimeoutMs: z.number().int().positive().default(10_000),
 });

@@ -3,9 +3,11 @@ import { fileURLToPath } from 'node:url';
 import { createTokenIssuer, createTokenVerifier, standardChain } from '@mcp-fleet/middleware';
 import { ConfigError, createTelemetry, loadConfig, serve, startService } from '@mcp-fleet/runtime';
 import { documentsConfigSchema, productionProblems, resolveDataDir } from './config';
+import { LoginLimits } from './login-limits';
 import { hashPassword } from './passwords';
 import { createServer } from './server';
 import { DocumentRepository } from './store/repository';
+import { postgresLimitStore } from './store/limit-store';
 import { openPglite, prepareTemplate } from './store/pglite';
 import { openPostgres } from './store/sql';
 
@@ -32,7 +34,10 @@ await startService(async () => {
   const tokens = { ...config.auth, secret };
 
   const dataDir = resolveDataDir(config.dataDir, here);
-  const sql = config.databaseUrl ? await openPostgres(config.databaseUrl) : await openPglite(dataDir, { templateDir });
+  const postgres = config.databaseUrl ? await openPostgres(config.databaseUrl) : undefined;
+  const sql = postgres ?? (await openPglite(dataDir, { templateDir }));
+  // With PostgreSQL the limits hold across replicas; PGlite is one process anyway.
+  const limitStore = postgres ? postgresLimitStore(postgres.pool) : undefined;
   const repo = await DocumentRepository.open(sql);
   logger.info({ backend: sql.backend, ...(config.databaseUrl ? {} : { dataDir }) }, 'database ready');
   for (const user of config.seedUsers) {
@@ -43,11 +48,12 @@ await startService(async () => {
     logger,
     registry: telemetry.metrics.registry,
     auth: true,
-    rateLimit: config.rateLimit,
+    rateLimit: { ...config.rateLimit, store: limitStore },
     timeout: { ms: config.callTimeoutMs },
   });
   const issueToken = secret ? createTokenIssuer({ ...tokens, ttlSec: config.auth.tokenTtlSec }) : undefined;
-  await serve(() => createServer({ repo, middleware, issueToken }), {
+  const loginLimits = new LoginLimits(config.loginLimits, limitStore);
+  await serve(() => createServer({ repo, middleware, issueToken, loginLimits }), {
     name: 'documents',
     config,
     ...telemetry,

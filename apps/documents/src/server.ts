@@ -1,4 +1,4 @@
-import { AccessError, access, callerOf, structuredResult, withMiddleware, type Middleware } from '@mcp-fleet/middleware';
+import { AccessError, access, callerOf, clientAddressOf, structuredResult, withMiddleware, type Middleware } from '@mcp-fleet/middleware';
 import { McpServer, ResourceTemplate, type ServerContext } from '@modelcontextprotocol/server';
 import packageJson from '../package.json' with { type: 'json' };
 import { DOCUMENT_TEMPLATE, readDocument } from './resources/document';
@@ -34,7 +34,7 @@ export function createServer(deps: DocumentsDeps): McpServer {
   server.registerTool(
     'login',
     { title: 'Log in', description: 'Trades a username and password for a bearer token.', inputSchema: loginInput, outputSchema: loginOutput, _meta: access({ public: true }) },
-    async (input) => structuredResult({ ...(await login(input, deps)) }),
+    async (input, sdk) => structuredResult({ ...(await login(input, deps, clientAddressOf(sdk))) }),
   );
   server.registerTool(
     'create_document',

@@ -11,14 +11,15 @@ import { testDatabases } from './support/databases';
 
 const SECRET = 'e2e-secret-that-is-at-least-32-characters';
 const dataDir = mkdtempSync(join(tmpdir(), 'documents-e2e-'));
-const pgliteEnv = { DATA_DIR: dataDir, AUTH__SECRET: SECRET, DATABASE_URL: undefined };
+// One trusted proxy, so that a test can speak from several client addresses through X-Forwarded-For.
+const pgliteEnv = { DATA_DIR: dataDir, AUTH__SECRET: SECRET, DATABASE_URL: undefined, HTTP__TRUST_PROXY: '1' };
 const postgres = testDatabases().find((database) => database.name === 'postgres');
 
 /** The backends the process runs on: PGlite in a data directory always, PostgreSQL too when DATABASE_URL is set. */
 const backends: { name: string; env: () => Promise<Record<string, string | undefined>> }[] = [
   { name: 'pglite', env: async () => pgliteEnv },
   ...(postgres
-    ? [{ name: 'postgres', env: async () => ({ AUTH__SECRET: SECRET, DATABASE_URL: await postgres.url() }) }]
+    ? [{ name: 'postgres', env: async () => ({ AUTH__SECRET: SECRET, DATABASE_URL: await postgres.url(), HTTP__TRUST_PROXY: '1' }) }]
     : []),
 ];
 
@@ -96,6 +97,27 @@ describe.each(backends)('documents as a process over HTTP, on $name', (backend) 
     expect(await errorText('update_document', { id, content: 'x' })).toBe(`document ${id} not found`);
     await expect(alice.readResource({ uri: 'documents://not-a-uuid' })).rejects.toThrow('document not-a-uuid not found');
     await alice.close();
+  });
+
+  it('limits one address flooding wrong passwords, the same for a missing account, while another address logs in at once', async () => {
+    const attacker = await connectHttpClient(server.url, { headers: { 'x-forwarded-for': '203.0.113.66' } });
+    const tryLogin = async (client: typeof attacker, username: string, password: string) =>
+      ((await client.callTool({ name: 'login', arguments: { username, password } })).content as { text: string }[])[0]!.text;
+    // Bounded: the default allows 5 failures before the back-off.
+    const answers: string[] = [];
+    for (let attempt = 0; attempt < 7; attempt++) answers.push(await tryLogin(attacker, 'testuser', `guess-${attempt}`));
+    expect(answers.slice(0, 5)).toEqual(Array(5).fill('invalid username or password'));
+    expect(answers[6]).toMatch(/^too many failed logins for this account from 203\.0\.113\.66; retry in \d+ s$/);
+    // Even the right password waits out the back-off from that address.
+    expect(await tryLogin(attacker, 'testuser', 'password')).toMatch(/^too many failed logins/);
+    for (let attempt = 0; attempt < 7; attempt++) answers.push(await tryLogin(attacker, 'no-such-user', `guess-${attempt}`));
+    expect(answers.slice(7, 12)).toEqual(Array(5).fill('invalid username or password'));
+    expect(answers[13]).toMatch(/^too many failed logins for this account from 203\.0\.113\.66; retry in \d+ s$/);
+
+    const colleague = await connectHttpClient(server.url, { headers: { 'x-forwarded-for': '198.51.100.7' } });
+    const result = await colleague.callTool({ name: 'login', arguments: { username: 'testuser', password: 'password' } });
+    expect(result.isError).toBeFalsy();
+    await Promise.all([attacker.close(), colleague.close()]);
   });
 
   it('refuses calls that need a token when none is sent, before the handler', async () => {

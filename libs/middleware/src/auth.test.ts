@@ -1,6 +1,7 @@
-import { SignJWT, UnsecuredJWT } from 'jose';
+import { createServer, type ServerResponse } from 'node:http';
+import { generateKeyPair, SignJWT, UnsecuredJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { auth, createTokenIssuer, createTokenVerifier } from './auth';
+import { auth, createTokenIssuer, createTokenVerifier, InvalidTokenError, KeysUnavailableError } from './auth';
 import type { CallContext } from './context';
 import { AccessError } from './errors';
 
@@ -58,5 +59,25 @@ describe('auth middleware', () => {
   it('refuses a caller without the declared scope, and passes one with it', async () => {
     await expect(run({ caller: { id: 'u', scopes: ['documents:read'], claims: {} } })).rejects.toThrow('forbidden: tool create_document needs the scope documents:write');
     expect(await run({ caller: { id: 'u', scopes: ['documents:write'], claims: {} } })).toBe('handled');
+  });
+});
+
+describe('createTokenVerifier with a JWKS URL', () => {
+  it.each([
+    ['answers 500', (res: ServerResponse) => res.writeHead(500).end()],
+    ['answers something that is not a key set', (res: ServerResponse) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"nope":1}')],
+  ])('says the keys are unavailable (not that the token is bad) when the provider %s', async (_, answer) => {
+    const idp = createServer((_req, res) => answer(res));
+    await new Promise<void>((resolve) => idp.listen(0, '127.0.0.1', resolve));
+    try {
+      const verifyRemote = createTokenVerifier({ jwksUrl: `http://127.0.0.1:${(idp.address() as { port: number }).port}/jwks`, issuer: 'idp', audience: 'a' });
+      const { privateKey } = await generateKeyPair('RS256');
+      const jwt = await new SignJWT({}).setProtectedHeader({ alg: 'RS256' }).setSubject('u').setIssuer('idp').setAudience('a').setExpirationTime('1h').sign(privateKey);
+      await expect(verifyRemote(jwt)).rejects.toBeInstanceOf(KeysUnavailableError);
+      // A token that is malformed is the client's problem whatever the provider does.
+      await expect(verifyRemote('not.a.token')).rejects.toBeInstanceOf(InvalidTokenError);
+    } finally {
+      await new Promise((resolve) => idp.close(resolve));
+    }
   });
 });

@@ -19,6 +19,16 @@ export class InvalidTokenError extends Error {
   override name = 'InvalidTokenError';
 }
 
+/**
+ * The token could not be checked because the identity provider's keys (auth.jwksUrl) could not be fetched: the
+ * service's problem, not the client's, so it is answered 503 with Retry-After, never 401.
+ */
+export class KeysUnavailableError extends Error {
+  override name = 'KeysUnavailableError';
+  /** When a client should try again; jose fetches the keys anew on the next call. */
+  readonly retryAfterSec = 5;
+}
+
 export type TokenVerifier = (token: string) => Promise<AuthInfo>;
 
 /** Verifies a JWT's signature, algorithm, issuer, audience, expiry and not-before; `alg: none` never passes. */
@@ -37,9 +47,19 @@ export function createTokenVerifier(options: TokenOptions): TokenVerifier {
       const scope = typeof payload.scope === 'string' ? payload.scope : '';
       return { token, clientId: payload.sub!, scopes: scope.split(' ').filter(Boolean), expiresAt: payload.exp, extra: { ...payload } };
     } catch (error) {
+      if (options.jwksUrl && keysUnreachable(error)) {
+        throw new KeysUnavailableError(`the identity provider's keys (auth.jwksUrl) could not be fetched: ${(error as Error).message}`);
+      }
       throw new InvalidTokenError(describe(error));
     }
   };
+}
+
+/** A failure to fetch the JWKS (refused, timed out, not 200, not a key set), as opposed to a bad token. */
+function keysUnreachable(error: unknown): boolean {
+  if (error instanceof jose.JWKSTimeout || error instanceof jose.JWKSInvalid) return true;
+  if (error instanceof TypeError) return true; // fetch failed: refused, reset, DNS
+  return error instanceof jose.JOSEError && error.code === 'ERR_JOSE_GENERIC' && /JSON Web Key Set/.test(error.message);
 }
 
 export interface IssuedToken {

@@ -36,6 +36,8 @@ export interface CallContext {
   caller?: Caller;
   access: Access;
   requestId: string;
+  /** The client's address as the runtime determined it (behind proxies only as far as `http.trustProxy` allows). */
+  clientAddress?: string;
   sessionId?: string;
   /** Aborted when the client cancels, the connection drops, or a middleware (timeout) gives up. */
   signal: AbortSignal;
@@ -74,6 +76,17 @@ export function callerFromAuthInfo(info: AuthInfo | undefined): Caller | undefin
  */
 export function requestIdOf(sdk: Pick<ServerContext, 'http'>): string | undefined {
   return sdk.http?.req?.headers.get('x-request-id') ?? undefined;
+}
+
+/**
+ * The header the runtime sets, on every request and over whatever the client sent, to the client's address, so
+ * the pipeline can limit callers without a token by where they call from.
+ */
+export const CLIENT_ADDRESS_HEADER = 'x-mcp-fleet-client-address';
+
+/** The client address of the HTTP request a handler is serving; undefined outside HTTP. */
+export function clientAddressOf(sdk: Pick<ServerContext, 'http'>): string | undefined {
+  return sdk.http?.req?.headers.get(CLIENT_ADDRESS_HEADER) ?? undefined;
 }
 
 /** The verified caller of a handler, from the SDK context it receives; undefined without a token. */

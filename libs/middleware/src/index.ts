@@ -1,4 +1,4 @@
-export { auth, createTokenIssuer, createTokenVerifier, InvalidTokenError, type IssuedToken, type TokenOptions, type TokenVerifier } from './auth';
+export { auth, createTokenIssuer, createTokenVerifier, InvalidTokenError, KeysUnavailableError, type IssuedToken, type TokenOptions, type TokenVerifier } from './auth';
 export { callMetrics } from './call-metrics';
 export { compose } from './compose';
 export {
@@ -6,6 +6,8 @@ export {
   accessOf,
   callerFromAuthInfo,
   callerOf,
+  clientAddressOf,
+  CLIENT_ADDRESS_HEADER,
   requestIdOf,
   type Access,
   type CallContext,
@@ -15,7 +17,7 @@ export {
   type Middleware,
 } from './context';
 export { AccessError, ConflictError, errors, NotFoundError, PublicError, RateLimitError, TimeoutError } from './errors';
-export { rateLimit, type RateLimitOptions } from './rate-limit';
+export { memoryStore, rateLimit, rateLimitError, type LimiterStore, type RateLimitOptions } from './rate-limit';
 export { redactSecrets } from './redact';
 export { isErrorResult, settle, type CallOutcome } from './outcome';
 export { requestLogging, type RequestLoggingOptions } from './request-logging';

@@ -1,29 +1,41 @@
-import { describe, expect, it } from 'vitest';
+import { RateLimiterMemory } from 'rate-limiter-flexible';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { CallContext } from './context';
 import { rateLimit } from './rate-limit';
 
+beforeEach(() => vi.useFakeTimers());
+afterEach(() => vi.useRealTimers());
+
+const call = (limit: ReturnType<typeof rateLimit>, from: { caller?: string; address?: string }) =>
+  limit({ caller: from.caller ? { id: from.caller, scopes: [], claims: {} } : undefined, clientAddress: from.address } as CallContext, async () => 'ok');
+
 describe('rateLimit', () => {
-  it('allows a burst up to capacity, refills over time, and says when to retry', async () => {
-    let now = 0;
-    const limit = rateLimit({ capacity: 2, refillPerSecond: 4, now: () => now });
-    const call = (id?: string) => limit({ caller: id ? { id, scopes: [], claims: {} } : undefined } as CallContext, async () => 'ok');
-    expect(await call('a')).toBe('ok');
-    expect(await call('a')).toBe('ok');
-    await expect(call('a')).rejects.toThrow('rate limit exceeded for a: 2 calls at once, 4 per second after that; retry in 250 ms');
-    expect(await call('b')).toBe('ok');
-    now = 250;
-    expect(await call('a')).toBe('ok');
-    await expect(call('a')).rejects.toThrow('retry in 250 ms');
-    expect(await call()).toBe('ok');
+  it('allows `points` calls per window to each caller, says when to retry, and starts afresh in the next window', async () => {
+    const limit = rateLimit({ points: 2, durationSec: 10 });
+    expect(await call(limit, { caller: 'a' })).toBe('ok');
+    expect(await call(limit, { caller: 'a' })).toBe('ok');
+    await expect(call(limit, { caller: 'a' })).rejects.toThrow('rate limit exceeded for caller a: 2 calls per 10 s; retry in 10 s');
+    expect(await call(limit, { caller: 'b' })).toBe('ok');
+    vi.advanceTimersByTime(10_001);
+    expect(await call(limit, { caller: 'a' })).toBe('ok');
   });
 
-  it('forgets the least recently seen caller beyond maxCallers', async () => {
-    let now = 0;
-    const limit = rateLimit({ capacity: 1, refillPerSecond: 0.001, maxCallers: 1, now: () => now });
-    const call = (id: string) => limit({ caller: { id, scopes: [], claims: {} } } as unknown as CallContext, async () => 'ok');
-    await call('a');
-    await call('b');
-    now = 1;
-    expect(await call('a')).toBe('ok');
+  it('limits callers without a token by client address, each address on its own', async () => {
+    const limit = rateLimit({ points: 1, durationSec: 60 });
+    expect(await call(limit, { address: '10.0.0.1' })).toBe('ok');
+    await expect(call(limit, { address: '10.0.0.1' })).rejects.toThrow('rate limit exceeded for address 10.0.0.1');
+    expect(await call(limit, { address: '10.0.0.2' })).toBe('ok');
+  });
+
+  it('counts in the store it is given, and lets a store failure through as it is', async () => {
+    const shared = new RateLimiterMemory({ points: 1, duration: 60 });
+    const store = vi.fn(() => shared);
+    const [one, two] = [rateLimit({ points: 1, durationSec: 60, store }), rateLimit({ points: 1, durationSec: 60, store })];
+    expect(store).toHaveBeenCalledWith({ points: 1, duration: 60, keyPrefix: 'calls' });
+    expect(await call(one, { caller: 'a' })).toBe('ok');
+    // The second replica sees the first one's call.
+    await expect(call(two, { caller: 'a' })).rejects.toThrow('rate limit exceeded');
+    const broken = rateLimit({ points: 1, durationSec: 60, store: () => ({ consume: () => Promise.reject(new Error('store down')) }) as never });
+    await expect(call(broken, { caller: 'a' })).rejects.toThrow('store down');
   });
 });

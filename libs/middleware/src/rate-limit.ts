@@ -1,37 +1,42 @@
+import { RateLimiterMemory, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Middleware } from './context';
 import { RateLimitError } from './errors';
 
+/**
+ * Where a limiter keeps its counts, made from its settings: this process's memory by default; a shared store (such
+ * as rate-limiter-flexible's RateLimiterPostgres) makes a limit hold across replicas instead of multiplying by them.
+ */
+export type LimiterStore = (settings: { points: number; duration: number; keyPrefix: string }) => RateLimiterAbstract;
+
+export const memoryStore: LimiterStore = (settings) => new RateLimiterMemory(settings);
+
 export interface RateLimitOptions {
-  /** Calls a caller may make in a burst. */
-  capacity: number;
-  /** Calls per second the bucket refills with. */
-  refillPerSecond: number;
-  /** Callers tracked at once; the least recently seen is forgotten beyond it. */
-  maxCallers?: number;
-  now?: () => number;
+  /** Calls one caller may make in each window. */
+  points: number;
+  /** The window, in seconds. */
+  durationSec: number;
+  store?: LimiterStore;
 }
 
-/** A token bucket per caller (callers without a token share one bucket, `anonymous`). */
+/**
+ * Limits calls per caller: by the token's subject, and for callers without a token by their client address, so
+ * that one anonymous client cannot spend everybody's budget.
+ */
 export function rateLimit(options: RateLimitOptions): Middleware {
-  const now = options.now ?? Date.now;
-  const maxCallers = options.maxCallers ?? 10_000;
-  const buckets = new Map<string, { tokens: number; at: number }>();
+  const limiter = (options.store ?? memoryStore)({ points: options.points, duration: options.durationSec, keyPrefix: 'calls' });
   return async (ctx, next) => {
-    const key = ctx.caller?.id ?? 'anonymous';
-    const time = now();
-    const bucket = buckets.get(key) ?? { tokens: options.capacity, at: time };
-    bucket.tokens = Math.min(options.capacity, bucket.tokens + ((time - bucket.at) / 1000) * options.refillPerSecond);
-    bucket.at = time;
-    buckets.delete(key);
-    buckets.set(key, bucket);
-    if (buckets.size > maxCallers) buckets.delete(buckets.keys().next().value!);
-    if (bucket.tokens < 1) {
-      const retryMs = Math.ceil(((1 - bucket.tokens) / options.refillPerSecond) * 1000);
-      throw new RateLimitError(
-        `rate limit exceeded for ${key}: ${options.capacity} calls at once, ${options.refillPerSecond} per second after that; retry in ${retryMs} ms`,
-      );
+    const key = ctx.caller ? `caller ${ctx.caller.id}` : `address ${ctx.clientAddress ?? 'unknown'}`;
+    try {
+      await limiter.consume(key);
+    } catch (rejection) {
+      throw rateLimitError(rejection, `rate limit exceeded for ${key}: ${options.points} calls per ${options.durationSec} s`);
     }
-    bucket.tokens -= 1;
     return next();
   };
+}
+
+/** The client-facing error for a limiter's rejection (saying when to retry); a store's own failure as it is. */
+export function rateLimitError(rejection: unknown, what: string): Error {
+  if (!(rejection instanceof RateLimiterRes)) return rejection as Error;
+  return new RateLimitError(`${what}; retry in ${Math.ceil(rejection.msBeforeNext / 1000)} s`);
 }

@@ -83,7 +83,7 @@ describe('withMiddleware', () => {
     const lines: { object: Record<string, unknown>; message: string }[] = [];
     const write = (object: object, message: string) => lines.push({ object: object as Record<string, unknown>, message });
     const registry = new Registry();
-    const chain = standardChain({ logger: { info: write, warn: write, error: write }, registry, auth: true, timeout: { ms: 100 }, rateLimit: { capacity: 100, refillPerSecond: 100 }, logArguments: true });
+    const chain = standardChain({ logger: { info: write, warn: write, error: write }, registry, auth: true, timeout: { ms: 100 }, rateLimit: { points: 100, durationSec: 1 }, logArguments: true });
     const client = await connect(fixture(chain));
 
     const refused = await client.callTool({ name: 'with_args', arguments: { n: 1 } });

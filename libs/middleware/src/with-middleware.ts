@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { McpServer, ServerContext } from '@modelcontextprotocol/server';
 import { compose } from './compose';
-import { accessOf, callerOf, requestIdOf, type CallContext, type Middleware } from './context';
+import { accessOf, callerOf, clientAddressOf, requestIdOf, type CallContext, type Middleware } from './context';
 
 type Callback = (...args: unknown[]) => unknown;
 type Described = Pick<CallContext, 'kind' | 'name' | 'uri' | 'arguments' | 'access'>;
@@ -18,6 +18,7 @@ export function withMiddleware(server: McpServer, middlewares: readonly Middlewa
       ...described,
       caller: callerOf(sdk),
       requestId: requestIdOf(sdk) ?? randomUUID(),
+      clientAddress: clientAddressOf(sdk),
       sessionId: sdk.sessionId,
       signal: sdk.mcpReq.signal,
       state: {},

@@ -13,10 +13,21 @@ export const runtimeConfigSchema = z.strictObject({
   http: z
     .strictObject({
       maxBodyBytes: z.number().int().positive().default(1_048_576),
+      /**
+       * After answering before the body is read (413, 401, 403), how much more of it to read and discard, and for
+       * how long, so that the client gets to read the answer (a lingering close); past either the connection is dropped.
+       */
+      lingerBytes: z.number().int().positive().default(64 * 1_048_576),
+      lingerMs: z.number().int().positive().default(10_000),
       /** Serve 2025-era clients with real sessions (Mcp-Session-Id) instead of the stateless fallback. */
       legacySessions: z.boolean().default(false),
       sessionIdleMs: z.number().int().positive().default(600_000),
       maxSessions: z.number().int().positive().default(1000),
+      /**
+       * How many proxies in front of the service to believe about the client's address (the Ingress is 1): the
+       * address is read that many hops back in X-Forwarded-For. 0, the default, uses the connection's address.
+       */
+      trustProxy: z.number().int().min(0).default(0),
       /** Allowed Host names; empty means the loopback names when bound to loopback, and no check otherwise. */
       allowedHosts: z.array(z.string().min(1)).default([]),
       allowedOrigins: z.array(z.string().min(1)).default([]),

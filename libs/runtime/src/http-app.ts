@@ -12,6 +12,7 @@ import {
   type AuthInfo,
   type McpServerFactory,
 } from '@modelcontextprotocol/server';
+import { CLIENT_ADDRESS_HEADER, KeysUnavailableError } from '@mcp-fleet/middleware';
 import type { RuntimeConfig } from './config';
 import { JSON_RPC, labelRequest, outcomeOf, sendJson, sendRpcError, type Outcome, type RequestLabels } from './json-rpc';
 import { LegacySessions } from './legacy-sessions';
@@ -53,6 +54,7 @@ const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
 export function createHttpApp(options: HttpAppOptions): HttpApp {
   const { config, logger, metrics, readiness, knownTools } = options;
   const maxBody = config.http.maxBodyBytes;
+  const linger = { bytes: config.http.lingerBytes, ms: config.http.lingerMs };
   const loopback = LOOPBACK.test(config.host);
   const allowedHosts = config.http.allowedHosts.length > 0 ? config.http.allowedHosts : loopback ? localhostAllowedHostnames() : undefined;
   const allowedOrigins = config.http.allowedOrigins.length > 0 ? config.http.allowedOrigins : loopback ? localhostAllowedOrigins() : undefined;
@@ -85,6 +87,13 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
     logger.debug({ err: error.message }, 'malformed HTTP request');
   });
+
+  /** Answers a request before (or instead of) reading its body, which is then discarded within bounds. */
+  function reject(req: IncomingMessage, res: ServerResponse, scope: HttpScope, status: number, code: number, message: string, headers?: Record<string, string>): void {
+    scope.outcome = 'rejected';
+    sendRpcError(res, status, code, message, headers);
+    discardRest(req, linger);
+  }
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?', 1)[0];
@@ -135,18 +144,25 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     metrics.inFlight.inc();
 
     const rejection = checkHostAndOrigin(req);
-    if (rejection) return reject(res, scope, 403, JSON_RPC.serverError, rejection);
+    if (rejection) return reject(req, res, scope, 403, JSON_RPC.serverError, rejection);
     // A token that is present must be valid: refused here, before any body is read or any handler runs.
     if (options.authenticate && req.headers.authorization !== undefined) {
       const problem = await authenticate(req as IncomingMessage & { auth?: AuthInfo }, options.authenticate);
+      if (problem instanceof KeysUnavailableError) {
+        logger.error({ err: problem.message }, 'cannot check tokens');
+        return reject(req, res, scope, 503, JSON_RPC.serverError, `Service unavailable: ${problem.message}; retry in ${problem.retryAfterSec} s`, {
+          'retry-after': String(problem.retryAfterSec),
+        });
+      }
       if (problem) {
-        return reject(res, scope, 401, JSON_RPC.serverError, `Unauthorized: ${problem}`, {
+        return reject(req, res, scope, 401, JSON_RPC.serverError, `Unauthorized: ${problem}`, {
           'www-authenticate': `Bearer realm="mcp", error="invalid_token", error_description="${problem.replace(/["\\]/g, "'")}"`,
         });
       }
     }
-    // The pipeline reads the request id from here (ctx.http.req), whoever chose it.
+    // The pipeline reads the request id and client address from here (ctx.http.req), whatever the client sent.
     req.headers['x-request-id'] = scope.requestId;
+    req.headers[CLIENT_ADDRESS_HEADER] = clientAddress(req, config.http.trustProxy);
     req.headers[SCOPE_HEADER] = scopeKey;
     scopes.set(scopeKey, scope);
 
@@ -154,12 +170,12 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     if (req.method === 'POST') {
       const text = await readBody(req, maxBody);
       if (text === undefined) {
-        return reject(res, scope, 413, JSON_RPC.invalidRequest, `Request body exceeds ${maxBody} bytes (http.maxBodyBytes); send less or raise HTTP__MAX_BODY_BYTES`, { connection: 'close' });
+        return reject(req, res, scope, 413, JSON_RPC.invalidRequest, `Request body exceeds ${maxBody} bytes (http.maxBodyBytes); send less or raise HTTP__MAX_BODY_BYTES`);
       }
       try {
         body = JSON.parse(text);
       } catch (error) {
-        return reject(res, scope, 400, JSON_RPC.parseError, `Parse error: the body is not valid JSON (${(error as Error).message})`);
+        return reject(req, res, scope, 400, JSON_RPC.parseError, `Parse error: the body is not valid JSON (${(error as Error).message})`);
       }
       labels = labelRequest(body, knownTools);
     }
@@ -212,34 +228,64 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   };
 }
 
-function reject(res: ServerResponse, scope: HttpScope, status: number, code: number, message: string, headers?: Record<string, string>): void {
-  scope.outcome = 'rejected';
-  sendRpcError(res, status, code, message, headers);
+/** The body as text, or undefined as soon as it is larger than maxBytes (the rest is left unread). */
+function readBody(req: IncomingMessage, maxBytes: number): Promise<string | undefined> {
+  if (Number(req.headers['content-length']) > maxBytes) return Promise.resolve(undefined);
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    // Not `for await`: leaving that loop early destroys the socket, and the client never reads the 413.
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= maxBytes) return void chunks.push(chunk);
+      req.off('data', onData).off('end', onEnd).pause();
+      resolve(undefined);
+    };
+    const onEnd = () => resolve(Buffer.concat(chunks).toString('utf8'));
+    req.on('data', onData).once('end', onEnd).once('error', reject);
+  });
 }
 
-/** The body as text, or undefined when it is larger than maxBytes (the rest is not read). */
-async function readBody(req: IncomingMessage, maxBytes: number): Promise<string | undefined> {
-  if (Number(req.headers['content-length']) > maxBytes) return undefined;
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > maxBytes) return undefined;
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+/**
+ * Reads and throws away what is left of a request already answered, so that the client, still sending, gets to
+ * read the answer instead of a reset; past `bytes` or `ms` the connection is dropped. The connection stays open
+ * for the next request once the body has ended.
+ */
+function discardRest(req: IncomingMessage, limits: { bytes: number; ms: number }): void {
+  if (req.complete) return;
+  let discarded = 0;
+  const timer = setTimeout(() => req.socket.destroy(), limits.ms).unref();
+  req
+    .on('data', (chunk: Buffer) => {
+      discarded += chunk.length;
+      if (discarded > limits.bytes) req.socket.destroy();
+    })
+    .once('close', () => clearTimeout(timer))
+    .resume();
 }
 
-/** Puts the verified token on `req.auth`, where the SDK's Node adapter takes it from; returns why it is not valid. */
-async function authenticate(req: IncomingMessage & { auth?: AuthInfo }, verify: (token: string) => Promise<AuthInfo>): Promise<string | undefined> {
+/**
+ * Puts the verified token on `req.auth`, where the SDK's Node adapter takes it from; returns why it is not valid,
+ * or the KeysUnavailableError that kept it from being checked.
+ */
+async function authenticate(req: IncomingMessage & { auth?: AuthInfo }, verify: (token: string) => Promise<AuthInfo>): Promise<string | KeysUnavailableError | undefined> {
   const match = /^Bearer +([\w.~+/-]+=*) *$/i.exec(req.headers.authorization ?? '');
   if (!match) return 'the Authorization header must be "Bearer <token>"';
   try {
     req.auth = await verify(match[1]!);
     return undefined;
   } catch (error) {
-    return (error as Error).message;
+    return error instanceof KeysUnavailableError ? error : (error as Error).message;
   }
+}
+
+/** The connection's address, or with `trustProxy` hops of proxies in front the address the outermost trusted one saw. */
+function clientAddress(req: IncomingMessage, trustProxy: number): string {
+  const socket = req.socket.remoteAddress ?? 'unknown';
+  if (trustProxy === 0) return socket;
+  const forwarded = String(req.headers['x-forwarded-for'] ?? '').split(',').map((hop) => hop.trim()).filter(Boolean);
+  const chain = [...forwarded, socket];
+  return chain[Math.max(0, chain.length - 1 - trustProxy)]!;
 }
 
 function pickRequestId(header: string | string[] | undefined): string {

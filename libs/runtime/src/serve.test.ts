@@ -1,13 +1,16 @@
-import { createServer as createNetServer } from 'node:net';
+import { connect, createServer as createNetServer } from 'node:net';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as V1Transport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { createServer as createHttpServer } from 'node:http';
+import { clientAddressOf, createTokenVerifier } from '@mcp-fleet/middleware';
 import { McpServer } from '@modelcontextprotocol/server';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { runtimeConfigSchema } from './config';
 import { createLogger, type Logger } from './logger';
-import { serve, type RunningService } from './serve';
+import { serve, type RunningService, type ServeOptions } from './serve';
 
 type Line = Record<string, unknown>;
 
@@ -22,6 +25,7 @@ function fixture(logger: Logger) {
       logger.info({ requestId: ctx.http?.req?.headers.get('x-request-id'), password: 'hunter2', nested: { token: 'abc' } }, 'echoing');
       return { content: [{ type: 'text', text: message }] };
     });
+    server.registerTool('whoami', { inputSchema: z.object({}) }, async (_args, ctx) => ({ content: [{ type: 'text', text: clientAddressOf(ctx) ?? 'none' }] }));
     server.registerTool('fail', { inputSchema: z.object({}) }, async () => {
       throw new Error('it broke');
     });
@@ -38,7 +42,7 @@ afterEach(async () => {
   await Promise.all(running.splice(0).map((service) => service.shutdown('test over')));
 });
 
-async function start(config: Record<string, unknown> = {}, extra: { checks?: Record<string, () => unknown> } = {}) {
+async function start(config: Record<string, unknown> = {}, extra: Pick<ServeOptions, 'checks' | 'authenticate'> = {}) {
   const lines: Line[] = [];
   const logger = testLogger(lines);
   const service = await serve(fixture(logger), {
@@ -134,6 +138,105 @@ describe('serve over HTTP', () => {
     const response = await rpc(url, { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'echo', arguments: { message: 'x'.repeat(200) } } });
     expect(response.status).toBe(413);
     expect(await response.text()).toContain('exceeds 100 bytes');
+  });
+
+  describe('answers every client can read, sent before a 20 MB body is read (a lingering close)', () => {
+    const tooBig = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'echo', arguments: { message: 'x'.repeat(20 * 1024 * 1024) } } });
+    // Without a length, so the limit is found while reading, not from the header.
+    const chunked = () =>
+      new ReadableStream({
+        start(controller) {
+          for (let at = 0; at < tooBig.length; at += 1024 * 1024) controller.enqueue(new TextEncoder().encode(tooBig.slice(at, at + 1024 * 1024)));
+          controller.close();
+        },
+      });
+    const post = (url: string, body: string | ReadableStream, headers: Record<string, string> = {}) =>
+      fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers }, body, duplex: 'half' } as RequestInit);
+
+    it.each([
+      ['a declared length', () => tooBig],
+      ['a chunked body', chunked],
+    ])('413 to %s, then serves the next request', async (_, body) => {
+      const { url } = await start();
+      const response = await post(url, body());
+      expect(response.status).toBe(413);
+      expect(((await response.json()) as { error: { message: string } }).error.message).toBe(
+        'Request body exceeds 1048576 bytes (http.maxBodyBytes); send less or raise HTTP__MAX_BODY_BYTES',
+      );
+      expect((await rpc(url, { jsonrpc: '2.0', id: 2, method: 'ping' }, { 'mcp-protocol-version': '2025-11-25' })).status).toBe(200);
+    });
+
+    it('401 to a bad token', async () => {
+      const { url } = await start({}, { authenticate: () => Promise.reject(new Error('the token has expired')) });
+      const response = await post(url, chunked(), { authorization: 'Bearer abc' });
+      expect(response.status).toBe(401);
+      expect(await response.text()).toContain('Unauthorized: the token has expired');
+    });
+
+    it('403 to a foreign Origin', async () => {
+      const { url } = await start();
+      const response = await post(url, tooBig, { origin: 'https://evil.example' });
+      expect(response.status).toBe(403);
+      expect(await response.text()).toContain('Forbidden');
+    });
+
+    it('drops a connection that keeps sending past the bound instead of reading forever', async () => {
+      const { url } = await start({ http: { maxBodyBytes: 100, lingerBytes: 1024 * 1024 } });
+      const { port } = new URL(url);
+      const socket = connect(Number(port), '127.0.0.1');
+      socket.on('error', () => undefined);
+      const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+      socket.write(`POST /mcp HTTP/1.1\r\nhost: 127.0.0.1:${port}\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n`);
+      const chunk = `${(64 * 1024).toString(16)}\r\n${'x'.repeat(64 * 1024)}\r\n`;
+      let sent = 0;
+      // Bounded: 20 MB at most, far past the 1 MB the server may discard.
+      while (!socket.destroyed && sent < 20 * 1024 * 1024) {
+        if (!socket.write(chunk)) await Promise.race([new Promise((resolve) => socket.once('drain', resolve)), closed]);
+        sent += 64 * 1024;
+      }
+      await closed;
+      expect(sent).toBeLessThan(20 * 1024 * 1024);
+    });
+  });
+
+  it.each([
+    [0, {}, '127.0.0.1'],
+    [0, { 'x-forwarded-for': '203.0.113.7', 'x-mcp-fleet-client-address': '198.51.100.1' }, '127.0.0.1'],
+    [1, { 'x-forwarded-for': '203.0.113.7, 192.0.2.1' }, '192.0.2.1'],
+    [2, { 'x-forwarded-for': '203.0.113.7, 192.0.2.1' }, '203.0.113.7'],
+    [5, { 'x-forwarded-for': '203.0.113.7' }, '203.0.113.7'],
+  ])('with trustProxy %i and headers %j, tells the pipeline the client is %s', async (trustProxy, headers, expected) => {
+    const { url } = await start({ http: { trustProxy } });
+    const response = await rpc(url, { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'whoami', arguments: {} } }, { 'mcp-protocol-version': '2025-11-25', ...headers });
+    expect(await response.text()).toContain(`"text":"${expected}"`);
+  });
+
+  it('answers 503 with Retry-After, never 401, while the identity provider\'s keys cannot be fetched, and recovers by itself', async () => {
+    const { privateKey, publicKey } = await generateKeyPair('RS256');
+    const jwks = { keys: [{ ...(await exportJWK(publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' }] };
+    const idp = createHttpServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(jwks)));
+    await new Promise<void>((resolve) => idp.listen(0, '127.0.0.1', resolve));
+    const port = (idp.address() as { port: number }).port;
+    await new Promise((resolve) => idp.close(resolve));
+    const verify = createTokenVerifier({ jwksUrl: `http://127.0.0.1:${port}/jwks`, issuer: 'idp', audience: 'fixture' });
+    const { url } = await start({}, { authenticate: verify });
+    const token = await new SignJWT({ scope: '' }).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setSubject('u1').setIssuer('idp').setAudience('fixture').setExpirationTime('1h').sign(privateKey);
+    const call = () => rpc(url, { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'echo', arguments: { message: 'hi' } } }, { authorization: `Bearer ${token}`, 'mcp-protocol-version': '2025-11-25' });
+
+    const down = await call();
+    expect(down.status).toBe(503);
+    expect(down.headers.get('retry-after')).toBe('5');
+    expect(await down.text()).toContain("Service unavailable: the identity provider's keys (auth.jwksUrl) could not be fetched");
+
+    await new Promise<void>((resolve) => idp.listen(port, '127.0.0.1', resolve));
+    try {
+      const up = await call();
+      expect(up.status).toBe(200);
+      expect(await up.text()).toContain('"text":"hi"');
+    } finally {
+      idp.closeAllConnections();
+      await new Promise((resolve) => idp.close(resolve));
+    }
   });
 
   it('checks Host against a configured allow-list when bound beyond loopback', async () => {

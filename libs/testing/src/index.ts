@@ -13,4 +13,5 @@ export { errorKind, loadTest, SEED_PROFILES, type LoadCall, type LoadProgress, t
 export { createProcessSampler, rssSlopeMbPerMinute, type ProcessSample, type SampleSource } from './process-sampler';
 export { soakTest, type SoakTestOptions, type SoakTestResult } from './soak-test';
 export { declaredSurface, runInspector, surfaceViaInspector, type InspectorOptions, type Surface } from './inspector';
+export { startTcpProxy, type TcpProxy } from './tcp-proxy';
 export { dockerfileProblems, policyProblems, renderOverlay, schemaProblems, type Manifest } from './manifests';

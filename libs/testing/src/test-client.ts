@@ -25,9 +25,9 @@ export interface TestClient {
  * An SDK v2 client on the 2026-07-28 protocol, connected over Streamable HTTP to a running service, sending the
  * bearer token with every request when there is one.
  */
-export async function connectHttpClient(url: string, options: { token?: string; name?: string } = {}): Promise<Client> {
+export async function connectHttpClient(url: string, options: { token?: string; name?: string; headers?: Record<string, string> } = {}): Promise<Client> {
   const client = new Client({ name: options.name ?? 'mcp-fleet-test', version: '0' }, { versionNegotiation: { mode: MODERN } });
-  const headers: Record<string, string> = options.token ? { authorization: `Bearer ${options.token}` } : {};
+  const headers: Record<string, string> = { ...options.headers, ...(options.token ? { authorization: `Bearer ${options.token}` } : {}) };
   await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } }));
   return client;
 }

@@ -25,6 +25,18 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       create index documents_owner_seq on documents (owner_id, seq);
     `,
   },
+  {
+    version: 2,
+    name: 'rate limit counts',
+    // The table rate-limiter-flexible's RateLimiterPostgres reads and writes (its own DDL), shared by replicas.
+    sql: `
+      create table rate_limits (
+        key varchar(255) primary key,
+        points integer not null default 0,
+        expire bigint
+      );
+    `,
+  },
 ];
 
 // Any fixed number works; it only has to be the same for every replica of this service.

@@ -9,14 +9,15 @@ export interface Sql {
   close(): Promise<void>;
 }
 
-/** A real PostgreSQL through a pg connection pool. */
-export async function openPostgres(url: string, poolSize = 10): Promise<Sql> {
+/** A real PostgreSQL through a pg connection pool (also handed out, for the rate-limit store). */
+export async function openPostgres(url: string, poolSize = 10): Promise<Sql & { pool: pg.Pool }> {
   const pool = new pg.Pool({ connectionString: url, max: poolSize });
   // A pool error on an idle client must not take the process down; the next query reports the problem.
   pool.on('error', () => undefined);
   await pool.query('select 1');
   return {
     backend: 'postgres',
+    pool,
     query: async <Row>(text: string, params?: unknown[]) => (await pool.query(text, params)).rows as Row[],
     async transaction(fn) {
       const client = await pool.connect();
