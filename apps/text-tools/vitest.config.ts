@@ -1,3 +1,3 @@
 import { projectConfig } from '../../vitest.preset.ts';
 
-export default projectConfig({ testTimeout: 30_000 });
+export default projectConfig();

@@ -6,7 +6,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 const tsx = join(import.meta.dirname, '..', '..', 'node_modules', '.bin', 'tsx');
 const OLD = 'registry.test/mcp-fleet/text-tools:aaaa111';
 
-function deployment(name: string, image: string, progressDeadlineSeconds = 2): K8sObject {
+// The fake's clock runs 300 times faster than real time: the default deadline of 600 s runs out in 2 real seconds.
+const CLOCK_SPEED = 300;
+
+function deployment(name: string, image: string, progressDeadlineSeconds = 600): K8sObject {
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -37,9 +40,9 @@ const healthy = (fake: KubeFake, name: string) => {
 
 let fake: KubeFake;
 beforeEach(async () => {
-  fake = await startKubeFake({ namespace: 'fleet' });
+  fake = await startKubeFake({ namespace: 'fleet', clockSpeed: CLOCK_SPEED });
   fake.addDeployment(deployment('text-tools', OLD));
-  await new Promise((resolve) => setTimeout(resolve, 400));
+  await fake.rolledOut('text-tools');
 });
 afterEach(() => fake.close());
 
@@ -78,22 +81,21 @@ describe('deploy.ts with real kubectl against kube-fake', () => {
   });
 
   it('rolls back when the rollout outlasts --timeout', async () => {
-    await fake.close();
-    fake = await startKubeFake({ namespace: 'fleet' });
-    fake.addDeployment(deployment('text-tools', OLD, 600));
-    fake.script('registry.test/mcp-fleet/text-tools:slow', { kind: 'ready', afterMs: 60_000 });
-    await new Promise((resolve) => setTimeout(resolve, 400));
-    const result = await deploy(fake, '--app', 'text-tools', '--image', 'registry.test/mcp-fleet/text-tools:slow', '--timeout', '2s');
+    // A deadline of a cluster-time year and pods ready after a week: only --timeout can end this rollout.
+    fake.addDeployment(deployment('patient', 'registry.test/mcp-fleet/patient:aaaa111', 365 * 24 * 3600));
+    await fake.rolledOut('patient');
+    fake.script('registry.test/mcp-fleet/patient:slow', { kind: 'ready', afterMs: 7 * 24 * 3600_000 });
+    const result = await deploy(fake, '--app', 'patient', '--image', 'registry.test/mcp-fleet/patient:slow', '--timeout', '2s');
     expect(result.code).toBe(1);
     expect(result.stdout).toContain('failed: not rolled out within --timeout=2s');
-    expect(imageOf(fake, 'text-tools')).toBe(OLD);
-    expect(healthy(fake, 'text-tools')).toBe(true);
+    expect(imageOf(fake, 'patient')).toBe('registry.test/mcp-fleet/patient:aaaa111');
+    expect(healthy(fake, 'patient')).toBe(true);
   });
 
   it('with two apps in parallel, rolls back only the one that fails', async () => {
     fake.addDeployment(deployment('documents', 'registry.test/mcp-fleet/documents:aaaa111'));
     fake.script('registry.test/mcp-fleet/documents:bad', { kind: 'never-ready' });
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    await fake.rolledOut('documents');
     const result = await deploy(
       fake,
       '--parallel',

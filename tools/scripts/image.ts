@@ -2,7 +2,6 @@
 // nx run <app>:image — builds <registry>/<app>:<git sha> with Docker Buildx from the app's Dockerfile.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { workspaceRoot } from '@mcp-fleet/testing';
 import { $ } from 'zx';
 import { cliOrExit } from './src/cli';
 
@@ -31,7 +30,8 @@ const { values } = cliOrExit(process.argv.slice(2), usage, {
   'dry-run': { type: 'boolean' },
 });
 
-const root = workspaceRoot();
+// This file's folder is tools/scripts; not @mcp-fleet/testing's workspaceRoot, whose import costs a second per run.
+const root = join(import.meta.dirname, '..', '..');
 const fail = (message: string, code = 2): never => {
   console.error(`image: ${message}`);
   process.exit(code);

@@ -1,10 +1,16 @@
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { startServerProcess, type ServerProcess } from '@mcp-fleet/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const tsx = join(import.meta.dirname, '..', '..', 'node_modules', '.bin', 'tsx');
-const run = (script: string, args: string[]) => spawnSync(tsx, [join(import.meta.dirname, script), ...args], { encoding: 'utf8', timeout: 60_000 });
+// Asynchronous, so that the bad-input cases run side by side.
+const run = (script: string, args: string[]) =>
+  new Promise<{ status: number; stdout: string; stderr: string }>((resolve) =>
+    execFile(tsx, [join(import.meta.dirname, script), ...args], { encoding: 'utf8', timeout: 100_000 }, (error, stdout, stderr) =>
+      resolve({ status: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+    ),
+  );
 
 let server: ServerProcess;
 beforeAll(async () => {
@@ -15,8 +21,8 @@ afterAll(async () => {
 });
 
 describe('npm run load', () => {
-  it('prints JSON that parses, with every call measured', () => {
-    const result = run('load.ts', ['--url', server.url, '--total', '40', '--concurrency', '4', '--warmup', '5', '--json']);
+  it('prints JSON that parses, with every call measured', async () => {
+    const result = await run('load.ts', ['--url', server.url, '--total', '40', '--concurrency', '4', '--warmup', '5', '--json']);
     expect(result.status).toBe(0);
     const report = JSON.parse(result.stdout) as { tool: string; runs: { count: number; errorCount: number; latency: { p95: number } }[] };
     expect(report.tool).toBe('echo');
@@ -25,26 +31,33 @@ describe('npm run load', () => {
     expect(result.stderr).toContain('load run: 100% 40 calls, 0 errors');
   });
 
-  it('prints the table and exits 1 when a threshold is not met', () => {
-    const result = run('load.ts', ['--url', server.url, '--total', '20', '--concurrency', '2', '--fail-on', 'p95>0ms,errors>0']);
+  it('prints the table and exits 1 when a threshold is not met', async () => {
+    const result = await run('load.ts', ['--url', server.url, '--total', '20', '--concurrency', '2', '--fail-on', 'p95>0ms,errors>0']);
     expect(result.status).toBe(1);
     expect(result.stdout).toMatch(/^run\s+calls\s+conc\s+errors\s+rps\s+min ms/m);
     expect(result.stderr).toMatch(/load: threshold not met: run: p95>0ms \(was [\d.]+\)/);
     expect(result.stderr).not.toContain('errors>0');
   });
 
-  it('exits 2 on bad input, saying what is wrong', () => {
-    expect(run('load.ts', ['--url', server.url, '--fail-on', 'p95>'])).toMatchObject({ status: 2, stderr: expect.stringContaining('--fail-on: cannot read "p95>"') });
-    expect(run('load.ts', ['--url', 'https://mcp.example.com/mcp'])).toMatchObject({ status: 2, stderr: expect.stringContaining('pass --allow-remote') });
-    expect(run('load.ts', ['--url', server.url, '--tool', 'nope'])).toMatchObject({ status: 2, stderr: expect.stringContaining('the service has no tool "nope"; its tools: echo') });
-    expect(run('load.ts', ['--url', server.url, '--args', '{oops'])).toMatchObject({ status: 2, stderr: expect.stringContaining('--args must be a JSON object') });
-    expect(run('load.ts', ['--help'])).toMatchObject({ status: 0, stdout: expect.stringContaining('Usage: npm run load') });
+  it('exits 2 on bad input, saying what is wrong', async () => {
+    const [failOn, remote, tool, args, help] = await Promise.all([
+      run('load.ts', ['--url', server.url, '--fail-on', 'p95>']),
+      run('load.ts', ['--url', 'https://mcp.example.com/mcp']),
+      run('load.ts', ['--url', server.url, '--tool', 'nope']),
+      run('load.ts', ['--url', server.url, '--args', '{oops']),
+      run('load.ts', ['--help']),
+    ]);
+    expect(failOn).toMatchObject({ status: 2, stderr: expect.stringContaining('--fail-on: cannot read "p95>"') });
+    expect(remote).toMatchObject({ status: 2, stderr: expect.stringContaining('pass --allow-remote') });
+    expect(tool).toMatchObject({ status: 2, stderr: expect.stringContaining('the service has no tool "nope"; its tools: echo') });
+    expect(args).toMatchObject({ status: 2, stderr: expect.stringContaining('--args must be a JSON object') });
+    expect(help).toMatchObject({ status: 0, stdout: expect.stringContaining('Usage: npm run load') });
   });
 });
 
 describe('npm run soak', () => {
-  it('samples the process through /metrics and gives a verdict, as JSON', () => {
-    const result = run('soak.ts', ['--url', server.url, '--rate', '20', '--duration', '1500ms', '--sample-every', '250ms', '--max-rss-growth', '100000', '--json']);
+  it('samples the process through /metrics and gives a verdict, as JSON', async () => {
+    const result = await run('soak.ts', ['--url', server.url, '--rate', '20', '--duration', '1500ms', '--sample-every', '250ms', '--max-rss-growth', '100000', '--json']);
     expect(result.status).toBe(0);
     const report = JSON.parse(result.stdout) as { verdict: string; calls: number; samples: { rssMb: number }[]; errorCount: number };
     expect(report).toMatchObject({ verdict: 'stable', errorCount: 0 });
@@ -53,15 +66,15 @@ describe('npm run soak', () => {
     expect(report.samples.every((sample) => sample.rssMb > 10)).toBe(true);
   });
 
-  it('exits 1 when a threshold holds, and prints the samples table', () => {
-    const result = run('soak.ts', ['--url', server.url, '--rate', '10', '--duration', '600ms', '--sample-every', '200ms', '--fail-on', 'max_rss>1']);
+  it('exits 1 when a threshold holds, and prints the samples table', async () => {
+    const result = await run('soak.ts', ['--url', server.url, '--rate', '10', '--duration', '600ms', '--sample-every', '200ms', '--fail-on', 'max_rss>1']);
     expect(result.status).toBe(1);
     expect(result.stdout).toMatch(/^t s\s+rss MB\s+cpu %/m);
     expect(result.stdout).toMatch(/^verdict: (stable|growing) \(RSS slope/m);
     expect(result.stderr).toContain('soak: failed: max_rss>1');
   });
 
-  it('exits 2 on a bad rate', () => {
-    expect(run('soak.ts', ['--url', server.url, '--rate', 'fast'])).toMatchObject({ status: 2, stderr: expect.stringContaining('--rate must be a number') });
+  it('exits 2 on a bad rate', async () => {
+    expect(await run('soak.ts', ['--url', server.url, '--rate', 'fast'])).toMatchObject({ status: 2, stderr: expect.stringContaining('--rate must be a number') });
   });
 });

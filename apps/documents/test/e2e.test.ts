@@ -7,7 +7,7 @@ import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as V1Transport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { SignJWT, UnsecuredJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testDatabases } from './support/databases';
+import { pgliteTemplateDir, testDatabases } from './support/databases';
 
 const SECRET = 'e2e-secret-that-is-at-least-32-characters';
 const dataDir = mkdtempSync(join(tmpdir(), 'documents-e2e-'));
@@ -210,8 +210,9 @@ describe('documents starting up', () => {
     expect((await second.stop()).code).toBe(0);
   });
 
-  it('with --prepare, makes the PGlite template the image ships (even under production config) and exits 0', () => {
-    const templateDir = join(dataDir, 'templates');
+  it('with --prepare, makes sure of the PGlite template the image ships (even under production config) and exits 0', () => {
+    // The workspace's template, made before the tests (global-setup.ts): making one is pglite.test.ts's subject.
+    const templateDir = pgliteTemplateDir;
     const result = spawnSync(process.execPath, [join(workspaceRoot(), 'apps', 'documents', 'dist', 'main.js'), '--prepare'], {
       encoding: 'utf8',
       env: { ...process.env, MCP_ENV: 'production', PGLITE_TEMPLATE_DIR: templateDir, NODE_V8_COVERAGE: join(workspaceRoot(), 'apps', 'documents', 'coverage', 'e2e-raw') },

@@ -87,7 +87,8 @@ describe('text-tools as a process, stateless (the default)', () => {
     const client = await modernClient(server.url);
     const controller = new AbortController();
     const call = client.callTool({ name: 'wait', arguments: { ms: 20_000 } }, { signal: controller.signal });
-    setTimeout(() => controller.abort(), 200);
+    await inFlight(server);
+    controller.abort();
     await expect(call).rejects.toThrow();
     await client.close();
     await expectStillServing(server.url);
@@ -197,13 +198,21 @@ describe('text-tools with legacy sessions', () => {
   });
 });
 
+/** Resolves once the process has a request in flight (its own gauge says so), instead of guessing how long that takes. */
+async function inFlight(server: ServerProcess): Promise<void> {
+  for (;;) {
+    const metrics = await (await fetch(`${server.baseUrl}/metrics`)).text();
+    if (/^mcp_requests_in_flight(\{[^}]*\})? [1-9]/m.test(metrics)) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
 describe('text-tools shutting down', () => {
   it('on SIGTERM goes unready, lets the in-flight call finish, and exits 0', async () => {
     const server = await startServerProcess({ app: 'text-tools', env: { SHUTDOWN__DRAIN_DELAY_MS: '400' } });
     const client = await modernClient(server.url);
     const slowCall = client.callTool({ name: 'wait', arguments: { ms: 1500 } });
-    await server.waitForLog(() => true, 100).catch(() => undefined);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await inFlight(server);
     process.kill(server.pid, 'SIGTERM');
     await server.waitForLog((line) => line.msg === 'draining');
     const ready = await fetch(`${server.baseUrl}/readyz`);
@@ -219,7 +228,7 @@ describe('text-tools shutting down', () => {
     const server = await startServerProcess({ app: 'text-tools', env: { SHUTDOWN__GRACE_MS: '300' } });
     const client = await modernClient(server.url);
     const slowCall = client.callTool({ name: 'wait', arguments: { ms: 5000 } }).catch((error: Error) => error);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await inFlight(server);
     expect(await server.stop('SIGTERM')).toEqual({ code: 1, signal: null });
     expect(await slowCall).toBeInstanceOf(Error);
     expect(server.logs.some((line) => line.msg === 'grace period over: cut requests still in flight' && line.cut === 1)).toBe(true);

@@ -1,3 +1,4 @@
+import { EventEmitter, once } from 'node:events';
 import { connect, createServer as createNetServer } from 'node:net';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -18,6 +19,18 @@ function testLogger(lines: Line[]): Logger {
   return createLogger({ service: 'fixture', level: 'debug', destination: { write: (text: string) => lines.push(JSON.parse(text) as Line) } });
 }
 
+/** Says when a `slow` call is in its handler, so a test can act while it is in flight without guessing when. */
+const slowCalls = new EventEmitter();
+
+/** Waits for a condition that an event makes true (a log line written after the response, say), polling cheaply. */
+async function until<T>(probe: () => T | undefined | false | Promise<T | undefined | false>): Promise<T> {
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
 function fixture(logger: Logger) {
   return () => {
     const server = new McpServer({ name: 'fixture', version: '1.0.0' });
@@ -30,6 +43,7 @@ function fixture(logger: Logger) {
       throw new Error('it broke');
     });
     server.registerTool('slow', { inputSchema: z.object({ ms: z.number() }) }, async ({ ms }) => {
+      slowCalls.emit('started');
       await new Promise((resolve) => setTimeout(resolve, ms));
       return { content: [{ type: 'text', text: 'done' }] };
     });
@@ -118,7 +132,7 @@ describe('serve over HTTP', () => {
     });
     expect(response.status).toBe(200);
     await response.text();
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await until(() => lines.some((line) => line.requestId === 'trace-7' && line.msg === 'mcp request'));
     const mine = lines.filter((line) => line.requestId === 'trace-7');
     expect(mine.map((line) => line.msg)).toEqual(['echoing', 'mcp request']);
     expect(mine[0]).toMatchObject({ password: '[redacted]', nested: { token: '[redacted]' } });
@@ -272,14 +286,14 @@ describe('serve over HTTP', () => {
     const gentle = await start();
     const client = await modern(gentle.url);
     const call = client.callTool({ name: 'slow', arguments: { ms: 300 } });
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await once(slowCalls, 'started');
     expect(await gentle.service.shutdown()).toBe(0);
     expect((await call).content).toEqual([{ type: 'text', text: 'done' }]);
 
     const hurried = await start({ shutdown: { graceMs: 100 } });
     const client2 = await modern(hurried.url);
     const cut = client2.callTool({ name: 'slow', arguments: { ms: 2000 } }).catch((error: Error) => error);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await once(slowCalls, 'started');
     expect(await hurried.service.shutdown()).toBe(1);
     expect(await cut).toBeInstanceOf(Error);
   });
@@ -317,16 +331,19 @@ describe('serve with legacy sessions', () => {
     const second = await rpc(url, initialize);
     expect(second.status).toBe(503);
     expect(await second.text()).toContain('Session limit reached (1, http.maxSessions)');
-    await new Promise((resolve) => setTimeout(resolve, 250));
-    const third = await rpc(url, initialize);
+    // The idle session expires at the sweeper's next pass; a new one is then accepted.
+    const third = await until(async () => {
+      const response = await rpc(url, initialize);
+      await response.text();
+      return response.status === 200 && response;
+    });
     expect(third.status).toBe(200);
-    await third.text();
   });
 
   it('refuses new sessions while draining', async () => {
-    const { url, service } = await start({ http: { legacySessions: true }, shutdown: { drainDelayMs: 300 } });
+    // Readiness turns at once; the listener stays open for the drain delay, a ceiling for the request to arrive.
+    const { url, service } = await start({ http: { legacySessions: true }, shutdown: { drainDelayMs: 2000 } });
     const stopping = service.shutdown();
-    await new Promise((resolve) => setTimeout(resolve, 50));
     const refused = await rpc(url, initialize);
     expect(refused.status).toBe(503);
     expect(await refused.text()).toContain('shutting down');

@@ -6,8 +6,11 @@ import { declaredSurface, runInspector, surfaceViaInspector } from './inspector'
 import { startServerProcess, type ServerProcess } from './server-process';
 
 let server: ServerProcess;
+// Each Inspector run is a heavy process: the surface it sees is listed once and compared twice.
+let viaInspector: ReturnType<typeof surfaceViaInspector>;
 beforeAll(async () => {
   server = await startServerProcess({ app: join(import.meta.dirname, '..', 'test', 'fixtures', 'leaky-server.mjs') });
+  viaInspector = surfaceViaInspector(server.url);
 });
 afterAll(async () => {
   await server.stop();
@@ -42,7 +45,7 @@ describe('surfaces', () => {
     expect(declared.tools.map((tool) => tool.name)).toEqual(['echo', 'leak']);
     expect(declared.resources).toEqual([]);
     expect(declared.prompts).toEqual([]);
-    expect(await surfaceViaInspector(server.url)).toEqual(declared);
+    expect(await viaInspector).toEqual(declared);
   });
 
   it('differ when the process serves something else', async () => {
@@ -56,6 +59,6 @@ describe('surfaces', () => {
     const declared = await declaredSurface(other);
     expect(declared.prompts.map((prompt) => prompt.name)).toEqual(['hello']);
     expect(declared.resources.map((resource) => resource.uri)).toEqual(['x://r']);
-    expect(await surfaceViaInspector(server.url)).not.toEqual(declared);
+    expect(await viaInspector).not.toEqual(declared);
   });
 });

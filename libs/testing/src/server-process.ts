@@ -12,7 +12,10 @@ export interface ServerProcessOptions {
   env?: Record<string, string | undefined>;
   /** Called with every stdout line as it arrives (a terminal that shows the logs live). */
   onLine?: (line: LogLine) => void;
-  /** How long to wait for the "listening" log line. */
+  /**
+   * The most to wait for the "listening" log line: a ceiling for a loaded machine, not an expectation (a start
+   * takes about a second here, and the wait ends at the line).
+   */
   startTimeoutMs?: number;
   /** Where the child writes V8 coverage for c8; defaults to <app>/coverage/e2e-raw under Vitest, none otherwise. */
   coverageDir?: string | false;
@@ -94,7 +97,7 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
   });
   const exited = new Promise<Exit>((resolveExit) => child.once('exit', (code, signal) => resolveExit({ code, signal })));
 
-  const waitForLog = (match: (line: LogLine) => boolean, timeoutMs = 10_000): Promise<LogLine> => {
+  const waitForLog = (match: (line: LogLine) => boolean, timeoutMs = 60_000): Promise<LogLine> => {
     const seen = logs.find(match);
     if (seen) return Promise.resolve(seen);
     return new Promise<LogLine>((resolveLine, rejectLine) => {
@@ -117,7 +120,7 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
     });
   };
 
-  const listening = await waitForLog((line) => line.msg === 'listening', options.startTimeoutMs ?? 15_000).catch((error: unknown) => {
+  const listening = await waitForLog((line) => line.msg === 'listening', options.startTimeoutMs ?? 120_000).catch((error: unknown) => {
     child.kill('SIGKILL');
     throw error;
   });
@@ -130,7 +133,7 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
     stderr: () => stderr,
     exited,
     waitForLog,
-    stop: (signal = 'SIGTERM', timeoutMs = 15_000) => stop(child, exited, signal, timeoutMs),
+    stop: (signal = 'SIGTERM', timeoutMs = 60_000) => stop(child, exited, signal, timeoutMs),
   };
 }
 

@@ -21,9 +21,9 @@ describe('soakTest', () => {
         maxRssGrowthMbPerMin: 50,
         onSample: (sample) => seen.push(sample),
       });
-      expect(result.calls).toBeGreaterThanOrEqual(60);
+      expect(result.calls).toBeGreaterThanOrEqual(30);
       expect(result.errorCount).toBe(0);
-      expect(result.samples.length).toBeGreaterThanOrEqual(10);
+      expect(result.samples.length).toBeGreaterThanOrEqual(5);
       expect(seen.length).toBe(result.samples.length - 1);
       expect(result.rssSlopeMbPerMin).toBeGreaterThan(300);
       expect(result.verdict).toBe('growing');

@@ -63,3 +63,36 @@ describe('kube-fake over HTTP', () => {
     expect(fake.requests.some((r) => r.method === 'PATCH' && r.contentType === 'application/merge-patch+json')).toBe(true);
   });
 });
+
+describe('kube-fake with a fast clock', () => {
+  it('tells when a deployment has rolled out, and runs a realistic progress deadline out in a moment of real time', async () => {
+    const fast = await startKubeFake({ clockSpeed: 10_000 });
+    try {
+      const manifest = (name: string, image: string) => ({
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name },
+        spec: { replicas: 2, progressDeadlineSeconds: 600, selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { containers: [{ name, image }] } } },
+      });
+      fast.addDeployment(manifest('good', 'r/good:1'));
+      expect((await fast.rolledOut('good')).status).toMatchObject({ availableReplicas: 2, updatedReplicas: 2, replicas: 2 });
+      // Already rolled out: answers at once.
+      expect((await fast.rolledOut('good')).metadata.name).toBe('good');
+
+      fast.script('r/bad:1', { kind: 'never-ready' });
+      fast.addDeployment(manifest('bad', 'r/bad:1'));
+      const exceeded = await new Promise<string>((resolve) => {
+        const unsubscribe = fast.cluster.subscribe(({ object }) => {
+          const reason = object.status?.conditions?.find((condition: { type: string }) => condition.type === 'Progressing')?.reason;
+          if (object.metadata.name === 'bad' && reason === 'ProgressDeadlineExceeded') {
+            unsubscribe();
+            resolve(reason);
+          }
+        });
+      });
+      expect(exceeded).toBe('ProgressDeadlineExceeded');
+    } finally {
+      await fast.close();
+    }
+  });
+});

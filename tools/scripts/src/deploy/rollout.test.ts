@@ -12,14 +12,15 @@ const kubectl: Kubectl = (args) =>
 
 let fake: KubeFake;
 beforeEach(async () => {
-  fake = await startKubeFake({ namespace: 'fleet' });
+  // A fast clock: the realistic 600 s deadline runs out in 2 real seconds, far beyond a good pod's 200 ms.
+  fake = await startKubeFake({ namespace: 'fleet', clockSpeed: 300 });
   fake.addDeployment({
     apiVersion: 'apps/v1',
     kind: 'Deployment',
     metadata: { name: 'docs', labels: { app: 'docs' } },
-    spec: { replicas: 1, progressDeadlineSeconds: 2, selector: { matchLabels: { app: 'docs' } }, template: { metadata: { labels: { app: 'docs' } }, spec: { containers: [{ name: 'docs', image: 'r/docs:1' }] } } },
+    spec: { replicas: 1, progressDeadlineSeconds: 600, selector: { matchLabels: { app: 'docs' } }, template: { metadata: { labels: { app: 'docs' } }, spec: { containers: [{ name: 'docs', image: 'r/docs:1' }] } } },
   });
-  await new Promise((resolve) => setTimeout(resolve, 400));
+  await fake.rolledOut('docs');
 });
 afterEach(() => fake.close());
 
