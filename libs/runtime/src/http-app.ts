@@ -17,6 +17,7 @@ import type { RuntimeConfig } from './config';
 import { JSON_RPC, labelRequest, outcomeOf, sendJson, sendRpcError, type Outcome, type RequestLabels } from './json-rpc';
 import { LegacySessions } from './legacy-sessions';
 import type { Logger } from './logger';
+import { isLoopbackHost } from './loopback';
 import type { RuntimeMetrics } from './metrics';
 import type { Readiness } from './readiness';
 
@@ -49,13 +50,11 @@ const SCOPE_HEADER = 'x-mcp-fleet-scope';
 /** Methods whose successful calls the middleware pipeline logs itself. */
 const PIPELINE_METHODS = new Set(['tools/call', 'resources/read', 'prompts/get']);
 
-const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
-
 export function createHttpApp(options: HttpAppOptions): HttpApp {
   const { config, logger, metrics, readiness, knownTools } = options;
   const maxBody = config.http.maxBodyBytes;
   const linger = { bytes: config.http.lingerBytes, ms: config.http.lingerMs };
-  const loopback = LOOPBACK.test(config.host);
+  const loopback = isLoopbackHost(config.host);
   const allowedHosts = config.http.allowedHosts.length > 0 ? config.http.allowedHosts : loopback ? localhostAllowedHostnames() : undefined;
   const allowedOrigins = config.http.allowedOrigins.length > 0 ? config.http.allowedOrigins : loopback ? localhostAllowedOrigins() : undefined;
   const onerror = (error: Error) => logger.warn({ err: error.message }, 'mcp request rejected by the SDK');

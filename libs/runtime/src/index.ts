@@ -1,5 +1,6 @@
 export { ConfigError, loadConfig, runtimeConfigSchema, type Config, type LoadConfigOptions, type RuntimeConfig } from './config';
 export { createLogger, type Logger, type LoggerOptions } from './logger';
+export { isLoopbackHost } from './loopback';
 export { createMetrics, type RuntimeMetrics } from './metrics';
 export { Readiness, type ReadinessCheck, type ReadinessReport } from './readiness';
 export { createTelemetry, serve, startService, StartupError, type RunningService, type ServeOptions, type Telemetry } from './serve';

@@ -1,6 +1,5 @@
 import { connect, createServer, type Socket } from 'node:net';
-
-const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
+import { isLoopbackHost } from '@mcp-fleet/runtime';
 
 export interface TcpProxy {
   /** The loopback port to point the service at instead of the target. */
@@ -17,7 +16,7 @@ export interface TcpProxy {
  * service lives through the dependency going away mid-load. Only loopback targets: fault tests stay on this machine.
  */
 export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
-  if (!LOOPBACK.test(target.host)) throw new Error(`startTcpProxy: ${target.host} is not a loopback address; fault tests only reach this machine`);
+  if (!isLoopbackHost(target.host)) throw new Error(`startTcpProxy: ${target.host} is not a loopback address; fault tests only reach this machine`);
   const sockets = new Set<Socket>();
   const track = (socket: Socket) => {
     sockets.add(socket);

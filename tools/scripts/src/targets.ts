@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { isLoopbackHost } from '@mcp-fleet/runtime';
 import { connectHttpClient, startServerProcess, workspaceRoot, type ServerProcess } from '@mcp-fleet/testing';
 import { $ } from 'zx';
 
@@ -49,8 +50,6 @@ export interface Target {
   stop(): Promise<void>;
 }
 
-const LOOPBACK_HOST = /^(127\.\d+\.\d+\.\d+|localhost|\[::1\])$/;
-
 /** Load is sent only to this machine unless the caller says otherwise: a typo must not load a production service. */
 export function checkTargetUrl(url: string, allowRemote: boolean): void {
   let parsed: URL;
@@ -60,7 +59,7 @@ export function checkTargetUrl(url: string, allowRemote: boolean): void {
     throw new Error(`--url must be a URL such as http://127.0.0.1:3001/mcp, got "${url}"`);
   }
   if (!/^https?:$/.test(parsed.protocol)) throw new Error(`--url must be http:// or https://, got "${url}"`);
-  if (!allowRemote && !LOOPBACK_HOST.test(parsed.hostname)) {
+  if (!allowRemote && !isLoopbackHost(parsed.hostname)) {
     throw new Error(`--url ${url} is not on this machine; pass --allow-remote to send load to ${parsed.hostname}`);
   }
 }
