@@ -1,4 +1,4 @@
-import { connectHttpClient, startServerProcess, startTcpProxy } from '@mcp-fleet/testing';
+import { connectHttpClient, startServerProcess, startTcpProxy, waitUntil } from '@mcp-fleet/testing';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { testDatabases } from './support/databases';
@@ -6,13 +6,8 @@ import { testDatabases } from './support/databases';
 const postgres = testDatabases().find((database) => database.name === 'postgres');
 afterAll(() => postgres?.drop());
 
-/** Polls /readyz until it answers `status`, for at most a generous minute (the event, not a guess at its timing). */
-async function readyzBecomes(baseUrl: string, status: number): Promise<void> {
-  for (const deadline = Date.now() + 60_000; Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 50))) {
-    if ((await fetch(`${baseUrl}/readyz`)).status === status) return;
-  }
-  throw new Error(`/readyz did not answer ${status} within 60 s`);
-}
+const readyzBecomes = (baseUrl: string, status: number) =>
+  waitUntil(async () => (await fetch(`${baseUrl}/readyz`)).status === status, { what: `/readyz answering ${status}` });
 
 // PostgreSQL only: CI sets DATABASE_URL (.ci/run); PGlite lives in the process and has no connection to cut.
 describe.runIf(postgres)('documents on PostgreSQL when the database connection is cut mid-load', () => {
@@ -32,10 +27,6 @@ describe.runIf(postgres)('documents on PostgreSQL when the database connection i
       let failed = 0;
       let phase: 'before' | 'down' | 'after' = 'before';
       const afterRecovery = { count: 0 };
-      const reached = (predicate: () => boolean) =>
-        new Promise<void>((resolve) => {
-          const check = setInterval(() => predicate() && (clearInterval(check), resolve()), 10);
-        });
       // Four writers, each bounded in calls; they stop by themselves once enough writes landed after the outage.
       const writers = Array.from({ length: 4 }, async (_, writer) => {
         const client = await connectHttpClient(server.url, { token });
@@ -50,13 +41,13 @@ describe.runIf(postgres)('documents on PostgreSQL when the database connection i
         await client.close();
       });
 
-      await reached(() => acknowledged.length >= 40);
+      await waitUntil(() => acknowledged.length >= 40, { what: '40 acknowledged writes' });
       await proxy.cut();
       phase = 'down';
       await readyzBecomes(server.baseUrl, 503);
       const readyz = (await (await fetch(`${server.baseUrl}/readyz`)).json()) as { checks: { database: string } };
       expect(readyz.checks.database).toMatch(/^error: /);
-      await reached(() => failed > 0);
+      await waitUntil(() => failed > 0, { what: 'a write failing while the database is cut off' });
 
       await proxy.restore();
       await readyzBecomes(server.baseUrl, 200);

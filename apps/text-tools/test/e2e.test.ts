@@ -1,4 +1,4 @@
-import { connectHttpClient, startServerProcess, workspaceRoot, type ServerProcess } from '@mcp-fleet/testing';
+import { connectHttpClient, startServerProcess, waitUntil, workspaceRoot, type ServerProcess } from '@mcp-fleet/testing';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/client';
 import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/client/stdio';
@@ -40,6 +40,10 @@ async function expectStillServing(url: string): Promise<void> {
   expect(result.content).toEqual([{ type: 'text', text: 'still here' }]);
   await client.close();
 }
+
+/** Resolves once the process has a request in flight (its own gauge says so), instead of guessing how long that takes. */
+const inFlight = (server: ServerProcess) =>
+  waitUntil(async () => /^mcp_requests_in_flight(\{[^}]*\})? [1-9]/m.test(await (await fetch(`${server.baseUrl}/metrics`)).text()), { what: 'a request in flight' });
 
 describe('text-tools as a process, stateless (the default)', () => {
   let server: ServerProcess;
@@ -197,15 +201,6 @@ describe('text-tools with legacy sessions', () => {
     await expectStillServing(server.url);
   });
 });
-
-/** Resolves once the process has a request in flight (its own gauge says so), instead of guessing how long that takes. */
-async function inFlight(server: ServerProcess): Promise<void> {
-  for (;;) {
-    const metrics = await (await fetch(`${server.baseUrl}/metrics`)).text();
-    if (/^mcp_requests_in_flight(\{[^}]*\})? [1-9]/m.test(metrics)) return;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 describe('text-tools shutting down', () => {
   it('on SIGTERM goes unready, lets the in-flight call finish, and exits 0', async () => {

@@ -14,4 +14,5 @@ export { createProcessSampler, rssSlopeMbPerMinute, type ProcessSample, type Sam
 export { soakTest, type SoakTestOptions, type SoakTestResult } from './soak-test';
 export { declaredSurface, runInspector, surfaceViaInspector, type InspectorOptions, type Surface } from './inspector';
 export { startTcpProxy, type TcpProxy } from './tcp-proxy';
+export { waitUntil } from './wait-until';
 export { dockerfileProblems, policyProblems, renderOverlay, schemaProblems, type Manifest } from './manifests';
