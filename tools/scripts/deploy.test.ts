@@ -1,9 +1,7 @@
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
 import { startKubeFake, type K8sObject, type KubeFake } from '@mcp-fleet/kube-fake';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runScript } from './test/run-script';
 
-const tsx = join(import.meta.dirname, '..', '..', 'node_modules', '.bin', 'tsx');
 const OLD = 'registry.test/mcp-fleet/text-tools:aaaa111';
 
 // The fake's clock runs 300 times faster than real time: the default deadline of 600 s runs out in 2 real seconds.
@@ -24,13 +22,7 @@ function deployment(name: string, image: string, progressDeadlineSeconds = 600):
 }
 
 /** deploy.ts as a real process, with real kubectl, against the fake (asynchronously: the fake shares this process). */
-function deploy(fake: KubeFake, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(tsx, [join(import.meta.dirname, 'deploy.ts'), '--kubeconfig', fake.kubeconfig, ...args], { encoding: 'utf8', timeout: 60_000 }, (error, stdout, stderr) =>
-      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const deploy = (fake: KubeFake, ...args: string[]) => runScript('deploy.ts', ['--kubeconfig', fake.kubeconfig, ...args]);
 
 const imageOf = (fake: KubeFake, name: string) => fake.deployment(name)?.spec.template.spec.containers[0].image as string;
 const healthy = (fake: KubeFake, name: string) => {

@@ -1,16 +1,7 @@
-import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { startServerProcess, type ServerProcess } from '@mcp-fleet/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-
-const tsx = join(import.meta.dirname, '..', '..', 'node_modules', '.bin', 'tsx');
-// Asynchronous, so that the bad-input cases run side by side.
-const run = (script: string, args: string[]) =>
-  new Promise<{ status: number; stdout: string; stderr: string }>((resolve) =>
-    execFile(tsx, [join(import.meta.dirname, script), ...args], { encoding: 'utf8', timeout: 100_000 }, (error, stdout, stderr) =>
-      resolve({ status: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-    ),
-  );
+import { runScript } from './test/run-script';
 
 let server: ServerProcess;
 beforeAll(async () => {
@@ -22,8 +13,8 @@ afterAll(async () => {
 
 describe('npm run load', () => {
   it('prints JSON that parses, with every call measured', async () => {
-    const result = await run('load.ts', ['--url', server.url, '--total', '40', '--concurrency', '4', '--warmup', '5', '--json']);
-    expect(result.status).toBe(0);
+    const result = await runScript('load.ts', ['--url', server.url, '--total', '40', '--concurrency', '4', '--warmup', '5', '--json']);
+    expect(result.code).toBe(0);
     const report = JSON.parse(result.stdout) as { tool: string; runs: { count: number; errorCount: number; latency: { p95: number } }[] };
     expect(report.tool).toBe('echo');
     expect(report.runs[0]).toMatchObject({ count: 40, errorCount: 0 });
@@ -32,8 +23,8 @@ describe('npm run load', () => {
   });
 
   it('prints the table and exits 1 when a threshold is not met', async () => {
-    const result = await run('load.ts', ['--url', server.url, '--total', '20', '--concurrency', '2', '--fail-on', 'p95>0ms,errors>0']);
-    expect(result.status).toBe(1);
+    const result = await runScript('load.ts', ['--url', server.url, '--total', '20', '--concurrency', '2', '--fail-on', 'p95>0ms,errors>0']);
+    expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/^run\s+calls\s+conc\s+errors\s+rps\s+min ms/m);
     expect(result.stderr).toMatch(/load: threshold not met: run: p95>0ms \(was [\d.]+\)/);
     expect(result.stderr).not.toContain('errors>0');
@@ -41,24 +32,24 @@ describe('npm run load', () => {
 
   it('exits 2 on bad input, saying what is wrong', async () => {
     const [failOn, remote, tool, args, help] = await Promise.all([
-      run('load.ts', ['--url', server.url, '--fail-on', 'p95>']),
-      run('load.ts', ['--url', 'https://mcp.example.com/mcp']),
-      run('load.ts', ['--url', server.url, '--tool', 'nope']),
-      run('load.ts', ['--url', server.url, '--args', '{oops']),
-      run('load.ts', ['--help']),
+      runScript('load.ts', ['--url', server.url, '--fail-on', 'p95>']),
+      runScript('load.ts', ['--url', 'https://mcp.example.com/mcp']),
+      runScript('load.ts', ['--url', server.url, '--tool', 'nope']),
+      runScript('load.ts', ['--url', server.url, '--args', '{oops']),
+      runScript('load.ts', ['--help']),
     ]);
-    expect(failOn).toMatchObject({ status: 2, stderr: expect.stringContaining('--fail-on: cannot read "p95>"') });
-    expect(remote).toMatchObject({ status: 2, stderr: expect.stringContaining('pass --allow-remote') });
-    expect(tool).toMatchObject({ status: 2, stderr: expect.stringContaining('the service has no tool "nope"; its tools: echo') });
-    expect(args).toMatchObject({ status: 2, stderr: expect.stringContaining('--args must be a JSON object') });
-    expect(help).toMatchObject({ status: 0, stdout: expect.stringContaining('Usage: npm run load') });
+    expect(failOn).toMatchObject({ code: 2, stderr: expect.stringContaining('--fail-on: cannot read "p95>"') });
+    expect(remote).toMatchObject({ code: 2, stderr: expect.stringContaining('pass --allow-remote') });
+    expect(tool).toMatchObject({ code: 2, stderr: expect.stringContaining('the service has no tool "nope"; its tools: echo') });
+    expect(args).toMatchObject({ code: 2, stderr: expect.stringContaining('--args must be a JSON object') });
+    expect(help).toMatchObject({ code: 0, stdout: expect.stringContaining('Usage: npm run load') });
   });
 });
 
 describe('npm run soak', () => {
   it('samples the process through /metrics and gives a verdict, as JSON', async () => {
-    const result = await run('soak.ts', ['--url', server.url, '--rate', '20', '--duration', '1500ms', '--sample-every', '250ms', '--max-rss-growth', '100000', '--json']);
-    expect(result.status).toBe(0);
+    const result = await runScript('soak.ts', ['--url', server.url, '--rate', '20', '--duration', '1500ms', '--sample-every', '250ms', '--max-rss-growth', '100000', '--json']);
+    expect(result.code).toBe(0);
     const report = JSON.parse(result.stdout) as { verdict: string; calls: number; samples: { rssMb: number }[]; errorCount: number };
     expect(report).toMatchObject({ verdict: 'stable', errorCount: 0 });
     expect(report.calls).toBeGreaterThanOrEqual(25);
@@ -67,14 +58,14 @@ describe('npm run soak', () => {
   });
 
   it('exits 1 when a threshold holds, and prints the samples table', async () => {
-    const result = await run('soak.ts', ['--url', server.url, '--rate', '10', '--duration', '600ms', '--sample-every', '200ms', '--fail-on', 'max_rss>1']);
-    expect(result.status).toBe(1);
+    const result = await runScript('soak.ts', ['--url', server.url, '--rate', '10', '--duration', '600ms', '--sample-every', '200ms', '--fail-on', 'max_rss>1']);
+    expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/^t s\s+rss MB\s+cpu %/m);
     expect(result.stdout).toMatch(/^verdict: (stable|growing) \(RSS slope/m);
     expect(result.stderr).toContain('soak: failed: max_rss>1');
   });
 
   it('exits 2 on a bad rate', async () => {
-    expect(await run('soak.ts', ['--url', server.url, '--rate', 'fast'])).toMatchObject({ status: 2, stderr: expect.stringContaining('--rate must be a number') });
+    expect(await runScript('soak.ts', ['--url', server.url, '--rate', 'fast'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--rate must be a number') });
   });
 });
