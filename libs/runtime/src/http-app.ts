@@ -230,7 +230,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
 /** The body as text, or undefined as soon as it is larger than maxBytes (the rest is left unread). */
 function readBody(req: IncomingMessage, maxBytes: number): Promise<string | undefined> {
   if (Number(req.headers['content-length']) > maxBytes) return Promise.resolve(undefined);
-  return new Promise((resolve, reject) => {
+  return new Promise((resolve, fail) => {
     const chunks: Buffer[] = [];
     let size = 0;
     // Not `for await`: leaving that loop early destroys the socket, and the client never reads the 413.
@@ -241,7 +241,7 @@ function readBody(req: IncomingMessage, maxBytes: number): Promise<string | unde
       resolve(undefined);
     };
     const onEnd = () => resolve(Buffer.concat(chunks).toString('utf8'));
-    req.on('data', onData).once('end', onEnd).once('error', reject);
+    req.on('data', onData).once('end', onEnd).once('error', fail);
   });
 }
 

@@ -25,11 +25,11 @@ export interface PgliteOptions {
 
 /** PGlite: embedded PostgreSQL in WebAssembly. `memory://` keeps nothing; a folder keeps data across restarts. */
 export async function openPglite(dataDir: string, options: PgliteOptions = {}): Promise<Sql> {
-  const inMemory = dataDir === 'memory://';
+  const folder = dataDir === 'memory://' ? undefined : dataDir;
   // PGlite makes only the last folder; on a fresh clone .data/ does not exist yet.
-  if (!inMemory) mkdirSync(dataDir, { recursive: true });
-  const fresh = inMemory || !existsSync(join(dataDir, 'PG_VERSION'));
-  const db = fresh && options.templateDir ? await startFromTemplate(options.templateDir, inMemory ? undefined : dataDir) : await PGlite.create(inMemory ? undefined : dataDir, SETTINGS);
+  if (folder) mkdirSync(folder, { recursive: true });
+  const fresh = !folder || !existsSync(join(folder, 'PG_VERSION'));
+  const db = fresh && options.templateDir ? await startFromTemplate(options.templateDir, folder) : await PGlite.create(folder, SETTINGS);
   return pgliteSql(db);
 }
 
