@@ -31,8 +31,9 @@ export default tseslint.config(
     },
   },
   {
-    // Each project's Vitest config takes the workspace's one coverage preset, which lives at the root.
-    files: ['**/vitest.config.ts'],
+    // Each project's Vitest config takes the workspace's one coverage preset, and the pipeline's tests take
+    // .projenrc.ts, both of which live at the root.
+    files: ['**/vitest.config.ts', 'tools/scripts/pipeline.test.ts'],
     rules: { '@nx/enforce-module-boundaries': 'off' },
   },
   {

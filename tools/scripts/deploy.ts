@@ -1,10 +1,12 @@
 #!/usr/bin/env tsx
 // The deploy runbook: for each app, set the image, wait for the rollout, and if it fails roll back on its own,
 // wait until the previous version is healthy, and say why. Decisions live in src/deploy/; this file wires them.
+import { appendFileSync } from 'node:fs';
 import { $ } from 'zx';
 import { cliOrExit } from './src/cli';
 import { deployOptions, type DeployOptions } from './src/deploy/options';
 import { rolloutWithRollback, type Kubectl, type ReleaseOutcome } from './src/deploy/rollout';
+import { markdownSummary } from './src/deploy/summary';
 
 const usage = `
 Usage: tsx tools/scripts/deploy.ts --app NAME --image REF [--app NAME --image REF …] [options]
@@ -24,6 +26,8 @@ print the report, and exit 1. Exit 0 only when every app rolled out.
   --timeout TIME      how long each rollout (and each rollback) may take (default 5m)
   --parallel          deploy the apps at once, each rolled back on its own (default: one after another)
   --dry-run           print the kubectl commands and change nothing
+  --summary FILE      also append the outcome as Markdown to FILE, failure reports included (CI passes
+                      $GITHUB_STEP_SUMMARY, so a failed rollout is explained on the run's page)
 `;
 
 const { values } = cliOrExit(process.argv.slice(2), usage, {
@@ -36,6 +40,7 @@ const { values } = cliOrExit(process.argv.slice(2), usage, {
   timeout: { type: 'string' },
   parallel: { type: 'boolean' },
   'dry-run': { type: 'boolean' },
+  summary: { type: 'string' },
 });
 
 let options: DeployOptions;
@@ -65,4 +70,5 @@ for (const outcome of outcomes) {
   const detail = outcome.status === 'rolled-back' ? ` (back on ${outcome.previousImage})` : '';
   console.log(`  ${outcome.app.padEnd(20)} ${outcome.status}${detail}`);
 }
+if (values.summary) appendFileSync(values.summary, markdownSummary(outcomes, options.namespace));
 process.exit(outcomes.every((outcome) => outcome.status === 'rolled-out' || outcome.status === 'planned') ? 0 : 1);

@@ -1,31 +1,39 @@
 #!/usr/bin/env tsx
-// The last line of npm test: every project's Vitest results added up, so one line says what ran.
+// The last line of npm test, and the CI job summary: every project's Vitest results and coverage added up.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { workspaceRoot } from '@mcp-fleet/testing';
 import { cliOrExit } from './src/cli';
-import { summarize, type VitestResults } from './src/test-summary';
+import { markdownSummary, summarize, type ProjectResults } from './src/test-summary';
 
 const usage = `
-Usage: tsx tools/scripts/test-summary.ts
+Usage: tsx tools/scripts/test-summary.ts [--affected] [--markdown]
 
 Adds up <project>/coverage/vitest-results.json of every project under apps/, libs/ and tools/ and prints
 "N passed, N failed, N skipped". Exits 1 when a project has failed tests or no results at all.
+
+  --affected   only some projects ran (nx affected): a project without results is left out, not a failure
+  --markdown   print a Markdown table (tests and unit coverage per project) for a CI job summary
 `;
-cliOrExit(process.argv.slice(2), usage, {});
+const { values } = cliOrExit(process.argv.slice(2), usage, { affected: { type: 'boolean' }, markdown: { type: 'boolean' } });
 
 const root = workspaceRoot();
+const readJson = <T>(file: string): T | undefined => (existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as T) : undefined);
 const projects = ['apps', 'libs', 'tools'].flatMap((group) =>
   readdirSync(join(root, group), { withFileTypes: true })
     .filter((entry) => entry.isDirectory() && existsSync(join(root, group, entry.name, 'vitest.config.ts')))
     .map((entry) => join(group, entry.name)),
 );
-const results = new Map<string, VitestResults | undefined>(
-  projects.map((project) => {
-    const file = join(root, project, 'coverage', 'vitest-results.json');
-    return [project, existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as VitestResults) : undefined];
-  }),
+const results = new Map<string, ProjectResults>(
+  projects.map((project) => [
+    project,
+    {
+      tests: readJson(join(root, project, 'coverage', 'vitest-results.json')),
+      coverage: readJson<{ total: ProjectResults['coverage'] }>(join(root, project, 'coverage', 'unit', 'coverage-summary.json'))?.total,
+    },
+  ]),
 );
-const summary = summarize(results);
-for (const line of summary.lines) console.log(line);
+const summary = summarize(results, { affected: values.affected });
+if (values.markdown) console.log(markdownSummary(results));
+else for (const line of summary.lines) console.log(line);
 process.exit(summary.ok ? 0 : 1);

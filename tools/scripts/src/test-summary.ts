@@ -6,22 +6,55 @@ export interface VitestResults {
   numTodoTests?: number;
 }
 
-export function summarize(results: Map<string, VitestResults | undefined>): { ok: boolean; lines: string[] } {
+/** Per cent covered, from Vitest's json-summary reporter (coverage/unit/coverage-summary.json). */
+export type CoverageTotals = Record<'lines' | 'branches' | 'functions' | 'statements', { pct: number }>;
+
+export interface ProjectResults {
+  tests?: VitestResults;
+  coverage?: CoverageTotals;
+}
+
+/**
+ * One line per project and a closing total. Every project must have run, unless `affected`: then only some did
+ * (nx affected), and a project without results, or no test at all, is not a failure.
+ */
+export function summarize(results: Map<string, ProjectResults>, options: { affected?: boolean } = {}): { ok: boolean; lines: string[] } {
   const lines: string[] = [];
   let passed = 0;
   let failed = 0;
   let skipped = 0;
-  for (const [project, result] of results) {
-    if (!result) {
+  let missing = false;
+  for (const [project, { tests }] of results) {
+    if (!tests) {
+      if (options.affected) continue;
+      missing = true;
       lines.push(`${project}: no results (coverage/vitest-results.json is missing; did its tests run?)`);
       continue;
     }
-    passed += result.numPassedTests;
-    failed += result.numFailedTests;
-    skipped += result.numPendingTests + (result.numTodoTests ?? 0);
-    lines.push(`${project}: ${result.numPassedTests} passed, ${result.numFailedTests} failed`);
+    passed += tests.numPassedTests;
+    failed += tests.numFailedTests;
+    skipped += tests.numPendingTests + (tests.numTodoTests ?? 0);
+    lines.push(`${project}: ${tests.numPassedTests} passed, ${tests.numFailedTests} failed`);
   }
-  const missing = [...results.values()].some((result) => !result);
   lines.push(`${passed} passed, ${failed} failed, ${skipped} skipped`);
-  return { ok: failed === 0 && !missing && passed > 0, lines };
+  return { ok: failed === 0 && !missing && (passed > 0 || options.affected === true), lines };
+}
+
+/** The same results as a Markdown table for a CI job summary: tests and unit coverage per project that ran. */
+export function markdownSummary(results: Map<string, ProjectResults>): string {
+  const percent = (coverage: CoverageTotals | undefined, key: keyof CoverageTotals) => (coverage ? `${coverage[key].pct}%` : '—');
+  const rows = [...results].filter(([, result]) => result.tests);
+  if (rows.length === 0) return '### Tests\n\nNo project ran: nothing this change affects has tests.\n';
+  return [
+    '### Tests and coverage',
+    '',
+    '| project | passed | failed | skipped | lines | branches | functions | statements |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...rows.map(([project, { tests, coverage }]) => {
+      const cells = [project, tests!.numPassedTests, tests!.numFailedTests, tests!.numPendingTests + (tests!.numTodoTests ?? 0)];
+      const percents = (['lines', 'branches', 'functions', 'statements'] as const).map((key) => percent(coverage, key));
+      return `| ${[...cells, ...percents].join(' | ')} |`;
+    }),
+    '',
+  ].join('\n');
 }

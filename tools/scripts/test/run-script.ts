@@ -14,12 +14,12 @@ export interface ScriptRun {
  * Runs one of tools/scripts' entry files as a real process through tsx, as a user would. Asynchronous, so that
  * cases can run side by side and a server or fake in the test's own process keeps answering meanwhile.
  */
-export function runScript(script: string, args: string[], options: { env?: Record<string, string>; timeoutMs?: number } = {}): Promise<ScriptRun> {
+export function runScript(script: string, args: string[], options: { env?: Record<string, string>; timeoutMs?: number; cwd?: string } = {}): Promise<ScriptRun> {
   return new Promise((resolve) =>
     execFile(
       tsx,
       [join(import.meta.dirname, '..', script), ...args],
-      { encoding: 'utf8', timeout: options.timeoutMs ?? 100_000, env: { ...process.env, ...options.env } },
+      { encoding: 'utf8', timeout: options.timeoutMs ?? 100_000, env: { ...process.env, ...options.env }, cwd: options.cwd },
       (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
     ),
   );

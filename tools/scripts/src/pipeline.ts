@@ -1,0 +1,78 @@
+// What .projenrc.ts and `npm run ci:local` share, so the CI workflow and a developer's run cannot disagree: the
+// pinned third-party actions, and the steps of ci.yml's check job in the order both run them.
+import type { github } from 'projen';
+
+type JobStep = github.workflows.JobStep;
+
+/** Every third-party action at a full commit sha; the tag it was taken from is the comment beside it in the YAML. */
+export const ACTIONS = {
+  checkout: { uses: 'actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1', version: 'v7.0.1' },
+  setupNode: { uses: 'actions/setup-node@820762786026740c76f36085b0efc47a31fe5020', version: 'v7.0.0' },
+  cache: { uses: 'actions/cache@27d5ce7f107fe9357f9df03efb73ab90386fccae', version: 'v5.0.5' },
+  uploadArtifact: { uses: 'actions/upload-artifact@bbbca2ddaa5d8feaa63e36b76fdaad77386f024f', version: 'v7.0.0' },
+  downloadArtifact: { uses: 'actions/download-artifact@3e5f45b2cfb9172054b4087a40e8e0b5a5461e7c', version: 'v8.0.1' },
+  nxSetShas: { uses: 'nrwl/nx-set-shas@afb73a62d26e41464e9254689e1fd6122ee683c1', version: 'v5.0.1' },
+  setupBuildx: { uses: 'docker/setup-buildx-action@37fe631027851001ddb9b187196cc803df7f5f0e', version: 'v4.3.0' },
+  dockerLogin: { uses: 'docker/login-action@4907a6ddec9925e35a0a9e82d7399ccc52663121', version: 'v4.1.0' },
+  buildPush: { uses: 'docker/build-push-action@53b7df96c91f9c12dcc8a07bcb9ccacbed38856a', version: 'v7.3.0' },
+} as const;
+
+/** Node 24 is what production images run; 20.19 is the oldest Node the workspace supports (package.json engines). */
+export const NODE_VERSIONS = ['24', '20.19'] as const;
+
+/** `npm ci`: the step ids the workflow-commands test and ci:local recognise as installing node_modules. */
+export const INSTALL_STEP: JobStep = { id: 'install', name: 'Install', run: 'npm ci' };
+
+/**
+ * The check job of ci.yml. Steps with `uses` run only on GitHub; ci:local runs the `run` steps, in this order,
+ * with the same environment. NX_BASE/NX_HEAD come from nx-set-shas there, from ci:local's --base/--head here.
+ */
+export function checkSteps(node: string): JobStep[] {
+  return [
+    { name: 'Check out, with the history nx affected compares against', uses: ACTIONS.checkout.uses, with: { 'fetch-depth': 0 } },
+    { name: 'Set up Node', uses: ACTIONS.setupNode.uses, with: { 'node-version': node, cache: 'npm' } },
+    {
+      name: 'Base and head for nx affected (the last successful run on main)',
+      uses: ACTIONS.nxSetShas.uses,
+      with: { 'main-branch-name': 'main' },
+    },
+    {
+      name: 'Restore the Nx cache',
+      uses: ACTIONS.cache.uses,
+      with: {
+        path: '.nx/cache',
+        key: `nx-\${{ runner.os }}-node${node}-\${{ github.sha }}`,
+        'restore-keys': `nx-\${{ runner.os }}-node${node}-`,
+      },
+    },
+    INSTALL_STEP,
+    {
+      id: 'affected',
+      name: 'Lint, type-check, test (coverage gates) and build what changed',
+      run: 'npx nx affected -t lint typecheck test build --output-style=stream-without-prefixes',
+    },
+    {
+      id: 'summary',
+      name: 'Tests and coverage in the job summary',
+      if: 'always()',
+      run: 'npx tsx tools/scripts/test-summary.ts --affected --markdown >> "$GITHUB_STEP_SUMMARY"',
+    },
+    {
+      name: 'Upload coverage',
+      if: 'always()',
+      uses: ACTIONS.uploadArtifact.uses,
+      with: {
+        name: `coverage-node${node}`,
+        path: ['apps/*/coverage/', 'libs/*/coverage/', 'tools/*/coverage/'].join('\n'),
+        'if-no-files-found': 'ignore',
+      },
+    },
+  ];
+}
+
+/** The environment the check job runs in, on GitHub and under ci:local. */
+export const CHECK_ENV = {
+  NX_CACHE_DIRECTORY: '.nx/cache',
+  NX_NO_CLOUD: 'true',
+  NX_DAEMON: 'false',
+} as const;
