@@ -55,7 +55,7 @@ export function checkSteps(node: string): JobStep[] {
       id: 'summary',
       name: 'Tests and coverage in the job summary',
       if: 'always()',
-      run: 'npx tsx tools/scripts/test-summary.ts --affected --markdown >> "$GITHUB_STEP_SUMMARY"',
+      run: 'npx tsx tools/scripts/test-summary.ts --markdown >> "$GITHUB_STEP_SUMMARY"',
     },
     {
       name: 'Upload coverage',

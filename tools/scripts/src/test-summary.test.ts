@@ -18,15 +18,6 @@ describe('summarize', () => {
     expect(missing.lines).toContain('apps/b: no results (coverage/vitest-results.json is missing; did its tests run?)');
     expect(summarize(new Map([['libs/a', tests(0, 0, 2)]])).ok).toBe(false);
   });
-
-  it('with --affected, leaves out the projects that did not run, and still fails on a failed test', () => {
-    expect(summarize(new Map([['libs/a', tests(3, 0)], ['apps/b', {}]]), { affected: true })).toEqual({
-      ok: true,
-      lines: ['libs/a: 3 passed, 0 failed', '3 passed, 0 failed, 0 skipped'],
-    });
-    expect(summarize(new Map([['apps/b', {}]]), { affected: true }).ok).toBe(true);
-    expect(summarize(new Map([['libs/a', tests(3, 1)]]), { affected: true }).ok).toBe(false);
-  });
 });
 
 describe('markdownSummary', () => {

@@ -14,11 +14,8 @@ export interface ProjectResults {
   coverage?: CoverageTotals;
 }
 
-/**
- * One line per project and a closing total. Every project must have run, unless `affected`: then only some did
- * (nx affected), and a project without results, or no test at all, is not a failure.
- */
-export function summarize(results: Map<string, ProjectResults>, options: { affected?: boolean } = {}): { ok: boolean; lines: string[] } {
+/** One line per project and a closing total; every project must have run, and something must have passed. */
+export function summarize(results: Map<string, ProjectResults>): { ok: boolean; lines: string[] } {
   const lines: string[] = [];
   let passed = 0;
   let failed = 0;
@@ -26,7 +23,6 @@ export function summarize(results: Map<string, ProjectResults>, options: { affec
   let missing = false;
   for (const [project, { tests }] of results) {
     if (!tests) {
-      if (options.affected) continue;
       missing = true;
       lines.push(`${project}: no results (coverage/vitest-results.json is missing; did its tests run?)`);
       continue;
@@ -37,7 +33,7 @@ export function summarize(results: Map<string, ProjectResults>, options: { affec
     lines.push(`${project}: ${tests.numPassedTests} passed, ${tests.numFailedTests} failed`);
   }
   lines.push(`${passed} passed, ${failed} failed, ${skipped} skipped`);
-  return { ok: failed === 0 && !missing && (passed > 0 || options.affected === true), lines };
+  return { ok: failed === 0 && !missing && passed > 0, lines };
 }
 
 /** The same results as a Markdown table for a CI job summary: tests and unit coverage per project that ran. */
