@@ -11,7 +11,7 @@ const { JobPermission } = github.workflows;
 /**
  * Where a push to main goes, in order: each environment deploys the digest the one before it deployed, and a
  * GitHub environment of the same name holds its protection rules and its KUBECONFIG secret. The namespace is
- * the one each app's deploy/overlays/<name> sets.
+ * the one deploy/environments/<name> (the kustomize component every app's overlay lists) sets.
  */
 export const ENVIRONMENTS = [
   { name: 'staging', namespace: 'mcp-fleet-staging', url: 'https://staging.example.com' },
@@ -97,7 +97,8 @@ const imageJob: Job = {
       uses: ACTIONS.buildPush.uses,
       with: {
         context: '.',
-        file: 'apps/${{ matrix.app }}/Dockerfile',
+        file: 'deploy/Dockerfile',
+        'build-args': 'APP=${{ matrix.app }}',
         push: true,
         tags: '${{ steps.name.outputs.image }}:${{ github.sha }}',
         'cache-from': 'type=registry,ref=${{ steps.name.outputs.image }}:buildcache',

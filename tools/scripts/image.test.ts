@@ -7,7 +7,7 @@ describe('image', () => {
   it('names the image <registry>/<app>:<git sha> and prints the buildx command on --dry-run', async () => {
     const result = await image(['--app', 'text-tools', '--registry', 'ghcr.io/acme/fleet', '--dry-run']);
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/^would run: docker buildx build --file apps\/text-tools\/Dockerfile --tag ghcr\.io\/acme\/fleet\/text-tools:[0-9a-f]{12} --load \.$/m);
+    expect(result.stdout).toMatch(/^would run: docker buildx build --file deploy\/Dockerfile --build-arg APP=text-tools --tag ghcr\.io\/acme\/fleet\/text-tools:[0-9a-f]{12} --load \.$/m);
   });
 
   it('says there is no Docker daemon and exits 1, building nothing', async () => {
@@ -19,7 +19,7 @@ describe('image', () => {
 
   it('refuses a missing app or a latest tag with exit 2', async () => {
     const [missing, latest, none] = await Promise.all([image(['--app', 'nope']), image(['--app', 'text-tools', '--tag', 'latest']), image([])]);
-    expect(missing).toMatchObject({ code: 2, stderr: expect.stringContaining('apps/nope/Dockerfile does not exist') });
+    expect(missing).toMatchObject({ code: 2, stderr: expect.stringContaining('apps/nope/package.json does not exist') });
     expect(latest).toMatchObject({ code: 2, stderr: expect.stringContaining('not "latest"') });
     expect(none).toMatchObject({ code: 2, stderr: expect.stringContaining('give --app NAME') });
   });

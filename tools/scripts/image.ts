@@ -9,7 +9,8 @@ const usage = `
 Usage: npx nx run <app>:image [-- --push] [options]
        tsx tools/scripts/image.ts --app NAME [options]
 
-Builds apps/NAME/Dockerfile from the workspace root with docker buildx and tags it <registry>/<app>:<tag>.
+Builds apps/NAME from the workspace root with docker buildx and deploy/Dockerfile (the one Dockerfile of every
+app, --build-arg APP=NAME), and tags it <registry>/<app>:<tag>.
 Needs a reachable Docker daemon: where there is none (this repository's dev machines), it says so and exits 1
 rather than skipping silently; images are built in CI.
 
@@ -37,13 +38,14 @@ const fail = (message: string, code = 2): never => {
   process.exit(code);
 };
 if (!values.app) fail('give --app NAME');
-const dockerfile = join('apps', values.app!, 'Dockerfile');
-if (!existsSync(join(root, dockerfile))) fail(`${dockerfile} does not exist`);
+// One Dockerfile builds every app (deploy/Dockerfile); the app is a build argument.
+const dockerfile = join('deploy', 'Dockerfile');
+if (!existsSync(join(root, 'apps', values.app!, 'package.json'))) fail(`apps/${values.app}/package.json does not exist: --app names a folder of apps/`);
 const tag = values.tag ?? (await $({ cwd: root, quiet: true, nothrow: true })`git rev-parse --short=12 HEAD`).stdout.trim();
 if (!tag || tag === 'latest') fail('give --tag (not "latest"): this is not a git checkout, so there is no commit to tag with');
 const registry = values.registry ?? process.env.MCP_FLEET_REGISTRY ?? 'registry.example.com/mcp-fleet';
 const ref = `${registry.replace(/\/$/, '')}/${values.app}:${tag}`;
-const args = ['buildx', 'build', '--file', dockerfile, '--tag', ref, ...(values.platform ? ['--platform', values.platform] : []), values.push ? '--push' : '--load', '.'];
+const args = ['buildx', 'build', '--file', dockerfile, '--build-arg', `APP=${values.app}`, '--tag', ref, ...(values.platform ? ['--platform', values.platform] : []), values.push ? '--push' : '--load', '.'];
 
 if (values['dry-run']) {
   console.log(`would run: docker ${args.join(' ')}`);

@@ -140,13 +140,15 @@ describe('structure', () => {
     for (const step of steps.filter((s) => s.run)) expect(step.run, step.name).not.toContain('${{');
   });
 
-  it('deploys each environment to the namespace every app overlay of that environment sets', () => {
+  it('deploys each environment to the namespace its shared component sets, which every app\'s overlay lists', () => {
     const apps = readdirSync(join(root, 'apps')).filter((app) => existsSync(join(root, 'apps', app, 'deploy')));
     for (const environment of ENVIRONMENTS) {
       expect(deploy.jobs[environment.name]!.steps.at(-1)!.env!.NAMESPACE).toBe(environment.namespace);
+      const component = parse(read(`deploy/environments/${environment.name}/kustomization.yaml`)) as { namespace: string };
+      expect(component.namespace).toBe(environment.namespace);
       for (const app of apps) {
-        const overlay = parse(read(`apps/${app}/deploy/overlays/${environment.name}/kustomization.yaml`)) as { namespace: string };
-        expect(overlay.namespace, `${app}/${environment.name}`).toBe(environment.namespace);
+        const overlay = parse(read(`apps/${app}/deploy/overlays/${environment.name}/kustomization.yaml`)) as { components: string[] };
+        expect(overlay.components, `${app}/${environment.name}`).toEqual([`../../../../../deploy/environments/${environment.name}`]);
       }
     }
   });

@@ -1,9 +1,6 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { ConfigError, loadConfig } from '@mcp-fleet/runtime';
 import { describe, expect, it } from 'vitest';
-import { documentsConfigSchema, productionProblems, resolveDataDir } from './config';
+import { documentsConfigSchema, productionProblems } from './config';
 
 const dir = new URL('../config', import.meta.url);
 const load = (env: Record<string, string>) => loadConfig({ dir, schema: documentsConfigSchema, env });
@@ -47,20 +44,5 @@ describe('productionProblems', () => {
       'seedUsers must be empty in production: seeded passwords are for development and test only',
     ]);
     expect(productionProblems(load({ MCP_ENV: 'development' }))).toEqual([]);
-  });
-});
-
-describe('resolveDataDir', () => {
-  it('keeps memory:// and absolute paths, and puts relative ones under the workspace root', () => {
-    expect(resolveDataDir('memory://', '/anywhere')).toBe('memory://');
-    expect(resolveDataDir('/var/lib/documents', '/anywhere')).toBe('/var/lib/documents');
-    const workspace = mkdtempSync(join(tmpdir(), 'ws-'));
-    writeFileSync(join(workspace, 'nx.json'), '{}');
-    mkdirSync(join(workspace, 'apps', 'documents', 'dist'), { recursive: true });
-    expect(resolveDataDir('.data/documents', join(workspace, 'apps', 'documents', 'dist'))).toBe(join(workspace, '.data/documents'));
-  });
-
-  it('falls back to the working folder outside a workspace (as in the container image)', () => {
-    expect(resolveDataDir('data', mkdtempSync(join(tmpdir(), 'no-ws-')))).toBe(join(process.cwd(), 'data'));
   });
 });

@@ -1,7 +1,7 @@
-import { prepareTemplate } from '../src/store/pglite';
-import { pgliteTemplateDir } from './support/databases';
+import { prepareTestTemplate } from '@mcp-fleet/storage';
+import { TEMPLATE } from '../src/store/migrations';
 
 /** Makes PGlite's template once, before the test files that start from it run side by side and race to make it. */
-export default async function setup(): Promise<void> {
-  await prepareTemplate(pgliteTemplateDir);
-}
+export default async (): Promise<void> => {
+  await prepareTestTemplate(TEMPLATE);
+};

@@ -3,4 +3,4 @@ export { createLogger, type Logger, type LoggerOptions } from './logger';
 export { isLoopbackHost } from './loopback';
 export { createMetrics, type RuntimeMetrics } from './metrics';
 export { Readiness, type ReadinessCheck, type ReadinessReport } from './readiness';
-export { createTelemetry, serve, startService, StartupError, type RunningService, type ServeOptions, type Telemetry } from './serve';
+export { createTelemetry, isPrepareRun, serve, startService, StartupError, type RunningService, type ServeOptions, type Telemetry } from './serve';

@@ -360,4 +360,18 @@ describe('serve at start-up', () => {
       }, { name: 'broken', config, handleSignals: false }),
     ).rejects.toThrow('missing DATABASE_URL');
   });
+
+  it('with --prepare, builds the server once to check it, listens on nothing, and says so', async () => {
+    process.argv.push('--prepare');
+    try {
+      const lines: Line[] = [];
+      const logger = testLogger(lines);
+      const service = await serve(fixture(logger), { name: 'fixture', config: runtimeConfigSchema.parse({ port: 0 }), handleSignals: false, logger });
+      expect(service.url).toBeUndefined();
+      expect(lines.find((line) => line.msg === 'prepared (--prepare): not serving')).toMatchObject({ tools: expect.any(Number) });
+      expect(await service.shutdown()).toBe(0);
+    } finally {
+      process.argv.splice(process.argv.indexOf('--prepare'), 1);
+    }
+  });
 });

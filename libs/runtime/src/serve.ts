@@ -60,6 +60,11 @@ export async function serve(factory: McpServerFactory, options: ServeOptions): P
   // Building one instance up front fails fast on a broken factory and tells metrics which tool names exist.
   const knownTools = await listToolNames(factory);
   const readiness = new Readiness(options.checks);
+  if (isPrepareRun()) {
+    // The factory builds: what the app prepares itself (a database template) is done by now, and nothing listens.
+    logger.info({ tools: knownTools.size }, 'prepared (--prepare): not serving');
+    return { logger, readiness, shutdown: async () => 0 };
+  }
   let service: RunningService;
   let announce: () => void;
 
@@ -155,12 +160,19 @@ async function listToolNames(factory: McpServerFactory): Promise<Set<string>> {
 }
 
 /**
+ * `main.js --prepare`: the image build runs it for every app (deploy/Dockerfile) to make, once, what a start would
+ * otherwise make each time, then exit; `serve()` does not listen in such a run.
+ */
+export const isPrepareRun = (): boolean => process.argv.includes('--prepare');
+
+/**
  * Runs an app's start-up. A bad config or a failed start prints what is wrong, once and readably, and exits 1
- * instead of dying on an unhandled rejection with a stack trace.
+ * instead of dying on an unhandled rejection with a stack trace. A --prepare run exits 0 once start-up is done.
  */
 export async function startService(start: () => Promise<unknown>): Promise<void> {
   try {
     await start();
+    if (isPrepareRun()) process.exit(0);
   } catch (error) {
     const message = error instanceof ConfigError || error instanceof StartupError ? error.message : (error as Error).stack;
     process.stderr.write(`${message}\n`);

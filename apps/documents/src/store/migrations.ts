@@ -1,7 +1,7 @@
-import type { Sql } from './sql';
+import type { Migration, TemplateSpec } from '@mcp-fleet/storage';
 
 /** Append only: a released migration is never edited, a change is a new version. */
-export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
+export const MIGRATIONS: Migration[] = [
   {
     version: 1,
     name: 'users and documents',
@@ -39,25 +39,5 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
   },
 ];
 
-// Any fixed number works; it only has to be the same for every replica of this service.
-const MIGRATION_LOCK = 727_001;
-
-/**
- * Applies the migrations not yet recorded, each in the transaction that records it. Idempotent, and safe when
- * several replicas start at once: the advisory lock makes them take turns.
- */
-export async function migrate(sql: Sql): Promise<number[]> {
-  return sql.transaction(async (tx) => {
-    await tx.query('select pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
-    await tx.query('create table if not exists schema_migrations (version integer primary key, name text not null, applied_at timestamptz not null default now())');
-    const done = new Set((await tx.query<{ version: number }>('select version from schema_migrations')).map((row) => row.version));
-    const applied: number[] = [];
-    for (const migration of MIGRATIONS) {
-      if (done.has(migration.version)) continue;
-      for (const statement of migration.sql.split(';').map((s) => s.trim()).filter(Boolean)) await tx.query(statement);
-      await tx.query('insert into schema_migrations (version, name) values ($1, $2)', [migration.version, migration.name]);
-      applied.push(migration.version);
-    }
-    return applied;
-  });
-}
+/** documents' PGlite template: a cluster with these migrations applied, kept under this name. */
+export const TEMPLATE: TemplateSpec = { name: 'documents', migrations: MIGRATIONS };

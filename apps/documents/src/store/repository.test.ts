@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testDatabases } from '../../test/support/databases';
-import { MIGRATIONS, migrate } from './migrations';
+import { migrate, type Sql } from '@mcp-fleet/storage';
+import { MIGRATIONS } from './migrations';
 import { DocumentRepository } from './repository';
-import type { Sql } from './sql';
 
 describe.each(testDatabases())('DocumentRepository on $name', (database) => {
   let sql: Sql;
@@ -24,8 +24,8 @@ describe.each(testDatabases())('DocumentRepository on $name', (database) => {
   });
 
   it('migrates once: a second run, or two at once, applies nothing more', async () => {
-    expect(await migrate(sql)).toEqual([]);
-    const again = await Promise.all([migrate(sql), migrate(sql)]);
+    expect(await migrate(sql, MIGRATIONS)).toEqual([]);
+    const again = await Promise.all([migrate(sql, MIGRATIONS), migrate(sql, MIGRATIONS)]);
     expect(again).toEqual([[], []]);
     const recorded = await sql.query<{ version: number }>('select version from schema_migrations order by version');
     expect(recorded.map((row) => row.version)).toEqual(MIGRATIONS.map((migration) => migration.version));

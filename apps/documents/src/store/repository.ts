@@ -1,5 +1,5 @@
-import { migrate } from './migrations';
-import type { Sql } from './sql';
+import { migrate, type Sql } from '@mcp-fleet/storage';
+import { MIGRATIONS } from './migrations';
 
 export interface Document {
   id: string;
@@ -43,7 +43,7 @@ export class DocumentRepository {
 
   /** Opens the repository on a database, applying any migration it has not had yet. */
   static async open(sql: Sql): Promise<DocumentRepository> {
-    await migrate(sql);
+    await migrate(sql, MIGRATIONS);
     return new DocumentRepository(sql);
   }
 

@@ -1,0 +1,50 @@
+import { existsSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import type pg from 'pg';
+import * as z from 'zod';
+import { openPglite, prepareTemplate, type TemplateSpec } from './pglite';
+import { openPostgres, type Sql } from './sql';
+
+/** The storage keys of an app's config schema: spread into its z.object({ … }). */
+export const storageConfigShape = (service: string) => ({
+  /** postgres://… to use PostgreSQL; without it the service runs on embedded PGlite in dataDir. */
+  databaseUrl: z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// or postgresql:// URL').optional(),
+  /** PGlite's folder (relative paths are from the workspace root), or memory:// to keep nothing. */
+  dataDir: z.string().min(1).default(`.data/${service}`),
+  /** Where PGlite keeps an initialised, migrated cluster to start fresh data folders from (relative like dataDir). */
+  pgliteTemplateDir: z.string().min(1).default('.data/pglite-templates'),
+});
+
+export type StorageConfig = { databaseUrl?: string; dataDir: string; pgliteTemplateDir: string };
+
+/** What production must have: PostgreSQL, because PGlite keeps data inside one pod (on a read-only root filesystem at that). */
+export function storageProductionProblems(config: StorageConfig, environment: string): string[] {
+  if (environment !== 'production' || config.databaseUrl) return [];
+  return ['databaseUrl is required in production (set DATABASE_URL): PGlite keeps data inside one pod, on a read-only root filesystem at that'];
+}
+
+/** memory:// and absolute paths as they are; a relative path from the workspace root, or the working folder outside one. */
+export function resolveDataDir(dataDir: string, from: string): string {
+  if (dataDir === 'memory://' || isAbsolute(dataDir)) return dataDir;
+  for (let dir = resolve(from); ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'nx.json'))) return join(dir, dataDir);
+    if (dirname(dir) === dir) return resolve(dataDir);
+  }
+}
+
+export interface DatabaseOptions {
+  template: TemplateSpec;
+  /** Where relative folders are resolved from: the app's dist/ folder, `fileURLToPath(new URL('.', import.meta.url))`. */
+  from: string;
+}
+
+/** PostgreSQL when databaseUrl is set (with its pool, for stores that share it), else PGlite started from the template. */
+export async function openDatabase(config: StorageConfig, options: DatabaseOptions): Promise<Sql & { pool?: pg.Pool }> {
+  if (config.databaseUrl) return openPostgres(config.databaseUrl);
+  return openPglite(resolveDataDir(config.dataDir, options.from), { templateDir: resolveDataDir(config.pgliteTemplateDir, options.from), template: options.template });
+}
+
+/** What `main.js --prepare` does for an app with storage: make PGlite's template, so pods and fresh clones start from it. */
+export async function prepareDatabase(config: StorageConfig, options: DatabaseOptions): Promise<string> {
+  return prepareTemplate(resolveDataDir(config.pgliteTemplateDir, options.from), options.template);
+}

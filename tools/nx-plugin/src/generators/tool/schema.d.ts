@@ -1,0 +1,4 @@
+export interface ToolGeneratorSchema {
+  name: string;
+  project: string;
+}

@@ -1,0 +1,2 @@
+export { createNodesV2 } from './plugin';
+export type { McpFleetPluginOptions } from './targets';

@@ -1,0 +1,55 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import type { CreateNodesContextV2 } from '@nx/devkit';
+import { afterAll, describe, expect, it } from 'vitest';
+import { APP_MARKER, createNodesV2 } from './plugin';
+
+const workspace = mkdtempSync(join(tmpdir(), 'plugin-'));
+afterAll(() => rmSync(workspace, { recursive: true, force: true }));
+const write = (file: string, content: string) => {
+  mkdirSync(dirname(join(workspace, file)), { recursive: true });
+  writeFileSync(join(workspace, file), content);
+};
+const context: CreateNodesContextV2 = { nxJsonConfiguration: {}, workspaceRoot: workspace };
+
+write('apps/weather/package.json', JSON.stringify({ name: 'weather', mcpFleet: { port: 3005 } }));
+write('apps/weather/src/main.ts', '');
+write('apps/not-mcp/package.json', JSON.stringify({ name: 'not-mcp' }));
+write('apps/not-mcp/src/main.ts', '');
+write('apps/half-made/package.json', JSON.stringify({ name: 'half-made', mcpFleet: {} }));
+const files = ['apps/weather/package.json', 'apps/not-mcp/package.json', 'apps/half-made/package.json'];
+
+const infer = async (options = {}) => {
+  const results = await createNodesV2[1](files, options, context);
+  return Object.fromEntries(results.map(([file, result]) => [file, result.projects ?? {}]));
+};
+
+describe('createNodesV2', () => {
+  it('marks apps by their package.json', () => {
+    expect(APP_MARKER).toBe('apps/*/package.json');
+  });
+
+  it('gives an app with an mcpFleet entry its name, tag and nine targets, and nothing to other folders', async () => {
+    const projects = await infer();
+    expect(projects['apps/not-mcp/package.json']).toEqual({});
+    expect(projects['apps/half-made/package.json']).toEqual({});
+    const weather = projects['apps/weather/package.json']!['apps/weather']!;
+    expect(weather).toMatchObject({ name: 'weather', projectType: 'application', tags: ['type:app'] });
+    expect(Object.keys(weather.targets!)).toEqual(['build', 'serve', 'test', 'lint', 'typecheck', 'load', 'soak', 'image', 'deploy']);
+  });
+
+  it('infers what Nx needs to cache and order each target', async () => {
+    const { build, serve, test, deploy } = (await infer())['apps/weather/package.json']!['apps/weather']!.targets!;
+    expect(build).toMatchObject({ cache: true, dependsOn: ['^build'], outputs: ['{projectRoot}/dist'], options: { command: 'tsx ../../tools/scripts/build-app.ts', cwd: '{projectRoot}' } });
+    expect(serve).toMatchObject({ dependsOn: ['build'], continuous: true });
+    expect(test).toMatchObject({ cache: true, dependsOn: ['build'], inputs: ['default', '^production', { env: 'DATABASE_URL' }], outputs: ['{projectRoot}/coverage'] });
+    expect(deploy).toMatchObject({ options: { command: 'tsx ../../tools/scripts/deploy.ts --app weather' } });
+    expect(deploy!.cache).toBeUndefined();
+  });
+
+  it('takes other target names from the plugin options', async () => {
+    const weather = (await infer({ targetNames: { typecheck: 'tsc', serve: 'dev' } }))['apps/weather/package.json']!['apps/weather']!;
+    expect(Object.keys(weather.targets!)).toEqual(['build', 'dev', 'test', 'lint', 'tsc', 'load', 'soak', 'image', 'deploy']);
+  });
+});

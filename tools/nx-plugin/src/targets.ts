@@ -1,0 +1,47 @@
+import type { TargetConfiguration } from '@nx/devkit';
+
+/** The targets every app gets, by kind; each kind's name can be changed in nx.json's plugin options. */
+export const TARGET_KINDS = ['build', 'serve', 'test', 'lint', 'typecheck', 'load', 'soak', 'image', 'deploy'] as const;
+export type TargetKind = (typeof TARGET_KINDS)[number];
+
+export interface McpFleetPluginOptions {
+  /** Other names for the inferred targets, e.g. { typecheck: 'tsc' }. */
+  targetNames?: Partial<Record<TargetKind, string>>;
+}
+
+const run = (command: string): Pick<TargetConfiguration, 'executor' | 'options'> => ({
+  executor: 'nx:run-commands',
+  options: { command, cwd: '{projectRoot}' },
+});
+const script = (name: string, app: string) => run(`tsx ../../tools/scripts/${name}.ts --app ${app}`);
+
+/**
+ * What an MCP service under apps/ runs, the same for every app: the commands, and what Nx needs to cache and
+ * order them (inputs, outputs, dependsOn). Only `app` differs.
+ */
+export function appTargets(app: string): Record<TargetKind, TargetConfiguration> {
+  return {
+    build: {
+      ...run('tsx ../../tools/scripts/build-app.ts'),
+      cache: true,
+      dependsOn: ['^build'],
+      inputs: ['production', '^production', '{workspaceRoot}/tools/scripts/build-app.ts'],
+      outputs: ['{projectRoot}/dist'],
+    },
+    serve: { ...run('node --enable-source-maps dist/main.js'), dependsOn: ['build'], continuous: true },
+    test: {
+      // Vitest gates the in-process coverage; c8 then gates what the built app covered as a real process (e2e).
+      ...run('rm -rf coverage/e2e-raw && vitest run && c8 report --temp-directory coverage/e2e-raw --reports-dir coverage/e2e --reporter text-summary --exclude-after-remap'),
+      cache: true,
+      dependsOn: ['build'],
+      inputs: ['default', '^production', { env: 'DATABASE_URL' }],
+      outputs: ['{projectRoot}/coverage'],
+    },
+    lint: { ...run('eslint .'), cache: true, inputs: ['default', '^production', '{workspaceRoot}/eslint.config.mjs'] },
+    typecheck: { ...run('tsc -p tsconfig.json'), cache: true, inputs: ['default', '^production'] },
+    load: script('load', app),
+    soak: script('soak', app),
+    image: script('image', app),
+    deploy: script('deploy', app),
+  };
+}

@@ -1,0 +1,98 @@
+// The generator end to end, as a user runs it: in a copy of this workspace, `nx g` makes an app for every
+// combination of --auth and --database, then the new apps' own lint, typecheck and test targets (coverage gates,
+// e2e and contract tests included) must pass with no edit; affected-apps must list them for the deploy matrix,
+// and their manifests must keep the fleet's rules.
+import { execFileSync, spawn } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { workspaceRoot } from '@mcp-fleet/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { appProblems, portClashes } from '../src/app-checks';
+
+const root = workspaceRoot();
+const COMBINATIONS = [
+  { auth: 'none', database: 'none' },
+  { auth: 'jwt', database: 'none' },
+  { auth: 'none', database: 'postgres' },
+  { auth: 'jwt', database: 'postgres' },
+] as const;
+const apps = COMBINATIONS.map(({ auth, database }) => `gen-${auth}-${database}`);
+// Generating and testing four apps is minutes of work on a loaded 2-core machine: a ceiling, not an expectation.
+const CEILING_MS = 900_000;
+
+let workspace: string;
+const env = { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_SKIP_NX_CACHE: 'true', NX_TUI: 'false', CI: 'true', FORCE_COLOR: '0', NO_COLOR: '1' };
+const git = (...args: string[]) => execFileSync('git', args, { cwd: workspace, encoding: 'utf8' }).trim();
+
+/** A command in the copy, asynchronously (its output kept for the failure message); resolves with its exit code. */
+function run(command: string, args: string[]): Promise<{ code: number; output: string; ms: number }> {
+  const started = performance.now();
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { cwd: workspace, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk));
+    child.on('close', (code) => resolve({ code: code ?? 1, output, ms: performance.now() - started }));
+  });
+}
+const nxBin = createRequire(join(root, 'package.json')).resolve('nx/bin/nx.js');
+const nx = (...args: string[]) => run(process.execPath, [nxBin, ...args]);
+
+beforeAll(() => {
+  // The workspace as a clone has it (tracked and new files, nothing ignored), with this node_modules linked in.
+  workspace = mkdtempSync(join(tmpdir(), 'generate-e2e-'));
+  const files = execFileSync('git', ['ls-files', '-co', '--exclude-standard', '-z'], { cwd: root, encoding: 'utf8' }).split('\0').filter(Boolean);
+  for (const file of files) {
+    mkdirSync(dirname(join(workspace, file)), { recursive: true });
+    cpSync(join(root, file), join(workspace, file));
+  }
+  symlinkSync(join(root, 'node_modules'), join(workspace, 'node_modules'));
+  git('init', '-q', '-b', 'main');
+  git('add', '-A');
+  git('-c', 'user.email=e2e@example.com', '-c', 'user.name=e2e', 'commit', '-qm', 'workspace');
+});
+afterAll(() => rmSync(workspace, { recursive: true, force: true }));
+
+describe('nx g @mcp-fleet/nx-plugin:service, in a copy of this workspace', () => {
+  it('makes an app for every --auth and --database that lints, type-checks and passes its tests with no edit', { timeout: CEILING_MS }, async () => {
+    for (const [index, { auth, database }] of COMBINATIONS.entries()) {
+      // --skipInstall: npm install would write into the node_modules this copy borrows; the lockfile is updated below.
+      const generated = await nx('g', '@mcp-fleet/nx-plugin:service', apps[index]!, '--auth', auth, '--database', database, '--skipInstall');
+      expect(generated.code, generated.output).toBe(0);
+    }
+    const tool = await nx('g', '@mcp-fleet/nx-plugin:tool', 'get_forecast', '--project', 'gen-jwt-postgres');
+    expect(tool.code, tool.output).toBe(0);
+
+    const locked = await run('npm', ['install', '--package-lock-only', '--no-audit', '--no-fund']);
+    expect(locked.code, locked.output).toBe(0);
+    const lock = JSON.parse(readFileSync(join(workspace, 'package-lock.json'), 'utf8')) as { packages: Record<string, unknown> };
+    for (const app of apps) expect(lock.packages[`apps/${app}`], app).toBeDefined();
+
+    const checked = await nx('run-many', '-t', 'lint', 'typecheck', 'test', '-p', apps.join(','), '--parallel=2', '--output-style=static');
+    expect(checked.code, checked.output.slice(-6000)).toBe(0);
+    expect(checked.output).toContain(`Successfully ran targets lint, typecheck, test for ${apps.length} projects`);
+    console.log(`generated ${apps.length} apps, then lint, typecheck and test of all of them: ${(checked.ms / 1000).toFixed(1)} s`);
+  });
+
+  it('lists the new apps for the deploy matrix, and renders their manifests within the fleet rules', { timeout: CEILING_MS }, async () => {
+    const base = git('rev-parse', 'HEAD');
+    git('add', '-A');
+    git('-c', 'user.email=e2e@example.com', '-c', 'user.name=e2e', 'commit', '-qm', 'generated');
+    const listed = await run(process.execPath, [createRequire(join(root, 'package.json')).resolve('tsx/cli'), join(workspace, 'tools', 'scripts', 'affected-apps.ts'), '--base', base, '--head', 'HEAD']);
+    expect(listed.code, listed.output).toBe(0);
+    // package-lock.json changed too, and Nx counts every project as touched by a lockfile change (its conservative
+    // default), so the other apps are listed as well; the new ones must be there with no pipeline edit.
+    expect(JSON.parse(listed.output.trim().split('\n').at(-1)!)).toEqual(expect.arrayContaining(apps));
+    for (const app of apps) expect(appProblems(workspace, app)).toEqual([]);
+    expect(portClashes(workspace)).toEqual([]);
+  });
+
+  it('refuses a second app of the same name, and leaves the workspace as it was', { timeout: CEILING_MS }, async () => {
+    const again = await nx('g', '@mcp-fleet/nx-plugin:service', 'gen-none-none', '--skipInstall');
+    expect(again.code).not.toBe(0);
+    expect(again.output).toContain('apps/gen-none-none already exists; pick another name');
+    expect(git('status', '--porcelain')).toBe('');
+  });
+});
