@@ -38,7 +38,7 @@ export default tseslint.config(
   },
   {
     // Scripts talk to a person on the terminal; tests may print measurements.
-    files: ['tools/scripts/**', '**/*.bench.ts', '**/test/fixtures/**', 'tools/nx-plugin/test/**'],
+    files: ['tools/scripts/**', '**/*.bench.ts', '**/test/fixtures/**', 'tools/nx-plugin/test/**', 'tools/conformance-server/src/*.test.ts'],
     rules: { 'no-console': 'off' },
   },
 );

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { createProcessSampler, startServerProcess, workspaceRoot } from '@mcp-fleet/testing';
 import autocannon from 'autocannon';
 import { $ } from 'zx';
-import { carriesEcho, legacySessionCall, modernCall, openLegacySession, type BenchVariant } from './src/bench-variants';
+import { carriesEcho, EXTRA_TOOLS, legacySessionCall, listsAllTools, modernCall, modernList, openLegacySession, type BenchVariant } from './src/bench-variants';
 import { cliOrExit } from './src/cli';
 import { parseCount, parseDuration } from './src/measures';
 import { table } from './src/report';
@@ -13,12 +13,15 @@ import { table } from './src/report';
 const usage = `
 Usage: npm run bench [-- --duration 10s --warmup 3s --connections 50 --only a,b --json --out FILE]
 
-Serves the same echo tool four ways, each as its own process on loopback, and drives each with autocannon
+Serves the same echo tool several ways, each as its own process on loopback, and drives each with autocannon
 under the same load (a warm-up, then the measured run), one after another:
   (a) the bare SDK v2 in its documented stateless pattern (createMcpHandler + toNodeHandler on node:http)
   (b) our runtime, stateless, with the full default middleware chain (bench/runtime-echo)
   (c) the same with a 2025-era legacy session (HTTP__LEGACY_SESSIONS=true)
   (d) plain node:http returning a fixed JSON-RPC result: the ceiling
+  (e) (a) with 100 extra tools registered, each with its own schema: the cost of a large server
+  (f) (b) with the same 100 extra tools
+  (g) (f) answering tools/list instead of the echo call
 Prints requests/s, p50 and p99 latency, errors, the server's RSS and its CPU time per request, with ratios to
 (a) and (d). On a small machine the load generator shares the cores, so req/s moves ±10% between runs;
 CPU µs per request is the steadier comparison.
@@ -47,13 +50,16 @@ const VARIANTS: BenchVariant[] = [
   { id: 'b', name: 'runtime, stateless, full chain', app: bench('runtime-echo/dist/main.js'), env: { MCP_ENV: undefined } },
   { id: 'c', name: 'runtime, legacy session', app: bench('runtime-echo/dist/main.js'), env: { MCP_ENV: undefined, HTTP__LEGACY_SESSIONS: 'true' }, session: true },
   { id: 'd', name: 'node:http fixed JSON (ceiling)', app: bench('fixed-json-server.mjs') },
+  { id: 'e', name: `bare SDK, +${EXTRA_TOOLS} tools`, app: bench('bare-sdk-server.mjs'), env: { BENCH_EXTRA_TOOLS: String(EXTRA_TOOLS) } },
+  { id: 'f', name: `runtime, +${EXTRA_TOOLS} tools`, app: bench('runtime-echo/dist/main.js'), env: { MCP_ENV: undefined, BENCH_EXTRA_TOOLS: String(EXTRA_TOOLS) } },
+  { id: 'g', name: `runtime, +${EXTRA_TOOLS} tools, tools/list`, app: bench('runtime-echo/dist/main.js'), env: { MCP_ENV: undefined, BENCH_EXTRA_TOOLS: String(EXTRA_TOOLS) }, call: 'list' },
 ];
 
 let settings: { duration: number; warmup: number; connections: number; variants: BenchVariant[] };
 try {
   const only = values.only?.split(',').map((id) => id.trim());
   const unknown = only?.filter((id) => !VARIANTS.some((variant) => variant.id === id)) ?? [];
-  if (unknown.length > 0) throw new Error(`--only: no variant ${unknown.join(', ')}; the variants are a, b, c, d`);
+  if (unknown.length > 0) throw new Error(`--only: no variant ${unknown.join(', ')}; the variants are ${VARIANTS.map((variant) => variant.id).join(', ')}`);
   settings = {
     duration: parseDuration(values.duration ?? '10s', '--duration'),
     warmup: parseDuration(values.warmup ?? '3s', '--warmup'),
@@ -85,10 +91,11 @@ for (const variant of settings.variants) {
   // Logs go nowhere we read, as a container runtime would take them: the cost of writing them is measured.
   const server = await startServerProcess({ app: variant.app, env: { LOG_LEVEL: 'info', ...variant.env }, coverageDir: false });
   try {
-    const request = variant.session ? legacySessionCall(await openLegacySession(server.url)) : modernCall;
+    const request = variant.session ? legacySessionCall(await openLegacySession(server.url)) : variant.call === 'list' ? modernList : modernCall;
     const check = await fetch(server.url, { method: 'POST', ...request });
     const checkBody = await check.text();
-    if (!check.ok || !carriesEcho(checkBody)) throw new Error(`(${variant.id}) does not answer the echo call: ${check.status} ${checkBody.slice(0, 300)}`);
+    const answered = variant.call === 'list' ? listsAllTools(checkBody) : carriesEcho(checkBody);
+    if (!check.ok || !answered) throw new Error(`(${variant.id}) does not answer its ${variant.call ?? 'echo'} request: ${check.status} ${checkBody.slice(0, 300)}`);
     const run = (seconds: number) =>
       autocannon({ url: server.url, method: 'POST', connections: settings.connections, duration: seconds, headers: request.headers, body: request.body });
     say(`(${variant.id}) ${variant.name}: warm-up ${settings.warmup / 1000} s, then ${settings.duration / 1000} s at ${settings.connections} connections …`);

@@ -1,7 +1,9 @@
 /** One way of serving the bench's echo call: how to start it and which HTTP request makes the call. */
 export interface BenchVariant {
-  id: 'a' | 'b' | 'c' | 'd';
+  id: 'a' | 'b' | 'c' | 'd' | 'e' | 'f' | 'g';
   name: string;
+  /** What each request asks: the echo call (default), or tools/list. */
+  call?: 'echo' | 'list';
   /** An app under apps/ or the path of a server script. */
   app: string;
   env?: Record<string, string | undefined>;
@@ -11,30 +13,27 @@ export interface BenchVariant {
 
 export const MESSAGE = 'bench';
 
+/** How many tools the "100 extra tools" variants register beside echo (their servers read BENCH_EXTRA_TOOLS). */
+export const EXTRA_TOOLS = 100;
+
+const envelope = {
+  'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+  'io.modelcontextprotocol/clientInfo': { name: 'mcp-fleet-bench', version: '0' },
+  'io.modelcontextprotocol/clientCapabilities': {},
+};
+const modernHeaders = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2026-07-28' };
+
 /** The body a 2026-07-28 client sends for tools/call echo: the per-request envelope in params._meta. */
 export const modernCall = {
-  headers: {
-    'content-type': 'application/json',
-    accept: 'application/json, text/event-stream',
-    'mcp-protocol-version': '2026-07-28',
-    // 2026-07-28 mirrors the method and tool name into headers, and the server checks that they agree.
-    'mcp-method': 'tools/call',
-    'mcp-name': 'echo',
-  },
-  body: JSON.stringify({
-    jsonrpc: '2.0',
-    id: 1,
-    method: 'tools/call',
-    params: {
-      name: 'echo',
-      arguments: { message: MESSAGE },
-      _meta: {
-        'io.modelcontextprotocol/protocolVersion': '2026-07-28',
-        'io.modelcontextprotocol/clientInfo': { name: 'mcp-fleet-bench', version: '0' },
-        'io.modelcontextprotocol/clientCapabilities': {},
-      },
-    },
-  }),
+  // 2026-07-28 mirrors the method and tool name into headers, and the server checks that they agree.
+  headers: { ...modernHeaders, 'mcp-method': 'tools/call', 'mcp-name': 'echo' },
+  body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'echo', arguments: { message: MESSAGE }, _meta: envelope } }),
+};
+
+/** tools/list in the 2026-07-28 protocol. */
+export const modernList = {
+  headers: { ...modernHeaders, 'mcp-method': 'tools/list' },
+  body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: { _meta: envelope } }),
 };
 
 /** The same call in the 2025 protocol, inside an initialized session. */
@@ -73,4 +72,9 @@ export async function openLegacySession(url: string): Promise<string> {
 /** Whether a response body (JSON or SSE) carries the echo result. */
 export function carriesEcho(body: string): boolean {
   return body.includes(`"text":"${MESSAGE}"`) && !body.includes('"error"');
+}
+
+/** Whether a tools/list response lists echo and every extra tool. */
+export function listsAllTools(body: string): boolean {
+  return body.includes('"name":"echo"') && body.includes(`"name":"extra_${EXTRA_TOOLS - 1}"`) && !body.includes('"error"');
 }

@@ -1,0 +1,90 @@
+// The official MCP conformance suite (@modelcontextprotocol/conformance 0.1.13, its 2025-era SDK client) against
+// our runtime: every active server scenario against the fixture server, and the scenarios that need no fixture
+// against every app of the fleet.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connectHttpClient, startServerProcess, workspaceRoot, type ServerProcess } from '@mcp-fleet/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const root = workspaceRoot();
+const cli = createRequire(import.meta.url).resolve('@modelcontextprotocol/conformance/dist/index.js');
+const NO_FIXTURE = ['server-initialize', 'ping', 'tools-list', 'resources-list', 'prompts-list', 'dns-rebinding-protection'];
+
+interface Check {
+  id: string;
+  status: 'SUCCESS' | 'FAILURE' | 'WARNING' | 'INFO';
+  errorMessage?: string;
+}
+
+/** Runs the suite (or one scenario) against a URL; returns each scenario's checks, read from the files it writes. */
+function conformance(url: string, scenario?: string): Promise<Map<string, Check[]>> {
+  const out = mkdtempSync(join(tmpdir(), 'conformance-'));
+  const args = [cli, 'server', '--url', url, '--output-dir', out, ...(scenario ? ['--scenario', scenario] : [])];
+  return new Promise((resolve, reject) =>
+    execFile(process.execPath, args, { encoding: 'utf8', timeout: 300_000 }, (error, stdout) => {
+      try {
+        const results = new Map(
+          readdirSync(out).map((dir) => [dir.replace(/^server-/, '').replace(/-\d{4}-\d{2}-\d{2}T.*$/, ''), JSON.parse(readFileSync(join(out, dir, 'checks.json'), 'utf8')) as Check[]]),
+        );
+        if (results.size === 0) reject(new Error(`the conformance CLI wrote no results${error ? ` (${error.message})` : ''}:\n${stdout}`));
+        resolve(results);
+      } finally {
+        rmSync(out, { recursive: true, force: true });
+      }
+    }),
+  );
+}
+
+const failures = (results: Map<string, Check[]>) =>
+  [...results].flatMap(([scenario, checks]) => checks.filter((check) => check.status === 'FAILURE').map((check) => `${scenario}/${check.id}: ${check.errorMessage}`));
+
+describe('the conformance suite against the fixture server (legacy sessions, as server-to-client requests need)', () => {
+  let server: ServerProcess;
+  beforeAll(async () => {
+    server = await startServerProcess({ app: join(root, 'tools', 'conformance-server', 'dist', 'main.js'), coverageDir: join(root, 'tools', 'conformance-server', 'coverage', 'e2e-raw') });
+  });
+  afterAll(async () => {
+    await server.stop();
+  });
+
+  it('passes every check of every active server scenario', async () => {
+    const results = await conformance(server.url);
+    expect(failures(results)).toEqual([]);
+    expect([...results.keys()]).toEqual(expect.arrayContaining([...NO_FIXTURE, 'tools-call-sampling', 'tools-call-elicitation', 'resources-subscribe', 'completion-complete']));
+    expect(results.size).toBe(30);
+    console.log(`conformance: ${results.size} scenarios, ${[...results.values()].flat().length} checks passed`);
+  });
+});
+
+const apps = readdirSync(join(root, 'apps')).filter((app) => {
+  const manifest = JSON.parse(readFileSync(join(root, 'apps', app, 'package.json'), 'utf8')) as { mcpFleet?: unknown };
+  return Boolean(manifest.mcpFleet);
+});
+
+/** The capability a list scenario needs; an app without it must answer the list method "Method not found". */
+const CAPABILITY: Record<string, 'tools' | 'resources' | 'prompts'> = { 'tools-list': 'tools', 'resources-list': 'resources', 'prompts-list': 'prompts' };
+
+describe.each(apps)('the scenarios that need no fixture against %s (stateless, as it ships)', (app) => {
+  let server: ServerProcess;
+  let capabilities: Record<string, unknown>;
+  beforeAll(async () => {
+    server = await startServerProcess({ app, coverageDir: false });
+    const client = await connectHttpClient(server.url);
+    capabilities = client.getServerCapabilities() ?? {};
+    await client.close();
+  });
+  afterAll(async () => {
+    await server.stop();
+  });
+
+  it.each(NO_FIXTURE)('%s', async (scenario) => {
+    const results = await conformance(server.url, scenario);
+    expect([...results.keys()]).toEqual([scenario]);
+    const needed = CAPABILITY[scenario];
+    if (needed && !capabilities[needed]) expect(failures(results)).toEqual([`${scenario}/${scenario}: Failed: MCP error -32601: Method not found`]);
+    else expect(failures(results)).toEqual([]);
+  });
+});

@@ -1,0 +1,10 @@
+import { standardChain } from '@mcp-fleet/middleware';
+import { createTelemetry, loadConfig, serve, startService } from '@mcp-fleet/runtime';
+import { createConformanceServer } from './server';
+
+await startService(async () => {
+  const config = loadConfig({ dir: new URL('../config', import.meta.url) });
+  const telemetry = createTelemetry('conformance', config);
+  const middleware = standardChain({ logger: telemetry.logger, registry: telemetry.metrics.registry, timeout: { ms: 10_000 } });
+  await serve(() => createConformanceServer({ middleware }), { name: 'conformance', config, ...telemetry });
+});

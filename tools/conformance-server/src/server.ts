@@ -1,0 +1,127 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { access, textResult, withMiddleware, type Middleware } from '@mcp-fleet/middleware';
+import { completable, McpServer, ResourceTemplate, type ServerContext } from '@modelcontextprotocol/server';
+import * as z from 'zod';
+import { CONTACT_SCHEMA, DEFAULTS_SCHEMA, ENUMS_SCHEMA, PNG, TEXT, WAV } from './fixtures';
+
+const open = { _meta: access({ public: true }) };
+const noInput = z.object({});
+const city = ['paris', 'park', 'party'];
+
+/** The conformance suite's fixture server, on our middleware chain like any app. Pure: no I/O at import. */
+export function createConformanceServer(deps: { middleware: Middleware[] }): McpServer {
+  const server = withMiddleware(
+    new McpServer({ name: 'mcp-fleet-conformance', version: '0.0.0' }, { capabilities: { logging: {}, completions: {}, resources: { subscribe: true } } }),
+    deps.middleware,
+  );
+  const tool = (name: string, description: string, run: (input: Record<string, string>, ctx: ServerContext) => Promise<unknown>, inputSchema: z.ZodObject = noInput) =>
+    server.registerTool(name, { description, inputSchema, ...open }, async (input, ctx) => (await run(input as Record<string, string>, ctx)) as never);
+
+  tool('test_simple_text', 'Returns simple text.', async () => textResult(TEXT.simple));
+  tool('test_image_content', 'Returns an image.', async () => ({ content: [{ type: 'image', data: PNG, mimeType: 'image/png' }] }));
+  tool('test_audio_content', 'Returns audio.', async () => ({ content: [{ type: 'audio', data: WAV, mimeType: 'audio/wav' }] }));
+  tool('test_embedded_resource', 'Returns an embedded resource.', async () => ({
+    content: [{ type: 'resource', resource: { uri: 'test://embedded-resource', mimeType: 'text/plain', text: TEXT.embedded } }],
+  }));
+  tool('test_multiple_content_types', 'Returns text, an image and a resource.', async () => ({
+    content: [
+      { type: 'text', text: 'Multiple content types test:' },
+      { type: 'image', data: PNG, mimeType: 'image/png' },
+      { type: 'resource', resource: { uri: 'test://mixed-content-resource', mimeType: 'application/json', text: JSON.stringify({ test: 'data', value: 123 }) } },
+    ],
+  }));
+  tool('test_error_handling', 'Always fails.', async () => ({ isError: true, content: [{ type: 'text', text: TEXT.error }] }));
+  // The scenarios ask for ~50 ms between notifications, so a client shows they arrive one by one during the call.
+  tool('test_tool_with_logging', 'Logs three times while it runs.', async (_input, ctx) => {
+    await ctx.mcpReq.log('info', 'Tool execution started');
+    await delay(50);
+    await ctx.mcpReq.log('info', 'Tool processing data');
+    await delay(50);
+    await ctx.mcpReq.log('info', 'Tool execution completed');
+    return textResult('Tool with logging executed successfully');
+  });
+  tool('test_tool_with_progress', 'Reports progress 0, 50, 100 of 100.', async (_input, ctx) => {
+    const progressToken = ctx.mcpReq._meta?.progressToken;
+    for (const progress of [0, 50, 100]) {
+      if (progressToken !== undefined) await ctx.mcpReq.notify({ method: 'notifications/progress', params: { progressToken, progress, total: 100 } });
+      if (progress < 100) await delay(50);
+    }
+    return textResult('Tool with progress executed successfully');
+  });
+  tool(
+    'test_sampling',
+    'Asks the client to sample an LLM.',
+    async ({ prompt }, ctx) => {
+      const result = await ctx.mcpReq.requestSampling({ messages: [{ role: 'user', content: { type: 'text', text: prompt! } }], maxTokens: 100 });
+      const content = Array.isArray(result.content) ? result.content[0] : result.content;
+      return textResult(`LLM response: ${content?.type === 'text' ? content.text : JSON.stringify(content)}`);
+    },
+    z.object({ prompt: z.string().describe('The prompt to send to the LLM') }),
+  );
+  tool(
+    'test_elicitation',
+    'Asks the user for a username and email.',
+    async ({ message }, ctx) => {
+      const result = await ctx.mcpReq.elicitInput({ message: message!, requestedSchema: CONTACT_SCHEMA });
+      return textResult(`User response: action=${result.action}, content=${JSON.stringify(result.content ?? {})}`);
+    },
+    z.object({ message: z.string().describe('The message to show the user') }),
+  );
+  tool('test_elicitation_sep1034_defaults', 'Elicits with a default for every primitive type.', async (_input, ctx) => {
+    const result = await ctx.mcpReq.elicitInput({ message: 'Please review and update the form fields with defaults', requestedSchema: DEFAULTS_SCHEMA });
+    return textResult(`Elicitation completed: action=${result.action}, content=${JSON.stringify(result.content ?? {})}`);
+  });
+  tool('test_elicitation_sep1330_enums', 'Elicits with the five enum shapes.', async (_input, ctx) => {
+    const result = await ctx.mcpReq.elicitInput({ message: 'Please select options from the enum fields', requestedSchema: ENUMS_SCHEMA as never });
+    return textResult(`Elicitation completed: action=${result.action}, content=${JSON.stringify(result.content ?? {})}`);
+  });
+
+  const text = (uri: URL, mimeType: string, value: string) => ({ contents: [{ uri: uri.href, mimeType, text: value }] });
+  server.registerResource('static-text', 'test://static-text', { description: 'A static text resource.', mimeType: 'text/plain' }, async (uri) =>
+    text(uri, 'text/plain', TEXT.staticResource),
+  );
+  server.registerResource('static-binary', 'test://static-binary', { description: 'A static binary resource.', mimeType: 'image/png' }, async (uri) => ({
+    contents: [{ uri: uri.href, mimeType: 'image/png', blob: PNG }],
+  }));
+  server.registerResource('watched-resource', 'test://watched-resource', { description: 'A resource to subscribe to.', mimeType: 'text/plain' }, async (uri) =>
+    text(uri, 'text/plain', 'Watched resource content.'),
+  );
+  server.registerResource(
+    'template',
+    new ResourceTemplate('test://template/{id}/data', { list: undefined }),
+    { description: 'A resource template.', mimeType: 'application/json' },
+    async (uri, { id }) => text(uri, 'application/json', JSON.stringify({ id, templateTest: true, data: `Data for ID: ${id}` })),
+  );
+  // Subscriptions are acknowledged and tracked; nothing here changes, so no update is ever sent.
+  const subscribed = new Set<string>();
+  server.server.setRequestHandler('resources/subscribe', async ({ params }) => (subscribed.add(params.uri), {}));
+  server.server.setRequestHandler('resources/unsubscribe', async ({ params }) => (subscribed.delete(params.uri), {}));
+
+  const user = (content: unknown) => ({ role: 'user' as const, content: content as never });
+  server.registerPrompt('test_simple_prompt', { description: 'A prompt without arguments.' }, async () => ({ messages: [user({ type: 'text', text: TEXT.simplePrompt })] }));
+  server.registerPrompt(
+    'test_prompt_with_arguments',
+    {
+      description: 'A prompt with two arguments.',
+      argsSchema: z.object({
+        arg1: completable(z.string().describe('First test argument'), (value) => city.filter((word) => word.startsWith(value))),
+        arg2: z.string().describe('Second test argument'),
+      }),
+    },
+    async ({ arg1, arg2 }) => ({ messages: [user({ type: 'text', text: `Prompt with arguments: arg1='${arg1}', arg2='${arg2}'` })] }),
+  );
+  server.registerPrompt(
+    'test_prompt_with_embedded_resource',
+    { description: 'A prompt that embeds a resource.', argsSchema: z.object({ resourceUri: z.string().describe('URI of the resource to embed') }) },
+    async ({ resourceUri }) => ({
+      messages: [
+        user({ type: 'resource', resource: { uri: resourceUri, mimeType: 'text/plain', text: TEXT.embeddedPrompt } }),
+        user({ type: 'text', text: 'Please process the embedded resource above.' }),
+      ],
+    }),
+  );
+  server.registerPrompt('test_prompt_with_image', { description: 'A prompt with an image.' }, async () => ({
+    messages: [user({ type: 'image', data: PNG, mimeType: 'image/png' }), user({ type: 'text', text: 'Please analyze the image above.' })],
+  }));
+  return server;
+}
