@@ -8,11 +8,11 @@ import { hashPassword } from './passwords';
 import { createServer } from './server';
 import { DocumentRepository } from './store/repository';
 import { postgresLimitStore } from './store/limit-store';
-import { TEMPLATE } from './store/migrations';
+import { SCHEMA } from './store/migrations';
 
 await startService(async () => {
   const config = loadConfig({ dir: new URL('../config', import.meta.url), schema: documentsConfigSchema });
-  const storage = { template: TEMPLATE, from: fileURLToPath(new URL('.', import.meta.url)) };
+  const storage = { template: SCHEMA, from: fileURLToPath(new URL('.', import.meta.url)) };
   // `main.js --prepare` makes PGlite's template and exits: the image build runs it, so pods start from it.
   if (isPrepareRun()) {
     const started = performance.now();

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type pg from 'pg';
 import * as z from 'zod';
-import { openPglite, prepareTemplate, type TemplateSpec } from './pglite';
+import { openPglite, prepareTemplate, type Schema } from './pglite';
 import { openPostgres, type Sql } from './sql';
 
 /** The storage keys of an app's config schema: spread into its z.object({ … }). */
@@ -33,7 +33,7 @@ export function resolveDataDir(dataDir: string, from: string): string {
 }
 
 export interface DatabaseOptions {
-  template: TemplateSpec;
+  template: Schema;
   /** Where relative folders are resolved from: the app's dist/ folder, `fileURLToPath(new URL('.', import.meta.url))`. */
   from: string;
 }

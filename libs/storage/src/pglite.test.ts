@@ -12,8 +12,8 @@ const MIGRATIONS = [
   { version: 1, name: 'notes', sql: 'create table notes (id serial primary key, body text not null)' },
   { version: 2, name: 'tags', sql: 'create table tags (note integer references notes(id), tag text); create index tags_tag on tags (tag)' },
 ];
-const template = { name: 'storage-test', migrations: MIGRATIONS };
-const migrated = (sql: Awaited<ReturnType<typeof openPglite>>) => sql.query<{ version: number }>('select version from schema_migrations order by version');
+const template = { service: 'storage-test', migrations: MIGRATIONS };
+const migrated = (sql: Awaited<ReturnType<typeof openPglite>>) => sql.query<{ version: number }>("select version from schema_migrations where service = 'storage-test' order by version");
 
 describe('openPglite', () => {
   it('creates a data folder whose parents do not exist yet from the template, migrated, and keeps data across reopening', async () => {

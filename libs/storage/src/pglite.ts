@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { existsSync, mkdirSync, openAsBlob, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { PGlite, type PGliteOptions } from '@electric-sql/pglite';
-import { migrate, type Migration } from './migrations';
+import { migrate, MIGRATIONS_TABLE, type Migration } from './migrations';
 import type { Sql } from './sql';
 
 /**
@@ -15,9 +15,9 @@ const SETTINGS = {
   initDbStartParams: ['--wal-segsize=1'],
 } satisfies PGliteOptions;
 
-/** Whose template: the service's name (the template file's prefix) and the migrations it is made with. */
-export interface TemplateSpec {
-  name: string;
+/** A service's schema: its name (which keeps its migrations apart from other services' in one database) and its migrations. */
+export interface Schema {
+  service: string;
   migrations: Migration[];
 }
 
@@ -27,8 +27,8 @@ export interface PgliteOptions {
    * and hundreds of MB) on every fresh start. Without it every fresh start runs initdb.
    */
   templateDir?: string;
-  /** What the template holds; a cluster started without one is not migrated here (the repository migrates). */
-  template: TemplateSpec;
+  /** The schema the template holds; a cluster started without a template is not migrated here (the repository migrates). */
+  template: Schema;
 }
 
 /** PGlite: embedded PostgreSQL in WebAssembly. `memory://` keeps nothing; a folder keeps data across restarts. */
@@ -41,18 +41,18 @@ export async function openPglite(dataDir: string, options: PgliteOptions): Promi
   return pgliteSql(db);
 }
 
-/** The template's file: its name changes with PGlite's version, the settings and the migrations, so a stale one is never used. */
-export function templateFile(templateDir: string, template: TemplateSpec): string {
-  const key = createHash('sha256').update(JSON.stringify([pgliteVersion(), SETTINGS, template.migrations])).digest('hex').slice(0, 16);
-  return join(templateDir, `${template.name}-${key}.tar`);
+/** The template's file: its name changes with PGlite's version, the settings, the migrations and their table, so a stale one is never used. */
+export function templateFile(templateDir: string, template: Schema): string {
+  const key = createHash('sha256').update(JSON.stringify([pgliteVersion(), SETTINGS, MIGRATIONS_TABLE, template.migrations])).digest('hex').slice(0, 16);
+  return join(templateDir, `${template.service}-${key}.tar`);
 }
 
 /** Makes the template when it is missing (atomically: a half-written one is never seen) and returns its file. */
-export async function prepareTemplate(templateDir: string, template: TemplateSpec): Promise<string> {
+export async function prepareTemplate(templateDir: string, template: Schema): Promise<string> {
   const file = templateFile(templateDir, template);
   if (existsSync(file)) return file;
   const db = await PGlite.create(SETTINGS);
-  await migrate(pgliteSql(db), template.migrations);
+  await migrate(pgliteSql(db), template);
   // Recycles the WAL written so far, so the template carries only what a new cluster needs.
   await db.exec('checkpoint');
   const dump = await db.dumpDataDir('none');
@@ -62,12 +62,12 @@ export async function prepareTemplate(templateDir: string, template: TemplateSpe
   writeFileSync(partial, new Uint8Array(await dump.arrayBuffer()));
   renameSync(partial, file);
   for (const name of readdirSync(templateDir)) {
-    if (name.startsWith(`${template.name}-`) && name !== basename(file) && !name.endsWith('.partial')) rmSync(join(templateDir, name), { force: true });
+    if (name.startsWith(`${template.service}-`) && name !== basename(file) && !name.endsWith('.partial')) rmSync(join(templateDir, name), { force: true });
   }
   return file;
 }
 
-async function startFromTemplate(templateDir: string, template: TemplateSpec, dataDir: string | undefined): Promise<PGlite> {
+async function startFromTemplate(templateDir: string, template: Schema, dataDir: string | undefined): Promise<PGlite> {
   const start = async () => PGlite.create(dataDir, { ...SETTINGS, loadDataDir: await openAsBlob(await prepareTemplate(templateDir, template)) });
   try {
     return await start();

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { resolveDataDir } from './database';
-import { openPglite, prepareTemplate, type TemplateSpec } from './pglite';
+import { openPglite, prepareTemplate, type Schema } from './pglite';
 import { openPostgres, type Sql } from './sql';
 
 /** The template folder apps use in this workspace, so tests start PGlite as `npm start` does. */
@@ -19,7 +19,7 @@ export interface TestDatabase {
  * The databases an app's storage tests run on: an in-memory PGlite from the template always, and PostgreSQL too
  * when DATABASE_URL is set (CI sets it), each run in a database of its own, dropped by `drop()`.
  */
-export function testDatabases(template: TemplateSpec): TestDatabase[] {
+export function testDatabases(template: Schema): TestDatabase[] {
   const databases: TestDatabase[] = [
     {
       name: 'pglite',
@@ -30,7 +30,7 @@ export function testDatabases(template: TemplateSpec): TestDatabase[] {
   ];
   const url = process.env.DATABASE_URL;
   if (url) {
-    const name = `${template.name.replace(/\W/g, '_')}_test_${randomBytes(6).toString('hex')}`;
+    const name = `${template.service.replace(/\W/g, '_')}_test_${randomBytes(6).toString('hex')}`;
     const scoped = new URL(url);
     scoped.pathname = `/${name}`;
     let created: Promise<void> | undefined;
@@ -54,7 +54,7 @@ export function testDatabases(template: TemplateSpec): TestDatabase[] {
 }
 
 /** Vitest's globalSetup for an app with storage: makes the template once, before test files race to make it. */
-export const prepareTestTemplate = (template: TemplateSpec): Promise<string> => prepareTemplate(workspaceTemplateDir(), template);
+export const prepareTestTemplate = (template: Schema): Promise<string> => prepareTemplate(workspaceTemplateDir(), template);
 
 async function admin(url: string, statement: string): Promise<void> {
   const client = new pg.Client({ connectionString: url });

@@ -71,7 +71,8 @@ describe.each(apps)('the scenarios that need no fixture against %s (stateless, a
   let server: ServerProcess;
   let capabilities: Record<string, unknown>;
   beforeAll(async () => {
-    server = await startServerProcess({ app, coverageDir: false });
+    // As it ships to a laptop: on its embedded defaults, never on the test run's shared PostgreSQL database.
+    server = await startServerProcess({ app, coverageDir: false, env: { DATABASE_URL: undefined } });
     const client = await connectHttpClient(server.url);
     capabilities = client.getServerCapabilities() ?? {};
     await client.close();

@@ -1,4 +1,4 @@
-import type { Migration, TemplateSpec } from '@mcp-fleet/storage';
+import type { Migration, Schema } from '@mcp-fleet/storage';
 
 /** Append only: a released migration is never edited, a change is a new version. */
 export const MIGRATIONS: Migration[] = [
@@ -39,5 +39,5 @@ export const MIGRATIONS: Migration[] = [
   },
 ];
 
-/** documents' PGlite template: a cluster with these migrations applied, kept under this name. */
-export const TEMPLATE: TemplateSpec = { name: 'documents', migrations: MIGRATIONS };
+/** documents' schema: its migrations, kept apart from other services' and baked into its PGlite template. */
+export const SCHEMA: Schema = { service: 'documents', migrations: MIGRATIONS };

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testDatabases } from '../../test/support/databases';
 import { migrate, type Sql } from '@mcp-fleet/storage';
-import { MIGRATIONS } from './migrations';
+import { MIGRATIONS, SCHEMA } from './migrations';
 import { DocumentRepository } from './repository';
 
 describe.each(testDatabases())('DocumentRepository on $name', (database) => {
@@ -24,10 +24,10 @@ describe.each(testDatabases())('DocumentRepository on $name', (database) => {
   });
 
   it('migrates once: a second run, or two at once, applies nothing more', async () => {
-    expect(await migrate(sql, MIGRATIONS)).toEqual([]);
-    const again = await Promise.all([migrate(sql, MIGRATIONS), migrate(sql, MIGRATIONS)]);
+    expect(await migrate(sql, SCHEMA)).toEqual([]);
+    const again = await Promise.all([migrate(sql, SCHEMA), migrate(sql, SCHEMA)]);
     expect(again).toEqual([[], []]);
-    const recorded = await sql.query<{ version: number }>('select version from schema_migrations order by version');
+    const recorded = await sql.query<{ version: number }>("select version from schema_migrations where service = 'documents' order by version");
     expect(recorded.map((row) => row.version)).toEqual(MIGRATIONS.map((migration) => migration.version));
   });
 

@@ -1,5 +1,5 @@
 import { migrate, type Sql } from '@mcp-fleet/storage';
-import { MIGRATIONS } from './migrations';
+import { SCHEMA } from './migrations';
 
 export interface Document {
   id: string;
@@ -43,7 +43,7 @@ export class DocumentRepository {
 
   /** Opens the repository on a database, applying any migration it has not had yet. */
   static async open(sql: Sql): Promise<DocumentRepository> {
-    await migrate(sql, MIGRATIONS);
+    await migrate(sql, SCHEMA);
     return new DocumentRepository(sql);
   }
 
