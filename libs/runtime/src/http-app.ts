@@ -14,6 +14,7 @@ import {
 } from '@modelcontextprotocol/server';
 import { CLIENT_ADDRESS_HEADER, KeysUnavailableError } from '@mcp-fleet/middleware';
 import type { RuntimeConfig } from './config';
+import { pooledFactory } from './instance-pool';
 import { JSON_RPC, labelRequest, outcomeOf, sendJson, sendRpcError, type Outcome, type RequestLabels } from './json-rpc';
 import { LegacySessions } from './legacy-sessions';
 import type { Logger } from './logger';
@@ -59,7 +60,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   const allowedOrigins = config.http.allowedOrigins.length > 0 ? config.http.allowedOrigins : loopback ? localhostAllowedOrigins() : undefined;
   const onerror = (error: Error) => logger.warn({ err: error.message }, 'mcp request rejected by the SDK');
 
-  const mcp = createMcpHandler(options.factory, {
+  const mcp = createMcpHandler(pooledFactory(options.factory), {
     legacy: config.http.legacySessions ? 'reject' : 'stateless',
     maxRequestBodySize: maxBody,
     onerror,
