@@ -41,6 +41,8 @@ export type Outcome = 'ok' | 'error' | 'tool_error' | 'stream' | 'rejected';
 
 /** Reads the outcome of a JSON response body: a JSON-RPC error, a tool's isError result, or success. */
 export function outcomeOf(body: string): Outcome {
+  // An answer with neither key anywhere cannot be an error; only the others are parsed (a listing can be large).
+  if (!body.includes('"error"') && !body.includes('"isError"')) return 'ok';
   try {
     const message = JSON.parse(body) as { error?: unknown; result?: { isError?: unknown } };
     if (message.error) return 'error';
