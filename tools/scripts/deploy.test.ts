@@ -1,34 +1,12 @@
-import { startKubeFake, type K8sObject, type KubeFake } from '@mcp-fleet/kube-fake';
+import { startKubeFake, type KubeFake } from '@mcp-fleet/kube-fake';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CLOCK_SPEED, deployment, healthy, imageOf } from './test/deployments';
 import { runScript } from './test/run-script';
 
 const OLD = 'registry.test/mcp-fleet/text-tools:aaaa111';
 
-// The fake's clock runs 300 times faster than real time: the default deadline of 600 s runs out in 2 real seconds.
-const CLOCK_SPEED = 300;
-
-function deployment(name: string, image: string, progressDeadlineSeconds = 600): K8sObject {
-  return {
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: { name, labels: { app: name } },
-    spec: {
-      replicas: 2,
-      progressDeadlineSeconds,
-      selector: { matchLabels: { app: name } },
-      template: { metadata: { labels: { app: name } }, spec: { containers: [{ name, image }] } },
-    },
-  };
-}
-
 /** deploy.ts as a real process, with real kubectl, against the fake (asynchronously: the fake shares this process). */
 const deploy = (fake: KubeFake, ...args: string[]) => runScript('deploy.ts', ['--kubeconfig', fake.kubeconfig, ...args]);
-
-const imageOf = (fake: KubeFake, name: string) => fake.deployment(name)?.spec.template.spec.containers[0].image as string;
-const healthy = (fake: KubeFake, name: string) => {
-  const status = fake.deployment(name)?.status;
-  return status.availableReplicas === 2 && status.updatedReplicas === 2 && status.replicas === 2;
-};
 
 let fake: KubeFake;
 beforeEach(async () => {

@@ -6,9 +6,10 @@
 import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startKubeFake, type K8sObject, type KubeFake } from '@mcp-fleet/kube-fake';
+import { startKubeFake, type KubeFake } from '@mcp-fleet/kube-fake';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { CLOCK_SPEED, deployment, imageOf } from './test/deployments';
 import { runWorkflow, type WorkflowJob } from './test/workflow-runner';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -16,21 +17,6 @@ const deployYml = parse(readFileSync(join(root, '.github/workflows/deploy.yml'),
 const OLD = 'ghcr.io/acme/text-tools:aaaa111';
 const DIGEST = `sha256:${'3f'.repeat(32)}`;
 const RELEASED = `ghcr.io/acme/text-tools@${DIGEST}`;
-// The fakes' clocks run 300 times faster than real time: a progress deadline of 600 s runs out in 2 real seconds.
-const CLOCK_SPEED = 300;
-
-const deployment = (image: string): K8sObject => ({
-  apiVersion: 'apps/v1',
-  kind: 'Deployment',
-  metadata: { name: 'text-tools', labels: { app: 'text-tools' } },
-  spec: {
-    replicas: 2,
-    progressDeadlineSeconds: 600,
-    selector: { matchLabels: { app: 'text-tools' } },
-    template: { metadata: { labels: { app: 'text-tools' } }, spec: { containers: [{ name: 'text-tools', image }] } },
-  },
-});
-const imageOf = (fake: KubeFake) => fake.deployment('text-tools')?.spec.template.spec.containers[0].image as string;
 const base64 = (file: string) => readFileSync(file).toString('base64');
 
 let workdir: string;
@@ -43,7 +29,7 @@ beforeEach(async () => {
     startKubeFake({ namespace: 'mcp-fleet-staging', clockSpeed: CLOCK_SPEED }),
     startKubeFake({ namespace: 'mcp-fleet', clockSpeed: CLOCK_SPEED }),
   ]);
-  for (const fake of [staging, production]) fake.addDeployment(deployment(OLD));
+  for (const fake of [staging, production]) fake.addDeployment(deployment('text-tools', OLD));
   await Promise.all([staging.rolledOut('text-tools'), production.rolledOut('text-tools')]);
 });
 afterEach(async () => {
@@ -77,8 +63,8 @@ describe('deploy.yml, its own commands, against kube-fake with real kubectl', ()
     });
     expect(run.jobs.apps!.outputs.apps).toBe('["text-tools"]');
     expect(readFileSync(join(workdir, 'release', 'text-tools.image'), 'utf8').trim()).toBe(RELEASED);
-    expect(imageOf(staging)).toBe(RELEASED);
-    expect(imageOf(production)).toBe(RELEASED);
+    expect(imageOf(staging, 'text-tools')).toBe(RELEASED);
+    expect(imageOf(production, 'text-tools')).toBe(RELEASED);
     expect(run.jobs.staging!.summary).toContain(`| text-tools | \`${RELEASED}\` | ✅ rolled out |`);
     expect(run.jobs.production!.summary).toContain('### Deploy to mcp-fleet');
 
@@ -106,9 +92,9 @@ describe('deploy.yml, its own commands, against kube-fake with real kubectl', ()
     const failed = run.steps.filter((step) => step.outcome === 'failed');
     expect(failed.map((step) => `${step.job}: ${step.step}`)).toEqual(['staging (text-tools): Deploy, rolled back if the rollout fails']);
     expect(failed[0]!.output).toContain('progress deadline exceeded');
-    expect(imageOf(staging)).toBe(OLD);
+    expect(imageOf(staging, 'text-tools')).toBe(OLD);
     expect(staging.deployment('text-tools')?.status.availableReplicas).toBe(2);
-    expect(imageOf(production)).toBe(OLD);
+    expect(imageOf(production, 'text-tools')).toBe(OLD);
     expect(run.jobs.staging!.summary).toContain(`| text-tools | \`${RELEASED}\` | ❌ rolled back, back on \`${OLD}\` |`);
     expect(run.jobs.staging!.summary).toMatch(/```text\ntext-tools: rollout of .* failed: progress deadline exceeded/);
   });
@@ -123,6 +109,6 @@ describe('deploy.yml, its own commands, against kube-fake with real kubectl', ()
     const failed = run.steps.find((step) => step.outcome === 'failed')!;
     expect(failed.step).toBe('Cluster credentials');
     expect(failed.output).toContain('::error title=No cluster credentials::Set the KUBECONFIG secret (base64 of a kubeconfig) on the staging environment');
-    expect(imageOf(staging)).toBe(OLD);
+    expect(imageOf(staging, 'text-tools')).toBe(OLD);
   });
 });

@@ -6,6 +6,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fleetApps } from '@mcp-fleet/nx-plugin/src/app-checks';
 import { connectHttpClient, startServerProcess, workspaceRoot, type ServerProcess } from '@mcp-fleet/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -59,15 +60,10 @@ describe('the conformance suite against the fixture server (legacy sessions, as 
   });
 });
 
-const apps = readdirSync(join(root, 'apps')).filter((app) => {
-  const manifest = JSON.parse(readFileSync(join(root, 'apps', app, 'package.json'), 'utf8')) as { mcpFleet?: unknown };
-  return Boolean(manifest.mcpFleet);
-});
-
 /** The capability a list scenario needs; an app without it must answer the list method "Method not found". */
 const CAPABILITY: Record<string, 'tools' | 'resources' | 'prompts'> = { 'tools-list': 'tools', 'resources-list': 'resources', 'prompts-list': 'prompts' };
 
-describe.each(apps)('the scenarios that need no fixture against %s (stateless, as it ships)', (app) => {
+describe.each(fleetApps(root))('the scenarios that need no fixture against %s (stateless, as it ships)', (app) => {
   let server: ServerProcess;
   let capabilities: Record<string, unknown>;
   beforeAll(async () => {
