@@ -12,7 +12,7 @@ import { SCHEMA } from './store/migrations';
 
 await startService(async () => {
   const config = loadConfig({ dir: new URL('../config', import.meta.url), schema: documentsConfigSchema });
-  const storage = { template: SCHEMA, from: fileURLToPath(new URL('.', import.meta.url)) };
+  const storage = { schema: SCHEMA, from: fileURLToPath(new URL('.', import.meta.url)) };
   // `main.js --prepare` makes PGlite's template and exits: the image build runs it, so pods start from it.
   if (isPrepareRun()) {
     const started = performance.now();

@@ -6,7 +6,7 @@ import * as z from 'zod';
 import { openDatabase, prepareDatabase, resolveDataDir, storageConfigShape, storageProductionProblems } from './database';
 import { templateFile } from './pglite';
 
-const template = { service: 'storage-test', migrations: [{ version: 1, name: 'notes', sql: 'create table notes (id serial primary key, body text not null)' }] };
+const notes = { service: 'storage-test', migrations: [{ version: 1, name: 'notes', sql: 'create table notes (id serial primary key, body text not null)' }] };
 
 describe('resolveDataDir', () => {
   it('keeps memory:// and absolute paths, and puts relative ones under the workspace root', () => {
@@ -49,8 +49,8 @@ describe('openDatabase', () => {
     const from = join(workspace, 'apps', 'app', 'dist');
     mkdirSync(from, { recursive: true });
     const config = { dataDir: 'memory://', pgliteTemplateDir: '.data/templates' };
-    expect(await prepareDatabase(config, { template, from })).toBe(templateFile(join(workspace, '.data/templates'), template));
-    const sql = await openDatabase(config, { template, from });
+    expect(await prepareDatabase(config, { schema: notes, from })).toBe(templateFile(join(workspace, '.data/templates'), notes));
+    const sql = await openDatabase(config, { schema: notes, from });
     expect(sql.backend).toBe('pglite');
     expect(sql.pool).toBeUndefined();
     await sql.query("insert into notes (body) values ('kept')");

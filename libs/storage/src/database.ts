@@ -2,8 +2,12 @@ import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type pg from 'pg';
 import * as z from 'zod';
-import { openPglite, prepareTemplate, type Schema } from './pglite';
+import type { Schema } from './migrations';
+import { openPglite, prepareTemplate } from './pglite';
 import { openPostgres, type Sql } from './sql';
+
+/** Where the workspace keeps PGlite templates, shared by its services (each template is named after its service). */
+export const DEFAULT_TEMPLATE_DIR = '.data/pglite-templates';
 
 /** The storage keys of an app's config schema: spread into its z.object({ … }). */
 export const storageConfigShape = (service: string) => ({
@@ -12,7 +16,7 @@ export const storageConfigShape = (service: string) => ({
   /** PGlite's folder (relative paths are from the workspace root), or memory:// to keep nothing. */
   dataDir: z.string().min(1).default(`.data/${service}`),
   /** Where PGlite keeps an initialised, migrated cluster to start fresh data folders from (relative like dataDir). */
-  pgliteTemplateDir: z.string().min(1).default('.data/pglite-templates'),
+  pgliteTemplateDir: z.string().min(1).default(DEFAULT_TEMPLATE_DIR),
 });
 
 export type StorageConfig = { databaseUrl?: string; dataDir: string; pgliteTemplateDir: string };
@@ -33,7 +37,7 @@ export function resolveDataDir(dataDir: string, from: string): string {
 }
 
 export interface DatabaseOptions {
-  template: Schema;
+  schema: Schema;
   /** Where relative folders are resolved from: the app's dist/ folder, `fileURLToPath(new URL('.', import.meta.url))`. */
   from: string;
 }
@@ -41,10 +45,10 @@ export interface DatabaseOptions {
 /** PostgreSQL when databaseUrl is set (with its pool, for stores that share it), else PGlite started from the template. */
 export async function openDatabase(config: StorageConfig, options: DatabaseOptions): Promise<Sql & { pool?: pg.Pool }> {
   if (config.databaseUrl) return openPostgres(config.databaseUrl);
-  return openPglite(resolveDataDir(config.dataDir, options.from), { templateDir: resolveDataDir(config.pgliteTemplateDir, options.from), template: options.template });
+  return openPglite(resolveDataDir(config.dataDir, options.from), { templateDir: resolveDataDir(config.pgliteTemplateDir, options.from), schema: options.schema });
 }
 
 /** What `main.js --prepare` does for an app with storage: make PGlite's template, so pods and fresh clones start from it. */
 export async function prepareDatabase(config: StorageConfig, options: DatabaseOptions): Promise<string> {
-  return prepareTemplate(resolveDataDir(config.pgliteTemplateDir, options.from), options.template);
+  return prepareTemplate(resolveDataDir(config.pgliteTemplateDir, options.from), options.schema);
 }

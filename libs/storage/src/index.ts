@@ -1,5 +1,5 @@
 export { openDatabase, prepareDatabase, resolveDataDir, storageConfigShape, storageProductionProblems, type DatabaseOptions, type StorageConfig } from './database';
-export { migrate, type Migration } from './migrations';
-export { openPglite, prepareTemplate, templateFile, type PgliteOptions, type Schema } from './pglite';
+export { migrate, type Migration, type Schema } from './migrations';
+export { openPglite, prepareTemplate, templateFile, type PgliteOptions } from './pglite';
 export { openPostgres, type Sql } from './sql';
 export { prepareTestTemplate, testDatabases, workspaceTemplateDir, type TestDatabase } from './test-databases';

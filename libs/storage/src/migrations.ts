@@ -1,4 +1,3 @@
-import type { Schema } from './pglite';
 import type { Sql } from './sql';
 
 /** One schema change. Append only: a released migration is never edited, a change is a new version. */
@@ -12,6 +11,12 @@ export interface Migration {
 /** Where applied migrations are recorded; part of a PGlite template's key, so a template made with another layout is not used. */
 export const MIGRATIONS_TABLE =
   'create table if not exists schema_migrations (service text not null, version integer not null, name text not null, applied_at timestamptz not null default now(), primary key (service, version))';
+
+/** A service's schema: its name (which keeps its migrations apart from other services' in one database) and its migrations. */
+export interface Schema {
+  service: string;
+  migrations: Migration[];
+}
 
 // Any fixed number works; with the service's name it keys the lock, so the replicas of one service take turns.
 const MIGRATION_LOCK = 727_001;

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { existsSync, mkdirSync, openAsBlob, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { PGlite, type PGliteOptions } from '@electric-sql/pglite';
-import { migrate, MIGRATIONS_TABLE, type Migration } from './migrations';
+import { migrate, MIGRATIONS_TABLE, type Schema } from './migrations';
 import type { Sql } from './sql';
 
 /**
@@ -15,12 +15,6 @@ const SETTINGS = {
   initDbStartParams: ['--wal-segsize=1'],
 } satisfies PGliteOptions;
 
-/** A service's schema: its name (which keeps its migrations apart from other services' in one database) and its migrations. */
-export interface Schema {
-  service: string;
-  migrations: Migration[];
-}
-
 export interface PgliteOptions {
   /**
    * Where initialised, migrated clusters are kept as tarballs to start from, instead of running initdb (seconds,
@@ -28,7 +22,7 @@ export interface PgliteOptions {
    */
   templateDir?: string;
   /** The schema the template holds; a cluster started without a template is not migrated here (the repository migrates). */
-  template: Schema;
+  schema: Schema;
 }
 
 /** PGlite: embedded PostgreSQL in WebAssembly. `memory://` keeps nothing; a folder keeps data across restarts. */
@@ -37,22 +31,22 @@ export async function openPglite(dataDir: string, options: PgliteOptions): Promi
   // PGlite makes only the last folder; on a fresh clone .data/ does not exist yet.
   if (folder) mkdirSync(folder, { recursive: true });
   const fresh = !folder || !existsSync(join(folder, 'PG_VERSION'));
-  const db = fresh && options.templateDir ? await startFromTemplate(options.templateDir, options.template, folder) : await PGlite.create(folder, SETTINGS);
+  const db = fresh && options.templateDir ? await startFromTemplate(options.templateDir, options.schema, folder) : await PGlite.create(folder, SETTINGS);
   return pgliteSql(db);
 }
 
 /** The template's file: its name changes with PGlite's version, the settings, the migrations and their table, so a stale one is never used. */
-export function templateFile(templateDir: string, template: Schema): string {
-  const key = createHash('sha256').update(JSON.stringify([pgliteVersion(), SETTINGS, MIGRATIONS_TABLE, template.migrations])).digest('hex').slice(0, 16);
-  return join(templateDir, `${template.service}-${key}.tar`);
+export function templateFile(templateDir: string, schema: Schema): string {
+  const key = createHash('sha256').update(JSON.stringify([pgliteVersion(), SETTINGS, MIGRATIONS_TABLE, schema.migrations])).digest('hex').slice(0, 16);
+  return join(templateDir, `${schema.service}-${key}.tar`);
 }
 
 /** Makes the template when it is missing (atomically: a half-written one is never seen) and returns its file. */
-export async function prepareTemplate(templateDir: string, template: Schema): Promise<string> {
-  const file = templateFile(templateDir, template);
+export async function prepareTemplate(templateDir: string, schema: Schema): Promise<string> {
+  const file = templateFile(templateDir, schema);
   if (existsSync(file)) return file;
   const db = await PGlite.create(SETTINGS);
-  await migrate(pgliteSql(db), template);
+  await migrate(pgliteSql(db), schema);
   // Recycles the WAL written so far, so the template carries only what a new cluster needs.
   await db.exec('checkpoint');
   const dump = await db.dumpDataDir('none');
@@ -61,19 +55,22 @@ export async function prepareTemplate(templateDir: string, template: Schema): Pr
   const partial = `${file}.${process.pid}.partial`;
   writeFileSync(partial, new Uint8Array(await dump.arrayBuffer()));
   renameSync(partial, file);
+  // This service's other templates (older keys) go; another service's, whose name may start the same, stay.
+  const prefix = `${schema.service}-`;
   for (const name of readdirSync(templateDir)) {
-    if (name.startsWith(`${template.service}-`) && name !== basename(file) && !name.endsWith('.partial')) rmSync(join(templateDir, name), { force: true });
+    const ours = name.startsWith(prefix) && /^[0-9a-f]{16}\.tar$/.test(name.slice(prefix.length));
+    if (ours && name !== basename(file)) rmSync(join(templateDir, name), { force: true });
   }
   return file;
 }
 
-async function startFromTemplate(templateDir: string, template: Schema, dataDir: string | undefined): Promise<PGlite> {
-  const start = async () => PGlite.create(dataDir, { ...SETTINGS, loadDataDir: await openAsBlob(await prepareTemplate(templateDir, template)) });
+async function startFromTemplate(templateDir: string, schema: Schema, dataDir: string | undefined): Promise<PGlite> {
+  const start = async () => PGlite.create(dataDir, { ...SETTINGS, loadDataDir: await openAsBlob(await prepareTemplate(templateDir, schema)) });
   try {
     return await start();
   } catch {
     // A template that does not load is made again, once, into an emptied data folder.
-    rmSync(templateFile(templateDir, template), { force: true });
+    rmSync(templateFile(templateDir, schema), { force: true });
     if (dataDir) for (const name of readdirSync(dataDir)) rmSync(join(dataDir, name), { recursive: true, force: true });
     return start();
   }

@@ -5,7 +5,7 @@ import { SCHEMA } from '../../src/store/migrations';
 export const pgliteTemplateDir = workspaceTemplateDir();
 
 /** A throwaway in-memory PGlite, started from the template. */
-export const openMemoryPglite = (): Promise<Sql> => openPglite('memory://', { templateDir: pgliteTemplateDir, template: SCHEMA });
+export const openMemoryPglite = (): Promise<Sql> => openPglite('memory://', { templateDir: pgliteTemplateDir, schema: SCHEMA });
 
 /** PGlite always; PostgreSQL too when DATABASE_URL is set (CI sets it), each run in a database of its own. */
 export const testDatabases = () => storageTestDatabases(SCHEMA);
