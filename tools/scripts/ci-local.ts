@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cliOrExit } from './src/cli';
-import { CHECK_ENV, checkSteps } from './src/pipeline';
+import { bashStep, CHECK_ENV, checkSteps } from './src/pipeline';
 
 const usage = `
 Usage: npm run ci:local -- [--base REF] [--head REF]
@@ -49,8 +49,7 @@ for (const [index, step] of steps.entries()) {
   }
   console.log(`\nci:local: ▶ ${label}\n  $ ${step.run}`);
   const started = performance.now();
-  // GitHub runs a step's script with bash -e -o pipefail; so does this.
-  const run = spawnSync('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', step.run!], { stdio: 'inherit', env: { ...env, ...step.env } });
+  const run = spawnSync('bash', bashStep(step.run!), { stdio: 'inherit', env: { ...env, ...step.env } });
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   const ok = run.status === 0;
   failed ||= !ok;

@@ -70,6 +70,9 @@ export function checkSteps(node: string): JobStep[] {
   ];
 }
 
+/** How GitHub runs a `run:` step on Linux (bash with -e and pipefail); ci:local and the workflow tests run them so too. */
+export const bashStep = (script: string): string[] => ['--noprofile', '--norc', '-eo', 'pipefail', '-c', script];
+
 /** The environment the check job runs in, on GitHub and under ci:local. */
 export const CHECK_ENV = {
   NX_CACHE_DIRECTORY: '.nx/cache',

@@ -5,6 +5,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { bashStep } from '../src/pipeline';
 
 export interface WorkflowStep { name: string; id?: string; uses?: string; run?: string; if?: string; env?: Record<string, string> }
 export interface WorkflowJob {
@@ -66,8 +67,8 @@ function readPairs(file: string): Record<string, string> {
 
 function bash(script: string, cwd: string, env: NodeJS.ProcessEnv): Promise<{ code: number; output: string }> {
   return new Promise((resolve) =>
-    // As GitHub runs a step's script: bash -e -o pipefail. Asynchronous, so a fake server in this process keeps answering.
-    execFile('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', script], { cwd, env, encoding: 'utf8', timeout: 110_000 }, (error, stdout, stderr) =>
+    // Asynchronous, so a fake server in this process keeps answering.
+    execFile('bash', bashStep(script), { cwd, env, encoding: 'utf8', timeout: 110_000 }, (error, stdout, stderr) =>
       resolve({ code: error ? Number(error.code ?? 1) : 0, output: `${stdout}${stderr}` }),
     ),
   );
