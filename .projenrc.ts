@@ -2,10 +2,9 @@
 // Edit this file, then run `npx projen`; a test fails when the committed files differ from what it generates.
 import { pathToFileURL } from 'node:url';
 import { github, Project, ProjenrcFile, type YamlFile } from 'projen';
-import { ACTIONS, CHECK_ENV, checkSteps, INSTALL_STEP, NODE_VERSIONS } from './tools/scripts/src/pipeline.ts';
+import { ACTIONS, baseAndHeadStep, CHECK_ENV, checkoutStep, checkSteps, INSTALL_STEP, NODE_VERSIONS, setupNodeStep } from './tools/scripts/src/pipeline.ts';
 
 type Job = github.workflows.Job;
-type JobStep = github.workflows.JobStep;
 const { JobPermission } = github.workflows;
 
 /**
@@ -30,12 +29,6 @@ const REGISTRY = {
 };
 
 const appMatrix = { failFast: false, matrix: { domain: { app: '${{ fromJSON(needs.apps.outputs.apps) }}' as unknown as string[] } } };
-const checkout = (withHistory = false): JobStep => ({
-  name: 'Check out',
-  uses: ACTIONS.checkout.uses,
-  with: withHistory ? { 'fetch-depth': 0 } : { 'persist-credentials': false },
-});
-const setupNode: JobStep = { name: 'Set up Node', uses: ACTIONS.setupNode.uses, with: { 'node-version': NODE_VERSIONS[0], cache: 'npm' } };
 
 /** Lists the apps to ship: the ones a push changed (nx affected since the last successful deploy), or the dispatch input. */
 const appsJob: Job = {
@@ -46,9 +39,9 @@ const appsJob: Job = {
   outputs: { apps: { stepId: 'list', outputName: 'apps' } },
   env: CHECK_ENV,
   steps: [
-    checkout(true),
-    setupNode,
-    { name: 'Base and head (the last successful deploy run on main)', uses: ACTIONS.nxSetShas.uses, with: { 'main-branch-name': 'main' } },
+    checkoutStep({ history: true }),
+    setupNodeStep(NODE_VERSIONS[0]),
+    baseAndHeadStep,
     INSTALL_STEP,
     {
       id: 'list',
@@ -69,7 +62,7 @@ const imageJob: Job = {
   permissions: { contents: JobPermission.READ, packages: JobPermission.WRITE },
   strategy: appMatrix,
   steps: [
-    checkout(),
+    checkoutStep({ history: false }),
     {
       id: 'name',
       name: 'Image name',
@@ -134,8 +127,8 @@ function deployJob(environment: (typeof ENVIRONMENTS)[number], needs: string): J
     concurrency: { group: `deploy-${environment.name}-\${{ matrix.app }}`, 'cancel-in-progress': false },
     strategy: appMatrix,
     steps: [
-      checkout(),
-      setupNode,
+      checkoutStep({ history: false }),
+      setupNodeStep(NODE_VERSIONS[0]),
       INSTALL_STEP,
       { name: 'The digest to deploy', uses: ACTIONS.downloadArtifact.uses, with: { name: 'release-${{ matrix.app }}', path: 'release' } },
       {

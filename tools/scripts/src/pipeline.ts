@@ -23,19 +23,30 @@ export const NODE_VERSIONS = ['24', '20.19'] as const;
 /** `npm ci`: the step ids the workflow-commands test and ci:local recognise as installing node_modules. */
 export const INSTALL_STEP: JobStep = { id: 'install', name: 'Install', run: 'npm ci' };
 
+/** Checks out the commit: with the history nx affected compares against, or without the token kept on disk. */
+export const checkoutStep = (options: { history: boolean }): JobStep =>
+  options.history
+    ? { name: 'Check out, with the history nx affected compares against', uses: ACTIONS.checkout.uses, with: { 'fetch-depth': 0 } }
+    : { name: 'Check out', uses: ACTIONS.checkout.uses, with: { 'persist-credentials': false } };
+
+export const setupNodeStep = (node: string): JobStep => ({ name: 'Set up Node', uses: ACTIONS.setupNode.uses, with: { 'node-version': node, cache: 'npm' } });
+
+/** NX_BASE and NX_HEAD for nx affected: from the last successful run of the workflow on main to this commit. */
+export const baseAndHeadStep: JobStep = {
+  name: 'Base and head for nx affected (the last successful run of this workflow on main)',
+  uses: ACTIONS.nxSetShas.uses,
+  with: { 'main-branch-name': 'main' },
+};
+
 /**
  * The check job of ci.yml. Steps with `uses` run only on GitHub; ci:local runs the `run` steps, in this order,
  * with the same environment. NX_BASE/NX_HEAD come from nx-set-shas there, from ci:local's --base/--head here.
  */
 export function checkSteps(node: string): JobStep[] {
   return [
-    { name: 'Check out, with the history nx affected compares against', uses: ACTIONS.checkout.uses, with: { 'fetch-depth': 0 } },
-    { name: 'Set up Node', uses: ACTIONS.setupNode.uses, with: { 'node-version': node, cache: 'npm' } },
-    {
-      name: 'Base and head for nx affected (the last successful run on main)',
-      uses: ACTIONS.nxSetShas.uses,
-      with: { 'main-branch-name': 'main' },
-    },
+    checkoutStep({ history: true }),
+    setupNodeStep(node),
+    baseAndHeadStep,
     {
       name: 'Restore the Nx cache',
       uses: ACTIONS.cache.uses,
