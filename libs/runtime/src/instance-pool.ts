@@ -2,6 +2,9 @@ import { McpServer, type McpRequestContext, type McpServerFactory, type Server }
 
 type Instance = McpServer | Server;
 
+/** Idle instances kept at most: past a burst, the extra ones are left to the garbage collector. */
+const MAX_IDLE = 256;
+
 /**
  * Reuses the server instances the SDK's HTTP entry asks the factory for, instead of building one per request.
  *
@@ -15,8 +18,7 @@ type Instance = McpServer | Server;
  * The SDK asks for "a new instance for each request" and enforces only that an instance is not serving another
  * one (`assertNotServing`); `instance-pool.test.ts` fails if a release stops accepting an idle instance.
  */
-export function pooledFactory(factory: McpServerFactory, options: { maxIdle?: number } = {}): McpServerFactory {
-  const maxIdle = options.maxIdle ?? 256;
+export function pooledFactory(factory: McpServerFactory): McpServerFactory {
   const idle: Instance[] = [];
   let perPrincipal = false;
 
@@ -24,7 +26,7 @@ export function pooledFactory(factory: McpServerFactory, options: { maxIdle?: nu
     const server = product instanceof McpServer ? product.server : product;
     // The entry wraps onclose for each exchange and puts ours back afterwards: a closed instance is idle again.
     server.onclose = () => {
-      if (idle.length < maxIdle) idle.push(product);
+      if (idle.length < MAX_IDLE) idle.push(product);
     };
     return product;
   };
