@@ -19,6 +19,8 @@ export interface NormalizedService {
   database: 'none' | 'postgres';
   port: number;
   root: string;
+  /** The fleet's environments (deploy/environments/*): one overlay each. */
+  environments: string[];
 }
 
 const appPackages = (tree: Tree) =>
@@ -44,7 +46,9 @@ export function normalizeOptions(tree: Tree, options: ServiceGeneratorSchema): N
   const port = options.port ?? Math.max(FIRST_PORT - 1, ...taken.keys()) + 1;
   if (!Number.isInteger(port) || port < 1024 || port > 65535) throw new Error(`service: --port must be a whole number from 1024 to 65535, got ${options.port}`);
   if (taken.has(port)) throw new Error(`service: port ${port} is ${taken.get(port)}'s (apps/${taken.get(port)}/package.json mcpFleet.port); pick another, or leave --port out for the next free one`);
-  return { name, auth, database, port, root: `apps/${name}` };
+  const environments = tree.children('deploy/environments');
+  if (environments.length === 0) throw new Error('service: deploy/environments/ has no environment to write overlays for; is this the mcp-fleet workspace?');
+  return { name, auth, database, port, root: `apps/${name}`, environments };
 }
 
 /**
@@ -78,9 +82,7 @@ function writePackageJson(tree: Tree, service: NormalizedService): void {
 
 /** One overlay per environment of the fleet (deploy/environments/*): the app's base plus that environment's component. */
 function writeOverlays(tree: Tree, service: NormalizedService): void {
-  const environments = tree.children('deploy/environments');
-  if (environments.length === 0) throw new Error('service: deploy/environments/ has no environment to write overlays for; is this the mcp-fleet workspace?');
-  for (const environment of environments) {
+  for (const environment of service.environments) {
     tree.write(
       `${service.root}/deploy/overlays/${environment}/kustomization.yaml`,
       ['apiVersion: kustomize.config.k8s.io/v1beta1', 'kind: Kustomization', 'resources: [../../base]', `components: [../../../../../deploy/environments/${environment}]`, ''].join('\n'),
