@@ -21,13 +21,28 @@ export function callMetrics(options: { registry: Registry }): Middleware {
     buckets: [0.0005, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers,
   });
+  const timers = labelChildren((labels: { kind: string; name: string }) => duration.labels(labels));
+  const counts = labelChildren((labels: { kind: string; name: string; outcome: string }) => calls.labels(labels));
   return async (ctx, next) => {
     // Names come from registrations, never from the client, so the label set stays bounded.
-    const labels = { kind: ctx.kind, name: ctx.name };
-    const end = duration.startTimer(labels);
+    const end = timers({ kind: ctx.kind, name: ctx.name }).startTimer();
     return settle(next, (outcome) => {
       end();
-      calls.inc({ ...labels, outcome });
+      counts({ kind: ctx.kind, name: ctx.name, outcome }).inc();
     });
+  };
+}
+
+/**
+ * A metric's children by label values, each made once: prom-client otherwise validates and hashes the labels on
+ * every observation. Only for bounded label sets (names from registrations, never from clients).
+ */
+export function labelChildren<Labels extends object, Child>(make: (labels: Labels) => Child): (labels: Labels) => Child {
+  const children = new Map<string, Child>();
+  return (labels) => {
+    const key = Object.values(labels).join('\0');
+    let child = children.get(key);
+    if (!child) children.set(key, (child = make(labels)));
+    return child;
   };
 }

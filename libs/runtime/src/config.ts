@@ -19,6 +19,11 @@ export const runtimeConfigSchema = z.strictObject({
        */
       lingerBytes: z.number().int().positive().default(64 * 1_048_576),
       lingerMs: z.number().int().positive().default(10_000),
+      /**
+       * Serve modern single requests on pooled instances connected once (the fast lane); off sends every request
+       * through the SDK's HTTP entry, answering the same, slower.
+       */
+      fastLane: z.boolean().default(true),
       /** Serve 2025-era clients with real sessions (Mcp-Session-Id) instead of the stateless fallback. */
       legacySessions: z.boolean().default(false),
       sessionIdleMs: z.number().int().positive().default(600_000),

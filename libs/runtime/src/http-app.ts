@@ -12,8 +12,9 @@ import {
   type AuthInfo,
   type McpServerFactory,
 } from '@modelcontextprotocol/server';
-import { CLIENT_ADDRESS_HEADER, KeysUnavailableError } from '@mcp-fleet/middleware';
+import { CLIENT_ADDRESS_HEADER, KeysUnavailableError, labelChildren } from '@mcp-fleet/middleware';
 import type { RuntimeConfig } from './config';
+import { FastLane } from './fast-lane';
 import { pooledFactory } from './instance-pool';
 import { JSON_RPC, labelRequest, outcomeOf, sendJson, sendRpcError, type Outcome, type RequestLabels } from './json-rpc';
 import { LegacySessions } from './legacy-sessions';
@@ -60,7 +61,8 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   const allowedOrigins = config.http.allowedOrigins.length > 0 ? config.http.allowedOrigins : loopback ? localhostAllowedOrigins() : undefined;
   const onerror = (error: Error) => logger.warn({ err: error.message }, 'mcp request rejected by the SDK');
 
-  const mcp = createMcpHandler(pooledFactory(options.factory), {
+  const lane = config.http.fastLane ? new FastLane() : undefined;
+  const mcp = createMcpHandler(pooledFactory(options.factory, lane), {
     legacy: config.http.legacySessions ? 'reject' : 'stateless',
     maxRequestBodySize: maxBody,
     onerror,
@@ -70,6 +72,8 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     : undefined;
   const serveMcp = toNodeHandler({ fetch: async (request, extra) => observe(request, await mcp.fetch(request, extra)) }, { maxRequestBodySize: maxBody, onerror });
 
+  const answered = labelChildren((labels: RequestLabels & { outcome: Outcome }) => metrics.requests.labels(labels));
+  const timed = labelChildren((labels: RequestLabels) => metrics.duration.labels(labels));
   let inFlight = 0;
   let nextScope = 0;
   const scopes = new Map<string, HttpScope>();
@@ -129,8 +133,8 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
       if (counted) inFlight--;
       metrics.inFlight.dec();
       const seconds = (performance.now() - started) / 1000;
-      metrics.requests.inc({ ...labels, outcome: scope.outcome });
-      metrics.duration.observe(labels, seconds);
+      answered({ ...labels, outcome: scope.outcome }).inc();
+      timed(labels).observe(seconds);
       // 405 is the stateless answer to a 2025 client's optional GET stream, not a failure.
       const kind = res.statusCode >= 400 && res.statusCode !== 405 ? `http_${res.statusCode}` : scope.outcome === 'error' ? 'jsonrpc' : scope.outcome === 'tool_error' ? 'tool' : undefined;
       if (kind) metrics.errors.inc({ ...labels, kind });
@@ -185,6 +189,8 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     if (sessions && (await isLegacyRequest(toProbeRequest(req), body, { maxRequestBodySize: maxBody }))) {
       return sessions.handle(req, res, body, !draining());
     }
+    const authInfo = (req as { auth?: AuthInfo }).auth;
+    if (lane?.serve({ req, res, body, authInfo, settle: (outcome) => (scope.outcome = outcome) })) return;
     return serveMcp(req, res, body);
   }
 
@@ -221,6 +227,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
       while (inFlight > 0 && Date.now() < deadline) await sleep(20);
       const cut = inFlight;
       await sessions?.closeAll();
+      await lane?.close();
       await mcp.close();
       server.closeAllConnections();
       return { cut };

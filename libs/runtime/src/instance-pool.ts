@@ -3,7 +3,7 @@ import { McpServer, type McpRequestContext, type McpServerFactory, type Server }
 type Instance = McpServer | Server;
 
 /** Idle instances kept at most: past a burst, the extra ones are left to the garbage collector. */
-const MAX_IDLE = 256;
+export const MAX_IDLE = 256;
 
 /**
  * Reuses the server instances the SDK's HTTP entry asks the factory for, instead of building one per request.
@@ -15,10 +15,12 @@ const MAX_IDLE = 256;
  * Not reused: 2025-era instances (a stateless legacy request may change instance state, e.g. logging/setLevel),
  * and every instance of a factory that reads `ctx.authInfo` or `ctx.requestInfo` (it builds per principal).
  *
+ * With a `lane` (the runtime's FastLane), an idle instance goes to it first.
+ *
  * The SDK asks for "a new instance for each request" and enforces only that an instance is not serving another
  * one (`assertNotServing`); `instance-pool.test.ts` fails if a release stops accepting an idle instance.
  */
-export function pooledFactory(factory: McpServerFactory): McpServerFactory {
+export function pooledFactory(factory: McpServerFactory, lane?: { adopt(instance: Instance): boolean }): McpServerFactory {
   const idle: Instance[] = [];
   let perPrincipal = false;
 
@@ -26,7 +28,7 @@ export function pooledFactory(factory: McpServerFactory): McpServerFactory {
     const server = product instanceof McpServer ? product.server : product;
     // The entry wraps onclose for each exchange and puts ours back afterwards: a closed instance is idle again.
     server.onclose = () => {
-      if (idle.length < MAX_IDLE) idle.push(product);
+      if (!lane?.adopt(product) && idle.length < MAX_IDLE) idle.push(product);
     };
     return product;
   };

@@ -1,0 +1,172 @@
+// The fast lane against the SDK's own HTTP entry, over real HTTP: every answer must be the one the entry gives with
+// the lane off, byte for byte. If an SDK release stops keeping an instance's era across connects, or moves where
+// the entry writes a request's client identity, the engagement and identity tests here fail.
+import { types } from 'node:util';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { McpServer, ResourceTemplate } from '@modelcontextprotocol/server';
+import { afterEach, describe, expect, it } from 'vitest';
+import * as z from 'zod';
+import { runtimeConfigSchema } from './config';
+import { createLogger } from './logger';
+import { serve, type RunningService } from './serve';
+
+const REVISION = '2026-07-28';
+const held: { release?: () => void; aborted?: boolean } = {};
+
+function createServer() {
+  const server = new McpServer({ name: 'lane-fixture', version: '1.0.0' });
+  server.registerTool('echo', { inputSchema: z.object({ message: z.string() }) }, async ({ message }) => ({ content: [{ type: 'text', text: message }] }));
+  server.registerTool('fail', { inputSchema: z.object({}) }, async () => {
+    throw new Error('it broke');
+  });
+  server.registerTool('who', { inputSchema: z.object({}) }, async (_args, ctx) => ({
+    content: [{ type: 'text', text: `${server.server.getClientVersion()?.name ?? 'nobody'} ${ctx.http?.req?.headers.get('x-probe') ?? ''}` }],
+  }));
+  // Which path served: the lane hands handlers a lazily built Request (a Proxy), the SDK's entry a real one.
+  server.registerTool('path', { inputSchema: z.object({}) }, async (_args, ctx) => ({
+    content: [{ type: 'text', text: types.isProxy(ctx.http?.req) ? 'lane' : 'entry' }],
+  }));
+  server.registerTool('sum', { inputSchema: z.object({ values: z.array(z.number()) }), outputSchema: z.object({ total: z.number() }) }, async ({ values }) => {
+    const total = values.reduce((a, b) => a + b, 0);
+    return { content: [{ type: 'text', text: String(total) }], structuredContent: { total } };
+  });
+  server.registerTool('steps', { inputSchema: z.object({}) }, async (_args, ctx) => {
+    const progressToken = ctx.mcpReq._meta?.progressToken;
+    if (progressToken !== undefined) await ctx.mcpReq.notify({ method: 'notifications/progress', params: { progressToken, progress: 1, total: 2 } });
+    return { content: [{ type: 'text', text: 'stepped' }] };
+  });
+  server.registerTool('hold', { inputSchema: z.object({}) }, async (_args, ctx) => {
+    await new Promise<void>((resolve) => {
+      held.release = resolve;
+      ctx.mcpReq.signal.addEventListener('abort', () => {
+        held.aborted = true;
+        resolve();
+      });
+    });
+    return { content: [{ type: 'text', text: 'released' }] };
+  });
+  server.registerPrompt('greet', { argsSchema: z.object({ name: z.string() }) }, ({ name }) => ({
+    messages: [{ role: 'user', content: { type: 'text', text: `Hello ${name}` } }],
+  }));
+  server.registerResource('note', 'note://one', {}, async (uri) => ({ contents: [{ uri: uri.href, text: 'one' }] }));
+  server.registerResource('notes', new ResourceTemplate('note://{id}', { list: undefined }), {}, async (uri, { id }) => ({ contents: [{ uri: uri.href, text: String(id) }] }));
+  return server;
+}
+
+const running: RunningService[] = [];
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((service) => service.shutdown('test over')));
+});
+
+async function start(fastLane: boolean): Promise<string> {
+  const service = await serve(createServer, {
+    name: 'lane-fixture',
+    config: runtimeConfigSchema.parse({ port: 0, http: { fastLane } }),
+    handleSignals: false,
+    logger: createLogger({ service: 'lane-fixture', level: 'silent' }),
+  });
+  running.push(service);
+  return service.url!;
+}
+
+const envelope = { 'io.modelcontextprotocol/protocolVersion': REVISION, 'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '0' }, 'io.modelcontextprotocol/clientCapabilities': {} };
+
+/** A 2026-07-28 request as a conforming client sends it, with `change` applied to its headers and body. */
+function modern(method: string, params: Record<string, unknown> = {}, change: { headers?: Record<string, string | undefined>; meta?: Record<string, unknown> } = {}) {
+  const named = (params.name ?? params.uri) as string | undefined;
+  const headers: Record<string, string | undefined> = {
+    'content-type': 'application/json',
+    accept: 'application/json, text/event-stream',
+    'mcp-protocol-version': REVISION,
+    'mcp-method': method,
+    ...(named !== undefined && ['tools/call', 'prompts/get', 'resources/read'].includes(method) && { 'mcp-name': named }),
+    ...change.headers,
+  };
+  const body = JSON.stringify({ jsonrpc: '2.0', id: 7, method, params: { ...params, _meta: { ...envelope, ...change.meta } } });
+  return { headers: Object.fromEntries(Object.entries(headers).filter((entry): entry is [string, string] => entry[1] !== undefined)), body };
+}
+
+async function post(url: string, request: { headers: Record<string, string>; body: string }) {
+  const response = await fetch(url, { method: 'POST', ...request });
+  return { status: response.status, type: response.headers.get('content-type'), body: await response.text() };
+}
+
+const CASES: [string, ReturnType<typeof modern>][] = [
+  ['a tool call', modern('tools/call', { name: 'echo', arguments: { message: 'hi' } })],
+  ['invalid arguments', modern('tools/call', { name: 'echo', arguments: { message: 42 } })],
+  ['missing arguments', modern('tools/call', { name: 'echo' })],
+  ['an unknown tool', modern('tools/call', { name: 'nope', arguments: {} })],
+  ['a tool that throws', modern('tools/call', { name: 'fail', arguments: {} })],
+  ['a notification before the result (an event stream)', modern('tools/call', { name: 'steps', arguments: {} }, { meta: { progressToken: 'p1' } })],
+  ['structured output', modern('tools/call', { name: 'sum', arguments: { values: [1, 2, 3, 4, 5] } })],
+  ['tools/list', modern('tools/list')],
+  ['prompts/list', modern('prompts/list')],
+  ['prompts/get', modern('prompts/get', { name: 'greet', arguments: { name: 'Ada' } })],
+  ['an unknown prompt', modern('prompts/get', { name: 'nope' })],
+  ['resources/list', modern('resources/list')],
+  ['resources/templates/list', modern('resources/templates/list')],
+  ['resources/read', modern('resources/read', { uri: 'note://one' })],
+  ['a templated read', modern('resources/read', { uri: 'note://42' })],
+  ['ping', modern('ping')],
+  ['a method the era does not have', modern('initialize', { protocolVersion: REVISION, capabilities: {}, clientInfo: { name: 'raw', version: '0' } })],
+  ['Mcp-Name disagreeing with the body', modern('tools/call', { name: 'echo', arguments: { message: 'hi' } }, { headers: { 'mcp-name': 'other' } })],
+  ['no Mcp-Name', modern('tools/call', { name: 'echo', arguments: { message: 'hi' } }, { headers: { 'mcp-name': undefined } })],
+  ['no MCP-Protocol-Version header', modern('tools/list', {}, { headers: { 'mcp-protocol-version': undefined } })],
+  ['an unsupported revision', modern('tools/list', {}, { headers: { 'mcp-protocol-version': '2099-01-01' }, meta: { 'io.modelcontextprotocol/protocolVersion': '2099-01-01' } })],
+  ['a malformed envelope', modern('tools/list', {}, { meta: { 'io.modelcontextprotocol/clientInfo': 'not an object' } })],
+  ['a text/plain body', modern('tools/list', {}, { headers: { 'content-type': 'text/plain' } })],
+];
+
+describe('the fast lane', () => {
+  it('answers every request exactly as the SDK entry does with the lane off', async () => {
+    const [lane, entry] = await Promise.all([start(true), start(false)]);
+    // The first modern exchange on the entry prepares an instance for the lane.
+    await post(lane, modern('ping'));
+    expect(JSON.parse((await post(lane, modern('tools/call', { name: 'path', arguments: {} }))).body).result.content[0].text).toBe('lane');
+    expect(JSON.parse((await post(entry, modern('tools/call', { name: 'path', arguments: {} }))).body).result.content[0].text).toBe('entry');
+    for (const [name, request] of CASES) {
+      const [fast, reference] = [await post(lane, request), await post(entry, request)];
+      expect({ name, ...fast }).toEqual({ name, ...reference });
+    }
+  });
+
+  it('gives each request its own client identity and request, with the real SDK client', async () => {
+    const url = await start(true);
+    const connect = async (name: string) => {
+      const client = new Client({ name, version: '0' }, { versionNegotiation: { mode: { pin: REVISION } } });
+      await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { 'x-probe': `probe-${name}` } } }));
+      return client;
+    };
+    const [alpha, beta] = [await connect('alpha'), await connect('beta')];
+    const text = (result: unknown) => (result as { content: { text: string }[] }).content[0]!.text;
+    await alpha.callTool({ name: 'who', arguments: {} });
+    expect(text(await alpha.callTool({ name: 'path', arguments: {} }))).toBe('lane');
+    expect(text(await beta.callTool({ name: 'who', arguments: {} }))).toBe('beta probe-beta');
+    expect(text(await alpha.callTool({ name: 'who', arguments: {} }))).toBe('alpha probe-alpha');
+    expect(text(await beta.callTool({ name: 'who', arguments: {} }))).toBe('beta probe-beta');
+  });
+
+  it('delivers a notification sent before the result to the real SDK client', async () => {
+    const url = await start(true);
+    const client = new Client({ name: 'progress', version: '0' }, { versionNegotiation: { mode: { pin: REVISION } } });
+    await client.connect(new StreamableHTTPClientTransport(new URL(url)));
+    await client.callTool({ name: 'path', arguments: {} });
+    const seen: number[] = [];
+    const result = await client.callTool({ name: 'steps', arguments: {} }, { onprogress: (progress) => seen.push(progress.progress) });
+    expect(result.content).toEqual([{ type: 'text', text: 'stepped' }]);
+    expect(seen).toEqual([1]);
+  });
+
+  it('aborts the handler when the client goes away, and keeps serving', async () => {
+    const url = await start(true);
+    await post(url, modern('ping'));
+    held.aborted = false;
+    const controller = new AbortController();
+    const call = fetch(url, { method: 'POST', signal: controller.signal, ...modern('tools/call', { name: 'hold', arguments: {} }) }).catch((error: Error) => error.name);
+    await expect.poll(() => held.release, { timeout: 30_000 }).toBeDefined();
+    controller.abort();
+    expect(await call).toBe('AbortError');
+    await expect.poll(() => held.aborted, { timeout: 30_000 }).toBe(true);
+    expect(JSON.parse((await post(url, modern('tools/call', { name: 'echo', arguments: { message: 'after' } }))).body).result.content[0].text).toBe('after');
+  });
+});

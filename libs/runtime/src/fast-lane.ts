@@ -1,0 +1,274 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  classifyInboundRequest,
+  CLIENT_CAPABILITIES_META_KEY,
+  CLIENT_INFO_META_KEY,
+  isJsonContentType,
+  McpServer,
+  type AuthInfo,
+  type JSONRPCMessage,
+  type JSONRPCRequest,
+  type MessageClassification,
+  type Server,
+  type Transport,
+  type TransportSendOptions,
+} from '@modelcontextprotocol/server';
+import { MAX_IDLE } from './instance-pool';
+import type { Outcome } from './json-rpc';
+
+/**
+ * Methods a single modern request may take the lane for: the instance answers them entirely. Everything else
+ * (subscriptions/listen, server/discover, notifications, batches, 2025-era traffic) goes to the SDK's entry.
+ */
+const LANE_METHODS = new Set([
+  'tools/call',
+  'tools/list',
+  'resources/list',
+  'resources/templates/list',
+  'resources/read',
+  'prompts/list',
+  'prompts/get',
+  'completion/complete',
+  'ping',
+]);
+/** The body field the Mcp-Name header mirrors, per method (SEP-2243). */
+const NAMED_BY: Record<string, 'name' | 'uri'> = { 'tools/call': 'name', 'prompts/get': 'name', 'resources/read': 'uri' };
+const SSE_HEADERS = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' };
+const SSE_KEEP_ALIVE_MS = 15_000;
+
+/** One HTTP exchange the lane is serving. */
+interface Exchange {
+  id: JSONRPCRequest['id'];
+  res: ServerResponse;
+  /** True while the message is handed to the instance synchronously: an error sent then is a pre-handler one. */
+  dispatching: boolean;
+  declined: boolean;
+  keepAlive?: NodeJS.Timeout;
+  settle(outcome: Outcome): void;
+}
+
+/**
+ * A Transport that stays connected to one pooled instance for its whole life and carries one exchange at a time,
+ * writing the answer straight to the Node response: no per-request connect, web Request/Response, or close.
+ */
+class LaneTransport implements Transport {
+  onclose?: () => void;
+  onerror?: (error: Error) => void;
+  onmessage?: Transport['onmessage'];
+  exchange?: Exchange;
+
+  async start(): Promise<void> {}
+
+  async close(): Promise<void> {
+    this.endStream();
+    this.exchange = undefined;
+    this.onclose?.();
+  }
+
+  async send(message: JSONRPCMessage, options?: TransportSendOptions): Promise<void> {
+    const exchange = this.exchange;
+    const isResponse = !('method' in message);
+    const related = isResponse ? (message as { id?: unknown }).id : options?.relatedRequestId;
+    if (!exchange || related !== exchange.id) return;
+    const text = JSON.stringify(message);
+    if (!isResponse) {
+      // A notification or request before the result: the answer becomes an event stream, as the SDK's does.
+      if (!exchange.res.headersSent) this.openStream(exchange);
+      exchange.res.write(`event: message\ndata: ${text}\n\n`);
+      return;
+    }
+    if (exchange.dispatching && 'error' in message && !exchange.res.headersSent) {
+      // Refused before any handler ran (era, method, envelope): the SDK's entry answers it, with its HTTP status.
+      exchange.declined = true;
+      return;
+    }
+    this.exchange = undefined;
+    const outcome: Outcome = 'error' in message ? 'error' : (message.result as { isError?: unknown }).isError === true ? 'tool_error' : 'ok';
+    if (exchange.res.headersSent) {
+      exchange.res.end(`event: message\ndata: ${text}\n\n`);
+      clearInterval(exchange.keepAlive);
+      exchange.settle('stream');
+    } else {
+      exchange.res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }).end(text);
+      exchange.settle(outcome);
+    }
+  }
+
+  private openStream(exchange: Exchange): void {
+    exchange.res.writeHead(200, SSE_HEADERS);
+    exchange.keepAlive = setInterval(() => exchange.res.write(': keepalive\n\n'), SSE_KEEP_ALIVE_MS).unref();
+  }
+
+  private endStream(): void {
+    clearInterval(this.exchange?.keepAlive);
+  }
+}
+
+interface LaneInstance {
+  product: McpServer;
+  server: Server;
+  transport: LaneTransport;
+}
+
+/** What the runtime hands the lane for one request. */
+export interface LaneRequest {
+  req: IncomingMessage;
+  res: ServerResponse;
+  body: unknown;
+  authInfo?: AuthInfo;
+  /** Called once with the outcome when the answer has been written (not when declined). */
+  settle(outcome: Outcome): void;
+}
+
+/**
+ * The fast lane: modern (2026-07-28) single requests served on pooled instances that stay connected to a
+ * LaneTransport. The SDK's own protocol layer still dispatches (validation, handler context, errors, result
+ * encoding), so answers are the SDK's; what is skipped is the per-request machinery around it.
+ *
+ * What it takes from the SDK beyond the public API, all here: an instance keeps the era the SDK's entry gave it
+ * when it served its first exchange (it stays bound across connects), and the client identity of each request is
+ * written where the SDK's entry writes it (`_clientVersion`, `_clientCapabilities`). `fast-lane.test.ts` fails if
+ * a release changes either.
+ */
+export class FastLane {
+  private readonly idle: LaneInstance[] = [];
+  private readonly busy = new Set<LaneInstance>();
+  /** Tools whose input schema declares x-mcp-header parameters: the SDK's entry checks those headers itself. */
+  private readonly headerTools = new Map<string, boolean>();
+  private closed = false;
+
+  /** Takes an instance that has finished a modern exchange on the SDK's entry; false when not wanted. */
+  adopt(product: McpServer | Server): boolean {
+    const server = product instanceof McpServer ? product.server : product;
+    if (this.closed || this.idle.length >= MAX_IDLE || !(product instanceof McpServer) || server.transport) return false;
+    const transport = new LaneTransport();
+    const instance = { product, server, transport };
+    void product.connect(transport).then(() => {
+      if (this.closed) void transport.close();
+      else this.idle.push(instance);
+    });
+    return true;
+  }
+
+  /**
+   * Serves the request when it can and says so; on false nothing has been written and the body can go to the
+   * SDK's entry as it is.
+   */
+  serve(request: LaneRequest): boolean {
+    const route = this.route(request);
+    if (!route) return false;
+    const instance = this.idle.pop();
+    if (!instance) return false;
+    const { method, params } = route.message;
+    if (instance.server.getNegotiatedProtocolVersion() !== route.classification.revision || (method === 'tools/call' && this.declaresHeaders(instance.product, String(params?.name)))) {
+      this.idle.push(instance);
+      return false;
+    }
+    const { res } = request;
+    const meta = (route.message.params?._meta ?? {}) as Record<string, unknown>;
+    const identity = instance.server as unknown as { _clientVersion: unknown; _clientCapabilities: unknown };
+    identity._clientVersion = meta[CLIENT_INFO_META_KEY];
+    identity._clientCapabilities = meta[CLIENT_CAPABILITIES_META_KEY];
+
+    const exchange: Exchange = {
+      id: route.message.id,
+      res,
+      dispatching: true,
+      declined: false,
+      settle: (outcome) => {
+        this.busy.delete(instance);
+        if (!this.closed && this.idle.length < MAX_IDLE) this.idle.push(instance);
+        request.settle(outcome);
+      },
+    };
+    // A client gone before the answer: closing the transport aborts the handler, as the SDK's entry does.
+    const onClose = () => {
+      if (instance.transport.exchange !== exchange) return;
+      this.busy.delete(instance);
+      void instance.transport.close();
+    };
+    this.busy.add(instance);
+    instance.transport.exchange = exchange;
+    res.once('close', onClose);
+    instance.transport.onmessage!(route.message, { classification: route.classification, request: lazyWebRequest(request.req), ...(request.authInfo && { authInfo: request.authInfo }) });
+    exchange.dispatching = false;
+    if (!exchange.declined) return true;
+    res.off('close', onClose);
+    instance.transport.exchange = undefined;
+    exchange.settle = () => undefined;
+    this.busy.delete(instance);
+    this.idle.push(instance);
+    return false;
+  }
+
+  /** The modern route of a request the lane can serve, or undefined. Stricter than the entry: anything else is its to answer. */
+  private route({ req, body }: LaneRequest): { message: JSONRPCRequest; classification: MessageClassification } | undefined {
+    if (this.idle.length === 0 || req.method !== 'POST' || !isJsonContentType(req.headers['content-type'])) return undefined;
+    const method = (body as { method?: unknown } | null)?.method;
+    if (typeof method !== 'string' || !LANE_METHODS.has(method)) return undefined;
+    const protocolVersionHeader = header(req, 'mcp-protocol-version');
+    const mcpMethodHeader = header(req, 'mcp-method');
+    const mcpNameHeader = header(req, 'mcp-name');
+    if (protocolVersionHeader === undefined || mcpMethodHeader !== method) return undefined;
+    const route = classifyInboundRequest({ httpMethod: 'POST', body, protocolVersionHeader, mcpMethodHeader, mcpNameHeader });
+    if (route.kind !== 'modern' || route.messageKind !== 'request') return undefined;
+    const field = NAMED_BY[method];
+    if (field) {
+      const named = (route.message.params as Record<string, unknown> | undefined)?.[field];
+      if (typeof named !== 'string' || mcpNameHeader !== named) return undefined;
+    }
+    return route;
+  }
+
+  private declaresHeaders(product: McpServer, tool: string): boolean {
+    let declares = this.headerTools.get(tool);
+    if (declares === undefined) {
+      declares = JSON.stringify(product.toolInputSchemaJson(tool) ?? {}).includes('"x-mcp-header"');
+      this.headerTools.set(tool, declares);
+    }
+    return declares;
+  }
+
+  /** Disconnects every instance; in-flight exchanges are aborted (the runtime calls this after its drain). */
+  async close(): Promise<void> {
+    this.closed = true;
+    const all = [...this.idle, ...this.busy];
+    this.idle.length = 0;
+    this.busy.clear();
+    await Promise.all(all.map((instance) => instance.transport.close()));
+  }
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return typeof value === 'string' ? value.trim() : undefined;
+}
+
+/**
+ * The web Request a handler sees as `ctx.http.req`, made only when it is used beyond its method, URL and headers:
+ * building a Request (URL, AbortSignal, header list) would cost more than the rest of the lane.
+ */
+function lazyWebRequest(req: IncomingMessage): Request {
+  const url = `http://${req.headers.host ?? 'localhost'}${req.url ?? '/mcp'}`;
+  let headers: Headers | undefined;
+  let real: Request | undefined;
+  const headersOf = () => {
+    if (headers) return headers;
+    headers = new Headers();
+    for (const [name, value] of Object.entries(req.headers)) {
+      if (typeof value === 'string') headers.set(name, value);
+      else if (value) for (const item of value) headers.append(name, item);
+    }
+    return headers;
+  };
+  return new Proxy(Request.prototype, {
+    get(_target, key) {
+      if (key === 'method') return req.method;
+      if (key === 'url') return url;
+      if (key === 'headers') return headersOf();
+      real ??= new Request(url, { method: req.method, headers: headersOf() });
+      const value = Reflect.get(real, key) as unknown;
+      return typeof value === 'function' ? value.bind(real) : value;
+    },
+  }) as Request;
+}
