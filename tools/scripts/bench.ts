@@ -22,6 +22,7 @@ under the same load (a warm-up, then the measured run), one after another:
   (e) (a) with 100 extra tools registered, each with its own schema: the cost of a large server
   (f) (b) with the same 100 extra tools
   (g) (f) answering tools/list instead of the echo call
+  (h) (b) with the fast lane off (HTTP__FAST_LANE=false): every request through the SDK's HTTP entry
 Prints requests/s, p50 and p99 latency, errors, the server's RSS and its CPU time per request, with ratios to
 (a) and (d). On a small machine the load generator shares the cores, so req/s moves ±10% between runs;
 CPU µs per request is the steadier comparison.
@@ -53,6 +54,7 @@ const VARIANTS: BenchVariant[] = [
   { id: 'e', name: `bare SDK, +${EXTRA_TOOLS} tools`, app: bench('bare-sdk-server.mjs'), env: { BENCH_EXTRA_TOOLS: String(EXTRA_TOOLS) } },
   { id: 'f', name: `runtime, +${EXTRA_TOOLS} tools`, app: bench('runtime-echo/dist/main.js'), env: { MCP_ENV: undefined, BENCH_EXTRA_TOOLS: String(EXTRA_TOOLS) } },
   { id: 'g', name: `runtime, +${EXTRA_TOOLS} tools, tools/list`, app: bench('runtime-echo/dist/main.js'), env: { MCP_ENV: undefined, BENCH_EXTRA_TOOLS: String(EXTRA_TOOLS) }, call: 'list' },
+  { id: 'h', name: 'runtime, fast lane off', app: bench('runtime-echo/dist/main.js'), env: { MCP_ENV: undefined, HTTP__FAST_LANE: 'false' } },
 ];
 
 let settings: { duration: number; warmup: number; connections: number; variants: BenchVariant[] };
