@@ -60,7 +60,7 @@ class LaneTransport implements Transport {
   async start(): Promise<void> {}
 
   async close(): Promise<void> {
-    this.endStream();
+    clearInterval(this.exchange?.keepAlive);
     this.exchange = undefined;
     this.onclose?.();
   }
@@ -97,10 +97,6 @@ class LaneTransport implements Transport {
   private openStream(exchange: Exchange): void {
     exchange.res.writeHead(200, SSE_HEADERS);
     exchange.keepAlive = setInterval(() => exchange.res.write(': keepalive\n\n'), SSE_KEEP_ALIVE_MS).unref();
-  }
-
-  private endStream(): void {
-    clearInterval(this.exchange?.keepAlive);
   }
 }
 
@@ -195,7 +191,6 @@ export class FastLane {
     if (!exchange.declined) return true;
     res.off('close', onClose);
     instance.transport.exchange = undefined;
-    exchange.settle = () => undefined;
     this.busy.delete(instance);
     this.idle.push(instance);
     return false;
