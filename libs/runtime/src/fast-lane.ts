@@ -14,7 +14,7 @@ import {
   type TransportSendOptions,
 } from '@modelcontextprotocol/server';
 import { MAX_IDLE } from './instance-pool';
-import type { Outcome } from './json-rpc';
+import { outcomeOf, toWebHeaders, type Outcome } from './json-rpc';
 
 /**
  * Methods a single modern request may take the lane for: the instance answers them entirely. Everything else
@@ -83,14 +83,13 @@ class LaneTransport implements Transport {
       return;
     }
     this.exchange = undefined;
-    const outcome: Outcome = 'error' in message ? 'error' : (message.result as { isError?: unknown }).isError === true ? 'tool_error' : 'ok';
     if (exchange.res.headersSent) {
       exchange.res.end(`event: message\ndata: ${text}\n\n`);
       clearInterval(exchange.keepAlive);
       exchange.settle('stream');
     } else {
       exchange.res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }).end(text);
-      exchange.settle(outcome);
+      exchange.settle(outcomeOf(text));
     }
   }
 
@@ -247,15 +246,7 @@ function lazyWebRequest(req: IncomingMessage): Request {
   const url = `http://${req.headers.host ?? 'localhost'}${req.url ?? '/mcp'}`;
   let headers: Headers | undefined;
   let real: Request | undefined;
-  const headersOf = () => {
-    if (headers) return headers;
-    headers = new Headers();
-    for (const [name, value] of Object.entries(req.headers)) {
-      if (typeof value === 'string') headers.set(name, value);
-      else if (value) for (const item of value) headers.append(name, item);
-    }
-    return headers;
-  };
+  const headersOf = () => (headers ??= toWebHeaders(req));
   return new Proxy(Request.prototype, {
     get(_target, key) {
       if (key === 'method') return req.method;

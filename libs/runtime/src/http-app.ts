@@ -16,7 +16,7 @@ import { CLIENT_ADDRESS_HEADER, KeysUnavailableError, labelChildren } from '@mcp
 import type { RuntimeConfig } from './config';
 import { FastLane } from './fast-lane';
 import { pooledFactory } from './instance-pool';
-import { JSON_RPC, labelRequest, outcomeOf, sendJson, sendRpcError, type Outcome, type RequestLabels } from './json-rpc';
+import { JSON_RPC, labelRequest, outcomeOf, sendJson, sendRpcError, toWebHeaders, type Outcome, type RequestLabels } from './json-rpc';
 import { LegacySessions } from './legacy-sessions';
 import type { Logger } from './logger';
 import { isLoopbackHost } from './loopback';
@@ -302,9 +302,5 @@ function pickRequestId(header: string | string[] | undefined): string {
 
 /** A body-less web Request with the headers the SDK's era classification reads; the parsed body goes beside it. */
 function toProbeRequest(req: IncomingMessage): Request {
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (typeof value === 'string') headers.set(name, value);
-  }
-  return new Request(`http://localhost${req.url ?? '/mcp'}`, { method: req.method, headers });
+  return new Request(`http://localhost${req.url ?? '/mcp'}`, { method: req.method, headers: toWebHeaders(req) });
 }

@@ -1,4 +1,4 @@
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /** The MCP methods we label metrics with; anything else a client sends is counted as `other`. */
 const KNOWN_METHODS = new Set([
@@ -69,4 +69,14 @@ export function sendRpcError(
   headers: Record<string, string> = {},
 ): void {
   sendJson(res, status, { jsonrpc: '2.0', id: null, error: { code, message } }, headers);
+}
+
+/** A Node request's headers as web Headers (repeated ones appended), for the SDK's web-standard APIs. */
+export function toWebHeaders(req: IncomingMessage): Headers {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (typeof value === 'string') headers.set(name, value);
+    else if (value) for (const item of value) headers.append(name, item);
+  }
+  return headers;
 }
