@@ -72,7 +72,7 @@ async function start(fastLane: boolean): Promise<string> {
 const envelope = { 'io.modelcontextprotocol/protocolVersion': REVISION, 'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '0' }, 'io.modelcontextprotocol/clientCapabilities': {} };
 
 /** A 2026-07-28 request as a conforming client sends it, with `change` applied to its headers and body. */
-function modern(method: string, params: Record<string, unknown> = {}, change: { headers?: Record<string, string | undefined>; meta?: Record<string, unknown> } = {}) {
+function modern(method: string, params: Record<string, unknown> = {}, change: { headers?: Record<string, string | undefined>; meta?: Record<string, unknown>; body?: Record<string, unknown> } = {}) {
   const named = (params.name ?? params.uri) as string | undefined;
   const headers: Record<string, string | undefined> = {
     'content-type': 'application/json',
@@ -82,7 +82,7 @@ function modern(method: string, params: Record<string, unknown> = {}, change: { 
     ...(named !== undefined && ['tools/call', 'prompts/get', 'resources/read'].includes(method) && { 'mcp-name': named }),
     ...change.headers,
   };
-  const body = JSON.stringify({ jsonrpc: '2.0', id: 7, method, params: { ...params, _meta: { ...envelope, ...change.meta } } });
+  const body = JSON.stringify({ jsonrpc: '2.0', id: 7, method, params: { ...params, _meta: { ...envelope, ...change.meta } }, ...change.body });
   return { headers: Object.fromEntries(Object.entries(headers).filter((entry): entry is [string, string] => entry[1] !== undefined)), body };
 }
 
@@ -115,6 +115,17 @@ const CASES: [string, ReturnType<typeof modern>][] = [
   ['an unsupported revision', modern('tools/list', {}, { headers: { 'mcp-protocol-version': '2099-01-01' }, meta: { 'io.modelcontextprotocol/protocolVersion': '2099-01-01' } })],
   ['a malformed envelope', modern('tools/list', {}, { meta: { 'io.modelcontextprotocol/clientInfo': 'not an object' } })],
   ['a text/plain body', modern('tools/list', {}, { headers: { 'content-type': 'text/plain' } })],
+  // The envelope seen above again, in requests the SDK's schemas refuse or read differently: the lane's memo of
+  // classified envelopes must not answer them.
+  ['a fractional id', modern('tools/list', {}, { body: { id: 1.5 } })],
+  ['an extra top-level member', modern('tools/list', {}, { body: { extra: true } })],
+  ['a fractional progress token', modern('tools/call', { name: 'steps', arguments: {} }, { meta: { progressToken: 1.5 } })],
+  ['malformed task metadata', modern('tools/list', {}, { meta: { 'io.modelcontextprotocol/related-task': { taskId: 5 } } })],
+  ['a null clientInfo', modern('tools/list', {}, { meta: { 'io.modelcontextprotocol/clientInfo': null } })],
+  ['no clientCapabilities', modern('tools/list', {}, { meta: { 'io.modelcontextprotocol/clientCapabilities': undefined } })],
+  ['a log level the era does not have', modern('tools/list', {}, { meta: { 'io.modelcontextprotocol/logLevel': 'loud' } })],
+  ['a header version other than the envelope\'s', modern('tools/list', {}, { headers: { 'mcp-protocol-version': '2025-11-25' } })],
+  ['Mcp-Name as a Base64 sentinel', modern('tools/call', { name: 'echo', arguments: { message: 'hi' } }, { headers: { 'mcp-name': '=?base64?ZWNobw==?=' } })],
 ];
 
 describe('the fast lane', () => {

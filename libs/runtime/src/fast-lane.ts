@@ -4,7 +4,10 @@ import {
   CLIENT_CAPABILITIES_META_KEY,
   CLIENT_INFO_META_KEY,
   isJsonContentType,
+  LOG_LEVEL_META_KEY,
   McpServer,
+  PROTOCOL_VERSION_META_KEY,
+  RELATED_TASK_META_KEY,
   type AuthInfo,
   type JSONRPCMessage,
   type JSONRPCRequest,
@@ -33,6 +36,8 @@ const LANE_METHODS = new Set([
 ]);
 /** The body field the Mcp-Name header mirrors, per method (SEP-2243). */
 const NAMED_BY: Record<string, 'name' | 'uri'> = { 'tools/call': 'name', 'prompts/get': 'name', 'resources/read': 'uri' };
+const REQUEST_KEYS = new Set(['jsonrpc', 'id', 'method', 'params']);
+const MAX_ENVELOPES = 1024;
 const SSE_HEADERS = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' };
 const SSE_KEEP_ALIVE_MS = 15_000;
 
@@ -99,10 +104,20 @@ class LaneTransport implements Transport {
   }
 }
 
+/** The protocol layer's request dispatch, which subclasses override and `Transport.onmessage` ends in. */
+interface Dispatcher {
+  _onrequest(message: JSONRPCRequest, extra: Parameters<NonNullable<Transport['onmessage']>>[1]): void;
+}
+
 interface LaneInstance {
   product: McpServer;
   server: Server;
   transport: LaneTransport;
+}
+
+interface Route {
+  message: JSONRPCRequest;
+  classification: MessageClassification;
 }
 
 /** What the runtime hands the lane for one request. */
@@ -130,6 +145,8 @@ export class FastLane {
   private readonly busy = new Set<LaneInstance>();
   /** Tools whose input schema declares x-mcp-header parameters: the SDK's entry checks those headers itself. */
   private readonly headerTools = new Map<string, boolean>();
+  /** Envelopes the SDK has classified as a modern request, with its classification (see classify). */
+  private readonly envelopes = new Map<string, MessageClassification>();
   private closed = false;
 
   /** Takes an instance that has finished a modern exchange on the SDK's entry; false when not wanted. */
@@ -185,7 +202,13 @@ export class FastLane {
     this.busy.add(instance);
     instance.transport.exchange = exchange;
     res.once('close', onClose);
-    instance.transport.onmessage!(route.message, { classification: route.classification, request: lazyWebRequest(request.req), ...(request.authInfo && { authInfo: request.authInfo }) });
+    // Straight to the protocol's request dispatch: the transport's onmessage would first test the message against
+    // three zod schemas to find out it is a request, which the classification already says.
+    (instance.server as unknown as Dispatcher)._onrequest(route.message, {
+      classification: route.classification,
+      request: lazyWebRequest(request.req),
+      ...(request.authInfo && { authInfo: request.authInfo }),
+    });
     exchange.dispatching = false;
     if (!exchange.declined) return true;
     res.off('close', onClose);
@@ -196,7 +219,7 @@ export class FastLane {
   }
 
   /** The modern route of a request the lane can serve, or undefined. Stricter than the entry: anything else is its to answer. */
-  private route({ req, body }: LaneRequest): { message: JSONRPCRequest; classification: MessageClassification } | undefined {
+  private route({ req, body }: LaneRequest): Route | undefined {
     if (this.idle.length === 0 || req.method !== 'POST' || !isJsonContentType(req.headers['content-type'])) return undefined;
     const method = (body as { method?: unknown } | null)?.method;
     if (typeof method !== 'string' || !LANE_METHODS.has(method)) return undefined;
@@ -204,12 +227,30 @@ export class FastLane {
     const mcpMethodHeader = header(req, 'mcp-method');
     const mcpNameHeader = header(req, 'mcp-name');
     if (protocolVersionHeader === undefined || mcpMethodHeader !== method) return undefined;
-    const route = classifyInboundRequest({ httpMethod: 'POST', body, protocolVersionHeader, mcpMethodHeader, mcpNameHeader });
-    if (route.kind !== 'modern' || route.messageKind !== 'request') return undefined;
     const field = NAMED_BY[method];
     if (field) {
-      const named = (route.message.params as Record<string, unknown> | undefined)?.[field];
-      if (typeof named !== 'string' || mcpNameHeader !== named) return undefined;
+      const named = (body as { params?: Record<string, unknown> }).params?.[field];
+      // A Base64 sentinel is the entry's to decode and check.
+      if (typeof named !== 'string' || mcpNameHeader !== named || named.startsWith('=?base64?')) return undefined;
+    }
+    return this.classify(body, protocolVersionHeader, mcpMethodHeader, mcpNameHeader);
+  }
+
+  /**
+   * The SDK's classification, remembered per envelope for requests of a shape its schemas accept for certain and
+   * whose header repeats the envelope's version exactly: its zod checks cost more than the rest of the lane, and a
+   * client sends the same envelope on every request. Anything else is classified by the SDK each time.
+   */
+  private classify(body: unknown, protocolVersionHeader: string, mcpMethodHeader: string, mcpNameHeader: string | undefined): Route | undefined {
+    const meta = plainRequestMeta(body);
+    const key = meta && meta[PROTOCOL_VERSION_META_KEY] === protocolVersionHeader ? envelopeKey(meta) : undefined;
+    const known = key === undefined ? undefined : this.envelopes.get(key);
+    if (known) return { message: body as JSONRPCRequest, classification: known };
+    const route = classifyInboundRequest({ httpMethod: 'POST', body, protocolVersionHeader, mcpMethodHeader, mcpNameHeader });
+    if (route.kind !== 'modern' || route.messageKind !== 'request') return undefined;
+    if (key !== undefined) {
+      if (this.envelopes.size >= MAX_ENVELOPES) this.envelopes.clear();
+      this.envelopes.set(key, route.classification);
     }
     return route;
   }
@@ -233,9 +274,38 @@ export class FastLane {
   }
 }
 
+/**
+ * The request's `_meta` when the body is a JSON-RPC request the SDK's schema surely accepts (no extra members, an
+ * integer or string id, object params and `_meta`, a plain progress token, no task metadata); else undefined.
+ */
+function plainRequestMeta(body: unknown): Record<string, unknown> | undefined {
+  if (!isObject(body) || !Object.keys(body).every((key) => REQUEST_KEYS.has(key))) return undefined;
+  const { jsonrpc, id, method, params } = body;
+  if (jsonrpc !== '2.0' || typeof method !== 'string' || !(typeof id === 'string' || Number.isSafeInteger(id)) || !isObject(params)) return undefined;
+  const meta = params._meta;
+  if (!isObject(meta) || RELATED_TASK_META_KEY in meta) return undefined;
+  const token = meta.progressToken;
+  return token === undefined || typeof token === 'string' || Number.isSafeInteger(token) ? meta : undefined;
+}
+
+/** The envelope members the SDK validates, as one string: absent and null stay distinct. */
+function envelopeKey(meta: Record<string, unknown>): string {
+  return JSON.stringify({
+    version: meta[PROTOCOL_VERSION_META_KEY],
+    info: meta[CLIENT_INFO_META_KEY],
+    capabilities: meta[CLIENT_CAPABILITIES_META_KEY],
+    level: meta[LOG_LEVEL_META_KEY],
+  });
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A single header's value; Node has already stripped the whitespace around it that the SDK strips. */
 function header(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];
-  return typeof value === 'string' ? value.trim() : undefined;
+  return typeof value === 'string' ? value : undefined;
 }
 
 /**
