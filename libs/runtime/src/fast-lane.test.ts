@@ -26,6 +26,22 @@ function createServer() {
   server.registerTool('path', { inputSchema: z.object({}) }, async (_args, ctx) => ({
     content: [{ type: 'text', text: types.isProxy(ctx.http?.req) ? 'lane' : 'entry' }],
   }));
+  // What a handler can read of its request: the lane's lazy one must read as the entry's real one.
+  server.registerTool('inspect', { inputSchema: z.object({}) }, async (_args, ctx) => {
+    const req = ctx.http!.req!;
+    const seen = {
+      isRequest: req instanceof Request,
+      isHeaders: req.headers instanceof Headers,
+      method: req.method,
+      probe: req.headers.get('X-Probe'),
+      accept: req.headers.get('accept'),
+      has: [req.headers.has('x-probe'), req.headers.has('x-absent')],
+      absent: req.headers.get('x-absent'),
+      probes: [...req.headers].filter(([name]) => name.startsWith('x-probe')),
+      aborted: req.signal.aborted,
+    };
+    return { content: [{ type: 'text', text: JSON.stringify(seen) }] };
+  });
   server.registerTool('sum', { inputSchema: z.object({ values: z.array(z.number()) }), outputSchema: z.object({ total: z.number() }) }, async ({ values }) => {
     const total = values.reduce((a, b) => a + b, 0);
     return { content: [{ type: 'text', text: String(total) }], structuredContent: { total } };
@@ -44,6 +60,13 @@ function createServer() {
       });
     });
     return { content: [{ type: 'text', text: 'released' }] };
+  });
+  // Announced changes to an instance's tools: its memoised listing must follow them.
+  const sometimes = server.registerTool('sometimes', { inputSchema: z.object({}) }, async () => ({ content: [] }));
+  server.registerTool('toggle', { inputSchema: z.object({}) }, async () => {
+    if (sometimes.enabled) sometimes.disable();
+    else sometimes.enable();
+    return { content: [{ type: 'text', text: String(sometimes.enabled) }] };
   });
   server.registerPrompt('greet', { argsSchema: z.object({ name: z.string() }) }, ({ name }) => ({
     messages: [{ role: 'user', content: { type: 'text', text: `Hello ${name}` } }],
@@ -98,6 +121,7 @@ const CASES: [string, ReturnType<typeof modern>][] = [
   ['an unknown tool', modern('tools/call', { name: 'nope', arguments: {} })],
   ['a tool that throws', modern('tools/call', { name: 'fail', arguments: {} })],
   ['a notification before the result (an event stream)', modern('tools/call', { name: 'steps', arguments: {} }, { meta: { progressToken: 'p1' } })],
+  ['a handler reading its request', modern('tools/call', { name: 'inspect', arguments: {} }, { headers: { 'x-probe': 'P', 'x-probe-two': 'Q' } })],
   ['structured output', modern('tools/call', { name: 'sum', arguments: { values: [1, 2, 3, 4, 5] } })],
   ['tools/list', modern('tools/list')],
   ['prompts/list', modern('prompts/list')],
@@ -108,6 +132,9 @@ const CASES: [string, ReturnType<typeof modern>][] = [
   ['resources/read', modern('resources/read', { uri: 'note://one' })],
   ['a templated read', modern('resources/read', { uri: 'note://42' })],
   ['ping', modern('ping')],
+  ['tools/list again (the lane answers it from its memo)', modern('tools/list')],
+  ['tools/list with another id', modern('tools/list', {}, { body: { id: 'list-2' } })],
+  ['tools/list with a cursor', modern('tools/list', { cursor: 'next' })],
   ['a method the era does not have', modern('initialize', { protocolVersion: REVISION, capabilities: {}, clientInfo: { name: 'raw', version: '0' } })],
   ['Mcp-Name disagreeing with the body', modern('tools/call', { name: 'echo', arguments: { message: 'hi' } }, { headers: { 'mcp-name': 'other' } })],
   ['no Mcp-Name', modern('tools/call', { name: 'echo', arguments: { message: 'hi' } }, { headers: { 'mcp-name': undefined } })],
@@ -139,6 +166,19 @@ describe('the fast lane', () => {
       const [fast, reference] = [await post(lane, request), await post(entry, request)];
       expect({ name, ...fast }).toEqual({ name, ...reference });
     }
+  });
+
+  it('lists tools as they are after a tool is disabled or enabled', async () => {
+    const url = await start(true);
+    const listed = async () => (JSON.parse((await post(url, modern('tools/list'))).body).result.tools as { name: string }[]).map((tool) => tool.name);
+    const toggle = async () => JSON.parse((await post(url, modern('tools/call', { name: 'toggle', arguments: {} }))).body).result.content[0].text;
+    await post(url, modern('ping'));
+    expect(await listed()).toContain('sometimes');
+    expect(await listed()).toContain('sometimes');
+    expect(await toggle()).toBe('false');
+    expect(await listed()).not.toContain('sometimes');
+    expect(await toggle()).toBe('true');
+    expect(await listed()).toContain('sometimes');
   });
 
   it('gives each request its own client identity and request, with the real SDK client', async () => {

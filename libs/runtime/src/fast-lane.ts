@@ -49,6 +49,8 @@ interface Exchange {
   dispatching: boolean;
   declined: boolean;
   keepAlive?: NodeJS.Timeout;
+  /** Given the text of a successful JSON answer, for the instance's memo of its tool listing. */
+  remember?(text: string): void;
   settle(outcome: Outcome): void;
 }
 
@@ -93,7 +95,8 @@ class LaneTransport implements Transport {
       clearInterval(exchange.keepAlive);
       exchange.settle('stream');
     } else {
-      exchange.res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }).end(text);
+      if ('result' in message) exchange.remember?.(text);
+      writeJson(exchange.res, text);
       exchange.settle(outcomeOf(text));
     }
   }
@@ -113,6 +116,14 @@ interface LaneInstance {
   product: McpServer;
   server: Server;
   transport: LaneTransport;
+  /**
+   * The instance's `tools/list` answer up to its id: converting every tool's schema costs more than the rest of
+   * the request together. Dropped whenever the instance announces a change to its tools (register, update,
+   * enable, disable, remove all do).
+   */
+  toolList?: string;
+  /** How many changes to its tools the instance has announced: a listing made across one is not kept. */
+  toolChanges: number;
 }
 
 interface Route {
@@ -154,7 +165,13 @@ export class FastLane {
     const server = product instanceof McpServer ? product.server : product;
     if (this.closed || this.idle.length >= MAX_IDLE || !(product instanceof McpServer) || server.transport) return false;
     const transport = new LaneTransport();
-    const instance = { product, server, transport };
+    const instance: LaneInstance = { product, server, transport, toolChanges: 0 };
+    const announce = product.sendToolListChanged.bind(product);
+    product.sendToolListChanged = () => {
+      instance.toolList = undefined;
+      instance.toolChanges++;
+      announce();
+    };
     void product.connect(transport).then(() => {
       if (this.closed) void transport.close();
       else this.idle.push(instance);
@@ -177,16 +194,32 @@ export class FastLane {
       return false;
     }
     const { res } = request;
-    const meta = (route.message.params?._meta ?? {}) as Record<string, unknown>;
+    const { id } = route.message;
+    const listing = method === 'tools/list' && Object.keys(params ?? {}).every((key) => key === '_meta');
+    if (listing && instance.toolList !== undefined) {
+      writeJson(res, `${instance.toolList}${JSON.stringify(id)}}`);
+      this.idle.push(instance);
+      request.settle('ok');
+      return true;
+    }
+    const meta = (params?._meta ?? {}) as Record<string, unknown>;
     const identity = instance.server as unknown as { _clientVersion: unknown; _clientCapabilities: unknown };
     identity._clientVersion = meta[CLIENT_INFO_META_KEY];
     identity._clientCapabilities = meta[CLIENT_CAPABILITIES_META_KEY];
 
+    const changes = instance.toolChanges;
     const exchange: Exchange = {
-      id: route.message.id,
+      id,
       res,
       dispatching: true,
       declined: false,
+      remember: listing
+        ? (text) => {
+            // The answer is {"result":…,"jsonrpc":"2.0","id":…}: kept up to its id when it is exactly that.
+            const idAndEnd = `${JSON.stringify(id)}}`;
+            if (instance.toolChanges === changes && text.endsWith(`,"id":${idAndEnd}`)) instance.toolList = text.slice(0, -idAndEnd.length);
+          }
+        : undefined,
       settle: (outcome) => {
         this.busy.delete(instance);
         if (!this.closed && this.idle.length < MAX_IDLE) this.idle.push(instance);
@@ -302,6 +335,10 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+function writeJson(res: ServerResponse, text: string): void {
+  res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }).end(text);
+}
+
 /** A single header's value; Node has already stripped the whitespace around it that the SDK strips. */
 function header(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];
@@ -309,22 +346,35 @@ function header(req: IncomingMessage, name: string): string | undefined {
 }
 
 /**
- * The web Request a handler sees as `ctx.http.req`, made only when it is used beyond its method, URL and headers:
- * building a Request (URL, AbortSignal, header list) would cost more than the rest of the lane.
+ * The web Request a handler sees as `ctx.http.req`, made only when it is used beyond its method, URL and headers,
+ * and its Headers only when used beyond `get` and `has`: building them would cost more than the rest of the lane.
  */
 function lazyWebRequest(req: IncomingMessage): Request {
   const url = `http://${req.headers.host ?? 'localhost'}${req.url ?? '/mcp'}`;
-  let headers: Headers | undefined;
-  let real: Request | undefined;
-  const headersOf = () => (headers ??= toWebHeaders(req));
-  return new Proxy(Request.prototype, {
+  let webHeaders: Headers | undefined;
+  const realHeaders = () => (webHeaders ??= toWebHeaders(req));
+  // Node's header names are lower-case and its repeated values joined as Headers joins them; any other name
+  // (one Headers would refuse) goes to the real Headers.
+  const read = (name: string) => {
+    if (!HEADER_NAME.test(name)) return realHeaders().get(name);
+    const value = req.headers[name.toLowerCase()];
+    return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
+  };
+  const headers = deferred(Headers.prototype, realHeaders, { get: read, has: (name: string) => read(name) !== null });
+  return deferred(Request.prototype, () => new Request(url, { method: req.method, headers: realHeaders() }), { method: req.method, url, headers });
+}
+
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/** An object of `prototype`'s class that answers `known` itself and anything else from `make()`, called once. */
+function deferred<T extends object>(prototype: T, make: () => T, known: Record<string, unknown>): T {
+  let real: T | undefined;
+  return new Proxy(Object.create(prototype) as T, {
     get(_target, key) {
-      if (key === 'method') return req.method;
-      if (key === 'url') return url;
-      if (key === 'headers') return headersOf();
-      real ??= new Request(url, { method: req.method, headers: headersOf() });
+      if (typeof key === 'string' && Object.hasOwn(known, key)) return known[key];
+      real ??= make();
       const value = Reflect.get(real, key) as unknown;
       return typeof value === 'function' ? value.bind(real) : value;
     },
-  }) as Request;
+  });
 }
