@@ -41,10 +41,19 @@ export interface HttpApp {
   drain(graceMs: number): Promise<{ cut: number }>;
 }
 
+/** One exchange on /mcp, as its metrics and log line will describe it. */
 interface HttpScope {
+  /** Links the SDK entry's web Request back to this exchange (SCOPE_HEADER). */
+  key: string;
   requestId: string;
   outcome: Outcome;
+  labels: RequestLabels;
+  /** Counted as in flight for the drain. */
+  holdsDrain: boolean;
 }
+
+/** What readJson returns when it has answered the request itself. */
+const REFUSED = Symbol('refused');
 
 // Links the web Request the SDK adapter builds back to our request: set on the Node request, copied by the adapter.
 const SCOPE_HEADER = 'x-mcp-fleet-scope';
@@ -70,7 +79,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   const sessions = config.http.legacySessions
     ? new LegacySessions(options.factory, { idleMs: config.http.sessionIdleMs, maxSessions: config.http.maxSessions, logger })
     : undefined;
-  const serveMcp = toNodeHandler({ fetch: async (request, extra) => observe(request, await mcp.fetch(request, extra)) }, { maxRequestBodySize: maxBody, onerror });
+  const serveMcp = toNodeHandler({ fetch: async (request, extra) => readOutcome(request, await mcp.fetch(request, extra)) }, { maxRequestBodySize: maxBody, onerror });
 
   const answered = labelChildren((labels: RequestLabels & { outcome: Outcome }) => metrics.requests.labels(labels));
   const timed = labelChildren((labels: RequestLabels) => metrics.duration.labels(labels));
@@ -92,11 +101,12 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     logger.debug({ err: error.message }, 'malformed HTTP request');
   });
 
-  /** Answers a request before (or instead of) reading its body, which is then discarded within bounds. */
-  function reject(req: IncomingMessage, res: ServerResponse, scope: HttpScope, status: number, code: number, message: string, headers?: Record<string, string>): void {
+  /** Answers a request before (or instead of) reading its body, which is then discarded within bounds; true. */
+  function reject(req: IncomingMessage, res: ServerResponse, scope: HttpScope, status: number, code: number, message: string, headers?: Record<string, string>): true {
     scope.outcome = 'rejected';
     sendRpcError(res, status, code, message, headers);
     discardRest(req, linger);
+    return true;
   }
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -120,71 +130,91 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     }
   }
 
+  /** /mcp, as a sequence of steps: observe the exchange, guard it, read its body, dispatch it. */
   async function handleMcp(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const scope: HttpScope = { requestId: pickRequestId(req.headers['x-request-id']), outcome: 'ok' };
-    const scopeKey = String(nextScope++);
+    const scope = observe(req, res);
+    if (await guard(req, res, scope)) return;
+    const body = req.method === 'POST' ? await readJson(req, res, scope) : undefined;
+    if (body === REFUSED) return;
+    return dispatch(req, res, body, scope);
+  }
+
+  /** Gives the exchange its request id, and counts and logs it when its response closes, whatever answered it. */
+  function observe(req: IncomingMessage, res: ServerResponse): HttpScope {
+    const scope: HttpScope = {
+      key: String(nextScope++),
+      requestId: pickRequestId(req.headers['x-request-id']),
+      outcome: 'ok',
+      labels: { method: req.method === 'POST' ? 'invalid' : req.method!.toLowerCase(), tool: '' },
+      holdsDrain: false,
+    };
     res.setHeader('x-request-id', scope.requestId);
     const started = performance.now();
-    let labels: RequestLabels = { method: req.method === 'POST' ? 'invalid' : req.method!.toLowerCase(), tool: '' };
-    // Long-lived streams (GET, subscriptions/listen) do not hold up a drain.
-    let counted = false;
+    metrics.inFlight.inc();
     res.once('close', () => {
-      scopes.delete(scopeKey);
-      if (counted) inFlight--;
+      scopes.delete(scope.key);
+      if (scope.holdsDrain) inFlight--;
       metrics.inFlight.dec();
+      const { labels, outcome } = scope;
       const seconds = (performance.now() - started) / 1000;
-      answered({ ...labels, outcome: scope.outcome }).inc();
+      answered({ ...labels, outcome }).inc();
       timed(labels).observe(seconds);
       // 405 is the stateless answer to a 2025 client's optional GET stream, not a failure.
-      const kind = res.statusCode >= 400 && res.statusCode !== 405 ? `http_${res.statusCode}` : scope.outcome === 'error' ? 'jsonrpc' : scope.outcome === 'tool_error' ? 'tool' : undefined;
+      const kind = res.statusCode >= 400 && res.statusCode !== 405 ? `http_${res.statusCode}` : outcome === 'error' ? 'jsonrpc' : outcome === 'tool_error' ? 'tool' : undefined;
       if (kind) metrics.errors.inc({ ...labels, kind });
       // A call the pipeline answered has its own "call" line; this one then is only for debugging.
       const level = res.statusCode < 400 && PIPELINE_METHODS.has(labels.method) ? 'debug' : 'info';
-      logger[level](
-        { requestId: scope.requestId, httpMethod: req.method, status: res.statusCode, ...labels, outcome: scope.outcome, durationMs: Math.round(seconds * 10_000) / 10 },
-        'mcp request',
-      );
+      logger[level]({ requestId: scope.requestId, httpMethod: req.method, status: res.statusCode, ...labels, outcome, durationMs: Math.round(seconds * 10_000) / 10 }, 'mcp request');
     });
-    metrics.inFlight.inc();
+    return scope;
+  }
 
+  /** Refuses, before any body is read, a request from a host or origin not allowed or with a token not valid. */
+  async function guard(req: IncomingMessage, res: ServerResponse, scope: HttpScope): Promise<boolean> {
     const rejection = checkHostAndOrigin(req);
     if (rejection) return reject(req, res, scope, 403, JSON_RPC.serverError, rejection);
-    // A token that is present must be valid: refused here, before any body is read or any handler runs.
-    if (options.authenticate && req.headers.authorization !== undefined) {
-      const problem = await authenticate(req as IncomingMessage & { auth?: AuthInfo }, options.authenticate);
-      if (problem instanceof KeysUnavailableError) {
-        logger.error({ err: problem.message }, 'cannot check tokens');
-        return reject(req, res, scope, 503, JSON_RPC.serverError, `Service unavailable: ${problem.message}; retry in ${problem.retryAfterSec} s`, {
-          'retry-after': String(problem.retryAfterSec),
-        });
-      }
-      if (problem) {
-        return reject(req, res, scope, 401, JSON_RPC.serverError, `Unauthorized: ${problem}`, {
-          'www-authenticate': `Bearer realm="mcp", error="invalid_token", error_description="${problem.replace(/["\\]/g, "'")}"`,
-        });
-      }
+    // A token that is present must be valid, even for a tool that needs none.
+    if (!options.authenticate || req.headers.authorization === undefined) return false;
+    const problem = await authenticate(req as IncomingMessage & { auth?: AuthInfo }, options.authenticate);
+    if (problem instanceof KeysUnavailableError) {
+      logger.error({ err: problem.message }, 'cannot check tokens');
+      return reject(req, res, scope, 503, JSON_RPC.serverError, `Service unavailable: ${problem.message}; retry in ${problem.retryAfterSec} s`, {
+        'retry-after': String(problem.retryAfterSec),
+      });
     }
+    if (!problem) return false;
+    return reject(req, res, scope, 401, JSON_RPC.serverError, `Unauthorized: ${problem}`, {
+      'www-authenticate': `Bearer realm="mcp", error="invalid_token", error_description="${problem.replace(/["\\]/g, "'")}"`,
+    });
+  }
+
+  /** The parsed JSON body, labelled for metrics and logs; REFUSED when it was too large or not JSON (answered). */
+  async function readJson(req: IncomingMessage, res: ServerResponse, scope: HttpScope): Promise<unknown> {
+    const text = await readBody(req, maxBody);
+    if (text === undefined) {
+      reject(req, res, scope, 413, JSON_RPC.invalidRequest, `Request body exceeds ${maxBody} bytes (http.maxBodyBytes); send less or raise HTTP__MAX_BODY_BYTES`);
+      return REFUSED;
+    }
+    try {
+      const body: unknown = JSON.parse(text);
+      scope.labels = labelRequest(body, knownTools);
+      return body;
+    } catch (error) {
+      reject(req, res, scope, 400, JSON_RPC.parseError, `Parse error: the body is not valid JSON (${(error as Error).message})`);
+      return REFUSED;
+    }
+  }
+
+  /** Hands the request to a legacy session, the fast lane or the SDK's entry, in that order of precedence. */
+  async function dispatch(req: IncomingMessage, res: ServerResponse, body: unknown, scope: HttpScope): Promise<void> {
     // The pipeline reads the request id and client address from here (ctx.http.req), whatever the client sent.
     req.headers['x-request-id'] = scope.requestId;
     req.headers[CLIENT_ADDRESS_HEADER] = clientAddress(req, config.http.trustProxy);
-    req.headers[SCOPE_HEADER] = scopeKey;
-    scopes.set(scopeKey, scope);
-
-    let body: unknown;
-    if (req.method === 'POST') {
-      const text = await readBody(req, maxBody);
-      if (text === undefined) {
-        return reject(req, res, scope, 413, JSON_RPC.invalidRequest, `Request body exceeds ${maxBody} bytes (http.maxBodyBytes); send less or raise HTTP__MAX_BODY_BYTES`);
-      }
-      try {
-        body = JSON.parse(text);
-      } catch (error) {
-        return reject(req, res, scope, 400, JSON_RPC.parseError, `Parse error: the body is not valid JSON (${(error as Error).message})`);
-      }
-      labels = labelRequest(body, knownTools);
-    }
-    counted = req.method !== 'GET' && labels.method !== 'subscriptions/listen';
-    if (counted) inFlight++;
+    req.headers[SCOPE_HEADER] = scope.key;
+    scopes.set(scope.key, scope);
+    // Long-lived streams (GET, subscriptions/listen) do not hold up a drain.
+    scope.holdsDrain = req.method !== 'GET' && scope.labels.method !== 'subscriptions/listen';
+    if (scope.holdsDrain) inFlight++;
 
     if (sessions && (await isLegacyRequest(toProbeRequest(req), body, { maxRequestBodySize: maxBody }))) {
       return sessions.handle(req, res, body, !draining());
@@ -206,7 +236,8 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     return undefined;
   }
 
-  async function observe(request: Request, response: Response): Promise<Response> {
+  /** Sets the outcome of an exchange the SDK's entry answered, from its response. */
+  async function readOutcome(request: Request, response: Response): Promise<Response> {
     const scope = scopes.get(request.headers.get(SCOPE_HEADER) ?? '');
     if (!scope) return response;
     if (!response.headers.get('content-type')?.startsWith('application/json')) {
