@@ -164,7 +164,9 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
       if (kind) metrics.errors.inc({ ...labels, kind });
       // A call the pipeline answered has its own "call" line; this one then is only for debugging.
       const level = res.statusCode < 400 && PIPELINE_METHODS.has(labels.method) ? 'debug' : 'info';
-      logger[level]({ requestId: scope.requestId, httpMethod: req.method, status: res.statusCode, ...labels, outcome, durationMs: Math.round(seconds * 10_000) / 10 }, 'mcp request');
+      if (!logger.isLevelEnabled(level)) return;
+      const durationMs = Math.round(seconds * 10_000) / 10;
+      logger[level]({ requestId: scope.requestId, httpMethod: req.method, status: res.statusCode, ...labels, outcome, durationMs }, 'mcp request');
     });
     return scope;
   }
