@@ -3,21 +3,23 @@
 import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as V1Transport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
-import { createMcpHandler, McpServer, type McpRequestContext } from '@modelcontextprotocol/server';
+import { createMcpHandler, McpServer, type AuthInfo, type McpRequestContext } from '@modelcontextprotocol/server';
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { pooledFactory } from './instance-pool';
 
 /** A factory that counts its builds; its tool answers with the client it is serving, and can be held open. */
-function countingFactory(read?: (ctx: McpRequestContext) => unknown) {
+function countingFactory(read?: (ctx: McpRequestContext) => string | undefined) {
   const counter = { builds: 0, release: () => undefined as void, started: () => undefined as void };
   const factory = (ctx: McpRequestContext) => {
     counter.builds++;
-    read?.(ctx);
+    // What the factory read of its context: the instance is built for that.
+    const builtFor = read?.(ctx) ?? 'anyone';
     const server = new McpServer({ name: 'pool-test', version: '0' });
     server.registerTool('who', { inputSchema: z.object({}) }, async (_input, sdk) => ({
       content: [{ type: 'text', text: server.server.getClientVersion()?.name ?? `no client (${sdk.mcpReq.id})` }],
     }));
+    server.registerTool('built_for', { inputSchema: z.object({}) }, async () => ({ content: [{ type: 'text', text: builtFor }] }));
     server.registerTool('hold', { inputSchema: z.object({}) }, async () => {
       counter.started();
       await new Promise<void>((resolve) => (counter.release = resolve));
@@ -29,8 +31,8 @@ function countingFactory(read?: (ctx: McpRequestContext) => unknown) {
 }
 
 /** A client wired to the handler in-process (web Request and Response, no socket), of either era. */
-async function connect(handler: ReturnType<typeof createMcpHandler>, name: string, era: 'modern' | 'legacy') {
-  const fetch = (input: string | URL | Request, init?: RequestInit) => handler.fetch(new Request(input, init));
+async function connect(handler: ReturnType<typeof createMcpHandler>, name: string, era: 'modern' | 'legacy', authInfo?: AuthInfo) {
+  const fetch = (input: string | URL | Request, init?: RequestInit) => handler.fetch(new Request(input, init), authInfo && { authInfo });
   if (era === 'legacy') {
     const client = new V1Client({ name, version: '0' });
     await client.connect(new V1Transport(new URL('http://pool.test/mcp'), { fetch }));
@@ -80,10 +82,24 @@ describe('pooledFactory with the SDK HTTP entry', () => {
     expect(counter.builds - before).toBe(2);
   });
 
-  it('never reuses the instances of a factory that reads the request (one per principal)', async () => {
-    const { counter, factory } = countingFactory((ctx) => ctx.authInfo);
+  it('keeps the instances of a factory that reads ctx.authInfo per principal, and serves each its own', async () => {
+    const { counter, factory } = countingFactory((ctx) => ctx.authInfo?.clientId ?? 'anonymous');
     const handler = createMcpHandler(pooledFactory(factory));
-    const client = await connect(handler, 'principal', 'modern');
+    const token = (clientId: string): AuthInfo => ({ token: `token-of-${clientId}`, clientId, scopes: [] });
+    const [ada, bob, nobody] = [await connect(handler, 'ada', 'modern', token('ada')), await connect(handler, 'bob', 'modern', token('bob')), await connect(handler, 'nobody', 'modern')];
+    for (let round = 0; round < 3; round++) {
+      expect(textOf(await ada.callTool({ name: 'built_for', arguments: {} }))).toBe('ada');
+      expect(textOf(await bob.callTool({ name: 'built_for', arguments: {} }))).toBe('bob');
+      expect(textOf(await nobody.callTool({ name: 'built_for', arguments: {} }))).toBe('anonymous');
+      expect(textOf(await ada.callTool({ name: 'who', arguments: {} }))).toBe('ada');
+    }
+    expect(counter.builds).toBe(3);
+  });
+
+  it('never reuses the instances of a factory that reads ctx.requestInfo', async () => {
+    const { counter, factory } = countingFactory((ctx) => ctx.requestInfo?.url);
+    const handler = createMcpHandler(pooledFactory(factory));
+    const client = await connect(handler, 'request', 'modern');
     const before = counter.builds;
     await client.callTool({ name: 'who', arguments: {} });
     await client.callTool({ name: 'who', arguments: {} });
