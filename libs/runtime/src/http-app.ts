@@ -155,18 +155,20 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
       scopes.delete(scope.key);
       if (scope.holdsDrain) inFlight--;
       metrics.inFlight.dec();
-      const { labels, outcome } = scope;
+      const { method, tool } = scope.labels;
+      const outcome = scope.outcome;
       const seconds = (performance.now() - started) / 1000;
-      answered({ ...labels, outcome }).inc();
-      timed(labels).observe(seconds);
+      // Labels written out, not spread: on Node 20 `{ ...fresh, newKey }` costs ~0.6 µs per added key.
+      answered({ method, tool, outcome }).inc();
+      timed(scope.labels).observe(seconds);
       // 405 is the stateless answer to a 2025 client's optional GET stream, not a failure.
       const kind = res.statusCode >= 400 && res.statusCode !== 405 ? `http_${res.statusCode}` : outcome === 'error' ? 'jsonrpc' : outcome === 'tool_error' ? 'tool' : undefined;
-      if (kind) metrics.errors.inc({ ...labels, kind });
+      if (kind) metrics.errors.inc({ method, tool, kind });
       // A call the pipeline answered has its own "call" line; this one then is only for debugging.
-      const level = res.statusCode < 400 && PIPELINE_METHODS.has(labels.method) ? 'debug' : 'info';
+      const level = res.statusCode < 400 && PIPELINE_METHODS.has(method) ? 'debug' : 'info';
       if (!logger.isLevelEnabled(level)) return;
       const durationMs = Math.round(seconds * 10_000) / 10;
-      logger[level]({ requestId: scope.requestId, httpMethod: req.method, status: res.statusCode, ...labels, outcome, durationMs }, 'mcp request');
+      logger[level]({ requestId: scope.requestId, httpMethod: req.method, status: res.statusCode, method, tool, outcome, durationMs }, 'mcp request');
     });
     return scope;
   }

@@ -3,7 +3,6 @@ import { pino, type DestinationStream, type Logger } from 'pino';
 
 export type { Logger } from 'pino';
 
-
 export interface LoggerOptions {
   service: string;
   level: string;
@@ -23,13 +22,25 @@ export function createLogger(options: LoggerOptions): Logger {
       level: options.level,
       base: { service: options.service },
       messageKey: 'msg',
-      timestamp: pino.stdTimeFunctions.isoTime,
+      timestamp: isoTime,
       // Tokens and passwords never reach a log line, whatever object they arrive in. (pino's own wildcard
       // redaction cost ~7 µs a line.)
       formatters: { level: (label) => ({ level: label }), log: (object) => redactSecrets(object) },
     },
     destination,
   );
+}
+
+let lastMs = -1;
+let lastTime = '';
+/** pino's isoTime, with the string made once per millisecond: a busy service writes several lines in one. */
+function isoTime(): string {
+  const now = Date.now();
+  if (now !== lastMs) {
+    lastMs = now;
+    lastTime = `,"time":"${new Date(now).toISOString()}"`;
+  }
+  return lastTime;
 }
 
 /**
