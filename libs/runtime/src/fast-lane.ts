@@ -335,8 +335,28 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/**
+ * The JSON answers made ready in this turn of the event loop, written together at its end (setImmediate) rather
+ * each as soon as it is ready. A turn serves every request whose bytes arrived together; writing their answers
+ * back to back wakes each reader once per batch instead of once per answer, which cost more CPU than the whole MCP
+ * dispatch (bench (b): 175 → ~110 µs per call) and lengthened the tail. A lone request waits only for its own turn.
+ */
+const answers: { res: ServerResponse; text: string }[] = [];
+
 function writeJson(res: ServerResponse, text: string): void {
-  res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }).end(text);
+  if (answers.length === 0) setImmediate(writeAnswers);
+  answers.push({ res, text });
+}
+
+function writeAnswers(): void {
+  for (const { res, text } of answers.splice(0)) {
+    try {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }).end(text);
+    } catch (error) {
+      // One answer that cannot be written (its exchange was ended meanwhile) must not hold back the others.
+      res.destroy(error as Error);
+    }
+  }
 }
 
 /** A single header's value; Node has already stripped the whitespace around it that the SDK strips. */

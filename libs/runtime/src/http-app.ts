@@ -271,8 +271,10 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
 }
 
 /** The body as text, or undefined as soon as it is larger than maxBytes (the rest is left unread). */
-function readBody(req: IncomingMessage, maxBytes: number): Promise<string | undefined> {
-  if (Number(req.headers['content-length']) > maxBytes) return Promise.resolve(undefined);
+function readBody(req: IncomingMessage, maxBytes: number): string | undefined | Promise<string | undefined> {
+  if (Number(req.headers['content-length']) > maxBytes) return undefined;
+  // A small body has usually arrived with its headers: taken as it is, without setting the stream flowing.
+  if (req.complete && req.readableLength <= maxBytes) return (req.read() as Buffer | null)?.toString('utf8') ?? '';
   return new Promise((resolve, fail) => {
     const chunks: Buffer[] = [];
     let size = 0;
