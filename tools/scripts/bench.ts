@@ -1,5 +1,5 @@
 #!/usr/bin/env tsx
-// npm run bench: the same echo call served four ways, under the same load, in one run on this machine.
+// npm run bench: the same echo call served nine ways, under the same load, in one run on this machine.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createProcessSampler, startServerProcess, workspaceRoot } from '@mcp-fleet/testing';
@@ -23,6 +23,7 @@ under the same load (a warm-up, then the measured run), one after another:
   (f) (b) with the same 100 extra tools
   (g) (f) answering tools/list instead of the echo call
   (h) (b) with the fast lane off (HTTP__FAST_LANE=false): every request through the SDK's HTTP entry
+  (i) (f) with a factory that reads ctx.authInfo: instances kept per principal, served by the SDK's entry
 Prints requests/s, p50 and p99 latency, errors, the server's RSS and its CPU time per request, with ratios to
 (a) and (d). On a small machine the load generator shares the cores, so req/s moves ±10% between runs;
 CPU µs per request is the steadier comparison.
@@ -55,6 +56,7 @@ const VARIANTS: BenchVariant[] = [
   { id: 'f', name: `runtime, +${EXTRA_TOOLS} tools`, app: bench('runtime-echo/dist/main.js'), env: { MCP_ENV: undefined, BENCH_EXTRA_TOOLS: String(EXTRA_TOOLS) } },
   { id: 'g', name: `runtime, +${EXTRA_TOOLS} tools, tools/list`, app: bench('runtime-echo/dist/main.js'), env: { MCP_ENV: undefined, BENCH_EXTRA_TOOLS: String(EXTRA_TOOLS) }, call: 'list' },
   { id: 'h', name: 'runtime, fast lane off', app: bench('runtime-echo/dist/main.js'), env: { MCP_ENV: undefined, HTTP__FAST_LANE: 'false' } },
+  { id: 'i', name: `runtime, +${EXTRA_TOOLS} tools, per principal`, app: bench('runtime-echo/dist/main.js'), env: { MCP_ENV: undefined, BENCH_EXTRA_TOOLS: String(EXTRA_TOOLS), BENCH_PER_PRINCIPAL: 'true' } },
 ];
 
 let settings: { duration: number; warmup: number; connections: number; variants: BenchVariant[] };

@@ -1,9 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { DEFAULT_TEMPLATE_DIR, resolveDataDir } from './database';
 import type { Schema } from './migrations';
 import { openPglite, prepareTemplate } from './pglite';
-import { openPostgres, type Sql } from './sql';
+import type { Sql } from './sql';
+import { postgresTestDatabase } from './test-postgres';
 
 /** The template folder apps use in this workspace, so tests start PGlite as `npm start` does. */
 export const workspaceTemplateDir = (): string => resolveDataDir(DEFAULT_TEMPLATE_DIR, process.cwd());
@@ -30,39 +29,9 @@ export function testDatabases(schema: Schema): TestDatabase[] {
     },
   ];
   const url = process.env.DATABASE_URL;
-  if (url) {
-    const name = `${schema.service.replace(/\W/g, '_')}_test_${randomBytes(6).toString('hex')}`;
-    const scoped = new URL(url);
-    scoped.pathname = `/${name}`;
-    let created: Promise<void> | undefined;
-    const create = () => (created ??= admin(url, `create database ${name}`));
-    databases.push({
-      name: 'postgres',
-      async open() {
-        await create();
-        return openPostgres(scoped.href);
-      },
-      async url() {
-        await create();
-        return scoped.href;
-      },
-      async drop() {
-        if (created) await admin(url, `drop database if exists ${name} with (force)`);
-      },
-    });
-  }
+  if (url) databases.push(postgresTestDatabase(url, schema));
   return databases;
 }
 
 /** Vitest's globalSetup for an app with storage: makes the template once, before test files race to make it. */
 export const prepareTestTemplate = (schema: Schema): Promise<string> => prepareTemplate(workspaceTemplateDir(), schema);
-
-async function admin(url: string, statement: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
-}

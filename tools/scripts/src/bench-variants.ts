@@ -1,6 +1,6 @@
 /** One way of serving the bench's echo call: how to start it and which HTTP request makes the call. */
 export interface BenchVariant {
-  id: 'a' | 'b' | 'c' | 'd' | 'e' | 'f' | 'g' | 'h';
+  id: 'a' | 'b' | 'c' | 'd' | 'e' | 'f' | 'g' | 'h' | 'i';
   name: string;
   /** What each request asks: the echo call (default), or tools/list. */
   call?: 'echo' | 'list';

@@ -2,7 +2,7 @@
 // (logging, metrics, errors, auth, rate limit, timeout). Built by build-app like any app.
 import { access, standardChain, textResult, withMiddleware } from '@mcp-fleet/middleware';
 import { createTelemetry, loadConfig, serve, startService } from '@mcp-fleet/runtime';
-import { McpServer } from '@modelcontextprotocol/server';
+import { McpServer, type McpRequestContext } from '@modelcontextprotocol/server';
 import * as z from 'zod';
 
 await startService(async () => {
@@ -16,7 +16,10 @@ await startService(async () => {
     rateLimit: { points: 1e9, durationSec: 1 },
     timeout: { ms: 10_000 },
   });
-  const createServer = () => {
+  // Variant (i): a factory that builds per principal (it reads ctx.authInfo), as one that filters tools by caller does.
+  const perPrincipal = process.env.BENCH_PER_PRINCIPAL === 'true';
+  const createServer = (ctx: McpRequestContext) => {
+    if (perPrincipal) void ctx.authInfo;
     const server = withMiddleware(new McpServer({ name: 'bench-echo', version: '0' }), middleware);
     server.registerTool('echo', { inputSchema: z.object({ message: z.string() }), _meta: access({ public: true }) }, async ({ message }) => textResult(message));
     // Variants (f) and (g): a large server, each extra tool with a schema of its own.
