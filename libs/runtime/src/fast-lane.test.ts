@@ -3,7 +3,7 @@
 // the entry writes a request's client identity, the engagement and identity tests here fail.
 import { types } from 'node:util';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
-import { McpServer, ResourceTemplate } from '@modelcontextprotocol/server';
+import { McpServer, ResourceTemplate, type McpRequestContext } from '@modelcontextprotocol/server';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { runtimeConfigSchema } from './config';
@@ -25,6 +25,10 @@ function createServer() {
   // Which path served: the lane hands handlers a lazily built Request (a Proxy), the SDK's entry a real one.
   server.registerTool('path', { inputSchema: z.object({}) }, async (_args, ctx) => ({
     content: [{ type: 'text', text: types.isProxy(ctx.http?.req) ? 'lane' : 'entry' }],
+  }));
+  // A parameter mirrored in a header (SEP-2243): the SDK's entry checks the header, so the lane leaves these calls to it.
+  server.registerTool('regional', { inputSchema: z.object({ region: z.string().meta({ 'x-mcp-header': 'Region' }) }) }, async ({ region }) => ({
+    content: [{ type: 'text', text: region }],
   }));
   // What a handler can read of its request: the lane's lazy one must read as the entry's real one.
   server.registerTool('inspect', { inputSchema: z.object({}) }, async (_args, ctx) => {
@@ -122,6 +126,8 @@ const CASES: [string, ReturnType<typeof modern>][] = [
   ['a tool that throws', modern('tools/call', { name: 'fail', arguments: {} })],
   ['a notification before the result (an event stream)', modern('tools/call', { name: 'steps', arguments: {} }, { meta: { progressToken: 'p1' } })],
   ['a handler reading its request', modern('tools/call', { name: 'inspect', arguments: {} }, { headers: { 'x-probe': 'P', 'x-probe-two': 'Q' } })],
+  ['a header-mirrored parameter with its header', modern('tools/call', { name: 'regional', arguments: { region: 'eu' } }, { headers: { 'mcp-param-region': 'eu' } })],
+  ['a header-mirrored parameter without its header', modern('tools/call', { name: 'regional', arguments: { region: 'eu' } })],
   ['structured output', modern('tools/call', { name: 'sum', arguments: { values: [1, 2, 3, 4, 5] } })],
   ['tools/list', modern('tools/list')],
   ['prompts/list', modern('prompts/list')],
@@ -179,6 +185,38 @@ describe('the fast lane', () => {
     expect(await listed()).not.toContain('sometimes');
     expect(await toggle()).toBe('true');
     expect(await listed()).toContain('sometimes');
+  });
+
+  it('serves a factory that builds per principal through the lane too, each principal on its own instances', async () => {
+    let builds = 0;
+    const perPrincipal = (ctx: McpRequestContext) => {
+      builds++;
+      const builtFor = ctx.authInfo?.clientId ?? 'anonymous';
+      const server = new McpServer({ name: 'per-principal', version: '1.0.0' });
+      server.registerTool('built_for', { inputSchema: z.object({}) }, async () => ({ content: [{ type: 'text', text: builtFor }] }));
+      server.registerTool('path', { inputSchema: z.object({}) }, async (_args, sdk) => ({
+        content: [{ type: 'text', text: types.isProxy(sdk.http?.req) ? 'lane' : 'entry' }],
+      }));
+      return server;
+    };
+    const service = await serve(perPrincipal, {
+      name: 'per-principal',
+      config: runtimeConfigSchema.parse({ port: 0 }),
+      handleSignals: false,
+      logger: createLogger({ service: 'per-principal', level: 'silent' }),
+      authenticate: async (token) => ({ token, clientId: token, scopes: [] }),
+    });
+    running.push(service);
+    const atStart = builds; // serve() builds one to learn the tool names
+    const call = async (tool: string, who?: string) => {
+      const request = modern('tools/call', { name: tool, arguments: {} }, { headers: { authorization: who && `Bearer ${who}` } });
+      return JSON.parse((await post(service.url!, request)).body).result.content[0].text as string;
+    };
+    for (let round = 0; round < 3; round++) {
+      for (const who of ['ada', 'bob', undefined]) expect(await call('built_for', who)).toBe(who ?? 'anonymous');
+    }
+    for (const who of ['ada', 'bob', undefined]) expect(await call('path', who)).toBe('lane');
+    expect(builds - atStart).toBe(3);
   });
 
   it('gives each request its own client identity and request, with the real SDK client', async () => {

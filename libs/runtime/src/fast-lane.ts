@@ -16,7 +16,7 @@ import {
   type Transport,
   type TransportSendOptions,
 } from '@modelcontextprotocol/server';
-import { MAX_IDLE } from './instance-pool';
+import { IdleInstances, principalOf, SHARED, type InstanceTaker } from './instance-pool';
 import { outcomeOf, toWebHeaders, type Outcome } from './json-rpc';
 
 /**
@@ -116,6 +116,8 @@ interface LaneInstance {
   product: McpServer;
   server: Server;
   transport: LaneTransport;
+  /** SHARED, or the principal a per-principal factory built it for: only that principal's requests get it. */
+  key: string;
   /**
    * The instance's `tools/list` answer up to its id: converting every tool's schema costs more than the rest of
    * the request together. Dropped whenever the instance announces a change to its tools (register, update,
@@ -124,6 +126,8 @@ interface LaneInstance {
   toolList?: string;
   /** How many changes to its tools the instance has announced: a listing made across one is not kept. */
   toolChanges: number;
+  /** Its tools whose input schema declares x-mcp-header parameters (the SDK's entry checks those headers itself). */
+  headerTools: Map<string, boolean>;
 }
 
 interface Route {
@@ -151,30 +155,41 @@ export interface LaneRequest {
  * written where the SDK's entry writes it (`_clientVersion`, `_clientCapabilities`). `fast-lane.test.ts` fails if
  * a release changes either.
  */
-export class FastLane {
-  private readonly idle: LaneInstance[] = [];
+export class FastLane implements InstanceTaker {
+  private idle = new IdleInstances<LaneInstance>('shared');
+  /** Set by the first instance adopted with a principal: from then on requests are served per principal. */
+  private perPrincipal = false;
   private readonly busy = new Set<LaneInstance>();
-  /** Tools whose input schema declares x-mcp-header parameters: the SDK's entry checks those headers itself. */
-  private readonly headerTools = new Map<string, boolean>();
   /** Envelopes the SDK has classified as a modern request, with its classification (see classify). */
   private readonly envelopes = new Map<string, MessageClassification>();
   private closed = false;
 
-  /** Takes an instance that has finished a modern exchange on the SDK's entry; false when not wanted. */
-  adopt(product: McpServer | Server): boolean {
+  /**
+   * Takes an instance that has finished a modern exchange on the SDK's entry, built for `principal` when its
+   * factory builds per principal; false when not wanted.
+   */
+  adopt(product: McpServer | Server, principal?: string): boolean {
     const server = product instanceof McpServer ? product.server : product;
-    if (this.closed || this.idle.length >= MAX_IDLE || !(product instanceof McpServer) || server.transport) return false;
+    if (this.closed || !(product instanceof McpServer) || server.transport || (principal === undefined && this.perPrincipal)) return false;
+    if (principal !== undefined && !this.perPrincipal) {
+      // The factory turned out to build per principal: what it built before may not serve everyone.
+      this.perPrincipal = true;
+      for (const dropped of this.idle.drain()) void dropped.transport.close();
+      this.idle = new IdleInstances('per principal');
+    }
     const transport = new LaneTransport();
-    const instance: LaneInstance = { product, server, transport, toolChanges: 0 };
+    const instance: LaneInstance = { product, server, transport, key: principal ?? SHARED, toolChanges: 0, headerTools: new Map() };
     const announce = product.sendToolListChanged.bind(product);
     product.sendToolListChanged = () => {
       instance.toolList = undefined;
+      instance.headerTools.clear();
       instance.toolChanges++;
       announce();
     };
     void product.connect(transport).then(() => {
+      // Not closed when its key has its fill: closing would hand it back to the pool, and the pool back here.
       if (this.closed) void transport.close();
-      else this.idle.push(instance);
+      else this.idle.put(instance.key, instance);
     });
     return true;
   }
@@ -186,11 +201,11 @@ export class FastLane {
   serve(request: LaneRequest): boolean {
     const route = this.route(request);
     if (!route) return false;
-    const instance = this.idle.pop();
+    const instance = this.idle.take(this.perPrincipal ? principalOf(request.authInfo) : SHARED);
     if (!instance) return false;
     const { method, params } = route.message;
-    if (instance.server.getNegotiatedProtocolVersion() !== route.classification.revision || (method === 'tools/call' && this.declaresHeaders(instance.product, String(params?.name)))) {
-      this.idle.push(instance);
+    if (instance.server.getNegotiatedProtocolVersion() !== route.classification.revision || (method === 'tools/call' && declaresHeaders(instance, String(params?.name)))) {
+      this.idle.put(instance.key, instance);
       return false;
     }
     const { res } = request;
@@ -198,7 +213,7 @@ export class FastLane {
     const listing = method === 'tools/list' && Object.keys(params ?? {}).every((key) => key === '_meta');
     if (listing && instance.toolList !== undefined) {
       writeJson(res, `${instance.toolList}${JSON.stringify(id)}}`);
-      this.idle.push(instance);
+      this.idle.put(instance.key, instance);
       request.settle('ok');
       return true;
     }
@@ -222,7 +237,7 @@ export class FastLane {
         : undefined,
       settle: (outcome) => {
         this.busy.delete(instance);
-        if (!this.closed && this.idle.length < MAX_IDLE) this.idle.push(instance);
+        if (!this.closed) this.idle.put(instance.key, instance);
         request.settle(outcome);
       },
     };
@@ -247,13 +262,13 @@ export class FastLane {
     res.off('close', onClose);
     instance.transport.exchange = undefined;
     this.busy.delete(instance);
-    this.idle.push(instance);
+    this.idle.put(instance.key, instance);
     return false;
   }
 
   /** The modern route of a request the lane can serve, or undefined. Stricter than the entry: anything else is its to answer. */
   private route({ req, body }: LaneRequest): Route | undefined {
-    if (this.idle.length === 0 || req.method !== 'POST' || !isJsonContentType(req.headers['content-type'])) return undefined;
+    if (this.idle.size === 0 || req.method !== 'POST' || !isJsonContentType(req.headers['content-type'])) return undefined;
     const method = (body as { method?: unknown } | null)?.method;
     if (typeof method !== 'string' || !LANE_METHODS.has(method)) return undefined;
     const protocolVersionHeader = header(req, 'mcp-protocol-version');
@@ -288,23 +303,22 @@ export class FastLane {
     return route;
   }
 
-  private declaresHeaders(product: McpServer, tool: string): boolean {
-    let declares = this.headerTools.get(tool);
-    if (declares === undefined) {
-      declares = JSON.stringify(product.toolInputSchemaJson(tool) ?? {}).includes('"x-mcp-header"');
-      this.headerTools.set(tool, declares);
-    }
-    return declares;
-  }
-
   /** Disconnects every instance; in-flight exchanges are aborted (the runtime calls this after its drain). */
   async close(): Promise<void> {
     this.closed = true;
-    const all = [...this.idle, ...this.busy];
-    this.idle.length = 0;
+    const all = [...this.idle.drain(), ...this.busy];
     this.busy.clear();
     await Promise.all(all.map((instance) => instance.transport.close()));
   }
+}
+
+function declaresHeaders(instance: LaneInstance, tool: string): boolean {
+  let declares = instance.headerTools.get(tool);
+  if (declares === undefined) {
+    declares = JSON.stringify(instance.product.toolInputSchemaJson(tool) ?? {}).includes('"x-mcp-header"');
+    instance.headerTools.set(tool, declares);
+  }
+  return declares;
 }
 
 /**
