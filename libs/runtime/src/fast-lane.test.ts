@@ -65,12 +65,20 @@ function createServer() {
     });
     return { content: [{ type: 'text', text: 'released' }] };
   });
-  // Announced changes to an instance's tools: its memoised listing must follow them.
+  // Announced changes to an instance's tools, prompts and templates: its memoised listings must follow them.
   const sometimes = server.registerTool('sometimes', { inputSchema: z.object({}) }, async () => ({ content: [] }));
-  server.registerTool('toggle', { inputSchema: z.object({}) }, async () => {
-    if (sometimes.enabled) sometimes.disable();
-    else sometimes.enable();
-    return { content: [{ type: 'text', text: String(sometimes.enabled) }] };
+  const sometimesPrompt = server.registerPrompt('sometimes', {}, () => ({ messages: [] }));
+  const readMaybe = async (uri: URL) => ({ contents: [{ uri: uri.href, text: 'maybe' }] });
+  const registerMaybe = () => server.registerResource('sometimes', new ResourceTemplate('maybe://{id}', { list: undefined }), {}, readMaybe);
+  let sometimesTemplate: ReturnType<typeof registerMaybe> | undefined = registerMaybe();
+  server.registerTool('toggle', { inputSchema: z.object({ what: z.enum(['tool', 'prompt', 'template']) }) }, async ({ what }) => {
+    if (what === 'tool') sometimes.update({ enabled: !sometimes.enabled });
+    if (what === 'prompt') sometimesPrompt.update({ enabled: !sometimesPrompt.enabled });
+    if (what === 'template') {
+      sometimesTemplate?.remove();
+      sometimesTemplate = sometimesTemplate ? undefined : registerMaybe();
+    }
+    return { content: [] };
   });
   server.registerPrompt('greet', { argsSchema: z.object({ name: z.string() }) }, ({ name }) => ({
     messages: [{ role: 'user', content: { type: 'text', text: `Hello ${name}` } }],
@@ -141,6 +149,8 @@ const CASES: [string, ReturnType<typeof modern>][] = [
   ['tools/list again (the lane answers it from its memo)', modern('tools/list')],
   ['tools/list with another id', modern('tools/list', {}, { body: { id: 'list-2' } })],
   ['tools/list with a cursor', modern('tools/list', { cursor: 'next' })],
+  ['prompts/list again (from the memo)', modern('prompts/list')],
+  ['resources/templates/list again (from the memo)', modern('resources/templates/list')],
   ['a method the era does not have', modern('initialize', { protocolVersion: REVISION, capabilities: {}, clientInfo: { name: 'raw', version: '0' } })],
   ['Mcp-Name disagreeing with the body', modern('tools/call', { name: 'echo', arguments: { message: 'hi' } }, { headers: { 'mcp-name': 'other' } })],
   ['no Mcp-Name', modern('tools/call', { name: 'echo', arguments: { message: 'hi' } }, { headers: { 'mcp-name': undefined } })],
@@ -174,17 +184,29 @@ describe('the fast lane', () => {
     }
   });
 
-  it('lists tools as they are after a tool is disabled or enabled', async () => {
+  it('lists tools, prompts and templates as they are after one is disabled, enabled, removed or registered', async () => {
     const url = await start(true);
-    const listed = async () => (JSON.parse((await post(url, modern('tools/list'))).body).result.tools as { name: string }[]).map((tool) => tool.name);
-    const toggle = async () => JSON.parse((await post(url, modern('tools/call', { name: 'toggle', arguments: {} }))).body).result.content[0].text;
+    const names = async (method: string, field: string) =>
+      (JSON.parse((await post(url, modern(method))).body).result[field] as { name: string }[]).map((item) => item.name);
+    // Which of the tool, the prompt and the template named "sometimes" each listing shows.
+    const shown = async () =>
+      [await names('tools/list', 'tools'), await names('prompts/list', 'prompts'), await names('resources/templates/list', 'resourceTemplates')].map((list) =>
+        list.includes('sometimes'),
+      );
+    const toggle = (what: string) => post(url, modern('tools/call', { name: 'toggle', arguments: { what } }));
     await post(url, modern('ping'));
-    expect(await listed()).toContain('sometimes');
-    expect(await listed()).toContain('sometimes');
-    expect(await toggle()).toBe('false');
-    expect(await listed()).not.toContain('sometimes');
-    expect(await toggle()).toBe('true');
-    expect(await listed()).toContain('sometimes');
+    expect(await shown()).toEqual([true, true, true]);
+    expect(await shown()).toEqual([true, true, true]);
+    await toggle('prompt');
+    expect(await shown()).toEqual([true, false, true]);
+    await toggle('template');
+    expect(await shown()).toEqual([true, false, false]);
+    await toggle('tool');
+    expect(await shown()).toEqual([false, false, false]);
+    await toggle('prompt');
+    await toggle('template');
+    await toggle('tool');
+    expect(await shown()).toEqual([true, true, true]);
   });
 
   it('serves a factory that builds per principal through the lane too, each principal on its own instances', async () => {

@@ -36,6 +36,17 @@ const LANE_METHODS = new Set([
 ]);
 /** The body field the Mcp-Name header mirrors, per method (SEP-2243). */
 const NAMED_BY: Record<string, 'name' | 'uri'> = { 'tools/call': 'name', 'prompts/get': 'name', 'resources/read': 'uri' };
+/**
+ * Listings an instance answers the same way until it announces a change, with the announcement each follows
+ * (McpServer makes it on every register, update, enable, disable and remove): building one, converting every
+ * schema, costs more than the rest of the request. Not resources/list: a template's list callback may answer
+ * differently each time.
+ */
+const LISTINGS = {
+  'tools/list': 'sendToolListChanged',
+  'prompts/list': 'sendPromptListChanged',
+  'resources/templates/list': 'sendResourceListChanged',
+} as const;
 const REQUEST_KEYS = new Set(['jsonrpc', 'id', 'method', 'params']);
 const MAX_ENVELOPES = 1024;
 const SSE_HEADERS = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' };
@@ -49,7 +60,7 @@ interface Exchange {
   dispatching: boolean;
   declined: boolean;
   keepAlive?: NodeJS.Timeout;
-  /** Given the text of a successful JSON answer, for the instance's memo of its tool listing. */
+  /** Given the text of a successful JSON answer, for the instance's memo of its listings. */
   remember?(text: string): void;
   settle(outcome: Outcome): void;
 }
@@ -118,14 +129,10 @@ interface LaneInstance {
   transport: LaneTransport;
   /** SHARED, or the principal a per-principal factory built it for: only that principal's requests get it. */
   key: string;
-  /**
-   * The instance's `tools/list` answer up to its id: converting every tool's schema costs more than the rest of
-   * the request together. Dropped whenever the instance announces a change to its tools (register, update,
-   * enable, disable, remove all do).
-   */
-  toolList?: string;
-  /** How many changes to its tools the instance has announced: a listing made across one is not kept. */
-  toolChanges: number;
+  /** Its answers to the LISTINGS methods, each up to its id. */
+  listings: Map<string, string>;
+  /** How many changes the instance has announced: a listing made across one is not kept. */
+  changes: number;
   /** Its tools whose input schema declares x-mcp-header parameters (the SDK's entry checks those headers itself). */
   headerTools: Map<string, boolean>;
 }
@@ -178,14 +185,16 @@ export class FastLane implements InstanceTaker {
       this.idle = new IdleInstances('per principal');
     }
     const transport = new LaneTransport();
-    const instance: LaneInstance = { product, server, transport, key: principal ?? SHARED, toolChanges: 0, headerTools: new Map() };
-    const announce = product.sendToolListChanged.bind(product);
-    product.sendToolListChanged = () => {
-      instance.toolList = undefined;
-      instance.headerTools.clear();
-      instance.toolChanges++;
-      announce();
-    };
+    const instance: LaneInstance = { product, server, transport, key: principal ?? SHARED, listings: new Map(), changes: 0, headerTools: new Map() };
+    for (const announcer of new Set(Object.values(LISTINGS))) {
+      const announce = product[announcer].bind(product);
+      product[announcer] = () => {
+        instance.listings.clear();
+        instance.headerTools.clear();
+        instance.changes++;
+        announce();
+      };
+    }
     void product.connect(transport).then(() => {
       // Not closed when its key has its fill: closing would hand it back to the pool, and the pool back here.
       if (this.closed) void transport.close();
@@ -210,9 +219,10 @@ export class FastLane implements InstanceTaker {
     }
     const { res } = request;
     const { id } = route.message;
-    const listing = method === 'tools/list' && Object.keys(params ?? {}).every((key) => key === '_meta');
-    if (listing && instance.toolList !== undefined) {
-      writeJson(res, `${instance.toolList}${JSON.stringify(id)}}`);
+    const listing = Object.hasOwn(LISTINGS, method) && Object.keys(params ?? {}).every((key) => key === '_meta');
+    const listed = listing ? instance.listings.get(method) : undefined;
+    if (listed !== undefined) {
+      writeJson(res, `${listed}${JSON.stringify(id)}}`);
       this.idle.put(instance.key, instance);
       request.settle('ok');
       return true;
@@ -222,7 +232,7 @@ export class FastLane implements InstanceTaker {
     identity._clientVersion = meta[CLIENT_INFO_META_KEY];
     identity._clientCapabilities = meta[CLIENT_CAPABILITIES_META_KEY];
 
-    const changes = instance.toolChanges;
+    const changes = instance.changes;
     const exchange: Exchange = {
       id,
       res,
@@ -232,7 +242,7 @@ export class FastLane implements InstanceTaker {
         ? (text) => {
             // The answer is {"result":…,"jsonrpc":"2.0","id":…}: kept up to its id when it is exactly that.
             const idAndEnd = `${JSON.stringify(id)}}`;
-            if (instance.toolChanges === changes && text.endsWith(`,"id":${idAndEnd}`)) instance.toolList = text.slice(0, -idAndEnd.length);
+            if (instance.changes === changes && text.endsWith(`,"id":${idAndEnd}`)) instance.listings.set(method, text.slice(0, -idAndEnd.length));
           }
         : undefined,
       settle: (outcome) => {
