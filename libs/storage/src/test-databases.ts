@@ -7,6 +7,9 @@ import { postgresTestDatabase } from './test-postgres';
 /** The template folder apps use in this workspace, so tests start PGlite as `npm start` does. */
 export const workspaceTemplateDir = (): string => resolveDataDir(DEFAULT_TEMPLATE_DIR, process.cwd());
 
+/** A throwaway in-memory PGlite with the schema, started from the workspace's template. */
+export const openTestPglite = (schema: Schema): Promise<Sql> => openPglite('memory://', { templateDir: workspaceTemplateDir(), schema });
+
 export interface TestDatabase {
   name: 'pglite' | 'postgres';
   open(): Promise<Sql>;
@@ -23,7 +26,7 @@ export function testDatabases(schema: Schema): TestDatabase[] {
   const databases: TestDatabase[] = [
     {
       name: 'pglite',
-      open: () => openPglite('memory://', { templateDir: workspaceTemplateDir(), schema }),
+      open: () => openTestPglite(schema),
       url: () => Promise.reject(new Error('PGlite runs in-process; it has no URL')),
       drop: async () => undefined,
     },

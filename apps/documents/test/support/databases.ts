@@ -1,11 +1,11 @@
-import { openPglite, testDatabases as storageTestDatabases, workspaceTemplateDir, type Sql } from '@mcp-fleet/storage';
+import { openTestPglite, testDatabases as storageTestDatabases, workspaceTemplateDir, type Sql } from '@mcp-fleet/storage';
 import { SCHEMA } from '../../src/store/migrations';
 
 /** The template folder the service uses in this workspace, so tests start PGlite as `npm start` does. */
 export const pgliteTemplateDir = workspaceTemplateDir();
 
 /** A throwaway in-memory PGlite, started from the template. */
-export const openMemoryPglite = (): Promise<Sql> => openPglite('memory://', { templateDir: pgliteTemplateDir, schema: SCHEMA });
+export const openMemoryPglite = (): Promise<Sql> => openTestPglite(SCHEMA);
 
 /** PGlite always; PostgreSQL too when DATABASE_URL is set (CI sets it), each run in a database of its own. */
 export const testDatabases = () => storageTestDatabases(SCHEMA);
