@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dockerfileProblems, workspaceRoot } from '@mcp-fleet/testing';
 import { describe, expect, it } from 'vitest';
@@ -21,6 +22,22 @@ describe('every app of this workspace', () => {
 
   it('is built by the one shared Dockerfile, which keeps the image rules', () => {
     expect(dockerfileProblems(readFileSync(join(root, 'deploy', 'Dockerfile'), 'utf8'))).toEqual([]);
+  });
+
+  it('names an environment of the fleet the app has no overlay for', () => {
+    const workspace = mkdtempSync(join(tmpdir(), 'app-checks-'));
+    try {
+      const write = (file: string, text: string) => {
+        mkdirSync(join(workspace, file, '..'), { recursive: true });
+        writeFileSync(join(workspace, file), text);
+      };
+      write('deploy/environments/qa/kustomization.yaml', 'kind: Component\n');
+      write('apps/lone/package.json', JSON.stringify({ name: 'lone', mcpFleet: { port: 3999 } }));
+      write('apps/lone/config/base.yaml', 'port: 3999\n');
+      expect(appProblems(workspace, 'lone')).toEqual(["lone: no overlay for the fleet's environment qa; add deploy/overlays/qa as the service generator writes it"]);
+    } finally {
+      rmSync(workspace, { recursive: true, force: true });
+    }
   });
 
   it('reads the drain its pods get from the Deployment\'s SHUTDOWN__* variables over the app\'s config', () => {

@@ -6,7 +6,6 @@ import { runtimeConfigSchema } from '@mcp-fleet/runtime';
 import { policyProblems, renderOverlay, schemaProblems, type Manifest } from '@mcp-fleet/testing';
 import { parse } from 'yaml';
 
-export const ENVIRONMENTS = ['staging', 'production'] as const;
 const KINDS = ['Deployment', 'HorizontalPodAutoscaler', 'Ingress', 'PodDisruptionBudget', 'Service'];
 
 export interface AppManifest {
@@ -42,7 +41,12 @@ export function productionDrain(appDir: string, manifests: Manifest[]): { graceM
 export function appProblems(workspaceRoot: string, app: string): string[] {
   const appDir = join(workspaceRoot, 'apps', app);
   const problems: string[] = [];
-  for (const environment of ENVIRONMENTS) {
+  // Every environment of the fleet, as the service generator writes an overlay for each.
+  for (const environment of readdirSync(join(workspaceRoot, 'deploy', 'environments'))) {
+    if (!existsSync(join(appDir, 'deploy', 'overlays', environment))) {
+      problems.push(`${app}: no overlay for the fleet's environment ${environment}; add deploy/overlays/${environment} as the service generator writes it`);
+      continue;
+    }
     const manifests = renderOverlay(appDir, environment);
     const kinds = manifests.map((m) => m.kind).sort();
     if (kinds.join() !== KINDS.join()) problems.push(`${app} ${environment}: renders ${kinds.join(', ')}, not ${KINDS.join(', ')}`);
