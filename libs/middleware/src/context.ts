@@ -39,8 +39,10 @@ export interface CallContext {
   /** The client's address as the runtime determined it (behind proxies only as far as `http.trustProxy` allows). */
   clientAddress?: string;
   sessionId?: string;
-  /** Aborted when the client cancels, the connection drops, or a middleware (timeout) gives up. */
-  signal: AbortSignal;
+  /** Aborted when the client cancels, the connection drops, or a middleware gives up on the call (abort). */
+  readonly signal: AbortSignal;
+  /** Gives up on the call: aborts `signal`, and so the handler's, with `reason` (the timeout middleware does). */
+  abort(reason: unknown): void;
   /** Per-call scratch space for middlewares and handlers. */
   state: Record<string, unknown>;
   /** The SDK's own context, which the handler receives (with `signal` above in place of the SDK's). */

@@ -1,7 +1,7 @@
 import { Client, InMemoryTransport } from '@modelcontextprotocol/client';
 import { McpServer, ResourceTemplate, type ServerContext } from '@modelcontextprotocol/server';
 import { Registry } from 'prom-client';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import * as z from 'zod';
 import { access, type CallContext, type Middleware } from './context';
 import { standardChain } from './standard-chain';
@@ -77,6 +77,31 @@ describe('withMiddleware', () => {
     const { tools } = await client.listTools();
     expect(tools.find((tool) => tool.name === 'no_args')?._meta).toEqual({ 'io.mcp-fleet/access': { public: true, scopes: [] } });
     await client.close();
+  });
+
+  it("aborts the handler's signal when the connection closes or a middleware gives up, and not otherwise", async () => {
+    const outcomes: string[] = [];
+    const giveUp: Middleware = async (ctx, next) => {
+      if (ctx.name === 'given_up') ctx.abort(new Error('given up'));
+      return next();
+    };
+    const server = fixture([giveUp]);
+    server.registerTool('given_up', {}, async (ctx: ServerContext) => ({ content: [{ type: 'text', text: String(ctx.mcpReq.signal.reason) }] }));
+    server.registerTool('watch', {}, async (ctx: ServerContext) => {
+      outcomes.push(`watching, aborted: ${ctx.mcpReq.signal.aborted}`);
+      await new Promise<void>((resolve) => ctx.mcpReq.signal.addEventListener('abort', () => resolve()));
+      outcomes.push(`aborted: ${String(ctx.mcpReq.signal.reason)}`);
+      return { content: [] };
+    });
+    const client = await connect(server);
+    expect((await client.callTool({ name: 'given_up', arguments: {} })).content).toEqual([{ type: 'text', text: 'Error: given up' }]);
+    const pending = client.callTool({ name: 'watch', arguments: {} });
+    await vi.waitFor(() => expect(outcomes).toEqual(['watching, aborted: false']), { timeout: 30_000 });
+    // The connection going away aborts the SDK's signal of every call in flight; the handler's is linked to it.
+    await client.close();
+    await expect(pending).rejects.toThrow();
+    await vi.waitFor(() => expect(outcomes).toHaveLength(2), { timeout: 30_000 });
+    expect(outcomes[1]).toMatch(/^aborted: .*closed/i);
   });
 
   it('runs the standard chain: refuses without a token, logs and counts every call, aborts on timeout', async () => {
