@@ -37,7 +37,6 @@ await startService(async () => {
 
   const middleware = standardChain({
     logger,
-    registry: telemetry.metrics.registry,
     auth: true,
     rateLimit: { ...config.rateLimit, store: limitStore },
     timeout: { ms: config.callTimeoutMs },

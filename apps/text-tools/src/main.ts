@@ -7,7 +7,6 @@ await startService(async () => {
   const telemetry = createTelemetry('text-tools', config);
   const middleware = standardChain({
     logger: telemetry.logger,
-    registry: telemetry.metrics.registry,
     // `wait` may legitimately take its full 60 s.
     timeout: { ms: 10_000, overrides: { wait: 61_000 } },
   });

@@ -1,6 +1,5 @@
 export { authConfigSchema, authProductionProblems, tokenSettings, type AuthConfig } from './auth-config';
 export { auth, createTokenIssuer, createTokenVerifier, InvalidTokenError, KeysUnavailableError, type IssuedToken, type TokenOptions, type TokenVerifier } from './auth';
-export { callMetrics, labelChildren } from './call-metrics';
 export { compose } from './compose';
 export {
   access,

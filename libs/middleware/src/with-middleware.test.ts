@@ -1,6 +1,5 @@
 import { Client, InMemoryTransport } from '@modelcontextprotocol/client';
 import { McpServer, ResourceTemplate, type ServerContext } from '@modelcontextprotocol/server';
-import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import * as z from 'zod';
 import { access, type CallContext, type Middleware } from './context';
@@ -104,11 +103,10 @@ describe('withMiddleware', () => {
     expect(outcomes[1]).toMatch(/^aborted: .*closed/i);
   });
 
-  it('runs the standard chain: refuses without a token, logs and counts every call, aborts on timeout', async () => {
+  it('runs the standard chain: refuses without a token, logs every call, aborts on timeout', async () => {
     const lines: { object: Record<string, unknown>; message: string }[] = [];
     const write = (object: object, message: string) => lines.push({ object: object as Record<string, unknown>, message });
-    const registry = new Registry();
-    const chain = standardChain({ logger: { info: write, warn: write, error: write }, registry, auth: true, timeout: { ms: 100 }, rateLimit: { points: 100, durationSec: 1 }, logArguments: true });
+    const chain = standardChain({ logger: { info: write, warn: write, error: write }, auth: true, timeout: { ms: 100 }, rateLimit: { points: 100, durationSec: 1 }, logArguments: true });
     const client = await connect(fixture(chain));
 
     const refused = await client.callTool({ name: 'with_args', arguments: { n: 1 } });
@@ -121,15 +119,11 @@ describe('withMiddleware', () => {
       ['no_args', 'ok'],
     ]);
     expect(lines[0]?.object.arguments).toEqual({ n: 1 });
-    const metrics = await registry.getSingleMetricAsString('mcp_calls_total');
-    expect(metrics).toContain('mcp_calls_total{kind="tool",name="with_args",outcome="tool_error"} 1');
-    expect(metrics).toContain('mcp_calls_total{kind="tool",name="no_args",outcome="ok"} 1');
     await client.close();
 
-    const timed = await connect(fixture(standardChain({ logger: { info: write, warn: write, error: write }, registry: new Registry(), timeout: { ms: 100 } })));
-    const started = performance.now();
+    const timed = await connect(fixture(standardChain({ logger: { info: write, warn: write, error: write }, timeout: { ms: 100 } })));
+    // sleepy takes 2 s unless aborted: the timeout's answer shows the limit won.
     expect(await timed.callTool({ name: 'sleepy', arguments: {} })).toMatchObject({ isError: true, content: [{ text: 'tool sleepy timed out after 100 ms' }] });
-    expect(performance.now() - started).toBeLessThan(1500);
     await timed.close();
   });
 });

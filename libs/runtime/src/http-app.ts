@@ -12,7 +12,7 @@ import {
   type AuthInfo,
   type McpServerFactory,
 } from '@modelcontextprotocol/server';
-import { CLIENT_ADDRESS_HEADER, KeysUnavailableError, labelChildren } from '@mcp-fleet/middleware';
+import { CLIENT_ADDRESS_HEADER, KeysUnavailableError } from '@mcp-fleet/middleware';
 import type { RuntimeConfig } from './config';
 import { FastLane } from './fast-lane';
 import { pooledFactory } from './instance-pool';
@@ -20,7 +20,7 @@ import { JSON_RPC, labelRequest, outcomeOf, sendJson, sendRpcError, toWebHeaders
 import { LegacySessions } from './legacy-sessions';
 import type { Logger } from './logger';
 import { isLoopbackHost } from './loopback';
-import type { RuntimeMetrics } from './metrics';
+import { labelChildren, type RuntimeMetrics } from './metrics';
 import type { Readiness } from './readiness';
 
 export interface HttpAppOptions {

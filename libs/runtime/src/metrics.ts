@@ -42,3 +42,17 @@ export function createMetrics(service: string): RuntimeMetrics {
     }),
   };
 }
+
+/**
+ * A metric's children by label values, each made once: prom-client's `.labels()` validates the labels and binds
+ * a new child on every call. Only for bounded label sets (names from registrations, never from clients).
+ */
+export function labelChildren<Labels extends object, Child>(make: (labels: Labels) => Child): (labels: Labels) => Child {
+  const children = new Map<string, Child>();
+  return (labels) => {
+    const key = Object.values(labels).join('\0');
+    let child = children.get(key);
+    if (!child) children.set(key, (child = make(labels)));
+    return child;
+  };
+}

@@ -5,6 +5,6 @@ import { createConformanceServer } from './server';
 await startService(async () => {
   const config = loadConfig({ dir: new URL('../config', import.meta.url) });
   const telemetry = createTelemetry('conformance', config);
-  const middleware = standardChain({ logger: telemetry.logger, registry: telemetry.metrics.registry, timeout: { ms: 10_000 } });
+  const middleware = standardChain({ logger: telemetry.logger, timeout: { ms: 10_000 } });
   await serve(() => createConformanceServer({ middleware }), { name: 'conformance', config, ...telemetry });
 });

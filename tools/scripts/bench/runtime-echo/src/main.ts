@@ -10,7 +10,6 @@ await startService(async () => {
   const telemetry = createTelemetry('bench-echo', config);
   const middleware = standardChain({
     logger: telemetry.logger,
-    registry: telemetry.metrics.registry,
     auth: true,
     // A bucket the bench cannot empty: the limiter's cost is measured, not its refusals.
     rateLimit: { points: 1e9, durationSec: 1 },
