@@ -11,10 +11,10 @@ import { parseCount, parseDuration } from './src/measures';
 import { table } from './src/report';
 
 const usage = `
-Usage: npm run bench [-- --duration 10s --warmup 3s --connections 50 --only a,b --json --out FILE]
+Usage: npm run bench [-- --rounds 3 --duration 5s --warmup 2s --connections 50 --only a,b --json --out FILE]
 
 Serves the same echo tool several ways, each as its own process on loopback, and drives each with autocannon
-under the same load (a warm-up, then the measured run), one after another:
+under the same load (a warm-up, then the measured run), one after another, in rounds:
   (a) the bare SDK v2 in its documented stateless pattern (createMcpHandler + toNodeHandler on node:http)
   (b) our runtime, stateless, with the full default middleware chain (bench/runtime-echo)
   (c) the same with a 2025-era legacy session (HTTP__LEGACY_SESSIONS=true)
@@ -25,11 +25,14 @@ under the same load (a warm-up, then the measured run), one after another:
   (h) (b) with the fast lane off (HTTP__FAST_LANE=false): every request through the SDK's HTTP entry
   (i) (f) with a factory that reads ctx.authInfo: instances kept per principal, served by the SDK's entry
 Prints requests/s, p50 and p99 latency, errors, the server's RSS and its CPU time per request, with ratios to
-(a) and (d). On a small machine the load generator shares the cores, so req/s moves ±10% between runs;
-CPU µs per request is the steadier comparison.
+(a) and (d). Each figure is the median of the rounds (errors: their sum): every round runs every variant, so a
+machine that speeds up or slows down during the bench moves all of them alike instead of skewing the ratios.
+On a small machine the load generator shares the cores, so req/s moves ±10% between runs; CPU µs per request
+is the steadier comparison.
 
-  --duration TIME     measured run per variant (default 10s)
-  --warmup TIME       unmeasured run first (default 3s)
+  --rounds N          times each variant is measured, interleaved (default 3)
+  --duration TIME     measured run per variant and round (default 5s)
+  --warmup TIME       unmeasured run first, on each fresh process (default 2s)
   --connections N     concurrent connections (default 50)
   --only LIST         some variants, e.g. a,b
   --json              print the results as JSON instead of the table
@@ -37,6 +40,7 @@ CPU µs per request is the steadier comparison.
 `;
 
 const { values } = cliOrExit(process.argv.slice(2), usage, {
+  rounds: { type: 'string' },
   duration: { type: 'string' },
   warmup: { type: 'string' },
   connections: { type: 'string' },
@@ -59,14 +63,15 @@ const VARIANTS: BenchVariant[] = [
   { id: 'i', name: `runtime, +${EXTRA_TOOLS} tools, per principal`, app: bench('runtime-echo/dist/main.js'), env: { MCP_ENV: undefined, BENCH_EXTRA_TOOLS: String(EXTRA_TOOLS), BENCH_PER_PRINCIPAL: 'true' } },
 ];
 
-let settings: { duration: number; warmup: number; connections: number; variants: BenchVariant[] };
+let settings: { rounds: number; duration: number; warmup: number; connections: number; variants: BenchVariant[] };
 try {
   const only = values.only?.split(',').map((id) => id.trim());
   const unknown = only?.filter((id) => !VARIANTS.some((variant) => variant.id === id)) ?? [];
   if (unknown.length > 0) throw new Error(`--only: no variant ${unknown.join(', ')}; the variants are ${VARIANTS.map((variant) => variant.id).join(', ')}`);
   settings = {
-    duration: parseDuration(values.duration ?? '10s', '--duration'),
-    warmup: parseDuration(values.warmup ?? '3s', '--warmup'),
+    rounds: parseCount(values.rounds, '--rounds', 3),
+    duration: parseDuration(values.duration ?? '5s', '--duration'),
+    warmup: parseDuration(values.warmup ?? '2s', '--warmup'),
     connections: parseCount(values.connections, '--connections', 50),
     variants: VARIANTS.filter((variant) => !only || only.includes(variant.id)),
   };
@@ -90,8 +95,8 @@ interface Row {
   /** Server CPU per answered request: steadier than req/s on a small machine, where the load generator shares the cores. */
   cpuUsPerRequest: number;
 }
-const rows: Row[] = [];
-for (const variant of settings.variants) {
+/** One measured run of `variant` on a fresh process. */
+async function measure(variant: BenchVariant, round: number): Promise<Row> {
   // Logs go nowhere we read, as a container runtime would take them: the cost of writing them is measured.
   const server = await startServerProcess({ app: variant.app, env: { LOG_LEVEL: 'info', ...variant.env }, coverageDir: false });
   try {
@@ -102,13 +107,13 @@ for (const variant of settings.variants) {
     if (!check.ok || !answered) throw new Error(`(${variant.id}) does not answer its ${variant.call ?? 'echo'} request: ${check.status} ${checkBody.slice(0, 300)}`);
     const run = (seconds: number) =>
       autocannon({ url: server.url, method: 'POST', connections: settings.connections, duration: seconds, headers: request.headers, body: request.body });
-    say(`(${variant.id}) ${variant.name}: warm-up ${settings.warmup / 1000} s, then ${settings.duration / 1000} s at ${settings.connections} connections …`);
+    say(`round ${round}/${settings.rounds} (${variant.id}) ${variant.name}: warm-up ${settings.warmup / 1000} s, then ${settings.duration / 1000} s at ${settings.connections} connections …`);
     await run(settings.warmup / 1000);
     const cpu = await cpuSeconds(server.pid);
     const result = await run(settings.duration / 1000);
     const cpuUsed = (await cpuSeconds(server.pid)) - cpu;
     const sample = await createProcessSampler({ pid: server.pid }).sample();
-    rows.push({
+    return {
       id: variant.id,
       name: variant.name,
       rps: result.requests.average,
@@ -117,12 +122,26 @@ for (const variant of settings.variants) {
       errors: result.errors + result.timeouts + result.non2xx,
       rssMb: sample.rssMb,
       cpuUsPerRequest: (cpuUsed * 1e6) / Math.max(1, result.requests.total),
-    });
+    };
   } finally {
     server.logs.length = 0;
     await server.stop();
   }
 }
+
+const runs = new Map<string, Row[]>(settings.variants.map((variant) => [variant.id, []]));
+for (let round = 1; round <= settings.rounds; round++) {
+  for (const variant of settings.variants) runs.get(variant.id)!.push(await measure(variant, round));
+}
+const rows: Row[] = [...runs.values()].map((samples) => ({
+  ...samples[0]!,
+  rps: median(samples.map((row) => row.rps)),
+  p50: median(samples.map((row) => row.p50)),
+  p99: median(samples.map((row) => row.p99)),
+  errors: samples.reduce((sum, row) => sum + row.errors, 0),
+  rssMb: median(samples.map((row) => row.rssMb)),
+  cpuUsPerRequest: median(samples.map((row) => row.cpuUsPerRequest)),
+}));
 
 const a = rows.find((row) => row.id === 'a');
 const d = rows.find((row) => row.id === 'd');
@@ -134,7 +153,7 @@ const report = rows.map((row) => ({
   rpsVsD: ratio(row.rps, d?.rps),
   cpuVsA: ratio(row.cpuUsPerRequest, a?.cpuUsPerRequest),
 }));
-const output = { connections: settings.connections, durationMs: settings.duration, warmupMs: settings.warmup, node: process.version, variants: report };
+const output = { rounds: settings.rounds, connections: settings.connections, durationMs: settings.duration, warmupMs: settings.warmup, node: process.version, variants: report };
 if (values.out) writeFileSync(values.out, `${JSON.stringify(output, null, 2)}\n`);
 if (values.json) {
   console.log(JSON.stringify(output, null, 2));
@@ -165,4 +184,10 @@ async function cpuSeconds(pid: number): Promise<number> {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((x, y) => x - y);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }

@@ -39,9 +39,13 @@ export class IdleInstances<T> {
 
   /** Keeps `item` under `key`, which becomes the most recently used; false when the key has its fill. */
   put(key: string, item: T): boolean {
-    const items = this.byKey.get(key) ?? [];
-    this.byKey.delete(key);
-    this.byKey.set(key, items);
+    let items = this.byKey.get(key);
+    if (!items) this.byKey.set(key, (items = []));
+    else if (this.keys > 1) {
+      // Moved to the end: a Map iterates in insertion order, so its first key is the least recently used.
+      this.byKey.delete(key);
+      this.byKey.set(key, items);
+    }
     if (this.byKey.size > this.keys) {
       const [oldest, dropped] = this.byKey.entries().next().value!;
       this.byKey.delete(oldest);
