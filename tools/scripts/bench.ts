@@ -11,7 +11,7 @@ import { parseCount, parseDuration } from './src/measures';
 import { table } from './src/report';
 
 const usage = `
-Usage: npm run bench [-- --rounds 3 --duration 5s --warmup 2s --connections 50 --only a,b --json --out FILE]
+Usage: npm run bench [-- --rounds 5 --duration 4s --warmup 2s --connections 50 --only a,b --json --out FILE]
 
 Serves the same echo tool several ways, each as its own process on loopback, and drives each with autocannon
 under the same load (a warm-up, then the measured run), one after another, in rounds:
@@ -30,8 +30,8 @@ machine that speeds up or slows down during the bench moves all of them alike in
 On a small machine the load generator shares the cores, so req/s moves ±10% between runs; CPU µs per request
 is the steadier comparison.
 
-  --rounds N          times each variant is measured, interleaved (default 3)
-  --duration TIME     measured run per variant and round (default 5s)
+  --rounds N          times each variant is measured, interleaved (default 5)
+  --duration TIME     measured run per variant and round (default 4s)
   --warmup TIME       unmeasured run first, on each fresh process (default 2s)
   --connections N     concurrent connections (default 50)
   --only LIST         some variants, e.g. a,b
@@ -69,8 +69,8 @@ try {
   const unknown = only?.filter((id) => !VARIANTS.some((variant) => variant.id === id)) ?? [];
   if (unknown.length > 0) throw new Error(`--only: no variant ${unknown.join(', ')}; the variants are ${VARIANTS.map((variant) => variant.id).join(', ')}`);
   settings = {
-    rounds: parseCount(values.rounds, '--rounds', 3),
-    duration: parseDuration(values.duration ?? '5s', '--duration'),
+    rounds: parseCount(values.rounds, '--rounds', 5),
+    duration: parseDuration(values.duration ?? '4s', '--duration'),
     warmup: parseDuration(values.warmup ?? '2s', '--warmup'),
     connections: parseCount(values.connections, '--connections', 50),
     variants: VARIANTS.filter((variant) => !only || only.includes(variant.id)),
@@ -113,6 +113,8 @@ async function measure(variant: BenchVariant, round: number): Promise<Row> {
     const result = await run(settings.duration / 1000);
     const cpuUsed = (await cpuSeconds(server.pid)) - cpu;
     const sample = await createProcessSampler({ pid: server.pid }).sample();
+    const cpuUsPerRequest = (cpuUsed * 1e6) / Math.max(1, result.requests.total);
+    say(`round ${round}/${settings.rounds} (${variant.id}): ${Math.round(result.requests.average)} req/s, ${Math.round(cpuUsPerRequest)} µs CPU per request`);
     return {
       id: variant.id,
       name: variant.name,
@@ -121,7 +123,7 @@ async function measure(variant: BenchVariant, round: number): Promise<Row> {
       p99: result.latency.p99,
       errors: result.errors + result.timeouts + result.non2xx,
       rssMb: sample.rssMb,
-      cpuUsPerRequest: (cpuUsed * 1e6) / Math.max(1, result.requests.total),
+      cpuUsPerRequest,
     };
   } finally {
     server.logs.length = 0;
