@@ -17,7 +17,8 @@ export const coverageThresholds = {
 
 // Ceilings for a loaded 2-core machine, not expectations: tests wait for events (a log line, a status), and these
 // only turn a hang into a failure. A test that needs them to be lower is a timing test, which we do not write.
-const CEILING_MS = 120_000;
+// (120 s was passed by deploy.ts's rollbacks, 7 s on a quiet machine, with two whole suites sharing the cores.)
+const CEILING_MS = 300_000;
 
 export function projectConfig(options: { exclude?: string[]; globalSetup?: string } = {}): ViteUserConfig {
   return defineConfig({

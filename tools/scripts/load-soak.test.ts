@@ -53,7 +53,9 @@ describe('npm run soak', () => {
     const report = JSON.parse(result.stdout) as { verdict: string; calls: number; samples: { rssMb: number }[]; errorCount: number };
     expect(report).toMatchObject({ verdict: 'stable', errorCount: 0 });
     expect(report.calls).toBeGreaterThanOrEqual(25);
-    expect(report.samples.length).toBeGreaterThanOrEqual(5);
+    // One sample before the calls and at least one during them; how many more depends on the machine's speed
+    // (a sample is a /metrics request to the loaded process).
+    expect(report.samples.length).toBeGreaterThanOrEqual(2);
     expect(report.samples.every((sample) => sample.rssMb > 10)).toBe(true);
   });
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 const tsx = join(import.meta.dirname, '..', '..', '..', 'node_modules', '.bin', 'tsx');
 
 export interface ScriptRun {
-  /** The exit code (1 when the process was killed at the ceiling). */
+  /** The exit code; when the process was killed at the ceiling, stderr ends by saying so. */
   code: number;
   stdout: string;
   stderr: string;
@@ -15,12 +15,19 @@ export interface ScriptRun {
  * cases can run side by side and a server or fake in the test's own process keeps answering meanwhile.
  */
 export function runScript(script: string, args: string[], options: { env?: Record<string, string>; timeoutMs?: number; cwd?: string } = {}): Promise<ScriptRun> {
+  // Below the tests' own ceiling (vitest.preset.ts), so that a hang fails with the script's output.
+  const ceilingMs = options.timeoutMs ?? 240_000;
   return new Promise((resolve) =>
     execFile(
       tsx,
       [join(import.meta.dirname, '..', script), ...args],
-      { encoding: 'utf8', timeout: options.timeoutMs ?? 100_000, env: { ...process.env, ...options.env }, cwd: options.cwd },
-      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+      { encoding: 'utf8', timeout: ceilingMs, env: { ...process.env, ...options.env }, cwd: options.cwd },
+      (error, stdout, stderr) =>
+        resolve({
+          code: error ? Number(error.code ?? 1) : 0,
+          stdout,
+          stderr: error?.killed ? `${stderr}\n[runScript: ${script} killed at its ceiling of ${ceilingMs} ms]` : stderr,
+        }),
     ),
   );
 }

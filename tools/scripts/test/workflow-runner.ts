@@ -68,7 +68,7 @@ function readPairs(file: string): Record<string, string> {
 function bash(script: string, cwd: string, env: NodeJS.ProcessEnv): Promise<{ code: number; output: string }> {
   return new Promise((resolve) =>
     // Asynchronous, so a fake server in this process keeps answering.
-    execFile('bash', bashStep(script), { cwd, env, encoding: 'utf8', timeout: 110_000 }, (error, stdout, stderr) =>
+    execFile('bash', bashStep(script), { cwd, env, encoding: 'utf8', timeout: 240_000 }, (error, stdout, stderr) =>
       resolve({ code: error ? Number(error.code ?? 1) : 0, output: `${stdout}${stderr}` }),
     ),
   );
