@@ -95,6 +95,11 @@ export async function soakTest(options: SoakTestOptions): Promise<SoakTestResult
       }
       await new Promise((resolve) => setTimeout(resolve, Math.max(1, Math.min(due, nextSample) - (performance.now() - begin))));
     }
+    // Calls that fell due before the end but were not fired yet (a slow sample held the loop): a soak of rate × duration makes them all.
+    while (due < options.duration) {
+      fire();
+      due += interval;
+    }
     await Promise.race([Promise.all(pending), new Promise((resolve) => setTimeout(resolve, 30_000))]);
   } finally {
     await client.close();
