@@ -2,19 +2,20 @@
 // npm run bench: the same echo call served nine ways, under the same load, in one run on this machine.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createProcessSampler, startServerProcess, workspaceRoot } from '@mcp-fleet/testing';
+import { createProcessSampler, startServerProcess, workspaceRoot, type ServerProcess } from '@mcp-fleet/testing';
 import autocannon from 'autocannon';
 import { $ } from 'zx';
+import { type BenchRow, summarise } from './src/bench-summary';
 import { carriesEcho, EXTRA_TOOLS, legacySessionCall, listsAllTools, modernCall, modernList, openLegacySession, type BenchVariant } from './src/bench-variants';
 import { cliOrExit } from './src/cli';
 import { parseCount, parseDuration } from './src/measures';
 import { table } from './src/report';
 
 const usage = `
-Usage: npm run bench [-- --rounds 5 --duration 4s --warmup 2s --connections 50 --only a,b --json --out FILE]
+Usage: npm run bench [-- --rounds 30 --duration 1s --warmup 3s --connections 50 --only a,b --json --out FILE]
 
 Serves the same echo tool several ways, each as its own process on loopback, and drives each with autocannon
-under the same load (a warm-up, then the measured run), one after another, in rounds:
+under the same load:
   (a) the bare SDK v2 in its documented stateless pattern (createMcpHandler + toNodeHandler on node:http)
   (b) our runtime, stateless, with the full default middleware chain (bench/runtime-echo)
   (c) the same with a 2025-era legacy session (HTTP__LEGACY_SESSIONS=true)
@@ -24,15 +25,17 @@ under the same load (a warm-up, then the measured run), one after another, in ro
   (g) (f) answering tools/list instead of the echo call
   (h) (b) with the fast lane off (HTTP__FAST_LANE=false): every request through the SDK's HTTP entry
   (i) (f) with a factory that reads ctx.authInfo: instances kept per principal, served by the SDK's entry
-Prints requests/s, p50 and p99 latency, errors, the server's RSS and its CPU time per request, with ratios to
-(a) and (d). Each figure is the median of the rounds (errors: their sum): every round runs every variant, so a
-machine that speeds up or slows down during the bench moves all of them alike instead of skewing the ratios.
-On a small machine the load generator shares the cores, so req/s moves ±10% between runs; CPU µs per request
-is the steadier comparison.
+Every variant is started and warmed up once, then measured in rounds of short turns: each round drives every
+variant once, in the opposite order each round. Prints requests/s, p50 and p99 latency, errors, the server's
+RSS and its CPU time per request (each the median of the rounds; errors their sum), and ratios to (a), to (d)
+and, for (e) and (f), to the same server with one tool. A ratio is the median of the per-round ratios: a VM
+that slows down for a while slows both sides of a ratio alike within a round, so the spell cancels out instead
+of landing on one variant. On a small machine the load generator shares the cores, so req/s moves between
+runs; CPU µs per request is the steadier comparison.
 
-  --rounds N          times each variant is measured, interleaved (default 5)
-  --duration TIME     measured run per variant and round (default 4s)
-  --warmup TIME       unmeasured run first, on each fresh process (default 2s)
+  --rounds N          turns each variant is measured (default 30)
+  --duration TIME     measured turn per variant and round (default 1s)
+  --warmup TIME       unmeasured run first, once per process (default 3s)
   --connections N     concurrent connections (default 50)
   --only LIST         some variants, e.g. a,b
   --json              print the results as JSON instead of the table
@@ -56,8 +59,8 @@ const VARIANTS: BenchVariant[] = [
   { id: 'b', name: 'runtime, stateless, full chain', app: bench('runtime-echo/dist/main.js'), env: { MCP_ENV: undefined } },
   { id: 'c', name: 'runtime, legacy session', app: bench('runtime-echo/dist/main.js'), env: { MCP_ENV: undefined, HTTP__LEGACY_SESSIONS: 'true' }, session: true },
   { id: 'd', name: 'node:http fixed JSON (ceiling)', app: bench('fixed-json-server.mjs') },
-  { id: 'e', name: `bare SDK, +${EXTRA_TOOLS} tools`, app: bench('bare-sdk-server.mjs'), env: { BENCH_EXTRA_TOOLS: String(EXTRA_TOOLS) } },
-  { id: 'f', name: `runtime, +${EXTRA_TOOLS} tools`, app: bench('runtime-echo/dist/main.js'), env: { MCP_ENV: undefined, BENCH_EXTRA_TOOLS: String(EXTRA_TOOLS) } },
+  { id: 'e', name: `bare SDK, +${EXTRA_TOOLS} tools`, app: bench('bare-sdk-server.mjs'), env: { BENCH_EXTRA_TOOLS: String(EXTRA_TOOLS) }, oneTool: 'a' },
+  { id: 'f', name: `runtime, +${EXTRA_TOOLS} tools`, app: bench('runtime-echo/dist/main.js'), env: { MCP_ENV: undefined, BENCH_EXTRA_TOOLS: String(EXTRA_TOOLS) }, oneTool: 'b' },
   { id: 'g', name: `runtime, +${EXTRA_TOOLS} tools, tools/list`, app: bench('runtime-echo/dist/main.js'), env: { MCP_ENV: undefined, BENCH_EXTRA_TOOLS: String(EXTRA_TOOLS) }, call: 'list' },
   { id: 'h', name: 'runtime, fast lane off', app: bench('runtime-echo/dist/main.js'), env: { MCP_ENV: undefined, HTTP__FAST_LANE: 'false' } },
   { id: 'i', name: `runtime, +${EXTRA_TOOLS} tools, per principal`, app: bench('runtime-echo/dist/main.js'), env: { MCP_ENV: undefined, BENCH_EXTRA_TOOLS: String(EXTRA_TOOLS), BENCH_PER_PRINCIPAL: 'true' } },
@@ -69,9 +72,9 @@ try {
   const unknown = only?.filter((id) => !VARIANTS.some((variant) => variant.id === id)) ?? [];
   if (unknown.length > 0) throw new Error(`--only: no variant ${unknown.join(', ')}; the variants are ${VARIANTS.map((variant) => variant.id).join(', ')}`);
   settings = {
-    rounds: parseCount(values.rounds, '--rounds', 5),
-    duration: parseDuration(values.duration ?? '4s', '--duration'),
-    warmup: parseDuration(values.warmup ?? '2s', '--warmup'),
+    rounds: parseCount(values.rounds, '--rounds', 30),
+    duration: parseDuration(values.duration ?? '1s', '--duration'),
+    warmup: parseDuration(values.warmup ?? '3s', '--warmup'),
     connections: parseCount(values.connections, '--connections', 50),
     variants: VARIANTS.filter((variant) => !only || only.includes(variant.id)),
   };
@@ -84,77 +87,72 @@ const say = (line: string) => process.stderr.write(`bench: ${line}\n`);
 say('building bench/runtime-echo …');
 await $({ cwd: root, quiet: true })`npx tsx tools/scripts/build-app.ts tools/scripts/bench/runtime-echo`;
 
-interface Row {
-  id: string;
-  name: string;
-  rps: number;
-  p50: number;
-  p99: number;
-  errors: number;
-  rssMb: number;
-  /** Server CPU per answered request: steadier than req/s on a small machine, where the load generator shares the cores. */
-  cpuUsPerRequest: number;
+interface Running {
+  variant: BenchVariant;
+  server: ServerProcess;
+  request: { headers: Record<string, string>; body: string };
 }
-/** One measured run of `variant` on a fresh process. */
-async function measure(variant: BenchVariant, round: number): Promise<Row> {
+
+/** Starts `variant`'s process, checks that it answers its request, and warms it up. */
+async function start(variant: BenchVariant): Promise<Running> {
   // Logs go nowhere we read, as a container runtime would take them: the cost of writing them is measured.
-  const server = await startServerProcess({ app: variant.app, env: { LOG_LEVEL: 'info', ...variant.env }, coverageDir: false });
-  try {
-    const request = variant.session ? legacySessionCall(await openLegacySession(server.url)) : variant.call === 'list' ? modernList : modernCall;
-    const check = await fetch(server.url, { method: 'POST', ...request });
-    const checkBody = await check.text();
-    const answered = variant.call === 'list' ? listsAllTools(checkBody) : carriesEcho(checkBody);
-    if (!check.ok || !answered) throw new Error(`(${variant.id}) does not answer its ${variant.call ?? 'echo'} request: ${check.status} ${checkBody.slice(0, 300)}`);
-    const run = (seconds: number) =>
-      autocannon({ url: server.url, method: 'POST', connections: settings.connections, duration: seconds, headers: request.headers, body: request.body });
-    say(`round ${round}/${settings.rounds} (${variant.id}) ${variant.name}: warm-up ${settings.warmup / 1000} s, then ${settings.duration / 1000} s at ${settings.connections} connections …`);
-    await run(settings.warmup / 1000);
-    const cpu = await cpuSeconds(server.pid);
-    const result = await run(settings.duration / 1000);
-    const cpuUsed = (await cpuSeconds(server.pid)) - cpu;
-    const sample = await createProcessSampler({ pid: server.pid }).sample();
-    const cpuUsPerRequest = (cpuUsed * 1e6) / Math.max(1, result.requests.total);
-    say(`round ${round}/${settings.rounds} (${variant.id}): ${Math.round(result.requests.average)} req/s, ${Math.round(cpuUsPerRequest)} µs CPU per request`);
-    return {
-      id: variant.id,
-      name: variant.name,
-      rps: result.requests.average,
-      p50: result.latency.p50,
-      p99: result.latency.p99,
-      errors: result.errors + result.timeouts + result.non2xx,
-      rssMb: sample.rssMb,
-      cpuUsPerRequest,
-    };
-  } finally {
-    server.logs.length = 0;
-    await server.stop();
+  const server = await startServerProcess({ app: variant.app, env: { LOG_LEVEL: 'info', ...variant.env }, coverageDir: false, keepLogs: false });
+  const request = variant.session ? legacySessionCall(await openLegacySession(server.url)) : variant.call === 'list' ? modernList : modernCall;
+  const check = await fetch(server.url, { method: 'POST', ...request });
+  const checkBody = await check.text();
+  const answered = variant.call === 'list' ? listsAllTools(checkBody) : carriesEcho(checkBody);
+  if (!check.ok || !answered) throw new Error(`(${variant.id}) does not answer its ${variant.call ?? 'echo'} request: ${check.status} ${checkBody.slice(0, 300)}`);
+  say(`(${variant.id}) ${variant.name}: started; warm-up ${settings.warmup / 1000} s at ${settings.connections} connections …`);
+  await drive({ variant, server, request }, settings.warmup);
+  return { variant, server, request };
+}
+
+function drive({ server, request }: Running, ms: number) {
+  return autocannon({ url: server.url, method: 'POST', connections: settings.connections, duration: ms / 1000, headers: request.headers, body: request.body });
+}
+
+/** One measured slice of a running variant. */
+async function measure(running: Running, round: number): Promise<BenchRow> {
+  const { variant, server } = running;
+  const cpu = cpuSeconds(server.pid);
+  const result = await drive(running, settings.duration);
+  const cpuUsed = cpuSeconds(server.pid) - cpu;
+  const sample = await createProcessSampler({ pid: server.pid }).sample();
+  const cpuUsPerRequest = (cpuUsed * 1e6) / Math.max(1, result.requests.total);
+  say(`round ${round}/${settings.rounds} (${variant.id}): ${Math.round(result.requests.average)} req/s, ${Math.round(cpuUsPerRequest)} µs CPU per request`);
+  return {
+    id: variant.id,
+    name: variant.name,
+    rps: result.requests.total / result.duration,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.timeouts + result.non2xx,
+    rssMb: sample.rssMb,
+    cpuUsPerRequest,
+  };
+}
+
+// Every variant stays up for the whole bench, warmed once; the rounds then take short turns, in the opposite
+// order each round (a…i, i…a), so that no variant always runs right after the same neighbour or at the same
+// point of a drift.
+const running: Running[] = [];
+const rounds: BenchRow[][] = [];
+try {
+  for (const variant of settings.variants) running.push(await start(variant));
+  for (let round = 1; round <= settings.rounds; round++) {
+    const order = round % 2 === 1 ? running : [...running].reverse();
+    const rows: BenchRow[] = [];
+    for (const turn of order) rows.push(await measure(turn, round));
+    rounds.push(rows);
   }
+} finally {
+  await Promise.all(running.map(({ server }) => server.stop()));
 }
+const report = summarise(
+  rounds,
+  Object.fromEntries(settings.variants.flatMap((variant) => (variant.oneTool ? [[variant.id, variant.oneTool]] : []))),
+);
 
-const runs = new Map<string, Row[]>(settings.variants.map((variant) => [variant.id, []]));
-for (let round = 1; round <= settings.rounds; round++) {
-  for (const variant of settings.variants) runs.get(variant.id)!.push(await measure(variant, round));
-}
-const rows: Row[] = [...runs.values()].map((samples) => ({
-  ...samples[0]!,
-  rps: median(samples.map((row) => row.rps)),
-  p50: median(samples.map((row) => row.p50)),
-  p99: median(samples.map((row) => row.p99)),
-  errors: samples.reduce((sum, row) => sum + row.errors, 0),
-  rssMb: median(samples.map((row) => row.rssMb)),
-  cpuUsPerRequest: median(samples.map((row) => row.cpuUsPerRequest)),
-}));
-
-const a = rows.find((row) => row.id === 'a');
-const d = rows.find((row) => row.id === 'd');
-const ratio = (value: number, base: number | undefined) => (base ? value / base : Number.NaN);
-const report = rows.map((row) => ({
-  ...row,
-  rpsVsA: ratio(row.rps, a?.rps),
-  p99VsA: ratio(row.p99, a?.p99),
-  rpsVsD: ratio(row.rps, d?.rps),
-  cpuVsA: ratio(row.cpuUsPerRequest, a?.cpuUsPerRequest),
-}));
 const output = { rounds: settings.rounds, connections: settings.connections, durationMs: settings.duration, warmupMs: settings.warmup, node: process.version, variants: report };
 if (values.out) writeFileSync(values.out, `${JSON.stringify(output, null, 2)}\n`);
 if (values.json) {
@@ -163,7 +161,7 @@ if (values.json) {
   const show = (n: number) => (Number.isNaN(n) ? '-' : n.toFixed(2));
   console.log(
     table(
-      ['variant', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'RSS MB', 'CPU µs/req', 'req/s vs a', 'p99 vs a', 'CPU vs a', 'req/s vs d'],
+      ['variant', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'RSS MB', 'CPU µs/req', 'req/s vs a', 'p99 vs a', 'CPU vs a', 'req/s vs d', 'req/s vs 1 tool'],
       report.map((row) => [
         `(${row.id}) ${row.name}`,
         Math.round(row.rps),
@@ -176,20 +174,15 @@ if (values.json) {
         show(row.p99VsA),
         show(row.cpuVsA),
         show(row.rpsVsD),
+        show(row.rpsVsOneTool),
       ]),
     ),
   );
 }
 
 /** User plus system CPU seconds the process has used (Linux: /proc/<pid>/stat, in ticks of 1/100 s). */
-async function cpuSeconds(pid: number): Promise<number> {
+function cpuSeconds(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((x, y) => x - y);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startServerProcess, workspaceRoot } from './server-process';
+import { waitUntil } from './wait-until';
 
 const fixture = (name: string) => join(import.meta.dirname, '..', 'test', 'fixtures', name);
 
@@ -19,6 +20,15 @@ describe('startServerProcess', () => {
     const seen: string[] = [];
     const server = await startServerProcess({ app: fixture('listens.mjs'), env: { PORT: undefined }, onLine: (line) => seen.push(String(line.msg)) });
     expect(seen).toEqual(['not json: a stray line', 'listening']);
+    await server.stop();
+  });
+
+  it('with keepLogs false, lets the output after the listening line drain unread', async () => {
+    const server = await startServerProcess({ app: fixture('chatty.mjs'), keepLogs: false });
+    await waitUntil(() => server.stderr().includes('stdout drained'), { what: 'the 4 MB the fixture wrote to stdout draining' });
+    // Lines that came in the listening line's chunk are still read; the thousands after it are not.
+    expect(server.logs[0]).toMatchObject({ msg: 'listening' });
+    expect(server.logs.length).toBeLessThan(1000);
     await server.stop();
   });
 

@@ -19,6 +19,11 @@ export interface ServerProcessOptions {
   startTimeoutMs?: number;
   /** Where the child writes V8 coverage for c8; defaults to <app>/coverage/e2e-raw under Vitest, none otherwise. */
   coverageDir?: string | false;
+  /**
+   * false: stop reading stdout once the process listens, and let it drain unread (a benchmark, where parsing
+   * thousands of log lines a second would take CPU from the server it measures). Default true.
+   */
+  keepLogs?: boolean;
 }
 
 export interface LogLine {
@@ -83,7 +88,7 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
   const waiters = new Set<{ match: (line: LogLine) => boolean; resolve: (line: LogLine) => void }>();
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  createInterface({ input: child.stdout! }).on('line', (text) => {
+  const lines = createInterface({ input: child.stdout! }).on('line', (text) => {
     const line = parseLine(text);
     logs.push(line);
     if (logs.length > MAX_KEPT_LINES) logs.shift();
@@ -124,6 +129,10 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
     child.kill('SIGKILL');
     throw error;
   });
+  if (options.keepLogs === false) {
+    lines.close();
+    child.stdout!.resume();
+  }
   const url = String(listening.url);
   return {
     url,

@@ -9,6 +9,8 @@ export interface BenchVariant {
   env?: Record<string, string | undefined>;
   /** For a sessionful variant: the requests that open the session first. */
   session?: boolean;
+  /** For a variant with extra tools: the variant serving the same with one tool, which its req/s is compared to. */
+  oneTool?: BenchVariant['id'];
 }
 
 export const MESSAGE = 'bench';

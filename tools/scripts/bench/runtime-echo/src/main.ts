@@ -1,5 +1,5 @@
 // Bench variants (b) and (c): the same echo tool as (a), hosted by our runtime behind the full default chain
-// (logging, metrics, errors, auth, rate limit, timeout). Built by build-app like any app.
+// (logging, errors, auth, rate limit, timeout). Built by build-app like any app.
 import { access, standardChain, textResult, withMiddleware } from '@mcp-fleet/middleware';
 import { createTelemetry, loadConfig, serve, startService } from '@mcp-fleet/runtime';
 import { McpServer, type McpRequestContext } from '@modelcontextprotocol/server';
