@@ -75,7 +75,8 @@ export async function resolveTarget(options: TargetOptions, say: (line: string) 
   if (options.app) {
     say(`building ${options.app} …`);
     await $({ cwd: workspaceRoot(), quiet: true })`npx nx run ${options.app}:build --output-style=static`;
-    const server = await startServerProcess({ app: options.app, coverageDir: false });
+    // Its logs are not read: parsing thousands of lines a second would take CPU from the clients making the load.
+    const server = await startServerProcess({ app: options.app, coverageDir: false, keepLogs: false });
     say(`started ${options.app} at ${server.url} (pid ${server.pid})`);
     target = { url: server.url, call, process: server, stop: async () => void (await server.stop()) };
   } else {
