@@ -97,14 +97,20 @@ interface Running {
 async function start(variant: BenchVariant): Promise<Running> {
   // Logs go nowhere we read, as a container runtime would take them: the cost of writing them is measured.
   const server = await startServerProcess({ app: variant.app, env: { LOG_LEVEL: 'info', ...variant.env }, coverageDir: false, keepLogs: false });
-  const request = variant.session ? legacySessionCall(await openLegacySession(server.url)) : variant.call === 'list' ? modernList : modernCall;
-  const check = await fetch(server.url, { method: 'POST', ...request });
-  const checkBody = await check.text();
-  const answered = variant.call === 'list' ? listsAllTools(checkBody) : carriesEcho(checkBody);
-  if (!check.ok || !answered) throw new Error(`(${variant.id}) does not answer its ${variant.call ?? 'echo'} request: ${check.status} ${checkBody.slice(0, 300)}`);
-  say(`(${variant.id}) ${variant.name}: started; warm-up ${settings.warmup / 1000} s at ${settings.connections} connections …`);
-  await drive({ variant, server, request }, settings.warmup);
-  return { variant, server, request };
+  try {
+    const request = variant.session ? legacySessionCall(await openLegacySession(server.url)) : variant.call === 'list' ? modernList : modernCall;
+    const check = await fetch(server.url, { method: 'POST', ...request });
+    const checkBody = await check.text();
+    const answered = variant.call === 'list' ? listsAllTools(checkBody) : carriesEcho(checkBody);
+    if (!check.ok || !answered) throw new Error(`(${variant.id}) does not answer its ${variant.call ?? 'echo'} request: ${check.status} ${checkBody.slice(0, 300)}`);
+    say(`(${variant.id}) ${variant.name}: started; warm-up ${settings.warmup / 1000} s at ${settings.connections} connections …`);
+    await drive({ variant, server, request }, settings.warmup);
+    return { variant, server, request };
+  } catch (error) {
+    // Not yet among the running ones that the bench stops at its end.
+    await server.stop();
+    throw error;
+  }
 }
 
 function drive({ server, request }: Running, ms: number) {
