@@ -1,8 +1,8 @@
 #!/usr/bin/env tsx
 // npm run bench: the same echo call served nine ways, under the same load, in one run on this machine.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createProcessSampler, startServerProcess, workspaceRoot, type ServerProcess } from '@mcp-fleet/testing';
+import { readProcessUsage, startServerProcess, workspaceRoot, type ServerProcess } from '@mcp-fleet/testing';
 import autocannon from 'autocannon';
 import { $ } from 'zx';
 import { type BenchRow, summarise } from './src/bench-summary';
@@ -120,11 +120,10 @@ function drive({ server, request }: Running, ms: number) {
 /** One measured slice of a running variant. */
 async function measure(running: Running, round: number): Promise<BenchRow> {
   const { variant, server } = running;
-  const cpu = cpuSeconds(server.pid);
+  const before = await readProcessUsage(server.pid);
   const result = await drive(running, settings.duration);
-  const cpuUsed = cpuSeconds(server.pid) - cpu;
-  const sample = await createProcessSampler({ pid: server.pid }).sample();
-  const cpuUsPerRequest = (cpuUsed * 1e6) / Math.max(1, result.requests.total);
+  const after = await readProcessUsage(server.pid);
+  const cpuUsPerRequest = ((after.cpuSeconds - before.cpuSeconds) * 1e6) / Math.max(1, result.requests.total);
   say(`round ${round}/${settings.rounds} (${variant.id}): ${Math.round(result.requests.average)} req/s, ${Math.round(cpuUsPerRequest)} µs CPU per request`);
   return {
     id: variant.id,
@@ -133,7 +132,7 @@ async function measure(running: Running, round: number): Promise<BenchRow> {
     p50: result.latency.p50,
     p99: result.latency.p99,
     errors: result.errors + result.timeouts + result.non2xx,
-    rssMb: sample.rssMb,
+    rssMb: after.rssBytes / (1024 * 1024),
     cpuUsPerRequest,
   };
 }
@@ -184,11 +183,4 @@ if (values.json) {
       ]),
     ),
   );
-}
-
-/** User plus system CPU seconds the process has used (Linux: /proc/<pid>/stat, in ticks of 1/100 s). */
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
 }

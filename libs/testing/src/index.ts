@@ -10,7 +10,7 @@ export {
 export { createTestMiddleware, type TestMiddleware } from './test-middleware';
 export { LatencyHistogram, type LatencySummary } from './latency-histogram';
 export { errorKind, loadTest, SEED_PROFILES, type LoadCall, type LoadProgress, type LoadTarget, type LoadTestOptions, type LoadTestResult } from './load-test';
-export { createProcessSampler, rssSlopeMbPerMinute, type ProcessSample, type SampleSource } from './process-sampler';
+export { createProcessSampler, readProcessUsage, rssSlopeMbPerMinute, type ProcessSample, type ProcessUsage, type SampleSource } from './process-sampler';
 export { soakTest, type SoakTestOptions, type SoakTestResult } from './soak-test';
 export { declaredSurface, runInspector, surfaceViaInspector, type InspectorOptions, type Surface } from './inspector';
 export { startTcpProxy, type TcpProxy } from './tcp-proxy';

@@ -11,7 +11,8 @@ export interface ProcessSample {
 /** Where the samples come from: a local process by pid (Linux /proc), or a service's Prometheus /metrics. */
 export type SampleSource = { pid: number } | { metricsUrl: string };
 
-interface Reading {
+/** A process's resident memory and the CPU (user + system) it has used since it started. */
+export interface ProcessUsage {
   rssBytes: number;
   cpuSeconds: number;
 }
@@ -19,7 +20,8 @@ interface Reading {
 // Linux reports CPU time in clock ticks of 1/100 s on every architecture Node runs on.
 const TICKS_PER_SECOND = 100;
 
-async function readProc(pid: number): Promise<Reading> {
+/** Reads a local process's usage from Linux /proc. */
+export async function readProcessUsage(pid: number): Promise<ProcessUsage> {
   const [stat, status] = await Promise.all([readFile(`/proc/${pid}/stat`, 'utf8'), readFile(`/proc/${pid}/status`, 'utf8')]);
   // The command name (field 2) may hold spaces and parentheses; the fields after it start at the last ')'.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
@@ -28,7 +30,7 @@ async function readProc(pid: number): Promise<Reading> {
   return { rssBytes: rssKb * 1024, cpuSeconds: cpuTicks / TICKS_PER_SECOND };
 }
 
-async function readMetrics(url: string): Promise<Reading> {
+async function readMetrics(url: string): Promise<ProcessUsage> {
   const text = await (await fetch(url)).text();
   const value = (name: string) => {
     const match = new RegExp(`^${name}(?:\\{[^}]*\\})? ([\\d.e+-]+)$`, 'm').exec(text);
@@ -40,7 +42,7 @@ async function readMetrics(url: string): Promise<Reading> {
 
 /** Samples a process's memory and CPU; each call to sample() returns one point. */
 export function createProcessSampler(source: SampleSource): { sample(): Promise<ProcessSample> } {
-  const read = 'pid' in source ? () => readProc(source.pid) : () => readMetrics(source.metricsUrl);
+  const read = 'pid' in source ? () => readProcessUsage(source.pid) : () => readMetrics(source.metricsUrl);
   const start = performance.now();
   let previous: { at: number; cpuSeconds: number } | undefined;
   return {

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createProcessSampler, rssSlopeMbPerMinute, type ProcessSample } from './process-sampler';
+import { createProcessSampler, readProcessUsage, rssSlopeMbPerMinute, type ProcessSample } from './process-sampler';
 import { startServerProcess } from './server-process';
 import { soakTest } from './soak-test';
 
@@ -78,3 +78,15 @@ describe('createProcessSampler', () => {
     expect(sample.cpuPercent).toBeGreaterThan(0);
   });
 });
+
+describe('readProcessUsage', () => {
+  it('reads the memory and CPU that Node itself reports for this process', async () => {
+    const usage = await readProcessUsage(process.pid);
+    const cpu = process.cpuUsage();
+    // /proc counts in 1/100 s ticks: within a few ticks of Node's microsecond count.
+    expect(Math.abs(usage.cpuSeconds - (cpu.user + cpu.system) / 1e6)).toBeLessThan(0.1);
+    expect(usage.rssBytes / process.memoryUsage().rss).toBeGreaterThan(0.8);
+    expect(usage.rssBytes / process.memoryUsage().rss).toBeLessThan(1.25);
+  });
+});
+

@@ -78,15 +78,16 @@ export async function soakTest(options: SoakTestOptions): Promise<SoakTestResult
   const begin = performance.now();
   const interval = 1000 / options.rate;
   let due = 0;
+  /** Fires every call due before `ms` into the soak. */
+  const fireDueBefore = (ms: number) => {
+    for (; due < ms; due += interval) fire();
+  };
   let nextSample = options.sampleEvery;
   try {
     // Bounded by the duration: the loop ends by itself, whatever the service does.
     while (performance.now() - begin < options.duration) {
       const elapsed = performance.now() - begin;
-      while (due <= elapsed) {
-        fire();
-        due += interval;
-      }
+      fireDueBefore(elapsed);
       if (elapsed >= nextSample) {
         const sample = await sampler.sample();
         samples.push(sample);
@@ -96,10 +97,7 @@ export async function soakTest(options: SoakTestOptions): Promise<SoakTestResult
       await new Promise((resolve) => setTimeout(resolve, Math.max(1, Math.min(due, nextSample) - (performance.now() - begin))));
     }
     // Calls that fell due before the end but were not fired yet (a slow sample held the loop): a soak of rate × duration makes them all.
-    while (due < options.duration) {
-      fire();
-      due += interval;
-    }
+    fireDueBefore(options.duration);
     await Promise.race([Promise.all(pending), new Promise((resolve) => setTimeout(resolve, 30_000))]);
   } finally {
     await client.close();
