@@ -124,11 +124,12 @@ async function measure(running: Running, round: number): Promise<BenchRow> {
   const result = await drive(running, settings.duration);
   const after = await readProcessUsage(server.pid);
   const cpuUsPerRequest = ((after.cpuSeconds - before.cpuSeconds) * 1e6) / Math.max(1, result.requests.total);
-  say(`round ${round}/${settings.rounds} (${variant.id}): ${Math.round(result.requests.average)} req/s, ${Math.round(cpuUsPerRequest)} µs CPU per request`);
+  const rps = result.requests.total / result.duration;
+  say(`round ${round}/${settings.rounds} (${variant.id}): ${Math.round(rps)} req/s, ${Math.round(cpuUsPerRequest)} µs CPU per request`);
   return {
     id: variant.id,
     name: variant.name,
-    rps: result.requests.total / result.duration,
+    rps,
     p50: result.latency.p50,
     p99: result.latency.p99,
     errors: result.errors + result.timeouts + result.non2xx,

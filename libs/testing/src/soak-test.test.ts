@@ -89,4 +89,3 @@ describe('readProcessUsage', () => {
     expect(usage.rssBytes / process.memoryUsage().rss).toBeLessThan(1.25);
   });
 });
-
