@@ -3,7 +3,7 @@
 // the entry writes a request's client identity, the engagement and identity tests here fail.
 import { types } from 'node:util';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
-import { McpServer, ResourceTemplate, type McpRequestContext } from '@modelcontextprotocol/server';
+import { McpServer, ProtocolError, ProtocolErrorCode, ResourceTemplate, type McpRequestContext } from '@modelcontextprotocol/server';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { runtimeConfigSchema } from './config';
@@ -14,7 +14,7 @@ const REVISION = '2026-07-28';
 const held: { release?: () => void; aborted?: boolean } = {};
 
 function createServer() {
-  const server = new McpServer({ name: 'lane-fixture', version: '1.0.0' });
+  const server = new McpServer({ name: 'lane-fixture', version: '1.0.0' }, { capabilities: { logging: {} } });
   server.registerTool('echo', { inputSchema: z.object({ message: z.string() }) }, async ({ message }) => ({ content: [{ type: 'text', text: message }] }));
   server.registerTool('fail', { inputSchema: z.object({}) }, async () => {
     throw new Error('it broke');
@@ -45,6 +45,29 @@ function createServer() {
       aborted: req.signal.aborted,
     };
     return { content: [{ type: 'text', text: JSON.stringify(seen) }] };
+  });
+  // What a handler finds in its context: the lane builds the context itself, and it must hold what the SDK's does.
+  server.registerTool('context', { inputSchema: z.object({}) }, async (_args, ctx) => {
+    const shape = (object: object) => Object.fromEntries(Object.entries(object).map(([key, value]) => [key, typeof value]).sort());
+    const { mcpReq } = ctx;
+    const seen = { ctx: shape(ctx), mcpReq: shape(mcpReq), http: shape(ctx.http ?? {}), envelope: mcpReq.envelope, meta: mcpReq._meta, state: mcpReq.requestState() };
+    return { content: [{ type: 'text', text: JSON.stringify({ ...seen, signal: [mcpReq.signal instanceof AbortSignal, mcpReq.signal.aborted] }) }] };
+  });
+  server.registerTool('log', { inputSchema: z.object({}) }, async (_args, ctx) => {
+    await ctx.mcpReq.log('debug', 'below the level');
+    await ctx.mcpReq.log('warning', { at: 'the level' }, 'fixture');
+    return { content: [{ type: 'text', text: 'logged' }] };
+  });
+  server.registerTool('ask', { inputSchema: z.object({}) }, async (_args, ctx) => {
+    const answer = await ctx.mcpReq.elicitInput({ mode: 'form', message: 'name?', requestedSchema: { type: 'object', properties: {} } });
+    return { content: [{ type: 'text', text: JSON.stringify(answer) }] };
+  });
+  // A request to the client, which the modern era refuses before sending: as a spec method, and with a result schema.
+  server.registerTool('send', { inputSchema: z.object({ schema: z.boolean() }) }, async ({ schema }, ctx) => {
+    const answer = schema
+      ? await ctx.mcpReq.send({ method: 'sampling/createMessage', params: { messages: [], maxTokens: 1 } }, z.object({}))
+      : await ctx.mcpReq.send({ method: 'roots/list' });
+    return { content: [{ type: 'text', text: JSON.stringify(answer) }] };
   });
   server.registerTool('sum', { inputSchema: z.object({ values: z.array(z.number()) }), outputSchema: z.object({ total: z.number() }) }, async ({ values }) => {
     const total = values.reduce((a, b) => a + b, 0);
@@ -83,6 +106,9 @@ function createServer() {
   server.registerPrompt('greet', { argsSchema: z.object({ name: z.string() }) }, ({ name }) => ({
     messages: [{ role: 'user', content: { type: 'text', text: `Hello ${name}` } }],
   }));
+  server.registerPrompt('refuse', {}, () => {
+    throw new ProtocolError(ProtocolErrorCode.InvalidParams, 'not today', { retryAfter: 5 });
+  });
   server.registerResource('note', 'note://one', {}, async (uri) => ({ contents: [{ uri: uri.href, text: 'one' }] }));
   server.registerResource('notes', new ResourceTemplate('note://{id}', { list: undefined }), {}, async (uri, { id }) => ({ contents: [{ uri: uri.href, text: String(id) }] }));
   return server;
@@ -136,6 +162,15 @@ const CASES: [string, ReturnType<typeof modern>][] = [
   ['a handler reading its request', modern('tools/call', { name: 'inspect', arguments: {} }, { headers: { 'x-probe': 'P', 'x-probe-two': 'Q' } })],
   ['a header-mirrored parameter with its header', modern('tools/call', { name: 'regional', arguments: { region: 'eu' } }, { headers: { 'mcp-param-region': 'eu' } })],
   ['a header-mirrored parameter without its header', modern('tools/call', { name: 'regional', arguments: { region: 'eu' } })],
+  ['a handler reading its context', modern('tools/call', { name: 'context', arguments: {} })],
+  ['a handler reading its context, with more in _meta', modern('tools/call', { name: 'context', arguments: {} }, { meta: { progressToken: 'p2', 'example.com/trace': 't' } })],
+  ['logging at the level the envelope asks for', modern('tools/call', { name: 'log', arguments: {} }, { meta: { 'io.modelcontextprotocol/logLevel': 'info' } })],
+  ['logging with no level asked for', modern('tools/call', { name: 'log', arguments: {} })],
+  ['a handler asking the client for input', modern('tools/call', { name: 'ask', arguments: {} })],
+  ['a handler sending a request to the client', modern('tools/call', { name: 'send', arguments: { schema: false } })],
+  ['a handler sending a request with its result schema', modern('tools/call', { name: 'send', arguments: { schema: true } })],
+  ['a prompt that throws a protocol error with data', modern('prompts/get', { name: 'refuse' })],
+  ['a retry carrying requestState', modern('tools/call', { name: 'echo', arguments: { message: 'hi' }, requestState: 'opaque' })],
   ['structured output', modern('tools/call', { name: 'sum', arguments: { values: [1, 2, 3, 4, 5] } })],
   ['tools/list', modern('tools/list')],
   ['prompts/list', modern('prompts/list')],
@@ -182,6 +217,14 @@ describe('the fast lane', () => {
       const [fast, reference] = [await post(lane, request), await post(entry, request)];
       expect({ name, ...fast }).toEqual({ name, ...reference });
     }
+  });
+
+  it('finds on the SDK\'s Server every internal the lane dispatches with (lane-dispatch.ts)', () => {
+    const server = createServer().server as unknown as Record<string, unknown>;
+    const methods = ['_onrequest', '_negotiatedWireCodec', '_outboundServerInfo', '_resolveOutboundCodec', '_notificationViaCodec', '_assertOutboundRequestInEra', '_requestWithSchemaViaCodec', '_onerror', 'request', 'getCapabilities'];
+    expect(methods.filter((name) => typeof server[name] !== 'function')).toEqual([]);
+    expect(server._requestHandlers).toBeInstanceOf(Map);
+    expect(server.LOG_LEVEL_SEVERITY).toBeInstanceOf(Map);
   });
 
   it('lists tools, prompts and templates as they are after one is disabled, enabled, removed or registered', async () => {

@@ -8,6 +8,8 @@ import {
   McpServer,
   PROTOCOL_VERSION_META_KEY,
   RELATED_TASK_META_KEY,
+  SdkError,
+  SdkErrorCode,
   type AuthInfo,
   type JSONRPCMessage,
   type JSONRPCRequest,
@@ -18,6 +20,7 @@ import {
 } from '@modelcontextprotocol/server';
 import { IdleInstances, principalOf, SHARED, type InstanceTaker } from './instance-pool';
 import { outcomeOf, toWebHeaders, type Outcome } from './json-rpc';
+import { dispatchRequest, LazyAbort } from './lane-dispatch';
 
 /**
  * Methods a single modern request may take the lane for: the instance answers them entirely. Everything else
@@ -60,6 +63,8 @@ interface Exchange {
   dispatching: boolean;
   declined: boolean;
   keepAlive?: NodeJS.Timeout;
+  /** The handler's signal, aborted when the exchange is cut off. */
+  aborter: LazyAbort;
   /** Given the text of a successful JSON answer, for the instance's memo of its listings. */
   remember?(text: string): void;
   settle(outcome: Outcome): void;
@@ -79,6 +84,7 @@ class LaneTransport implements Transport {
 
   async close(): Promise<void> {
     clearInterval(this.exchange?.keepAlive);
+    this.exchange?.aborter.abort(new SdkError(SdkErrorCode.ConnectionClosed, 'Connection closed'));
     this.exchange = undefined;
     this.onclose?.();
   }
@@ -118,11 +124,6 @@ class LaneTransport implements Transport {
   }
 }
 
-/** The protocol layer's request dispatch, which subclasses override and `Transport.onmessage` ends in. */
-interface Dispatcher {
-  _onrequest(message: JSONRPCRequest, extra: Parameters<NonNullable<Transport['onmessage']>>[1]): void;
-}
-
 interface LaneInstance {
   product: McpServer;
   server: Server;
@@ -154,13 +155,14 @@ export interface LaneRequest {
 
 /**
  * The fast lane: modern (2026-07-28) single requests served on pooled instances that stay connected to a
- * LaneTransport. The SDK's own protocol layer still dispatches (validation, handler context, errors, result
- * encoding), so answers are the SDK's; what is skipped is the per-request machinery around it.
+ * LaneTransport. The SDK's own handlers, validation, errors and result encoding answer, so answers are the SDK's;
+ * what is skipped is the per-request machinery around them.
  *
- * What it takes from the SDK beyond the public API, all here: an instance keeps the era the SDK's entry gave it
- * when it served its first exchange (it stays bound across connects), and the client identity of each request is
- * written where the SDK's entry writes it (`_clientVersion`, `_clientCapabilities`). `fast-lane.test.ts` fails if
- * a release changes either.
+ * What it takes from the SDK beyond the public API, here and in lane-dispatch.ts: an instance keeps the era the
+ * SDK's entry gave it when it served its first exchange (it stays bound across connects), the client identity of
+ * each request is written where the SDK's entry writes it (`_clientVersion`, `_clientCapabilities`), and requests
+ * are dispatched with the protocol layer's own parts (dispatchRequest). `fast-lane.test.ts` fails if a release
+ * changes any of these.
  */
 export class FastLane implements InstanceTaker {
   private idle = new IdleInstances<LaneInstance>('shared');
@@ -238,6 +240,7 @@ export class FastLane implements InstanceTaker {
       res,
       dispatching: true,
       declined: false,
+      aborter: new LazyAbort(),
       remember: listing
         ? (text) => {
             // The answer is {"result":…,"jsonrpc":"2.0","id":…}: kept up to its id when it is exactly that.
@@ -260,13 +263,14 @@ export class FastLane implements InstanceTaker {
     this.busy.add(instance);
     instance.transport.exchange = exchange;
     res.once('close', onClose);
-    // Straight to the protocol's request dispatch: the transport's onmessage would first test the message against
-    // three zod schemas to find out it is a request, which the classification already says.
-    (instance.server as unknown as Dispatcher)._onrequest(route.message, {
-      classification: route.classification,
-      request: lazyWebRequest(request.req),
-      ...(request.authInfo && { authInfo: request.authInfo }),
-    });
+    // Straight to the request dispatch: the transport's onmessage would first test the message against three zod
+    // schemas to find out it is a request, which the classification already says.
+    dispatchRequest(
+      instance.server,
+      route.message,
+      { classification: route.classification, request: lazyWebRequest(request.req), ...(request.authInfo && { authInfo: request.authInfo }) },
+      exchange.aborter,
+    );
     exchange.dispatching = false;
     if (!exchange.declined) return true;
     res.off('close', onClose);
