@@ -29,7 +29,7 @@ type Codec = {
  * is made of. `fast-lane.test.ts` answers every kind of request through this dispatch and through the SDK's entry
  * and fails on any difference; the conformance suite runs through it too.
  */
-interface Protocol {
+interface ProtocolInternals {
   _requestHandlers: Map<string, (request: JSONRPCRequest, ctx: ServerContext) => unknown>;
   _onrequest(message: JSONRPCRequest, extra: MessageExtraInfo): void;
   _negotiatedWireCodec(): Codec;
@@ -95,7 +95,7 @@ const LAZY_SIGNAL: PropertyDescriptor = {
  * Anything else, and every refusal, goes to `_onrequest` unchanged.
  */
 export function dispatchRequest(server: Server, message: JSONRPCRequest, extra: MessageExtraInfo, aborter: LazyAbort): void {
-  const protocol = server as unknown as Protocol;
+  const protocol = server as unknown as ProtocolInternals;
   const { id, method } = message;
   const params = message.params as Record<string, unknown> | undefined;
   const handler = protocol._requestHandlers.get(method);
