@@ -4,6 +4,7 @@ import {
   LOG_LEVEL_META_KEY,
   PROTOCOL_VERSION_META_KEY,
   ProtocolErrorCode,
+  type JSONRPCMessage,
   type JSONRPCRequest,
   type MessageExtraInfo,
   type Server,
@@ -26,8 +27,9 @@ type Codec = {
 
 /**
  * The parts of the SDK's protocol layer (2.4, `Protocol` and `Server`) that its request dispatch, `_onrequest`,
- * is made of. `fast-lane.test.ts` answers every kind of request through this dispatch and through the SDK's entry
- * and fails on any difference; the conformance suite runs through it too.
+ * is made of. `fast-lane.test.ts` checks that each is there, answers every kind of request through this dispatch
+ * and through the SDK's entry, and fails on any difference. (The conformance suite does not come through here: its
+ * client speaks the 2025 era, which the lane leaves to the SDK's entry.)
  */
 interface ProtocolInternals {
   _requestHandlers: Map<string, (request: JSONRPCRequest, ctx: ServerContext) => unknown>;
@@ -165,7 +167,7 @@ export function dispatchRequest(server: Server, message: JSONRPCRequest, extra: 
           protocol._onerror(new Error(`Failed to encode result for ${method}: ${String(error)}`));
           return sendError(ProtocolErrorCode.InternalError, 'Internal error');
         }
-        await transport.send({ result: encoded, jsonrpc: '2.0', id } as never);
+        await transport.send({ result: encoded, jsonrpc: '2.0', id } as JSONRPCMessage);
       },
       async (error: { code?: unknown; message?: string; data?: unknown }) => {
         if (aborter.aborted) return;
