@@ -21,7 +21,7 @@ const commit = (message: string) => {
   git('commit', '-q', '-m', message);
   return git('rev-parse', 'HEAD');
 };
-const env = { NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_BASE: '', NX_HEAD: '' };
+const env = { NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_ISOLATE_PLUGINS: 'false', NX_BASE: '', NX_HEAD: '' };
 async function affected(base: string, head: string) {
   const result = await runScript('affected-apps.ts', ['--base', base, '--head', head], { cwd: repo, env });
   expect(result.code, result.stderr).toBe(0);

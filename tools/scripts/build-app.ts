@@ -3,7 +3,8 @@
 // (installed beside it, in the image too), with a source map so that stack traces and c8 coverage point at src/.
 import { existsSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { build, type Plugin } from 'esbuild';
+import { build } from 'esbuild';
+import { externalPackages } from './src/bundle';
 import { cliOrExit } from './src/cli';
 
 const usage = `
@@ -20,14 +21,6 @@ if (!existsSync(entry)) {
   console.error(`build-app: ${entry} does not exist; pass an app folder such as apps/text-tools`);
   process.exit(2);
 }
-
-// Workspace libs are TypeScript sources and are bundled; every npm package stays an import.
-const externalPackages: Plugin = {
-  name: 'external-packages',
-  setup(build) {
-    build.onResolve({ filter: /^[^./]/ }, (args) => (args.path.startsWith('@mcp-fleet/') ? undefined : { path: args.path, external: true }));
-  },
-};
 
 const outdir = join(appDir, 'dist');
 rmSync(outdir, { recursive: true, force: true });

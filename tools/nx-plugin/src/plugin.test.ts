@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { CreateNodesContextV2 } from '@nx/devkit';
 import { afterAll, describe, expect, it } from 'vitest';
-import { APP_MARKER, createNodesV2 } from './plugin';
+import { createNodesV2, MARKER } from './plugin';
 
 const workspace = mkdtempSync(join(tmpdir(), 'plugin-'));
 afterAll(() => rmSync(workspace, { recursive: true, force: true }));
@@ -18,7 +18,10 @@ write('apps/weather/src/main.ts', '');
 write('apps/not-mcp/package.json', JSON.stringify({ name: 'not-mcp' }));
 write('apps/not-mcp/src/main.ts', '');
 write('apps/half-made/package.json', JSON.stringify({ name: 'half-made', mcpFleet: {} }));
-const files = ['apps/weather/package.json', 'apps/not-mcp/package.json', 'apps/half-made/package.json'];
+write('libs/cache/package.json', JSON.stringify({ name: '@x/cache', nx: { name: 'cache', tags: ['type:lib'] } }));
+write('tools/odd/package.json', JSON.stringify({ name: '@x/odd', nx: { name: 'odd' }, scripts: { test: 'node run-my-tests.js' } }));
+write('libs/not-nx/package.json', JSON.stringify({ name: 'not-nx' }));
+const files = ['apps/weather/package.json', 'apps/not-mcp/package.json', 'apps/half-made/package.json', 'libs/cache/package.json', 'tools/odd/package.json', 'libs/not-nx/package.json'];
 
 const infer = async (options = {}) => {
   const results = await createNodesV2[1](files, options, context);
@@ -26,8 +29,24 @@ const infer = async (options = {}) => {
 };
 
 describe('createNodesV2', () => {
-  it('marks apps by their package.json', () => {
-    expect(APP_MARKER).toBe('apps/*/package.json');
+  it('marks projects by their package.json', () => {
+    expect(MARKER).toBe('{apps,libs,tools}/*/package.json');
+  });
+
+  it('gives every library and tool the checks as commands, leaving its name and tags to its package.json; a script of the same name wins', async () => {
+    const projects = await infer();
+    expect(projects['libs/cache/package.json']).toEqual({
+      'libs/cache': {
+        root: 'libs/cache',
+        targets: {
+          lint: { executor: 'nx:run-commands', options: { command: 'eslint .', cwd: '{projectRoot}' }, cache: true },
+          typecheck: { executor: 'nx:run-commands', options: { command: 'tsgo -p tsconfig.json', cwd: '{projectRoot}' }, cache: true },
+          test: { executor: 'nx:run-commands', options: { command: 'vitest run', cwd: '{projectRoot}' }, cache: true },
+        },
+      },
+    });
+    expect(Object.keys(projects['tools/odd/package.json']!['tools/odd']!.targets!)).toEqual(['lint', 'typecheck']);
+    expect(projects['libs/not-nx/package.json']).toEqual({});
   });
 
   it('gives an app with an mcpFleet entry its name, tag and nine targets, and nothing to other folders', async () => {
@@ -43,7 +62,7 @@ describe('createNodesV2', () => {
     const { build, serve, test, deploy } = (await infer())['apps/weather/package.json']!['apps/weather']!.targets!;
     expect(build).toMatchObject({ cache: true, dependsOn: ['^build'], outputs: ['{projectRoot}/dist'], options: { command: 'tsx ../../tools/scripts/build-app.ts', cwd: '{projectRoot}' } });
     expect(serve).toMatchObject({ dependsOn: ['build'], continuous: true });
-    expect(test).toMatchObject({ cache: true, dependsOn: ['build'], inputs: ['default', '^production', { env: 'DATABASE_URL' }], outputs: ['{projectRoot}/coverage'] });
+    expect(test).toMatchObject({ cache: true, dependsOn: ['build'], inputs: ['default', '^production', 'testEnvironment'], outputs: ['{projectRoot}/coverage'] });
     expect(deploy).toMatchObject({ options: { command: 'tsx ../../tools/scripts/deploy.ts --app weather' } });
     expect(deploy!.cache).toBeUndefined();
   });

@@ -15,6 +15,23 @@ const run = (command: string): Pick<TargetConfiguration, 'executor' | 'options'>
 });
 const script = (name: string, app: string) => run(`tsx ../../tools/scripts/${name}.ts --app ${app}`);
 
+/** The checks every project runs; a library's or tool's inputs and outputs come from nx.json's targetDefaults. */
+const CHECKS = {
+  lint: { ...run('eslint .'), cache: true },
+  typecheck: { ...run('tsgo -p tsconfig.json'), cache: true },
+  test: { ...run('vitest run'), cache: true },
+} satisfies Record<string, TargetConfiguration>;
+export type CheckKind = keyof typeof CHECKS;
+
+/**
+ * What a library or tool under libs/ or tools/ runs: the checks, as commands Nx starts itself. (As package.json
+ * scripts, each task would also start Nx's executor process and npm: ~0.7 s of CPU a task.) A script of the
+ * same name in its package.json takes the check's place, for a project that tests differently.
+ */
+export function packageTargets(scripts: Record<string, string> = {}): Partial<Record<CheckKind, TargetConfiguration>> {
+  return Object.fromEntries(Object.entries(CHECKS).filter(([kind]) => !(kind in scripts)));
+}
+
 /**
  * What an MCP service under apps/ runs, the same for every app: the commands, and what Nx needs to cache and
  * order them (inputs, outputs, dependsOn). Only `app` differs.
@@ -34,11 +51,11 @@ export function appTargets(app: string): Record<TargetKind, TargetConfiguration>
       ...run('rm -rf coverage/e2e-raw && vitest run && c8 report --temp-directory coverage/e2e-raw --reports-dir coverage/e2e --reporter text-summary --exclude-after-remap'),
       cache: true,
       dependsOn: ['build'],
-      inputs: ['default', '^production', { env: 'DATABASE_URL' }],
+      inputs: ['default', '^production', 'testEnvironment'],
       outputs: ['{projectRoot}/coverage'],
     },
-    lint: { ...run('eslint .'), cache: true, inputs: ['default', '^production', '{workspaceRoot}/eslint.config.mjs'] },
-    typecheck: { ...run('tsc -p tsconfig.json'), cache: true, inputs: ['default', '^production'] },
+    lint: { ...CHECKS.lint, inputs: ['default', '^production', '{workspaceRoot}/eslint.config.mjs'] },
+    typecheck: { ...CHECKS.typecheck, inputs: ['default', '^production'] },
     load: script('load', app),
     soak: script('soak', app),
     image: script('image', app),
