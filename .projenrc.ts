@@ -2,7 +2,7 @@
 // Edit this file, then run `npx projen`; a test fails when the committed files differ from what it generates.
 import { pathToFileURL } from 'node:url';
 import { github, Project, ProjenrcFile, type YamlFile } from 'projen';
-import { ACTIONS, baseAndHeadStep, CHECK_ENV, checkoutStep, checkSteps, INSTALL_STEP, NODE_VERSIONS, setupNodeStep } from './tools/scripts/src/pipeline.ts';
+import { ACTIONS, affectedJobStart, CHECK_ENV, checkoutStep, CI_TARGETS, INSTALL_STEP, NODE_VERSIONS, setupNodeStep } from './tools/scripts/src/pipeline.ts';
 
 type Job = github.workflows.Job;
 const { JobPermission } = github.workflows;
@@ -16,6 +16,165 @@ export const ENVIRONMENTS = [
   { name: 'staging', namespace: 'mcp-fleet-staging', url: 'https://staging.example.com' },
   { name: 'production', namespace: 'mcp-fleet', url: 'https://example.com' },
 ] as const;
+
+/**
+ * How ci.yml spreads a run: the affected tasks go into at most `count` shards (runners) balanced by the last
+ * run on main, each shard running `parallel` tasks at a time; a shard with less than `minShardSeconds` of work
+ * does not pay for a runner's start (checkout, npm ci), so small changes use fewer. README: "Choosing N".
+ */
+export const CI_SHARDS = { count: 4, minShardSeconds: 120, parallel: 2 } as const;
+
+/** Where the plan job finds the task durations of the last run on main, and the summary job leaves the new ones. */
+const DURATIONS = { path: '.nx/ci-durations.json', key: 'ci-durations-${{ github.sha }}', restoreKeys: 'ci-durations-' };
+
+// The storage and e2e tests run against a real PostgreSQL as well as PGlite when DATABASE_URL is set.
+const postgresService = {
+  image: 'postgres:16',
+  env: { POSTGRES_USER: 'mcp_fleet_ci', POSTGRES_PASSWORD: 'mcp_fleet_ci', POSTGRES_DB: 'mcp_fleet_ci' },
+  // GitHub takes host:container, so the tests find PostgreSQL on 5432; projen types a port as a number.
+  ports: ['5432:5432'] as unknown as number[],
+  // GitHub takes one string of `docker create` flags; projen types it as a list, so the one string is cast.
+  options: '--health-cmd "pg_isready -U mcp_fleet_ci" --health-interval 5s --health-timeout 5s --health-retries 20' as unknown as string[],
+};
+
+// Every script step runs `node --import tsx tools/scripts/…`: one process, where `npx tsx` would start npm and
+// then two Node processes (~0.5 s of CPU a step).
+
+/** Lists the affected tasks and splits them into shards; its output is the shard job's matrix. */
+const planJob: Job = {
+  name: 'Plan: affected tasks into shards',
+  runsOn: ['ubuntu-latest'],
+  timeoutMinutes: 15,
+  permissions: { contents: JobPermission.READ, actions: JobPermission.READ },
+  outputs: { shards: { stepId: 'plan', outputName: 'shards' } },
+  env: CHECK_ENV,
+  steps: [
+    ...affectedJobStart(),
+    {
+      name: 'The task durations of the last run on main',
+      uses: ACTIONS.cacheRestore.uses,
+      with: { path: DURATIONS.path, key: DURATIONS.key, 'restore-keys': DURATIONS.restoreKeys },
+    },
+    INSTALL_STEP,
+    {
+      id: 'plan',
+      name: 'Split the affected tasks into shards',
+      run: `node --import tsx tools/scripts/ci-plan.ts --shards ${CI_SHARDS.count} --min-shard-seconds ${CI_SHARDS.minShardSeconds} --durations ${DURATIONS.path} --github-output`,
+    },
+  ],
+};
+
+/** The name a shard's results go by, as an artifact and as a folder of the summary job. */
+const SHARD_NAME = 'shard-${{ matrix.shard.index }}-node${{ matrix.node }}';
+
+/** Runs one shard's projects on one Node version, with the Nx remote cache, and keeps its results for the summary. */
+const shardJob: Job = {
+  name: 'Shard ${{ matrix.shard.index }} (Node ${{ matrix.node }})',
+  needs: ['plan'],
+  if: "needs.plan.outputs.shards != '[]'",
+  runsOn: ['ubuntu-latest'],
+  timeoutMinutes: 45,
+  permissions: { contents: JobPermission.READ, actions: JobPermission.READ },
+  strategy: {
+    failFast: false,
+    matrix: { domain: { node: [...NODE_VERSIONS], shard: '${{ fromJSON(needs.plan.outputs.shards) }}' as unknown as string[] } },
+  },
+  services: { postgres: postgresService },
+  env: { ...CHECK_ENV, DATABASE_URL: 'postgres://mcp_fleet_ci:mcp_fleet_ci@127.0.0.1:5432/mcp_fleet_ci' },
+  steps: [
+    checkoutStep({ history: false }),
+    setupNodeStep('${{ matrix.node }}'),
+    INSTALL_STEP,
+    {
+      // GitHub gives the cache service's URL and token to actions only; this hands exactly those to the server.
+      name: 'Expose the Actions cache service to the Nx cache server',
+      uses: ACTIONS.githubScript.uses,
+      with: {
+        script: [
+          "for (const name of ['ACTIONS_RESULTS_URL', 'ACTIONS_CACHE_URL', 'ACTIONS_RUNTIME_TOKEN', 'ACTIONS_CACHE_SERVICE_V2']) {",
+          '  if (process.env[name]) core.exportVariable(name, process.env[name]);',
+          '}',
+        ].join('\n'),
+      },
+    },
+    {
+      id: 'nx-cache',
+      name: 'Nx remote cache: a loopback server over the Actions cache, or your own (secrets.NX_CACHE_URL)',
+      run: 'node --import tsx tools/scripts/nx-cache-server.ts --store github --detach --github-env "$GITHUB_ENV"',
+      env: { NX_CACHE_URL: '${{ secrets.NX_CACHE_URL }}', NX_CACHE_READ_TOKEN: '${{ secrets.NX_CACHE_READ_TOKEN }}', NX_CACHE_WRITE_TOKEN: '${{ secrets.NX_CACHE_WRITE_TOKEN }}' },
+    },
+    {
+      id: 'shard',
+      name: "Lint, type-check, test (coverage gates) and build this shard's projects",
+      run: `node tools/scripts/task-cpu/record.mjs npx nx run-many -t ${CI_TARGETS.join(' ')} -p "$PROJECTS" --parallel=${CI_SHARDS.parallel} --output-style=stream-without-prefixes`,
+      env: { PROJECTS: '${{ matrix.shard.projects }}' },
+    },
+    {
+      name: "Keep this shard's results and timings for the summary",
+      if: 'always()',
+      // The workspace's own layout under ci-shards/<name>, without the raw V8 coverage the gates already read.
+      run: [
+        'dest="ci-shards/$SHARD_NAME"',
+        'mkdir -p "$dest"',
+        'for path in apps/*/coverage libs/*/coverage tools/*/coverage .nx/task-cpu .nx/cache/run.json; do',
+        '  if [ -e "$path" ]; then mkdir -p "$dest/$(dirname "$path")" && cp -r "$path" "$dest/$path"; fi',
+        'done',
+        'rm -rf "$dest"/*/*/coverage/e2e-raw',
+      ].join('\n'),
+      env: { SHARD_NAME },
+    },
+    {
+      name: 'Upload them',
+      if: 'always()',
+      uses: ACTIONS.uploadArtifact.uses,
+      with: { name: SHARD_NAME, path: `ci-shards/${SHARD_NAME}/`, 'include-hidden-files': true, 'if-no-files-found': 'ignore' },
+    },
+  ],
+};
+
+/** Gathers every shard's tests, coverage and cost into one job summary; the one check a branch rule needs. */
+const summaryJob: Job = {
+  name: 'Summary: tests, coverage, cost',
+  needs: ['plan', 'shard'],
+  if: 'always()',
+  runsOn: ['ubuntu-latest'],
+  timeoutMinutes: 15,
+  permissions: { contents: JobPermission.READ, actions: JobPermission.READ },
+  steps: [
+    checkoutStep({ history: false }),
+    setupNodeStep(NODE_VERSIONS[0]),
+    INSTALL_STEP,
+    { name: "Every shard's results", uses: ACTIONS.downloadArtifact.uses, with: { pattern: 'shard-*', path: 'ci-shards' } },
+    {
+      name: 'Tests and coverage in the job summary',
+      run: 'node --import tsx tools/scripts/test-summary.ts --markdown ci-shards/* >> "$GITHUB_STEP_SUMMARY"',
+    },
+    {
+      name: 'CPU and time per project, task and test file',
+      run: 'node --import tsx tools/scripts/test-cost.ts --markdown ci-shards/* >> "$GITHUB_STEP_SUMMARY"',
+    },
+    {
+      name: 'Durations for the next plan (pushes to main)',
+      if: "github.event_name == 'push' && github.ref == 'refs/heads/main'",
+      run: `node --import tsx tools/scripts/ci-plan.ts record --durations ${DURATIONS.path} ci-shards/*`,
+    },
+    {
+      name: 'Keep them',
+      if: "github.event_name == 'push' && github.ref == 'refs/heads/main'",
+      uses: ACTIONS.cacheSave.uses,
+      with: { path: DURATIONS.path, key: DURATIONS.key },
+    },
+    {
+      name: 'Every shard passed',
+      run: [
+        'if [ "$PLAN" != success ]; then echo "::error title=CI plan failed::the plan job ended $PLAN"; exit 1; fi',
+        'if [ "$SHARDS" != success ] && [ "$SHARDS" != skipped ]; then echo "::error title=A shard failed::see the shard jobs above"; exit 1; fi',
+        'echo "plan: $PLAN, shards: $SHARDS"',
+      ].join('\n'),
+      env: { PLAN: '${{ needs.plan.result }}', SHARDS: '${{ needs.shard.result }}' },
+    },
+  ],
+};
 
 // The matrix is the apps job's JSON list; projen types a matrix axis as a list, GitHub takes an expression too.
 /**
@@ -39,14 +198,12 @@ const appsJob: Job = {
   outputs: { apps: { stepId: 'list', outputName: 'apps' } },
   env: CHECK_ENV,
   steps: [
-    checkoutStep({ history: true }),
-    setupNodeStep(NODE_VERSIONS[0]),
-    baseAndHeadStep,
+    ...affectedJobStart(),
     INSTALL_STEP,
     {
       id: 'list',
       name: 'List the affected apps',
-      run: 'npx tsx tools/scripts/affected-apps.ts --apps "$REQUESTED_APPS" --github-output',
+      run: 'node --import tsx tools/scripts/affected-apps.ts --apps "$REQUESTED_APPS" --github-output',
       env: { REQUESTED_APPS: '${{ inputs.apps }}' },
     },
   ],
@@ -147,7 +304,7 @@ function deployJob(environment: (typeof ENVIRONMENTS)[number], needs: string): J
       {
         id: 'deploy',
         name: 'Deploy, rolled back if the rollout fails',
-        run: 'npx tsx tools/scripts/deploy.ts --namespace "$NAMESPACE" --app "$APP" --image "$(cat "release/$APP.image")" --summary "$GITHUB_STEP_SUMMARY"',
+        run: 'node --import tsx tools/scripts/deploy.ts --namespace "$NAMESPACE" --app "$APP" --image "$(cat "release/$APP.image")" --summary "$GITHUB_STEP_SUMMARY"',
         env: { NAMESPACE: environment.namespace, APP: '${{ matrix.app }}' },
       },
     ],
@@ -178,33 +335,14 @@ export function synthesize(outdir: string): void {
   // A bare Project comes with empty build tasks; Nx runs this workspace's tasks, so projen keeps only "default".
   for (const task of ['build', 'pre-compile', 'compile', 'post-compile', 'test', 'package']) project.tasks.removeTask(task);
   new ProjenrcTsx(project);
-  project.gitignore.exclude('node_modules/', 'dist/', 'coverage/', '.nx/', '.data/', '*.log', '.env', 'release/');
+  project.gitignore.exclude('node_modules/', 'dist/', 'coverage/', '.nx/', '.data/', '*.log', '.env', 'release/', 'ci-shards/');
   const gh = new github.GitHub(project, { mergify: false, pullRequestLint: false, workflows: true });
 
   // A newer push to the same branch or pull request makes an older check run pointless.
   const ci = new github.GithubWorkflow(gh, 'ci', { limitConcurrency: true, concurrencyOptions: { group: 'ci-${{ github.ref }}', cancelInProgress: true } });
   ci.on({ pullRequest: {}, push: { branches: ['main'] }, workflowDispatch: {} });
   ci.file?.addOverride('permissions', 'read-all');
-  ci.addJob('check', {
-    name: 'lint, typecheck, test, build (Node ${{ matrix.node }})',
-    runsOn: ['ubuntu-latest'],
-    timeoutMinutes: 45,
-    permissions: { contents: JobPermission.READ, actions: JobPermission.READ },
-    strategy: { failFast: false, matrix: { domain: { node: [...NODE_VERSIONS] } } },
-    // The storage and e2e tests run against a real PostgreSQL as well as PGlite when DATABASE_URL is set.
-    services: {
-      postgres: {
-        image: 'postgres:16',
-        env: { POSTGRES_USER: 'mcp_fleet_ci', POSTGRES_PASSWORD: 'mcp_fleet_ci', POSTGRES_DB: 'mcp_fleet_ci' },
-        // GitHub takes host:container, so the tests find PostgreSQL on 5432; projen types a port as a number.
-        ports: ['5432:5432'] as unknown as number[],
-        // GitHub takes one string of `docker create` flags; projen types it as a list, so the one string is cast.
-        options: '--health-cmd "pg_isready -U mcp_fleet_ci" --health-interval 5s --health-timeout 5s --health-retries 20' as unknown as string[],
-      },
-    },
-    env: { ...CHECK_ENV, DATABASE_URL: 'postgres://mcp_fleet_ci:mcp_fleet_ci@127.0.0.1:5432/mcp_fleet_ci' },
-    steps: checkSteps('${{ matrix.node }}'),
-  });
+  ci.addJobs({ plan: planJob, shard: shardJob, summary: summaryJob });
 
   const deploy = new github.GithubWorkflow(gh, 'deploy');
   deploy.on({

@@ -31,9 +31,9 @@ export default tseslint.config(
     },
   },
   {
-    // Each project's Vitest config takes the workspace's one coverage preset, and the pipeline's tests take
-    // .projenrc.ts, both of which live at the root.
-    files: ['**/vitest.config.ts', 'tools/scripts/pipeline.test.ts'],
+    // Each project's Vitest config takes the workspace's one coverage preset, and the pipeline's tests and the
+    // CI plan take .projenrc.ts (where the pipeline's settings are), both of which live at the root.
+    files: ['**/vitest.config.ts', 'tools/scripts/pipeline.test.ts', 'tools/scripts/workflow-commands.test.ts', 'tools/scripts/ci-plan.ts'],
     rules: { '@nx/enforce-module-boundaries': 'off' },
   },
   {

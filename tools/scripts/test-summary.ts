@@ -1,41 +1,52 @@
 #!/usr/bin/env tsx
 // The last line of npm test, and the CI job summary: every project's Vitest results and coverage added up.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { workspaceRoot } from '@mcp-fleet/testing';
 import { cliOrExit } from './src/cli';
 import { markdownSummary, summarize, type ProjectResults } from './src/test-summary';
 
 const usage = `
-Usage: tsx tools/scripts/test-summary.ts [--markdown]
+Usage: tsx tools/scripts/test-summary.ts [--markdown [ROOT...]]
 
 Adds up <project>/coverage/vitest-results.json of every project under apps/, libs/ and tools/ and prints
 "N passed, N failed, N skipped". Exits 1 when a project has failed tests or no results at all.
 
   --markdown   print a Markdown table of the projects that ran (tests and unit coverage) for a CI job
                summary, and exit 0: it reports, and the step that ran the tests has failed the job already
+  ROOT...      with --markdown: a table for each folder of results (the CI summary's ci-shards/*, one per
+               shard), each with the projects it holds; default: this workspace
 `;
-const { values } = cliOrExit(process.argv.slice(2), usage, { markdown: { type: 'boolean' } });
+const { values, positionals } = cliOrExit(process.argv.slice(2), usage, { markdown: { type: 'boolean' } });
+
+const readJson = <T>(file: string): T | undefined => (existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as T) : undefined);
+/** The projects of a root: in the workspace every one with tests; in a shard's results every one that ran. */
+const projectsOf = (root: string, marker: string) =>
+  ['apps', 'libs', 'tools']
+    .filter((group) => existsSync(join(root, group)))
+    .flatMap((group) =>
+      readdirSync(join(root, group), { withFileTypes: true })
+        .filter((entry) => entry.isDirectory() && existsSync(join(root, group, entry.name, marker)))
+        .map((entry) => join(group, entry.name)),
+    );
+const resultsOf = (root: string, projects: string[]) =>
+  new Map<string, ProjectResults>(
+    projects.map((project) => [
+      project,
+      {
+        tests: readJson(join(root, project, 'coverage', 'vitest-results.json')),
+        coverage: readJson<{ total: ProjectResults['coverage'] }>(join(root, project, 'coverage', 'unit', 'coverage-summary.json'))?.total,
+      },
+    ]),
+  );
 
 const root = workspaceRoot();
-const readJson = <T>(file: string): T | undefined => (existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as T) : undefined);
-const projects = ['apps', 'libs', 'tools'].flatMap((group) =>
-  readdirSync(join(root, group), { withFileTypes: true })
-    .filter((entry) => entry.isDirectory() && existsSync(join(root, group, entry.name, 'vitest.config.ts')))
-    .map((entry) => join(group, entry.name)),
-);
-const results = new Map<string, ProjectResults>(
-  projects.map((project) => [
-    project,
-    {
-      tests: readJson(join(root, project, 'coverage', 'vitest-results.json')),
-      coverage: readJson<{ total: ProjectResults['coverage'] }>(join(root, project, 'coverage', 'unit', 'coverage-summary.json'))?.total,
-    },
-  ]),
-);
-if (values.markdown) {
-  console.log(markdownSummary(results));
+if (values.markdown && positionals.length > 0) {
+  for (const shard of positionals) console.log(markdownSummary(resultsOf(shard, projectsOf(shard, 'coverage/vitest-results.json')), `Tests and coverage: ${basename(shard)}`));
+} else if (values.markdown) {
+  console.log(markdownSummary(resultsOf(root, projectsOf(root, 'vitest.config.ts'))));
 } else {
+  const results = resultsOf(root, projectsOf(root, 'vitest.config.ts'));
   const summary = summarize(results);
   for (const line of summary.lines) console.log(line);
   process.exit(summary.ok ? 0 : 1);

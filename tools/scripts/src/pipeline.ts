@@ -1,5 +1,5 @@
-// What .projenrc.ts and `npm run ci:local` share, so the CI workflow and a developer's run cannot disagree: the
-// pinned third-party actions, and the steps of ci.yml's check job in the order both run them.
+// The pieces of the workflows that .projenrc.ts assembles and the scripts that run them share: the pinned
+// third-party actions, the common steps, and what CI checks.
 import type { github } from 'projen';
 
 type JobStep = github.workflows.JobStep;
@@ -8,7 +8,9 @@ type JobStep = github.workflows.JobStep;
 export const ACTIONS = {
   checkout: { uses: 'actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1', version: 'v7.0.1' },
   setupNode: { uses: 'actions/setup-node@820762786026740c76f36085b0efc47a31fe5020', version: 'v7.0.0' },
-  cache: { uses: 'actions/cache@27d5ce7f107fe9357f9df03efb73ab90386fccae', version: 'v5.0.5' },
+  cacheRestore: { uses: 'actions/cache/restore@27d5ce7f107fe9357f9df03efb73ab90386fccae', version: 'v5.0.5' },
+  cacheSave: { uses: 'actions/cache/save@27d5ce7f107fe9357f9df03efb73ab90386fccae', version: 'v5.0.5' },
+  githubScript: { uses: 'actions/github-script@ed597411d8f924073f98dfc5c65a23a2325f34cd', version: 'v8.0.0' },
   uploadArtifact: { uses: 'actions/upload-artifact@bbbca2ddaa5d8feaa63e36b76fdaad77386f024f', version: 'v7.0.0' },
   downloadArtifact: { uses: 'actions/download-artifact@3e5f45b2cfb9172054b4087a40e8e0b5a5461e7c', version: 'v8.0.1' },
   nxSetShas: { uses: 'nrwl/nx-set-shas@afb73a62d26e41464e9254689e1fd6122ee683c1', version: 'v5.0.1' },
@@ -32,61 +34,28 @@ export const checkoutStep = (options: { history: boolean }): JobStep =>
 export const setupNodeStep = (node: string): JobStep => ({ name: 'Set up Node', uses: ACTIONS.setupNode.uses, with: { 'node-version': node, cache: 'npm' } });
 
 /** NX_BASE and NX_HEAD for nx affected: from the last successful run of the workflow on main to this commit. */
-export const baseAndHeadStep: JobStep = {
+const baseAndHeadStep: JobStep = {
   name: 'Base and head for nx affected (the last successful run of this workflow on main)',
   uses: ACTIONS.nxSetShas.uses,
   with: { 'main-branch-name': 'main' },
 };
 
-/**
- * The check job of ci.yml. Steps with `uses` run only on GitHub; ci:local runs the `run` steps, in this order,
- * with the same environment. NX_BASE/NX_HEAD come from nx-set-shas there, from ci:local's --base/--head here.
- */
-export function checkSteps(node: string): JobStep[] {
-  return [
-    checkoutStep({ history: true }),
-    setupNodeStep(node),
-    baseAndHeadStep,
-    {
-      name: 'Restore the Nx cache',
-      uses: ACTIONS.cache.uses,
-      with: {
-        path: '.nx/cache',
-        key: `nx-\${{ runner.os }}-node${node}-\${{ github.sha }}`,
-        'restore-keys': `nx-\${{ runner.os }}-node${node}-`,
-      },
-    },
-    INSTALL_STEP,
-    {
-      id: 'affected',
-      name: 'Lint, type-check, test (coverage gates) and build what changed',
-      run: 'npx nx affected -t lint typecheck test build --output-style=stream-without-prefixes',
-    },
-    {
-      id: 'summary',
-      name: 'Tests and coverage in the job summary',
-      if: 'always()',
-      run: 'npx tsx tools/scripts/test-summary.ts --markdown >> "$GITHUB_STEP_SUMMARY"',
-    },
-    {
-      name: 'Upload coverage',
-      if: 'always()',
-      uses: ACTIONS.uploadArtifact.uses,
-      with: {
-        name: `coverage-node${node}`,
-        path: ['apps/*/coverage/', 'libs/*/coverage/', 'tools/*/coverage/'].join('\n'),
-        'if-no-files-found': 'ignore',
-      },
-    },
-  ];
-}
+/** How a job that asks `nx affected` starts: the history it compares, Node, and NX_BASE/NX_HEAD. */
+export const affectedJobStart = (): JobStep[] => [checkoutStep({ history: true }), setupNodeStep(NODE_VERSIONS[0]), baseAndHeadStep];
+
+/** What every CI run checks of each affected project (and what the plan lists tasks of). */
+export const CI_TARGETS = ['lint', 'typecheck', 'test', 'build'] as const;
 
 /** How GitHub runs a `run:` step on Linux (bash with -e and pipefail); ci:local and the workflow tests run them so too. */
 export const bashStep = (script: string): string[] => ['--noprofile', '--norc', '-eo', 'pipefail', '-c', script];
 
-/** The environment the check job runs in, on GitHub and under ci:local. */
+/**
+ * The environment ci.yml's jobs run in, on GitHub and under ci:local. Plugins load in nx's own process rather
+ * than a worker process each (NX_ISOLATE_PLUGINS=false: half of every nx start's CPU); ours is the only one.
+ */
 export const CHECK_ENV = {
   NX_CACHE_DIRECTORY: '.nx/cache',
   NX_NO_CLOUD: 'true',
   NX_DAEMON: 'false',
+  NX_ISOLATE_PLUGINS: 'false',
 } as const;

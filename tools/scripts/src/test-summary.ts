@@ -37,12 +37,12 @@ export function summarize(results: Map<string, ProjectResults>): { ok: boolean; 
 }
 
 /** The same results as a Markdown table for a CI job summary: tests and unit coverage per project that ran. */
-export function markdownSummary(results: Map<string, ProjectResults>): string {
+export function markdownSummary(results: Map<string, ProjectResults>, title = 'Tests and coverage'): string {
   const percent = (coverage: CoverageTotals | undefined, key: keyof CoverageTotals) => (coverage ? `${coverage[key].pct}%` : '—');
   const rows = [...results].filter(([, result]) => result.tests);
-  if (rows.length === 0) return '### Tests\n\nNo project ran: nothing this change affects has tests.\n';
+  if (rows.length === 0) return `### ${title}\n\nNo project ran: nothing this change affects has tests.\n`;
   return [
-    '### Tests and coverage',
+    `### ${title}`,
     '',
     '| project | passed | failed | skipped | lines | branches | functions | statements |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',

@@ -1,14 +1,17 @@
-// A small stand-in for the GitHub Actions runner, enough to run a workflow's own `run:` scripts here: jobs in
-// order behind their `needs`, a matrix from an earlier job's output, step env with ${{ }} values, GITHUB_OUTPUT,
-// GITHUB_ENV and GITHUB_STEP_SUMMARY. Steps that use an action cannot run without GitHub; they are skipped and
-// reported, and a test may stand in for one's outputs (the digest docker/build-push-action would give).
+// A small stand-in for the GitHub Actions runner, enough to run a workflow's own `run:` scripts here (ci:local,
+// and the workflow tests): jobs in order behind their `needs`, matrices (from an earlier job's output too), step
+// env with ${{ }} values, GITHUB_OUTPUT, GITHUB_ENV and GITHUB_STEP_SUMMARY. Steps that use an action cannot run
+// without GitHub; they are skipped and reported, and the caller may stand in for one's outputs (the digest
+// docker/build-push-action would give).
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bashStep } from '../src/pipeline';
+import { bashStep } from './pipeline';
 
 export interface WorkflowStep { name: string; id?: string; uses?: string; run?: string; if?: string; env?: Record<string, string> }
 export interface WorkflowJob {
+  name?: string;
   needs?: string | string[];
   if?: string;
   environment?: { name: string };
@@ -18,7 +21,7 @@ export interface WorkflowJob {
   steps: WorkflowStep[];
 }
 
-export interface StepRecord { job: string; step: string; outcome: 'passed' | 'failed' | 'skipped'; output?: string; reason?: string }
+export interface StepRecord { job: string; step: string; outcome: 'passed' | 'failed' | 'skipped'; output?: string; reason?: string; seconds?: number }
 export interface JobRun { status: 'success' | 'failure' | 'skipped'; outputs: Record<string, string>; summary: string }
 
 export interface RunOptions {
@@ -32,6 +35,14 @@ export interface RunOptions {
   actionOutputs?: Record<string, Record<string, string>>;
   /** Steps that are `run:` but must not run here, by step id, with the reason. */
   skip?: Record<string, string>;
+  /** Matrix axes to replace, e.g. { node: ['20'] }: the one Node this machine has. */
+  matrix?: Record<string, unknown[]>;
+  /** Extra environment for every step (what an action that cannot run here would have exported). */
+  env?: Record<string, string>;
+  /** Results of jobs that ran before these (a run's later jobs alone): their status and outputs. */
+  earlier?: Record<string, Pick<JobRun, 'status' | 'outputs'>>;
+  /** Stream each step's output here as well (ci:local shows it live). */
+  echo?: boolean;
 }
 
 type Scope = Record<string, unknown>;
@@ -42,7 +53,7 @@ function lookup(path: string, scope: Scope): unknown {
   return value;
 }
 
-/** Evaluates the expressions the workflow uses: a context path, or fromJSON(a context path). Anything else fails the test. */
+/** Evaluates the expressions our workflows use: a context path, or fromJSON(a context path). Anything else fails. */
 function evaluate(expression: string, scope: Scope): unknown {
   const fromJson = /^fromJSON\(([\w.-]+)\)$/.exec(expression);
   if (fromJson) return JSON.parse(String(lookup(fromJson[1]!, scope)));
@@ -50,10 +61,14 @@ function evaluate(expression: string, scope: Scope): unknown {
   throw new Error(`the workflow runner does not evaluate \${{ ${expression} }}; keep expressions to context values`);
 }
 
+/** The conditions our workflows use: always(), and `path == 'value'` or `path != 'value'`, joined by &&. */
 function evaluateCondition(condition: string, scope: Scope): boolean {
-  const notEqual = /^([\w.-]+) != '(.*)'$/.exec(condition);
-  if (!notEqual) throw new Error(`the workflow runner does not evaluate the condition "${condition}"`);
-  return String(lookup(notEqual[1]!, scope)) !== notEqual[2];
+  return condition.split(' && ').every((part) => {
+    if (part === 'always()') return true;
+    const comparison = /^([\w.-]+) (==|!=) '(.*)'$/.exec(part);
+    if (!comparison) throw new Error(`the workflow runner does not evaluate the condition "${condition}"`);
+    return (String(lookup(comparison[1]!, scope)) === comparison[3]) === (comparison[2] === '==');
+  });
 }
 
 const substitute = (text: string, scope: Scope) => text.replace(/\$\{\{\s*(.+?)\s*\}\}/g, (_, expression: string) => String(evaluate(expression, scope)));
@@ -65,18 +80,27 @@ function readPairs(file: string): Record<string, string> {
   return Object.fromEntries(text.split('\n').filter(Boolean).map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));
 }
 
-function bash(script: string, cwd: string, env: NodeJS.ProcessEnv): Promise<{ code: number; output: string }> {
-  return new Promise((resolve) =>
+function bash(script: string, cwd: string, env: NodeJS.ProcessEnv, echo: boolean): Promise<{ code: number; output: string }> {
+  return new Promise((resolve) => {
     // Asynchronous, so a fake server in this process keeps answering.
-    execFile('bash', bashStep(script), { cwd, env, encoding: 'utf8', timeout: 240_000 }, (error, stdout, stderr) =>
+    const child = execFile('bash', bashStep(script), { cwd, env, encoding: 'utf8', timeout: echo ? 0 : 240_000, maxBuffer: 256 * 1024 * 1024 }, (error, stdout, stderr) =>
       resolve({ code: error ? Number(error.code ?? 1) : 0, output: `${stdout}${stderr}` }),
-    ),
-  );
+    );
+    if (echo) {
+      child.stdout?.pipe(process.stdout);
+      child.stderr?.pipe(process.stderr);
+    }
+  });
 }
 
-/** Runs every job of a workflow whose `needs` succeeded, once per matrix value; returns each job's result and every step's record. */
+/** Every combination of the matrix's axes, as GitHub expands them. */
+function combinations(axes: [string, unknown[]][]): Record<string, unknown>[] {
+  return axes.reduce<Record<string, unknown>[]>((combos, [axis, values]) => combos.flatMap((combo) => values.map((value) => ({ ...combo, [axis]: value }))), [{}]);
+}
+
+/** Runs every job of a workflow whose `needs` succeeded (or that runs always()), once per matrix combination. */
 export async function runWorkflow(jobs: Record<string, WorkflowJob>, options: RunOptions): Promise<{ jobs: Record<string, JobRun>; steps: StepRecord[] }> {
-  const results: Record<string, JobRun> = {};
+  const results: Record<string, JobRun> = Object.fromEntries(Object.entries(options.earlier ?? {}).map(([id, run]) => [id, { ...run, summary: '' }]));
   const steps: StepRecord[] = [];
   const needsScope = () => Object.fromEntries(Object.entries(results).map(([id, run]) => [id, { result: run.status, outputs: run.outputs }]));
 
@@ -84,35 +108,37 @@ export async function runWorkflow(jobs: Record<string, WorkflowJob>, options: Ru
     const needs = [job.needs ?? []].flat();
     const secrets = { ...options.context.secrets, ...options.environmentSecrets?.[job.environment?.name ?? ''] };
     const scope: Scope = { ...options.context, secrets, needs: needsScope() };
-    const blocked = needs.some((id) => results[id]?.status !== 'success');
-    // The one job condition the deploy workflow uses: run when an earlier job listed something.
-    const wanted = job.if === undefined || evaluateCondition(job.if, scope);
-    if (blocked || !wanted) {
+    const always = job.if?.includes('always()') ?? false;
+    const blocked = !always && needs.some((id) => results[id]?.status !== 'success');
+    if (blocked || (job.if !== undefined && !evaluateCondition(job.if, scope))) {
       results[jobId] = { status: 'skipped', outputs: {}, summary: '' };
       continue;
     }
-    const axes = Object.entries(job.strategy?.matrix ?? {});
-    if (axes.length > 1) throw new Error(`${jobId}: this runner expands a matrix of one axis`);
-    const [axis, values] = axes[0] ?? ['', ['']];
-    const matrixValues = typeof values === 'string' ? (evaluate(/^\$\{\{\s*(.+?)\s*\}\}$/.exec(values)![1]!, scope) as string[]) : (values as string[]);
+    const axes = Object.entries(job.strategy?.matrix ?? {}).map(([axis, values]): [string, unknown[]] => [
+      axis,
+      options.matrix?.[axis] ?? (typeof values === 'string' ? (evaluate(/^\$\{\{\s*(.+?)\s*\}\}$/.exec(values)![1]!, scope) as unknown[]) : (values as unknown[])),
+    ]);
 
     const run: JobRun = { status: 'success', outputs: {}, summary: '' };
-    for (const value of matrixValues) {
-      const instance = `${jobId}${axis ? ` (${value})` : ''}`;
-      const files = mkdtempSync(join(options.workdir, '.runner-'));
+    for (const matrix of combinations(axes)) {
+      const label = Object.values(matrix).map((value) => (typeof value === 'object' ? JSON.stringify(value) : String(value)));
+      const instance = `${jobId}${label.length ? ` (${label.join(', ')})` : ''}`;
+      const files = mkdtempSync(join(tmpdir(), 'workflow-runner-'));
       const summaryFile = join(files, 'summary.md');
       const envFile = join(files, 'env');
       writeFileSync(summaryFile, '');
       writeFileSync(envFile, '');
-      const stepScope: Scope = { ...scope, matrix: axis ? { [axis]: value } : {}, steps: {} };
+      const stepScope: Scope = { ...scope, matrix, steps: {} };
       const resolveEnv = (env: Record<string, string> = {}) => Object.fromEntries(Object.entries(env).map(([key, text]) => [key, substitute(String(text), stepScope)]));
       const jobEnv = resolveEnv(job.env);
       let failed = false;
       for (const [index, step] of job.steps.entries()) {
         const stepsScope = stepScope.steps as Scope;
         const reason = step.uses ? `uses ${step.uses.split('@')[0]}, which only runs on GitHub` : step.id ? options.skip?.[step.id] : undefined;
-        if (reason || (failed && step.if !== 'always()')) {
-          steps.push({ job: instance, step: step.name, outcome: 'skipped', reason: reason ?? 'an earlier step failed' });
+        // After a failure only an always() step runs, as on GitHub.
+        const wanted = failed ? step.if?.includes('always()') === true && evaluateCondition(step.if, stepScope) : step.if === undefined || evaluateCondition(step.if, stepScope);
+        if (reason || !wanted) {
+          steps.push({ job: instance, step: step.name, outcome: 'skipped', reason: reason ?? (failed ? 'an earlier step failed' : `its condition is false: ${step.if}`) });
           if (step.id && options.actionOutputs?.[step.id]) stepsScope[step.id] = { outputs: options.actionOutputs[step.id] };
           continue;
         }
@@ -125,18 +151,23 @@ export async function runWorkflow(jobs: Record<string, WorkflowJob>, options: Ru
           GITHUB_OUTPUT: outputFile,
           GITHUB_ENV: envFile,
           GITHUB_STEP_SUMMARY: summaryFile,
+          ...options.env,
           ...jobEnv,
           ...readPairs(envFile),
           ...resolveEnv(step.env),
         };
-        const result = await bash(step.run!, options.workdir, env);
-        steps.push({ job: instance, step: step.name, outcome: result.code === 0 ? 'passed' : 'failed', output: result.output });
+        if (options.echo) process.stdout.write(`\n▶ ${instance}: ${step.name}\n  $ ${step.run!.split('\n').join('\n    ')}\n`);
+        const started = performance.now();
+        const result = await bash(step.run!, options.workdir, env, options.echo ?? false);
+        const seconds = Math.round((performance.now() - started) / 100) / 10;
+        steps.push({ job: instance, step: step.name, outcome: result.code === 0 ? 'passed' : 'failed', output: result.output, seconds });
         if (step.id) stepsScope[step.id] = { outputs: readPairs(outputFile) };
         failed ||= result.code !== 0;
       }
       run.summary += readFileSync(summaryFile, 'utf8');
       if (failed) run.status = 'failure';
       for (const [name, value] of Object.entries(job.outputs ?? {})) run.outputs[name] = substitute(value, stepScope);
+      rmSync(files, { recursive: true, force: true });
     }
     results[jobId] = run;
   }
