@@ -19,10 +19,11 @@ export const ENVIRONMENTS = [
 
 /**
  * How ci.yml spreads a run: the affected tasks go into at most `count` shards (runners) balanced by the last
- * run on main, each shard running `parallel` tasks at a time; a shard with less than `minShardSeconds` of work
- * does not pay for a runner's start (checkout, npm ci), so small changes use fewer. README: "Choosing N".
+ * run on main, each shard running `parallel` tasks at a time. A shard gets at least `minShardSeconds` of task
+ * time (60: at 2 tasks at a time, about the half-minute a runner spends on checkout and npm ci), so small
+ * changes use fewer runners. README: "Choosing N".
  */
-export const CI_SHARDS = { count: 4, minShardSeconds: 120, parallel: 2 } as const;
+export const CI_SHARDS = { count: 4, minShardSeconds: 60, parallel: 2 } as const;
 
 /** Where the plan job finds the task durations of the last run on main, and the summary job leaves the new ones. */
 const DURATIONS = { path: '.nx/ci-durations.json', key: 'ci-durations-${{ github.sha }}', restoreKeys: 'ci-durations-' };
