@@ -3,7 +3,7 @@
 // or, with NX_CACHE_URL set, nothing but the settings that point Nx at your own cache server.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, mkdirSync, openSync } from 'node:fs';
+import { appendFileSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { workspaceRoot } from '@mcp-fleet/testing';
@@ -85,7 +85,7 @@ if (values.detach) {
     child.once('message', (message: { url?: string }) => resolveUrl(message.url));
     child.once('exit', () => resolveUrl(undefined));
   });
-  if (!url) fail(`the server did not start; see ${logFile}`);
+  if (!url) fail(`the server did not start (its log, ${logFile}, ends):\n${readFileSync(logFile, 'utf8').trim().split('\n').slice(-5).join('\n')}`);
   child.unref();
   writeEnv(url!, tokens[access]);
   console.log(`nx-cache-server: running as pid ${child.pid}, log ${logFile}`);
