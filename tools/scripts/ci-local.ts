@@ -8,7 +8,7 @@ import { workspaceRoot } from '@mcp-fleet/testing';
 import { parse } from 'yaml';
 import { cliOrExit } from './src/cli';
 import { directoryStore, startRemoteCache, type RemoteCacheServer } from './src/remote-cache';
-import { cacheCounts, type NxRun } from './src/shards';
+import { cacheCounts, nxRunsOf } from './src/shards';
 import { runWorkflow, type WorkflowJob } from './src/workflow-runner';
 
 const usage = `
@@ -80,11 +80,8 @@ const run = await runWorkflow(workflow.jobs, {
 });
 await server?.close();
 
-const runs = (existsSync(join(root, 'ci-shards')) ? readdirSync(join(root, 'ci-shards')) : [])
-  .map((shard) => join(root, 'ci-shards', shard, '.nx', 'cache', 'run.json'))
-  .filter((file) => existsSync(file))
-  .map((file) => JSON.parse(readFileSync(file, 'utf8')) as NxRun);
-const counts = cacheCounts(runs);
+const shards = join(root, 'ci-shards');
+const counts = cacheCounts(nxRunsOf(existsSync(shards) ? readdirSync(shards).map((shard) => join(shards, shard)) : []));
 const summaries = Object.entries(run.jobs).filter(([, job]) => job.summary.trim());
 for (const [id, job] of summaries) console.log(`\nci:local: the ${id} job's summary\n\n${job.summary.trim()}`);
 console.log(`\nci:local: ${counts.tasks} tasks; ${counts.remote} from the remote cache, ${counts.local} from the local cache, ${counts.ran} run`);

@@ -26,17 +26,22 @@ describe('npm run ci:plan', () => {
   });
 
   it('says what is wrong with its arguments', async () => {
-    const [shards, command, noRoots, noRuns, badFile] = await Promise.all([
+    const broken = join(scratch, 'broken-shard');
+    mkdirSync(join(broken, '.nx', 'cache'), { recursive: true });
+    writeFileSync(join(broken, '.nx', 'cache', 'run.json'), '{ "tasks": [');
+    const [shards, command, noRoots, noRuns, badFile, badRun] = await Promise.all([
       runScript('ci-plan.ts', ['--shards', '0']),
       runScript('ci-plan.ts', ['replan']),
       runScript('ci-plan.ts', ['record']),
       runScript('ci-plan.ts', ['record', '--durations', join(scratch, 'none.json'), scratch]),
       runScript('ci-plan.ts', ['--durations', join(import.meta.dirname, 'ci-plan.ts')]),
+      runScript('ci-plan.ts', ['record', '--durations', join(scratch, 'none.json'), broken]),
     ]);
     expect(shards).toMatchObject({ code: 2, stderr: expect.stringContaining('--shards must be a whole number of at least 1, got "0"') });
     expect(command).toMatchObject({ code: 2, stderr: expect.stringContaining('unknown command "replan"; the commands are plan (the default) and record') });
     expect(noRoots).toMatchObject({ code: 2, stderr: expect.stringContaining('record needs the folders of the run') });
     expect(noRuns).toMatchObject({ code: 2, stderr: expect.stringContaining('no .nx/cache/run.json under') });
     expect(badFile).toMatchObject({ code: 2, stderr: expect.stringContaining('ci-plan.ts is not a durations file (task id -> seconds)') });
+    expect(badRun).toMatchObject({ code: 2, stderr: expect.stringContaining("broken-shard/.nx/cache/run.json is not Nx's run.json") });
   });
 });

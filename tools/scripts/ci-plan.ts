@@ -3,11 +3,11 @@
 // the last run on main; `record` merges a run's Nx timings into those durations for the next plan.
 import { spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { cliOrExit } from './src/cli';
 import { CI_SHARDS } from '../../.projenrc';
 import { CI_TARGETS } from './src/pipeline';
-import { mergeDurations, planShards, shardTable, tasksOfGraph, type Durations, type NxRun } from './src/shards';
+import { mergeDurations, nxRunsOf, planShards, shardTable, tasksOfGraph, type Durations, type NxRun } from './src/shards';
 
 const usage = `
 Usage: npm run ci:plan -- [--shards N] [--min-shard-seconds S] [--durations FILE] [--all] [--github-output]
@@ -51,9 +51,14 @@ const durations: Durations = existsSync(values.durations) ? readJson<Durations>(
 if (positionals[0] === 'record') {
   const roots = positionals.slice(1);
   if (roots.length === 0) fail('record needs the folders of the run (the shards\' results, e.g. ci-shards/*, or .)');
-  const runs = roots.map((root) => join(root, '.nx', 'cache', 'run.json')).filter((file) => existsSync(file));
+  let runs: NxRun[] = [];
+  try {
+    runs = nxRunsOf(roots);
+  } catch (error) {
+    fail((error as Error).message);
+  }
   if (runs.length === 0) fail(`no .nx/cache/run.json under ${roots.join(', ')}: did the shards run with NX_CACHE_DIRECTORY=.nx/cache?`);
-  const merged = mergeDurations(durations, runs.map((file) => readJson<NxRun>(file, "Nx's run.json")));
+  const merged = mergeDurations(durations, runs);
   mkdirSync(dirname(values.durations), { recursive: true });
   writeFileSync(values.durations, `${JSON.stringify(merged, null, 2)}\n`);
   console.log(`ci-plan: ${Object.keys(merged).length} task durations in ${values.durations}`);

@@ -1,10 +1,10 @@
 #!/usr/bin/env tsx
 // The last line of npm test, and the CI job summary: every project's Vitest results and coverage added up.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { workspaceRoot } from '@mcp-fleet/testing';
 import { cliOrExit } from './src/cli';
-import { markdownSummary, summarize, type ProjectResults } from './src/test-summary';
+import { markdownSummary, projectsWith, summarize, type ProjectResults } from './src/test-summary';
 
 const usage = `
 Usage: tsx tools/scripts/test-summary.ts [--markdown [ROOT...]]
@@ -20,15 +20,6 @@ Adds up <project>/coverage/vitest-results.json of every project under apps/, lib
 const { values, positionals } = cliOrExit(process.argv.slice(2), usage, { markdown: { type: 'boolean' } });
 
 const readJson = <T>(file: string): T | undefined => (existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as T) : undefined);
-/** The projects of a root: in the workspace every one with tests; in a shard's results every one that ran. */
-const projectsOf = (root: string, marker: string) =>
-  ['apps', 'libs', 'tools']
-    .filter((group) => existsSync(join(root, group)))
-    .flatMap((group) =>
-      readdirSync(join(root, group), { withFileTypes: true })
-        .filter((entry) => entry.isDirectory() && existsSync(join(root, group, entry.name, marker)))
-        .map((entry) => join(group, entry.name)),
-    );
 const resultsOf = (root: string, projects: string[]) =>
   new Map<string, ProjectResults>(
     projects.map((project) => [
@@ -42,11 +33,11 @@ const resultsOf = (root: string, projects: string[]) =>
 
 const root = workspaceRoot();
 if (values.markdown && positionals.length > 0) {
-  for (const shard of positionals) console.log(markdownSummary(resultsOf(shard, projectsOf(shard, 'coverage/vitest-results.json')), `Tests and coverage: ${basename(shard)}`));
+  for (const shard of positionals) console.log(markdownSummary(resultsOf(shard, projectsWith(shard, 'coverage/vitest-results.json')), `Tests and coverage: ${basename(shard)}`));
 } else if (values.markdown) {
-  console.log(markdownSummary(resultsOf(root, projectsOf(root, 'vitest.config.ts'))));
+  console.log(markdownSummary(resultsOf(root, projectsWith(root, 'vitest.config.ts'))));
 } else {
-  const results = resultsOf(root, projectsOf(root, 'vitest.config.ts'));
+  const results = resultsOf(root, projectsWith(root, 'vitest.config.ts'));
   const summary = summarize(results);
   for (const line of summary.lines) console.log(line);
   process.exit(summary.ok ? 0 : 1);

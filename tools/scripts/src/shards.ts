@@ -1,6 +1,8 @@
 // The CI plan: the affected tasks, split into shards that finish together, by the durations of the last run on
 // main. A project's tasks stay in one shard, so that the build its tests depend on is made (or fetched from the
 // remote cache) once, and a change to one app runs one shard.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 export interface Task {
   /** `project:target`, as Nx names it. */
@@ -99,6 +101,20 @@ export function mergeDurations(previous: Durations, runs: NxRun[]): Durations {
     }
   }
   return Object.fromEntries(Object.entries(merged).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+/** Nx's run.json of each root that has one (a shard's results, or a workspace run with NX_CACHE_DIRECTORY=.nx/cache). */
+export function nxRunsOf(roots: string[]): NxRun[] {
+  return roots
+    .map((root) => join(root, '.nx', 'cache', 'run.json'))
+    .filter((file) => existsSync(file))
+    .map((file) => {
+      try {
+        return JSON.parse(readFileSync(file, 'utf8')) as NxRun;
+      } catch (error) {
+        throw new Error(`${file} is not Nx's run.json: ${(error as Error).message}`);
+      }
+    });
 }
 
 /** How a run's tasks were had: from the remote cache, the local one, or run. */

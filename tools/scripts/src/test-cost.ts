@@ -2,6 +2,7 @@
 // command's, and the slowest test files (from Vitest's JSON results). `npm run test:cost` and the CI summary.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { projectsWith } from './test-summary';
 
 /** One Nx task's process tree, as task-cpu/probe.mjs writes it (a task of `a && b` writes one record per command). */
 export interface TaskRecord { task: string; user: number; system: number; wall: number; exitCode: number }
@@ -16,6 +17,7 @@ export interface RunCost {
   files: { file: string; seconds: number }[];
 }
 
+const RESULTS = join('coverage', 'vitest-results.json');
 const readJson = <T>(file: string): T => JSON.parse(readFileSync(file, 'utf8')) as T;
 
 /** Reads what a run left in each root: the workspace itself after `npm test`, or each shard's results in CI. */
@@ -35,15 +37,11 @@ export function readRunCost(roots: string[]): RunCost {
       entry.wall += record.wall;
       cost.tasks.set(record.task, entry);
     }
-    for (const group of ['apps', 'libs', 'tools'].filter((folder) => existsSync(join(root, folder)))) {
-      for (const project of readdirSync(join(root, group))) {
-        const results = join(root, group, project, 'coverage', 'vitest-results.json');
-        if (!existsSync(results)) continue;
-        for (const file of readJson<{ testResults: { name: string; startTime: number; endTime: number }[] }>(results).testResults) {
-          // Vitest names a file by its absolute path on the machine that ran it; keep the workspace-relative part.
-          const inWorkspace = file.name.includes(`/${group}/${project}/`) ? `${group}/${project}/${file.name.split(`/${group}/${project}/`).at(-1)}` : relative(root, file.name);
-          cost.files.push({ file: inWorkspace, seconds: (file.endTime - file.startTime) / 1000 });
-        }
+    for (const project of projectsWith(root, RESULTS)) {
+      for (const file of readJson<{ testResults: { name: string; startTime: number; endTime: number }[] }>(join(root, project, RESULTS)).testResults) {
+        // Vitest names a file by its absolute path on the machine that ran it; keep the workspace-relative part.
+        const inWorkspace = file.name.includes(`/${project}/`) ? `${project}/${file.name.split(`/${project}/`).at(-1)}` : relative(root, file.name);
+        cost.files.push({ file: inWorkspace, seconds: (file.endTime - file.startTime) / 1000 });
       }
     }
   }

@@ -1,3 +1,6 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+
 /** The part of Vitest's JSON reporter output the summary reads. */
 export interface VitestResults {
   numPassedTests: number;
@@ -13,6 +16,19 @@ export interface ProjectResults {
   tests?: VitestResults;
   coverage?: CoverageTotals;
 }
+
+/**
+ * The projects under a root's apps/, libs/ and tools/ that hold `marker`, as `group/name`: in the workspace every
+ * one with tests (vitest.config.ts); in a CI shard's results every one that ran (coverage/vitest-results.json).
+ */
+export const projectsWith = (root: string, marker: string): string[] =>
+  ['apps', 'libs', 'tools']
+    .filter((group) => existsSync(join(root, group)))
+    .flatMap((group) =>
+      readdirSync(join(root, group), { withFileTypes: true })
+        .filter((entry) => entry.isDirectory() && existsSync(join(root, group, entry.name, marker)))
+        .map((entry) => join(group, entry.name)),
+    );
 
 /** One line per project and a closing total; every project must have run, and something must have passed. */
 export function summarize(results: Map<string, ProjectResults>): { ok: boolean; lines: string[] } {
