@@ -76,7 +76,7 @@ describe.each(['modern', 'legacy'] as const)('documents over the %s era', (era) 
     const refused = await anonymous.client.callTool({ name: 'list_documents', arguments: {} });
     expect(refused).toMatchObject({ isError: true, content: [{ text: 'authentication required: tool list_documents needs an Authorization: Bearer <token> header' }] });
     await expect(anonymous.client.readResource({ uri: 'users://me/profile' })).rejects.toThrow('authentication required');
-    expect(anonymous.chain.logs.some((line) => line.msg === 'call' && line.name === 'list_documents' && line.outcome === 'tool_error')).toBe(true);
+    expect(anonymous.chain.logs.some((line) => line.msg === 'call' && line.name === 'list_documents' && line.outcome === 'refused')).toBe(true);
     await anonymous.close();
   });
 

@@ -1,4 +1,5 @@
 import type { AuthInfo, ServerContext } from '@modelcontextprotocol/server';
+import type { CallOutcome } from './outcome';
 
 export type CallKind = 'tool' | 'resource' | 'prompt';
 
@@ -45,6 +46,8 @@ export interface CallContext {
   abort(reason: unknown): void;
   /** Per-call scratch space for middlewares and handlers. */
   state: Record<string, unknown>;
+  /** Set by a middleware that answers for a throw (errors): how the call really ended, whatever the answer looks like. */
+  outcome?: CallOutcome;
   /** The SDK's own context, which the handler receives (with `signal` above in place of the SDK's). */
   sdk: ServerContext;
 }

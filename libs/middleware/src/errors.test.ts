@@ -1,7 +1,7 @@
 import { ProtocolError, ResourceNotFoundError } from '@modelcontextprotocol/server';
 import { describe, expect, it } from 'vitest';
 import type { CallContext } from './context';
-import { ConflictError, errors, NotFoundError } from './errors';
+import { AccessError, ConflictError, errors, NotFoundError, outcomeOfError, PublicError, RateLimitError, TimeoutError } from './errors';
 
 function logger() {
   const lines: { object: Record<string, unknown>; message: string }[] = [];
@@ -43,5 +43,32 @@ describe('errors middleware', () => {
     await expect(hidden).rejects.toSatisfy((error) => ProtocolError.isInstance(error) && (error as ProtocolError).code === -32603);
     const original = new ProtocolError(-32602, 'bad params');
     await expect(errors({ logger: sink })(ctx({ kind: 'prompt' }), failWith(original))).rejects.toBe(original);
+  });
+
+  it('records on the context whose fault the throw was, since the answer for it may look like a tool\'s own error', async () => {
+    const { sink } = logger();
+    const crashed = ctx();
+    await errors({ logger: sink })(crashed, failWith(new Error('boom')));
+    expect(crashed.outcome).toBe('server_error');
+    const expected = ctx();
+    await errors({ logger: sink })(expected, failWith(new NotFoundError('document 7 not found')));
+    expect(expected.outcome).toBe('tool_error');
+  });
+});
+
+describe('outcomeOfError', () => {
+  it.each([
+    ['a crash', new TypeError('x is undefined'), 'tool', 'server_error'],
+    ['a dependency down', Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }), 'tool', 'server_error'],
+    ['a timeout', new TimeoutError('tool t timed out after 10 ms'), 'tool', 'server_error'],
+    ['an internal protocol error', new ProtocolError(-32603, 'x'), 'resource', 'server_error'],
+    ['no token', new AccessError('authentication required'), 'tool', 'refused'],
+    ['a rate limit', new RateLimitError('rate limit exceeded'), 'prompt', 'refused'],
+    ["a tool's expected error", new NotFoundError('document 7 not found'), 'tool', 'tool_error'],
+    ["a resource's miss", new NotFoundError('no such document'), 'resource', 'client_error'],
+    ['any public error of a prompt', new PublicError('unknown style'), 'prompt', 'client_error'],
+    ['invalid params', new ProtocolError(-32602, 'bad'), 'tool', 'client_error'],
+  ] as const)('%s: a %s error is %s', (_what, error, kind, outcome) => {
+    expect(outcomeOfError(error, kind)).toBe(outcome);
   });
 });

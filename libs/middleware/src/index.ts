@@ -16,10 +16,10 @@ export {
   type LogSink,
   type Middleware,
 } from './context';
-export { AccessError, ConflictError, errors, NotFoundError, PublicError, RateLimitError, TimeoutError } from './errors';
+export { AccessError, ConflictError, errors, NotFoundError, outcomeOfError, PublicError, RateLimitError, TimeoutError } from './errors';
 export { memoryStore, rateLimit, rateLimitError, type LimiterStore, type RateLimitOptions } from './rate-limit';
 export { redactSecrets } from './redact';
-export { isErrorResult, settle, type CallOutcome } from './outcome';
+export { isErrorResult, reportedOutcome, reportOutcome, settle, type CallOutcome } from './outcome';
 export { requestLogging, type RequestLoggingOptions } from './request-logging';
 export { standardChain, type StandardChainOptions } from './standard-chain';
 export { timeout, type TimeoutOptions } from './timeout';

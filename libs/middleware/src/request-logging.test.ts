@@ -23,7 +23,7 @@ describe('requestLogging', () => {
       outcome: 'ok',
       arguments: { username: 'testuser', password: '[redacted]', nested: [{ api_key: '[redacted]' }] },
     });
-    expect(lines[1]).toMatchObject({ caller: 'anonymous', outcome: 'error' });
+    expect(lines[1]).toMatchObject({ caller: 'anonymous', outcome: 'server_error' });
     expect(lines[1]).not.toHaveProperty('arguments');
   });
 });

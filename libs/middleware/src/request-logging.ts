@@ -12,7 +12,7 @@ export interface RequestLoggingOptions {
 export function requestLogging(options: RequestLoggingOptions): Middleware {
   return async (ctx, next) => {
     const started = performance.now();
-    return settle(next, (outcome) =>
+    return settle(ctx, next, (outcome) =>
       options.logger.info(
         {
           requestId: ctx.requestId,

@@ -115,7 +115,7 @@ describe('withMiddleware', () => {
     // sleepy is not public either, so auth refuses it first; a public timeout is checked below.
     const calls = lines.filter((line) => line.message === 'call').map((line) => [line.object.name, line.object.outcome]);
     expect(calls).toEqual([
-      ['with_args', 'tool_error'],
+      ['with_args', 'refused'],
       ['no_args', 'ok'],
     ]);
     expect(lines[0]?.object.arguments).toEqual({ n: 1 });
@@ -124,6 +124,7 @@ describe('withMiddleware', () => {
     const timed = await connect(fixture(standardChain({ logger: { info: write, warn: write, error: write }, timeout: { ms: 100 } })));
     // sleepy takes 2 s unless aborted: the timeout's answer shows the limit won.
     expect(await timed.callTool({ name: 'sleepy', arguments: {} })).toMatchObject({ isError: true, content: [{ text: 'tool sleepy timed out after 100 ms' }] });
+    expect(lines.findLast((line) => line.message === 'call')?.object).toMatchObject({ name: 'sleepy', outcome: 'server_error' });
     await timed.close();
   });
 });

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { McpServer, ServerContext } from '@modelcontextprotocol/server';
 import { compose } from './compose';
 import { accessOf, callerOf, clientAddressOf, requestIdOf, type Access, type CallContext, type Caller, type CallKind, type Middleware } from './context';
+import { reportOutcome, settle, type CallOutcome } from './outcome';
 
 type Callback = (...args: unknown[]) => unknown;
 type Described = Pick<CallContext, 'kind' | 'name' | 'uri' | 'arguments' | 'access'>;
@@ -13,9 +14,10 @@ type Described = Pick<CallContext, 'kind' | 'name' | 'uri' | 'arguments' | 'acce
 export function withMiddleware(server: McpServer, middlewares: readonly Middleware[]): McpServer {
   const run = compose(middlewares);
 
+  // The host learns how each call ended from here, the outermost layer, whatever the chain holds.
   const call = (described: Described, sdk: ServerContext, handler: (sdk: ServerContext) => unknown): Promise<unknown> => {
     const ctx = new Call(described, sdk);
-    return run(ctx, async () => handler(withSignalOf(ctx, sdk)));
+    return settle(ctx, () => run(ctx, async () => handler(withSignalOf(ctx, sdk))), (outcome) => reportOutcome(sdk, outcome));
   };
 
   const registerTool = server.registerTool.bind(server) as Callback;
@@ -67,6 +69,7 @@ class Call implements CallContext {
   clientAddress?: string;
   sessionId?: string;
   state: Record<string, unknown> = {};
+  outcome?: CallOutcome = undefined;
   sdk: ServerContext;
   private aborter?: AbortController;
 

@@ -102,4 +102,12 @@ describe('loadConfig', () => {
     const dir = configDir({ 'base.yaml': 'port: 4321\n' });
     expect(loadConfig({ dir: new URL(`file://${dir}/`), env: {} }).port).toBe(4321);
   });
+
+  it('refuses the test-only fault outside test and development, naming where it was set', () => {
+    const dir = configDir({ 'base.yaml': '', 'test.yaml': '', 'production.yaml': '' });
+    expect(problemsOf(() => loadConfig({ dir, env: { MCP_ENV: 'production', FAULTS__TOGGLE_ON_SIGNAL: 'true' } }))).toEqual([
+      'faults.toggleOnSignal = true (from env FAULTS__TOGGLE_ON_SIGNAL): a test-only fault, refused in MCP_ENV=production; remove it (allowed in test and development only)',
+    ]);
+    expect(loadConfig({ dir, env: { MCP_ENV: 'test', FAULTS__TOGGLE_ON_SIGNAL: 'true' } }).faults.toggleOnSignal).toBe(true);
+  });
 });

@@ -38,6 +38,12 @@ export const runtimeConfigSchema = z.strictObject({
       allowedOrigins: z.array(z.string().min(1)).default([]),
     })
     .prefault({}),
+  /**
+   * Test only: SIGUSR2 switches a fault on and off in the running process, under which every tools/call is answered
+   * 500 with an internal error (counted as server_error), so that alerts can be proven on a live service. Refused
+   * outside MCP_ENV test and development.
+   */
+  faults: z.strictObject({ toggleOnSignal: z.boolean().default(false) }).prefault({}),
   shutdown: z
     .strictObject({
       /** How long in-flight requests may take to finish after SIGTERM; match terminationGracePeriodSeconds. */
@@ -71,6 +77,9 @@ export class ConfigError extends Error {
 
 type Tree = Record<string, unknown>;
 
+/** The only environments where a test-only fault may be switched on. */
+const FAULT_ENVIRONMENTS = ['test', 'development'];
+
 /**
  * base.yaml <- <MCP_ENV>.yaml <- environment variables. Environment names follow the schema:
  * `logLevel` is LOG_LEVEL, `http.maxBodyBytes` is HTTP__MAX_BODY_BYTES.
@@ -102,6 +111,10 @@ export function loadConfig<S extends AppShape = Record<never, never>>(options: L
   const result = schema.safeParse(merged);
   if (!result.success) {
     for (const issue of result.error.issues) problems.push(describeIssue(issue, merged, sources));
+  } else if (result.data.faults.toggleOnSignal && !FAULT_ENVIRONMENTS.includes(envName)) {
+    problems.push(
+      `faults.toggleOnSignal = true (from ${sources.get('faults.toggleOnSignal') ?? 'config'}): a test-only fault, refused in MCP_ENV=${envName}; remove it (allowed in ${FAULT_ENVIRONMENTS.join(' and ')} only)`,
+    );
   }
   if (problems.length > 0 || !result.success) throw new ConfigError(problems);
   return { ...(result.data as Config<S>), environment: envName };

@@ -19,6 +19,7 @@ import {
   type TransportSendOptions,
 } from '@modelcontextprotocol/server';
 import { IdleInstances, principalOf, SHARED, type InstanceTaker } from './instance-pool';
+import { reportedOutcome } from '@mcp-fleet/middleware';
 import { outcomeOf, toWebHeaders, type Outcome } from './json-rpc';
 import { dispatchRequest, LazyAbort } from './lane-dispatch';
 
@@ -65,6 +66,8 @@ interface Exchange {
   keepAlive?: NodeJS.Timeout;
   /** The handler's signal, aborted when the exchange is cut off. */
   aborter: LazyAbort;
+  /** The request as the handler sees it (`ctx.http.req`), under which the pipeline reports the call's outcome. */
+  request: Request;
   /** Given the text of a successful JSON answer, for the instance's memo of its listings. */
   remember?(text: string): void;
   settle(outcome: Outcome): void;
@@ -110,12 +113,11 @@ class LaneTransport implements Transport {
     if (exchange.res.headersSent) {
       exchange.res.end(`event: message\ndata: ${text}\n\n`);
       clearInterval(exchange.keepAlive);
-      exchange.settle('stream');
     } else {
       if ('result' in message) exchange.remember?.(text);
       writeJson(exchange.res, text);
-      exchange.settle(outcomeOf(text));
     }
+    exchange.settle(outcomeOf(text, reportedOutcome(exchange.request)));
   }
 
   private openStream(exchange: Exchange): void {
@@ -241,6 +243,7 @@ export class FastLane implements InstanceTaker {
       dispatching: true,
       declined: false,
       aborter: new LazyAbort(),
+      request: lazyWebRequest(request.req),
       remember: listing
         ? (text) => {
             // The answer is {"result":…,"jsonrpc":"2.0","id":…}: kept up to its id when it is exactly that.
@@ -268,7 +271,7 @@ export class FastLane implements InstanceTaker {
     dispatchRequest(
       instance.server,
       route.message,
-      { classification: route.classification, request: lazyWebRequest(request.req), ...(request.authInfo && { authInfo: request.authInfo }) },
+      { classification: route.classification, request: exchange.request, ...(request.authInfo && { authInfo: request.authInfo }) },
       exchange.aborter,
     );
     exchange.dispatching = false;

@@ -12,11 +12,11 @@ import {
   type AuthInfo,
   type McpServerFactory,
 } from '@modelcontextprotocol/server';
-import { CLIENT_ADDRESS_HEADER, KeysUnavailableError } from '@mcp-fleet/middleware';
+import { CLIENT_ADDRESS_HEADER, KeysUnavailableError, reportedOutcome } from '@mcp-fleet/middleware';
 import type { RuntimeConfig } from './config';
 import { FastLane } from './fast-lane';
 import { pooledFactory } from './instance-pool';
-import { JSON_RPC, labelRequest, outcomeOf, sendJson, sendRpcError, toWebHeaders, type Outcome, type RequestLabels } from './json-rpc';
+import { JSON_RPC, labelRequest, OUTCOMES, outcomeOf, outcomeOfStatus, sendJson, sendRpcError, toWebHeaders, type Outcome, type RequestLabels } from './json-rpc';
 import { LegacySessions } from './legacy-sessions';
 import type { Logger } from './logger';
 import { isLoopbackHost } from './loopback';
@@ -46,6 +46,7 @@ interface HttpScope {
   /** Links the SDK entry's web Request back to this exchange (SCOPE_HEADER). */
   key: string;
   requestId: string;
+  /** How an answer with a success status ended (one with an error status is judged by that status). */
   outcome: Outcome;
   labels: RequestLabels;
   /** Counted as in flight for the drain. */
@@ -83,10 +84,21 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
 
   const answered = labelChildren((labels: RequestLabels & { outcome: Outcome }) => metrics.requests.labels(labels));
   const timed = labelChildren((labels: RequestLabels) => metrics.duration.labels(labels));
+  // Every tool's series exist from the first scrape, at zero: an error ratio is defined before the first error.
+  for (const tool of knownTools) {
+    for (const outcome of OUTCOMES) metrics.requests.inc({ method: 'tools/call', tool, outcome }, 0);
+    metrics.duration.zero({ method: 'tools/call', tool });
+  }
   let inFlight = 0;
   let nextScope = 0;
   const scopes = new Map<string, HttpScope>();
   const draining = () => readiness.state === 'draining';
+  const fault = { on: false };
+  const toggleFault = () => {
+    fault.on = !fault.on;
+    logger.warn({ fault: fault.on ? 'on' : 'off' }, 'test-only fault switched (faults.toggleOnSignal): every tools/call fails');
+  };
+  if (config.faults.toggleOnSignal) process.on('SIGUSR2', toggleFault);
 
   const server = createServer((req, res) => {
     route(req, res).catch((error: unknown) => {
@@ -102,8 +114,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   });
 
   /** Answers a request before (or instead of) reading its body, which is then discarded within bounds; true. */
-  function reject(req: IncomingMessage, res: ServerResponse, scope: HttpScope, status: number, code: number, message: string, headers?: Record<string, string>): true {
-    scope.outcome = 'rejected';
+  function reject(req: IncomingMessage, res: ServerResponse, status: number, code: number, message: string, headers?: Record<string, string>): true {
     sendRpcError(res, status, code, message, headers);
     discardRest(req, linger);
     return true;
@@ -133,7 +144,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   /** /mcp, as a sequence of steps: observe the exchange, guard it, read its body, dispatch it. */
   async function handleMcp(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const scope = observe(req, res);
-    if (await guard(req, res, scope)) return;
+    if (await guard(req, res)) return;
     const body = req.method === 'POST' ? await readJson(req, res, scope) : undefined;
     if (body === REFUSED) return;
     return dispatch(req, res, body, scope);
@@ -156,14 +167,11 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
       if (scope.holdsDrain) inFlight--;
       metrics.inFlight.dec();
       const { method, tool } = scope.labels;
-      const outcome = scope.outcome;
+      const outcome = res.statusCode >= 400 ? outcomeOfStatus(res.statusCode) : scope.outcome;
       const seconds = (performance.now() - started) / 1000;
       // Labels written out, not spread: on Node 20 `{ ...fresh, newKey }` costs ~0.6 µs per added key.
       answered({ method, tool, outcome }).inc();
       timed(scope.labels).observe(seconds);
-      // 405 is the stateless answer to a 2025 client's optional GET stream, not a failure.
-      const kind = res.statusCode >= 400 && res.statusCode !== 405 ? `http_${res.statusCode}` : outcome === 'error' ? 'jsonrpc' : outcome === 'tool_error' ? 'tool' : undefined;
-      if (kind) metrics.errors.inc({ method, tool, kind });
       // A call the pipeline answered has its own "call" line; this one then is only for debugging.
       const level = res.statusCode < 400 && PIPELINE_METHODS.has(method) ? 'debug' : 'info';
       if (!logger.isLevelEnabled(level)) return;
@@ -174,20 +182,20 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   }
 
   /** Refuses, before any body is read, a request from a host or origin not allowed or with a token not valid. */
-  async function guard(req: IncomingMessage, res: ServerResponse, scope: HttpScope): Promise<boolean> {
+  async function guard(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
     const rejection = checkHostAndOrigin(req);
-    if (rejection) return reject(req, res, scope, 403, JSON_RPC.serverError, rejection);
+    if (rejection) return reject(req, res, 403, JSON_RPC.serverError, rejection);
     // A token that is present must be valid, even for a tool that needs none.
     if (!options.authenticate || req.headers.authorization === undefined) return false;
     const problem = await authenticate(req as IncomingMessage & { auth?: AuthInfo }, options.authenticate);
     if (problem instanceof KeysUnavailableError) {
       logger.error({ err: problem.message }, 'cannot check tokens');
-      return reject(req, res, scope, 503, JSON_RPC.serverError, `Service unavailable: ${problem.message}; retry in ${problem.retryAfterSec} s`, {
+      return reject(req, res, 503, JSON_RPC.serverError, `Service unavailable: ${problem.message}; retry in ${problem.retryAfterSec} s`, {
         'retry-after': String(problem.retryAfterSec),
       });
     }
     if (!problem) return false;
-    return reject(req, res, scope, 401, JSON_RPC.serverError, `Unauthorized: ${problem}`, {
+    return reject(req, res, 401, JSON_RPC.serverError, `Unauthorized: ${problem}`, {
       'www-authenticate': `Bearer realm="mcp", error="invalid_token", error_description="${problem.replace(/["\\]/g, "'")}"`,
     });
   }
@@ -196,7 +204,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   async function readJson(req: IncomingMessage, res: ServerResponse, scope: HttpScope): Promise<unknown> {
     const text = await readBody(req, maxBody);
     if (text === undefined) {
-      reject(req, res, scope, 413, JSON_RPC.invalidRequest, `Request body exceeds ${maxBody} bytes (http.maxBodyBytes); send less or raise HTTP__MAX_BODY_BYTES`);
+      reject(req, res, 413, JSON_RPC.invalidRequest, `Request body exceeds ${maxBody} bytes (http.maxBodyBytes); send less or raise HTTP__MAX_BODY_BYTES`);
       return REFUSED;
     }
     try {
@@ -204,7 +212,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
       scope.labels = labelRequest(body, knownTools);
       return body;
     } catch (error) {
-      reject(req, res, scope, 400, JSON_RPC.parseError, `Parse error: the body is not valid JSON (${(error as Error).message})`);
+      reject(req, res, 400, JSON_RPC.parseError, `Parse error: the body is not valid JSON (${(error as Error).message})`);
       return REFUSED;
     }
   }
@@ -223,6 +231,9 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     if (sessions && (await isLegacyRequest(toProbeRequest(req), body, { maxRequestBodySize: maxBody }))) {
       return sessions.handle(req, res, body, !draining());
     }
+    if (fault.on && scope.labels.method === 'tools/call') {
+      return sendRpcError(res, 500, JSON_RPC.internalError, 'Internal error (a test-only fault is on: faults.toggleOnSignal)');
+    }
     const authInfo = (req as { auth?: AuthInfo }).auth;
     if (lane?.serve({ req, res, body, authInfo, settle: (outcome) => (scope.outcome = outcome) })) return;
     return serveMcp(req, res, body);
@@ -240,22 +251,33 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     return undefined;
   }
 
-  /** Sets the outcome of an exchange the SDK's entry answered, from its response. */
+  /**
+   * Sets the outcome of an exchange the SDK's entry answered, from its answer and what the pipeline reported. An
+   * answer sent as an event stream (the SDK's stateless 2025 leg answers every POST so) is judged by its last
+   * message as it passes; a stream that ends without one stays `stream`.
+   */
   async function readOutcome(request: Request, response: Response): Promise<Response> {
     const scope = scopes.get(request.headers.get(SCOPE_HEADER) ?? '');
-    if (!scope) return response;
-    if (!response.headers.get('content-type')?.startsWith('application/json')) {
-      scope.outcome = response.status >= 400 ? 'rejected' : response.body ? 'stream' : 'ok';
+    if (!scope || response.status >= 400) return response;
+    const type = response.headers.get('content-type') ?? '';
+    if (type.startsWith('text/event-stream') && response.body && scope.holdsDrain) {
+      scope.outcome = 'stream';
+      const judged = response.body.pipeThrough(lastAnswerOf((answer) => (scope.outcome = outcomeOf(answer, reportedOutcome(request)))));
+      return new Response(judged, { status: response.status, headers: response.headers });
+    }
+    if (!type.startsWith('application/json')) {
+      scope.outcome = response.body ? 'stream' : 'ok';
       return response;
     }
     const text = await response.text();
-    scope.outcome = response.status >= 400 ? 'rejected' : outcomeOf(text);
+    scope.outcome = outcomeOf(text, reportedOutcome(request));
     return new Response(text, { status: response.status, headers: response.headers });
   }
 
   return {
     server,
     async drain(graceMs) {
+      process.off('SIGUSR2', toggleFault);
       server.close();
       server.closeIdleConnections();
       const deadline = Date.now() + graceMs;
@@ -268,6 +290,34 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
       return { cut };
     },
   };
+}
+
+/**
+ * Passes an event stream through unchanged and, when it ends, hands `judge` the data of its last message: the
+ * answer, which ends the stream of a single request. Keeps only that message and the unfinished one.
+ */
+function lastAnswerOf(judge: (answer: string) => void): TransformStream<Uint8Array, Uint8Array> {
+  const decoder = new TextDecoder();
+  let pending = '';
+  let last: string | undefined;
+  const take = (events: string[]) => {
+    for (const event of events) {
+      const data = event.split('\n').find((line) => line.startsWith('data: '));
+      if (data) last = data.slice(6);
+    }
+  };
+  return new TransformStream({
+    transform(chunk, controller) {
+      controller.enqueue(chunk);
+      const events = (pending + decoder.decode(chunk, { stream: true })).split('\n\n');
+      pending = events.pop()!;
+      take(events);
+    },
+    flush() {
+      take([pending + decoder.decode()]);
+      if (last !== undefined) judge(last);
+    },
+  });
 }
 
 /** The body as text, or undefined as soon as it is larger than maxBytes (the rest is left unread). */

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { CallOutcome } from '@mcp-fleet/middleware';
 
 /** The MCP methods we label metrics with; anything else a client sends is counted as `other`. */
 const KNOWN_METHODS = new Set([
@@ -37,20 +38,41 @@ export function labelRequest(body: unknown, knownTools: ReadonlySet<string>): Re
   return { method, tool: typeof name === 'string' && knownTools.has(name) ? name : 'unknown' };
 }
 
-export type Outcome = 'ok' | 'error' | 'tool_error' | 'stream' | 'rejected';
+/**
+ * The `outcome` label of mcp_requests_total: a call's outcome (CallOutcome, README "Metrics"), or `stream` for an
+ * event stream that carried no answer to judge (a GET stream, a subscription, a stream cut before its answer).
+ */
+export type Outcome = CallOutcome | 'stream';
 
-/** Reads the outcome of a JSON response body: a JSON-RPC error, a tool's isError result, or success. */
-export function outcomeOf(body: string): Outcome {
+export const OUTCOMES: readonly Outcome[] = ['ok', 'tool_error', 'client_error', 'refused', 'server_error', 'stream'];
+
+/** The outcome of an answer with an HTTP error status: the guards' refusals, the client's mistakes, or the server's. */
+export function outcomeOfStatus(status: number): Outcome {
+  if (status === 401 || status === 403 || status === 429) return 'refused';
+  return status >= 500 ? 'server_error' : 'client_error';
+}
+
+/**
+ * The outcome of a JSON-RPC answer, from its body and what the pipeline reported. The body says whether it
+ * failed; the report says whose fault that was. Without a report no handler ran: the SDK refused the request
+ * itself (an unknown tool, arguments its schema refused), so an error is the client's unless it is internal.
+ * A report of `ok` on a failed answer means the handler's answer was then found invalid: the server's fault.
+ */
+export function outcomeOf(body: string, reported?: CallOutcome): Outcome {
   // An answer with neither key anywhere cannot be an error; only the others are parsed (a listing can be large).
   if (!body.includes('"error"') && !body.includes('"isError"')) return 'ok';
+  let message: { error?: { code?: unknown }; result?: { isError?: unknown } };
   try {
-    const message = JSON.parse(body) as { error?: unknown; result?: { isError?: unknown } };
-    if (message.error) return 'error';
-    if (message.result?.isError === true) return 'tool_error';
+    message = JSON.parse(body) as typeof message;
   } catch {
     // A non-JSON body from the SDK is not ours to judge; the status code says enough.
+    return 'ok';
   }
-  return 'ok';
+  const failed = message.error !== undefined || message.result?.isError === true;
+  if (!failed) return 'ok';
+  if (reported === 'ok') return 'server_error';
+  if (reported) return reported;
+  return message.error?.code === JSON_RPC.internalError ? 'server_error' : 'client_error';
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -59,7 +81,7 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   res.end(text);
 }
 
-export const JSON_RPC = { parseError: -32700, invalidRequest: -32600, serverError: -32000, sessionNotFound: -32001 };
+export const JSON_RPC = { parseError: -32700, invalidRequest: -32600, internalError: -32603, serverError: -32000, sessionNotFound: -32001 };
 
 export function sendRpcError(
   res: ServerResponse,

@@ -5,9 +5,11 @@ export interface RuntimeMetrics {
   registry: Registry;
   requests: Counter<'method' | 'tool' | 'outcome'>;
   duration: Histogram<'method' | 'tool'>;
-  errors: Counter<'method' | 'tool' | 'kind'>;
   inFlight: Gauge;
 }
+
+/** The edges of the duration histogram, in seconds: a latency objective's threshold must be one of them. */
+export const DURATION_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] as const;
 
 export function createMetrics(service: string): RuntimeMetrics {
   const registry = new Registry();
@@ -18,7 +20,7 @@ export function createMetrics(service: string): RuntimeMetrics {
     registry,
     requests: new Counter({
       name: 'mcp_requests_total',
-      help: 'MCP requests answered, by JSON-RPC method, tool and outcome (ok, error, tool_error, stream, rejected).',
+      help: 'MCP requests answered, by JSON-RPC method, tool and outcome (ok, tool_error, client_error, refused, server_error, stream).',
       labelNames: ['method', 'tool', 'outcome'],
       registers,
     }),
@@ -26,13 +28,7 @@ export function createMetrics(service: string): RuntimeMetrics {
       name: 'mcp_request_duration_seconds',
       help: 'Time from receiving an MCP request to the end of its response.',
       labelNames: ['method', 'tool'],
-      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-      registers,
-    }),
-    errors: new Counter({
-      name: 'mcp_request_errors_total',
-      help: 'MCP requests that failed, by kind: jsonrpc (protocol error), tool (isError result), http_<status>.',
-      labelNames: ['method', 'tool', 'kind'],
+      buckets: [...DURATION_BUCKETS],
       registers,
     }),
     inFlight: new Gauge({

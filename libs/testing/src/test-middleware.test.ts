@@ -16,6 +16,6 @@ describe('createTestMiddleware', () => {
     const { client, close } = await createTestClient(factory);
     expect((await client.callTool({ name: 'private', arguments: {} })).isError).toBe(true);
     await close();
-    expect(chain.logs).toContainEqual(expect.objectContaining({ msg: 'call', name: 'private', outcome: 'tool_error', service: 'test' }));
+    expect(chain.logs).toContainEqual(expect.objectContaining({ msg: 'call', name: 'private', outcome: 'refused', service: 'test' }));
   });
 });
