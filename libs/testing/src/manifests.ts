@@ -4,6 +4,9 @@ import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
 import { Ingress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
+import { PrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule';
+import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor';
+import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import { Service } from 'kubernetes-models/v1/Service';
 import { parseAllDocuments } from 'yaml';
 
@@ -22,6 +25,9 @@ const MODELS: Record<string, { validate(): void } & (new (data: never) => { vali
   'autoscaling/v2/HorizontalPodAutoscaler': HorizontalPodAutoscaler as never,
   'policy/v1/PodDisruptionBudget': PodDisruptionBudget as never,
   'networking.k8s.io/v1/Ingress': Ingress as never,
+  'v1/ConfigMap': ConfigMap as never,
+  'monitoring.coreos.com/v1/ServiceMonitor': ServiceMonitor as never,
+  'monitoring.coreos.com/v1/PrometheusRule': PrometheusRule as never,
 };
 
 /** Every document checked against the Kubernetes schema of its apiVersion and kind. */

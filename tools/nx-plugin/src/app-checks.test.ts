@@ -1,9 +1,10 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { dockerfileProblems, workspaceRoot } from '@mcp-fleet/testing';
+import { dockerfileProblems, renderOverlay, workspaceRoot, type Manifest } from '@mcp-fleet/testing';
 import { describe, expect, it } from 'vitest';
-import { appProblems, fleetApps, portClashes, productionDrain } from './app-checks';
+import { appProblems, fleetApps, monitoringProblems, portClashes, productionDrain } from './app-checks';
+import { MONITORING_FILE } from './monitoring';
 
 const root = workspaceRoot();
 
@@ -34,10 +35,53 @@ describe('every app of this workspace', () => {
       write('deploy/environments/qa/kustomization.yaml', 'kind: Component\n');
       write('apps/lone/package.json', JSON.stringify({ name: 'lone', mcpFleet: { port: 3999 } }));
       write('apps/lone/config/base.yaml', 'port: 3999\n');
-      expect(appProblems(workspace, 'lone')).toEqual(["lone: no overlay for the fleet's environment qa; add deploy/overlays/qa as the service generator writes it"]);
+      expect(appProblems(workspace, 'lone')).toEqual([
+        "lone: no overlay for the fleet's environment qa; add deploy/overlays/qa as the service generator writes it",
+        'lone: deploy/base/monitoring.yaml is not what its mcpFleet.objectives generate; run npx nx g @mcp-fleet/nx-plugin:monitoring lone (it is never edited by hand)',
+      ]);
     } finally {
       rmSync(workspace, { recursive: true, force: true });
     }
+  });
+
+  it('refuses bad objectives, and a monitoring file that is not what they generate', () => {
+    const workspace = mkdtempSync(join(tmpdir(), 'app-checks-'));
+    try {
+      mkdirSync(join(workspace, 'deploy', 'environments'), { recursive: true });
+      mkdirSync(join(workspace, 'apps', 'lone', 'deploy', 'base'), { recursive: true });
+      const manifest = (objectives: unknown) => writeFileSync(join(workspace, 'apps/lone/package.json'), JSON.stringify({ name: 'lone', mcpFleet: { objectives } }));
+      manifest({ availability: 99.9 });
+      writeFileSync(join(workspace, 'apps/lone', MONITORING_FILE), readFileSync(join(root, 'apps/text-tools', MONITORING_FILE), 'utf8').replaceAll('text-tools', 'lone'));
+      expect(appProblems(workspace, 'lone')).toEqual([]);
+      writeFileSync(join(workspace, 'apps/lone', MONITORING_FILE), readFileSync(join(workspace, 'apps/lone', MONITORING_FILE), 'utf8').replace('> 0.0144', '> 0.5'));
+      expect(appProblems(workspace, 'lone')).toEqual([expect.stringContaining('lone: deploy/base/monitoring.yaml is not what its mcpFleet.objectives generate')]);
+      manifest({ availability: 100 });
+      expect(appProblems(workspace, 'lone')).toEqual([expect.stringContaining('lone: mcpFleet.objectives.availability must be a percentage from 90 to 99.999')]);
+    } finally {
+      rmSync(workspace, { recursive: true, force: true });
+    }
+  });
+
+  it('names a ServiceMonitor that would select the wrong Service or port, and monitoring objects the operator or Grafana would not load', () => {
+    const rendered = renderOverlay(join(root, 'apps', 'text-tools'), 'production');
+    expect(monitoringProblems(rendered)).toEqual([]);
+    const changed = (kind: string, change: (manifest: Manifest & { metadata: { labels?: Record<string, string> } }) => void) =>
+      rendered.map((manifest) => {
+        const copy = structuredClone(manifest) as Manifest & { metadata: { labels?: Record<string, string> } };
+        if (copy.kind === kind) change(copy);
+        return copy;
+      });
+    expect(monitoringProblems(changed('ServiceMonitor', (m) => (m.spec.selector.matchLabels['app.kubernetes.io/name'] = 'documents')))).toEqual([
+      'ServiceMonitor/text-tools: selects no Service with {"app.kubernetes.io/name":"documents","app.kubernetes.io/part-of":"mcp-fleet"}; it must select Service/text-tools alone',
+      'ServiceMonitor/text-tools: scrapes port "http", which its Service does not name',
+    ]);
+    expect(monitoringProblems(changed('ServiceMonitor', (m) => (m.spec.endpoints[0].port = 'metrics')))).toEqual(['ServiceMonitor/text-tools: scrapes port "metrics", which its Service does not name']);
+    expect(monitoringProblems(changed('PrometheusRule', (m) => delete m.metadata.labels!.prometheus))).toEqual([
+      'PrometheusRule/text-tools: lacks the labels the fleet\'s Prometheus selects by ({"prometheus":"mcp-fleet"}), so it would never be loaded',
+    ]);
+    expect(monitoringProblems(changed('ConfigMap', (m) => delete m.metadata.labels!.grafana_dashboard))).toEqual([
+      'ConfigMap/text-tools-dashboard: lacks {"grafana_dashboard":"1"}, so Grafana\'s sidecar would not load the dashboard',
+    ]);
   });
 
   it('reads the drain its pods get from the Deployment\'s SHUTDOWN__* variables over the app\'s config', () => {

@@ -5,12 +5,13 @@ import { join } from 'node:path';
 import { runtimeConfigSchema } from '@mcp-fleet/runtime';
 import { policyProblems, renderOverlay, schemaProblems, type Manifest } from '@mcp-fleet/testing';
 import { parse } from 'yaml';
+import { GRAFANA_DASHBOARD_LABEL, MONITORING_FILE, OPERATOR_LABELS, renderMonitoring, resolveObjectives } from './monitoring';
 
-const KINDS = ['Deployment', 'HorizontalPodAutoscaler', 'Ingress', 'PodDisruptionBudget', 'Service'];
+const KINDS = ['ConfigMap', 'Deployment', 'HorizontalPodAutoscaler', 'Ingress', 'PodDisruptionBudget', 'PrometheusRule', 'Service', 'ServiceMonitor'];
 
 export interface AppManifest {
   name: string;
-  mcpFleet?: { port?: number };
+  mcpFleet?: { port?: number; objectives?: unknown };
 }
 
 /** The apps of a workspace: folders of apps/ whose package.json has an mcpFleet entry. */
@@ -50,13 +51,49 @@ export function appProblems(workspaceRoot: string, app: string): string[] {
     const manifests = renderOverlay(appDir, environment);
     const kinds = manifests.map((m) => m.kind).sort();
     if (kinds.join() !== KINDS.join()) problems.push(`${app} ${environment}: renders ${kinds.join(', ')}, not ${KINDS.join(', ')}`);
-    const names = [...new Set(manifests.map((m) => m.metadata.name))];
-    if (names.join() !== app) problems.push(`${app} ${environment}: objects are named ${names.join(', ')}, not ${app}`);
-    problems.push(...[...schemaProblems(manifests), ...policyProblems(manifests, productionDrain(appDir, manifests))].map((p) => `${app} ${environment}: ${p}`));
+    const misnamed = manifests.filter((m) => m.metadata.name !== (m.kind === 'ConfigMap' ? `${app}-dashboard` : app));
+    if (misnamed.length > 0) problems.push(`${app} ${environment}: ${misnamed.map((m) => `${m.kind}/${m.metadata.name}`).join(', ')} should be named ${app} (its dashboard ${app}-dashboard)`);
+    const found = [...schemaProblems(manifests), ...policyProblems(manifests, productionDrain(appDir, manifests)), ...monitoringProblems(manifests)];
+    problems.push(...found.map((p) => `${app} ${environment}: ${p}`));
+  }
+  const { objectives, problems: objectiveProblems } = resolveObjectives(app, readManifest(workspaceRoot, app).mcpFleet?.objectives);
+  problems.push(...objectiveProblems);
+  const monitoringFile = join(appDir, MONITORING_FILE);
+  if (objectiveProblems.length === 0 && (!existsSync(monitoringFile) || readFileSync(monitoringFile, 'utf8') !== renderMonitoring(app, objectives))) {
+    problems.push(`${app}: ${MONITORING_FILE} is not what its mcpFleet.objectives generate; run npx nx g @mcp-fleet/nx-plugin:monitoring ${app} (it is never edited by hand)`);
   }
   const port = readManifest(workspaceRoot, app).mcpFleet?.port;
   const configured = readYaml(join(appDir, 'config', 'base.yaml')).port;
   if (port !== configured) problems.push(`${app}: mcpFleet.port is ${port} but config/base.yaml says port: ${configured}; make them the same`);
+  return problems;
+}
+
+const carries = (labels: Record<string, string> | undefined, wanted: Record<string, string>) => Object.entries(wanted).every(([key, value]) => labels?.[key] === value);
+
+/**
+ * What makes monitoring objects work once rendered: the operator's labels on the ServiceMonitor and the rule (or
+ * its Prometheus never loads them), a ServiceMonitor that selects exactly the app's Service on a port it has, and
+ * the dashboard's label for Grafana's sidecar.
+ */
+export function monitoringProblems(manifests: Manifest[]): string[] {
+  const problems: string[] = [];
+  const services = manifests.filter((m) => m.kind === 'Service');
+  for (const object of manifests.filter((m) => m.kind === 'ServiceMonitor' || m.kind === 'PrometheusRule')) {
+    const labels = (object.metadata as { labels?: Record<string, string> }).labels;
+    if (!carries(labels, OPERATOR_LABELS)) problems.push(`${object.kind}/${object.metadata.name}: lacks the labels the fleet's Prometheus selects by (${JSON.stringify(OPERATOR_LABELS)}), so it would never be loaded`);
+  }
+  for (const monitor of manifests.filter((m) => m.kind === 'ServiceMonitor')) {
+    const id = `ServiceMonitor/${monitor.metadata.name}`;
+    const selected = services.filter((service) => carries((service.metadata as { labels?: Record<string, string> }).labels, monitor.spec.selector?.matchLabels ?? {}));
+    if (selected.length !== 1 || selected[0]!.metadata.name !== monitor.metadata.name) {
+      problems.push(`${id}: selects ${selected.map((s) => `Service/${s.metadata.name}`).join(', ') || 'no Service'} with ${JSON.stringify(monitor.spec.selector?.matchLabels)}; it must select Service/${monitor.metadata.name} alone`);
+    }
+    const ports = new Set(selected.flatMap((service) => (service.spec.ports as { name?: string }[]).map((port) => port.name)));
+    for (const endpoint of monitor.spec.endpoints ?? []) if (!ports.has(endpoint.port)) problems.push(`${id}: scrapes port "${endpoint.port}", which its Service does not name`);
+  }
+  for (const map of manifests.filter((m) => m.kind === 'ConfigMap')) {
+    if (!carries((map.metadata as { labels?: Record<string, string> }).labels, GRAFANA_DASHBOARD_LABEL)) problems.push(`ConfigMap/${map.metadata.name}: lacks ${JSON.stringify(GRAFANA_DASHBOARD_LABEL)}, so Grafana's sidecar would not load the dashboard`);
+  }
   return problems;
 }
 

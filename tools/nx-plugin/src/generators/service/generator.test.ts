@@ -40,6 +40,8 @@ describe('service generator', () => {
     expect(read('apps/weather-alerts/config/base.yaml')).toContain('port: 3003');
     expect(read('apps/weather-alerts/deploy/base/kustomization.yaml')).toContain('- name=weather-alerts');
     expect(read('apps/weather-alerts/deploy/base/kustomization.yaml')).not.toContain('patches');
+    expect(read('apps/weather-alerts/deploy/base/kustomization.yaml')).toContain('  - monitoring.yaml');
+    expect(read('apps/weather-alerts/deploy/base/monitoring.yaml')).toContain('kind: PrometheusRule');
     expect(read('apps/weather-alerts/src/server.ts')).not.toMatch(/access|SCOPES|greetings/);
     expect(tree.children('apps/weather-alerts/deploy/overlays')).toEqual(['staging', 'production']);
     expect(read('apps/weather-alerts/deploy/overlays/production/kustomization.yaml')).toContain('components: [../../../../../deploy/environments/production]');

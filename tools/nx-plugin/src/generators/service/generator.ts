@@ -1,17 +1,12 @@
 import { join } from 'node:path';
 import { formatFiles, generateFiles, getProjects, installPackagesTask, readJson, writeJson, type GeneratorCallback, type Tree } from '@nx/devkit';
+import { appPackages, type AppPackage } from '../app-packages';
+import { writeMonitoring } from '../monitoring/generator';
 import type { ServiceGeneratorSchema } from './schema';
 
 /** A Kubernetes Service name (RFC 1035 label): the app's name becomes the Deployment, Service and Ingress names. */
 const DNS_LABEL = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const FIRST_PORT = 3001;
-
-interface AppPackage {
-  name: string;
-  dependencies?: Record<string, string>;
-  devDependencies?: Record<string, string>;
-  mcpFleet?: { port?: number };
-}
 
 export interface NormalizedService {
   name: string;
@@ -22,12 +17,6 @@ export interface NormalizedService {
   /** The fleet's environments (deploy/environments/*): one overlay each. */
   environments: string[];
 }
-
-const appPackages = (tree: Tree) =>
-  tree
-    .children('apps')
-    .filter((app) => tree.exists(`apps/${app}/package.json`))
-    .map((app) => ({ app, manifest: readJson<AppPackage>(tree, `apps/${app}/package.json`) }));
 
 /** Checks every option before anything is written, so a bad one leaves the workspace as it was. */
 export function normalizeOptions(tree: Tree, options: ServiceGeneratorSchema): NormalizedService {
@@ -98,6 +87,7 @@ export default async function serviceGenerator(tree: Tree, options: ServiceGener
   if (substitutions.postgres) generateFiles(tree, join(__dirname, 'files', 'postgres'), service.root, substitutions);
   writePackageJson(tree, service);
   writeOverlays(tree, service);
+  writeMonitoring(tree, [service.name]);
   await formatFiles(tree);
   // npm install links the new workspace and records it in package-lock.json, so `npm ci` keeps working.
   return () => {

@@ -1,0 +1,44 @@
+import { readJson, writeJson, type Tree } from '@nx/devkit';
+import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
+import { MONITORING_FILE } from '../../monitoring';
+import monitoringGenerator from './generator';
+
+let tree: Tree;
+beforeEach(() => {
+  tree = createTreeWithEmptyWorkspace();
+  tree.delete('.oxfmtrc.json');
+  writeJson(tree, 'apps/text-tools/package.json', { name: 'text-tools', mcpFleet: { port: 3001 } });
+  writeJson(tree, 'apps/documents/package.json', { name: 'documents', mcpFleet: { port: 3002, objectives: { availability: 99.5, latency: { thresholdMs: 1000 } } } });
+  writeJson(tree, 'apps/not-an-app/package.json', { name: 'not-an-app' });
+});
+
+const kindsIn = (app: string) => parseAllDocuments(tree.read(`apps/${app}/${MONITORING_FILE}`, 'utf8')!).map((document) => document.toJSON() as { kind: string });
+
+describe('monitoring generator', () => {
+  it('writes every app\'s ServiceMonitor, PrometheusRule and dashboard from its objectives', async () => {
+    await monitoringGenerator(tree, {});
+    expect(kindsIn('text-tools').map((object) => object.kind)).toEqual(['ServiceMonitor', 'PrometheusRule', 'ConfigMap']);
+    const documents = tree.read(`apps/documents/${MONITORING_FILE}`, 'utf8')!;
+    expect(documents).toContain('vector(0.995)');
+    expect(documents).toContain('le="1"');
+    expect(tree.exists(`apps/not-an-app/${MONITORING_FILE}`)).toBe(false);
+  });
+
+  it('writes one app when named, and refuses a name that is no app', async () => {
+    await monitoringGenerator(tree, { app: 'documents' });
+    expect(tree.exists(`apps/documents/${MONITORING_FILE}`)).toBe(true);
+    expect(tree.exists(`apps/text-tools/${MONITORING_FILE}`)).toBe(false);
+    await expect(monitoringGenerator(tree, { app: 'docs' })).rejects.toThrow('monitoring: "docs" is no app of this workspace (apps/<name>/package.json with an mcpFleet entry); the apps are documents, text-tools');
+  });
+
+  it('writes nothing at all when any app\'s objectives are wrong, and lists every problem', async () => {
+    const manifest = readJson(tree, 'apps/text-tools/package.json');
+    writeJson(tree, 'apps/text-tools/package.json', { ...manifest, mcpFleet: { ...manifest.mcpFleet, objectives: { latency: { thresholdMs: 300 }, uptime: 99 } } });
+    await expect(monitoringGenerator(tree, {})).rejects.toThrow(
+      /^monitoring: nothing written; fix these first:\n {2}- text-tools: mcpFleet\.objectives\.uptime is not a known key.*\n {2}- text-tools: mcpFleet\.objectives\.latency\.thresholdMs must be an edge/,
+    );
+    expect(tree.exists(`apps/documents/${MONITORING_FILE}`)).toBe(false);
+  });
+});

@@ -1,0 +1,3 @@
+export interface MonitoringGeneratorSchema {
+  app?: string;
+}
