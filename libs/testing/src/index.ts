@@ -14,5 +14,6 @@ export { createProcessSampler, readProcessUsage, rssSlopeMbPerMinute, type Proce
 export { soakTest, type SoakTestOptions, type SoakTestResult } from './soak-test';
 export { declaredSurface, runInspector, surfaceViaInspector, type InspectorOptions, type Surface } from './inspector';
 export { startTcpProxy, type TcpProxy } from './tcp-proxy';
+export { startPrometheus, type PrometheusAlert, type PrometheusOptions, type RunningPrometheus } from './prometheus';
 export { waitUntil } from './wait-until';
 export { dockerfileProblems, policyProblems, renderOverlay, schemaProblems, type Manifest } from './manifests';

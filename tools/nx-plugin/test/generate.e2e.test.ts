@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { workspaceRoot } from '@mcp-fleet/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appProblems, portClashes } from '../src/app-checks';
+import { appProblems, portClashes, readManifest } from '../src/app-checks';
+import { promtoolRuleChecks, resolveObjectives } from '../src/monitoring';
 
 const root = workspaceRoot();
 const COMBINATIONS = [
@@ -97,6 +98,9 @@ describe('nx g @mcp-fleet/nx-plugin:service, in a copy of this workspace', () =>
     expect(JSON.parse(listed.output.trim().split('\n').at(-1)!)).toEqual(expect.arrayContaining(apps));
     for (const app of apps) expect(appProblems(workspace, app)).toEqual([]);
     expect(portClashes(workspace)).toEqual([]);
+    // Every new app's alerts hold on the real promtool; their rules differ only by name, so one stands for all.
+    const { objectives } = resolveObjectives(apps[0]!, readManifest(workspace, apps[0]!).mcpFleet?.objectives);
+    expect(await promtoolRuleChecks(apps[0]!, objectives)).toMatch(/Unit Testing: .*\n\s+SUCCESS/);
   });
 
   it('refuses a second app of the same name, and leaves the workspace as it was', { timeout: CEILING_MS }, async () => {

@@ -5,48 +5,32 @@ import { workspaceRoot } from '@mcp-fleet/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { fleetApps, readManifest } from '../app-checks';
-import { promtoolTestFile } from './alert-tests';
-import { duration, FLEET_OBJECTIVES, prometheusRule, resolveObjectives, type Objectives } from './index';
-import { promtool } from './promtool';
+import { duration, FLEET_OBJECTIVES, prometheusRule, resolveObjectives } from './index';
+import { promtool, promtoolRuleChecks } from './promtool';
 
 const root = workspaceRoot();
 const scratch = mkdtempSync(join(tmpdir(), 'monitoring-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-interface RuleGroups {
-  groups: { rules: { alert?: string; labels?: Record<string, string>; annotations?: Record<string, string> }[] }[];
-}
-
-/** Writes an app's rules (changed by `mutate`, if given) and their unit tests to files, and runs promtool on both. */
-async function promtoolOn(app: string, objectives: Objectives, mutate: (rules: string) => string = (rules) => rules): Promise<string> {
-  const { spec } = prometheusRule(app, objectives) as { spec: RuleGroups };
-  const dir = mkdtempSync(join(scratch, `${app}-`));
-  writeFileSync(join(dir, 'rules.yaml'), mutate(stringify(spec, { lineWidth: 0 })));
-  const annotationsOf = (alertname: string, severity: string) =>
-    spec.groups.flatMap((group) => group.rules).find((rule) => rule.alert === alertname && rule.labels?.severity === severity)!.annotations!;
-  writeFileSync(join(dir, 'tests.yaml'), stringify(promtoolTestFile(app, objectives, 'rules.yaml', annotationsOf), { lineWidth: 0 }));
-  return (await promtool(['check', 'rules', join(dir, 'rules.yaml')])) + (await promtool(['test', 'rules', join(dir, 'tests.yaml')]));
-}
-
 describe('every app\'s PrometheusRule, on the real promtool', () => {
   it.each(fleetApps(root))('%s: passes `promtool check rules`, and every alert its unit tests (fires, quiet when healthy, quiet on low traffic, resolves)', async (app) => {
     const { objectives, problems } = resolveObjectives(app, readManifest(root, app).mcpFleet?.objectives);
     expect(problems).toEqual([]);
-    const output = await promtoolOn(app, objectives);
+    const output = await promtoolRuleChecks(app, objectives);
     expect(output).toMatch(/SUCCESS: 29 rules found/);
     expect(output).toMatch(/Unit Testing: .*\n\s+SUCCESS/);
   });
 
   it('fails those unit tests when the ticket is not held back while the page fires, or the low-traffic guard is gone', async () => {
-    await expect(promtoolOn('probe', FLEET_OBJECTIVES, (rules) => rules.replaceAll('unless on (namespace)', 'or on (namespace)'))).rejects.toThrow(
+    await expect(promtoolRuleChecks('probe', FLEET_OBJECTIVES, (rules) => rules.replaceAll('unless on (namespace)', 'or on (namespace)'))).rejects.toThrow(
       /FAILED:[\s\S]*alertname: MCPAvailabilityBudgetBurn, time: 1h30m/,
     );
-    await expect(promtoolOn('probe', FLEET_OBJECTIVES, (rules) => rules.replaceAll(`>= ${FLEET_OBJECTIVES.minRequests}`, '>= 0'))).rejects.toThrow(/FAILED:/);
+    await expect(promtoolRuleChecks('probe', FLEET_OBJECTIVES, (rules) => rules.replaceAll(`>= ${FLEET_OBJECTIVES.minRequests}`, '>= 0'))).rejects.toThrow(/FAILED:/);
   });
 
   it('holds for other objectives too: a stricter availability, a lower latency threshold, more minimum traffic', async () => {
     const objectives = { availability: 99.99, latency: { percent: 95, thresholdMs: 100 }, minRequests: 1000, maxInFlightPerPod: 8 };
-    expect(await promtoolOn('strict', objectives)).toMatch(/Unit Testing: .*\n\s+SUCCESS/);
+    expect(await promtoolRuleChecks('strict', objectives)).toMatch(/Unit Testing: .*\n\s+SUCCESS/);
   });
 
   it('shortens every window for the live test without changing the rules\' names', async () => {

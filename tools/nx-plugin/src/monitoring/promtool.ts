@@ -1,5 +1,12 @@
 import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { stringify } from 'yaml';
+import { promtoolTestFile } from './alert-tests';
+import type { Objectives } from './objectives';
+import { prometheusRule } from './rules';
 
 /**
  * Runs Debian's promtool (package `prometheus`, which .ci/run installs) and resolves with its output; rejects with
@@ -13,5 +20,28 @@ export async function promtool(args: string[]): Promise<string> {
     const failure = error as NodeJS.ErrnoException & { stdout?: string; stderr?: string };
     if (failure.code === 'ENOENT') throw new Error('promtool is not installed: apt-get install --no-install-recommends prometheus (.ci/run does)');
     throw new Error(`promtool ${args.join(' ')} failed:\n${failure.stdout ?? ''}${failure.stderr ?? ''}`);
+  }
+}
+
+interface RuleGroups {
+  groups: { rules: { alert?: string; labels?: Record<string, string>; annotations?: Record<string, string> }[] }[];
+}
+
+/**
+ * An app's rules through `promtool check rules`, then every alert's unit tests (alert-tests.ts) through
+ * `promtool test rules`; resolves with promtool's output, rejects with it on a failure. `mutate` changes the
+ * rules' text first, to show that the tests catch a broken rule.
+ */
+export async function promtoolRuleChecks(app: string, objectives: Objectives, mutate: (rules: string) => string = (rules) => rules): Promise<string> {
+  const { spec } = prometheusRule(app, objectives) as { spec: RuleGroups };
+  const dir = mkdtempSync(join(tmpdir(), `promtool-${app}-`));
+  try {
+    writeFileSync(join(dir, 'rules.yaml'), mutate(stringify(spec, { lineWidth: 0 })));
+    const annotationsOf = (alertname: string, severity: string) =>
+      spec.groups.flatMap((group) => group.rules).find((rule) => rule.alert === alertname && rule.labels?.severity === severity)!.annotations!;
+    writeFileSync(join(dir, 'tests.yaml'), stringify(promtoolTestFile(app, objectives, 'rules.yaml', annotationsOf), { lineWidth: 0 }));
+    return (await promtool(['check', 'rules', join(dir, 'rules.yaml')])) + (await promtool(['test', 'rules', join(dir, 'tests.yaml')]));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 }

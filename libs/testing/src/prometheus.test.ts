@@ -1,0 +1,34 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, describe, expect, it } from 'vitest';
+import { startPrometheus } from './prometheus';
+import { waitUntil } from './wait-until';
+
+let value = 0;
+const target = createServer((_req, res) => res.end(`# TYPE demo_value gauge\ndemo_value ${value}\n`)).listen(0, '127.0.0.1');
+afterAll(() => new Promise((resolve) => target.close(resolve)));
+
+describe('startPrometheus', () => {
+  it('scrapes a loopback target with its labels, evaluates rules, and reports an alert pending, firing and gone', async () => {
+    const { port } = target.address() as AddressInfo;
+    const prometheus = await startPrometheus({
+      jobs: [{ name: 'demo', targets: [`127.0.0.1:${port}`], labels: { service: 'demo' } }],
+      rules: { 'demo.yaml': { groups: [{ name: 'demo', rules: [{ alert: 'DemoHigh', expr: 'demo_value > 5', for: '2s' }] }] } },
+    });
+    try {
+      await waitUntil(async () => (await prometheus.query('demo_value{service="demo"}')).length === 1, { what: 'the first scrape', timeoutMs: 120_000, everyMs: 200 });
+      expect(await prometheus.alerts()).toEqual([]);
+      value = 10;
+      await waitUntil(async () => (await prometheus.alerts()).some((alert) => alert.state === 'pending'), { what: 'DemoHigh pending', timeoutMs: 120_000, everyMs: 100 });
+      await waitUntil(async () => (await prometheus.alerts()).some((alert) => alert.state === 'firing'), { what: 'DemoHigh firing', timeoutMs: 120_000, everyMs: 100 });
+      value = 0;
+      await waitUntil(async () => (await prometheus.alerts()).length === 0, { what: 'DemoHigh resolved', timeoutMs: 120_000, everyMs: 100 });
+    } finally {
+      await prometheus.stop();
+    }
+  });
+
+  it('says what is wrong when the configuration is refused', async () => {
+    await expect(startPrometheus({ jobs: [], rules: { 'bad.yaml': { groups: [{ name: 'x', rules: [{ record: 'x', expr: 'sum(' }] }] } } })).rejects.toThrow(/prometheus exited before it was ready:[\s\S]*bad\.yaml/);
+  });
+});
