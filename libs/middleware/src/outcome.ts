@@ -37,13 +37,14 @@ export async function settle(ctx: CallContext, next: () => Promise<unknown>, don
   }
 }
 
-// Keyed by the HTTP request the SDK hands the handler (ctx.http.req): the host that made it reads the outcome back.
-const reported = new WeakMap<object, CallOutcome>();
+// Written on the HTTP request the SDK hands the handler (ctx.http.req), where the host that made it reads it back.
+// A property, not a WeakMap entry: one ephemeron per request made V8's garbage collection the lane's largest cost.
+const OUTCOME = Symbol('mcp-fleet.outcome');
 
 /** Tells the HTTP host how the call on this request ended (withMiddleware does, for every call). */
 export function reportOutcome(sdk: Pick<ServerContext, 'http'>, outcome: CallOutcome): void {
-  const req = sdk.http?.req;
-  if (req) reported.set(req, outcome);
+  const req = sdk.http?.req as { [OUTCOME]?: CallOutcome } | undefined;
+  if (req) req[OUTCOME] = outcome;
 }
 
 /**
@@ -51,5 +52,5 @@ export function reportOutcome(sdk: Pick<ServerContext, 'http'>, outcome: CallOut
  * answered alone: an unknown tool, arguments its schema refused, a listing).
  */
 export function reportedOutcome(req: Request): CallOutcome | undefined {
-  return reported.get(req);
+  return (req as { [OUTCOME]?: CallOutcome })[OUTCOME];
 }

@@ -417,12 +417,16 @@ function lazyWebRequest(req: IncomingMessage): Request {
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
-/** An object of `prototype`'s class that answers `known` itself and anything else from `make()`, called once. */
+/**
+ * An object of `prototype`'s class that answers `known` itself and anything else from `make()`, called once. What
+ * is set on it stays on it (the pipeline's outcome report), and reading that back makes nothing.
+ */
 function deferred<T extends object>(prototype: T, make: () => T, known: Record<string, unknown>): T {
   let real: T | undefined;
   return new Proxy(Object.create(prototype) as T, {
-    get(_target, key) {
+    get(target, key) {
       if (typeof key === 'string' && Object.hasOwn(known, key)) return known[key];
+      if (Object.hasOwn(target, key)) return Reflect.get(target, key);
       real ??= make();
       const value = Reflect.get(real, key) as unknown;
       return typeof value === 'function' ? value.bind(real) : value;
