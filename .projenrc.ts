@@ -177,6 +177,66 @@ const summaryJob: Job = {
   ],
 };
 
+/** Pull requests: the apps whose image the change touches (their code, a library they use, the shared Dockerfile). */
+const imagesJob: Job = {
+  name: 'Images to build and smoke-test',
+  if: "github.event_name == 'pull_request'",
+  runsOn: ['ubuntu-latest'],
+  timeoutMinutes: 15,
+  permissions: { contents: JobPermission.READ, actions: JobPermission.READ },
+  outputs: { apps: { stepId: 'list', outputName: 'apps' } },
+  env: CHECK_ENV,
+  steps: [...affectedJobStart(), INSTALL_STEP, { id: 'list', name: 'List the affected apps', run: 'node --import tsx tools/scripts/affected-apps.ts --github-output' }],
+};
+
+/** The image a pull request would ship, per app: built (not pushed), then run as production runs it, and asked MCP questions. */
+const imageSmokeJob: Job = {
+  name: 'Image ${{ matrix.app }}: build and smoke test',
+  needs: ['images'],
+  if: "needs.images.outputs.apps != '[]'",
+  runsOn: ['ubuntu-latest'],
+  timeoutMinutes: 30,
+  permissions: { contents: JobPermission.READ },
+  strategy: { failFast: false, matrix: { domain: { app: '${{ fromJSON(needs.images.outputs.apps) }}' as unknown as string[] } } },
+  // The database an app on PostgreSQL (documents) starts against, as in production.
+  services: { postgres: postgresService },
+  env: { IMAGE: 'mcp-fleet/${{ matrix.app }}:pr-${{ github.sha }}', APP: '${{ matrix.app }}' },
+  steps: [
+    checkoutStep({ history: false }),
+    setupNodeStep(NODE_VERSIONS[0]),
+    INSTALL_STEP,
+    { name: 'Set up Docker Buildx', uses: ACTIONS.setupBuildx.uses },
+    {
+      name: 'Build the image (not pushed)',
+      uses: ACTIONS.buildPush.uses,
+      with: {
+        context: '.',
+        file: 'deploy/Dockerfile',
+        'build-args': 'APP=${{ matrix.app }}',
+        push: false,
+        load: true,
+        tags: '${{ env.IMAGE }}',
+        'cache-from': 'type=gha,scope=image-${{ matrix.app }}',
+        'cache-to': 'type=gha,scope=image-${{ matrix.app }},mode=max',
+      },
+    },
+    {
+      name: 'Its environment, as production gives it (secrets as throwaway values, the database the service above)',
+      run: 'node --import tsx tools/scripts/smoke.ts env --app "$APP" --database-url "$DATABASE_URL" --output "$RUNNER_TEMP/app.env"',
+      env: { DATABASE_URL: 'postgres://mcp_fleet_ci:mcp_fleet_ci@127.0.0.1:5432/mcp_fleet_ci' },
+    },
+    {
+      name: 'Run it as the unprivileged user, with a read-only root and no capabilities',
+      run: 'docker run --detach --name smoke --network host --read-only --tmpfs /tmp --user 1000:1000 --cap-drop ALL --security-opt no-new-privileges --env-file "$RUNNER_TEMP/app.env" "$IMAGE"',
+    },
+    {
+      name: 'Smoke test: HEALTHCHECK healthy, /readyz, initialize and tools/list; its size to the summary',
+      run: 'node --import tsx tools/scripts/smoke.ts check --app "$APP" --url http://127.0.0.1:8080/mcp --container smoke --summary "$GITHUB_STEP_SUMMARY"',
+    },
+    { name: 'Remove it', if: 'always()', run: 'docker rm --force smoke || true' },
+  ],
+};
+
 // The matrix is the apps job's JSON list; projen types a matrix axis as a list, GitHub takes an expression too.
 /**
  * Where images go, and how the image job logs in: GHCR under the repository's owner with the job's own token by
@@ -343,7 +403,7 @@ export function synthesize(outdir: string): void {
   const ci = new github.GithubWorkflow(gh, 'ci', { limitConcurrency: true, concurrencyOptions: { group: 'ci-${{ github.ref }}', cancelInProgress: true } });
   ci.on({ pullRequest: {}, push: { branches: ['main'] }, workflowDispatch: {} });
   ci.file?.addOverride('permissions', 'read-all');
-  ci.addJobs({ plan: planJob, shard: shardJob, summary: summaryJob });
+  ci.addJobs({ plan: planJob, shard: shardJob, summary: summaryJob, images: imagesJob, smoke: imageSmokeJob });
 
   const deploy = new github.GithubWorkflow(gh, 'deploy');
   deploy.on({

@@ -10,6 +10,15 @@ describe('image', () => {
     expect(result.stdout).toMatch(/^would run: docker buildx build --file deploy\/Dockerfile --build-arg APP=text-tools --tag ghcr\.io\/acme\/fleet\/text-tools:[0-9a-f]{12} --load \.$/m);
   });
 
+  it('gives npm its config as the BuildKit secret npmrc, never a build argument, and refuses a missing file', async () => {
+    const result = await image(['--app', 'text-tools', '--tag', 'abc123', '--npmrc', 'package.json', '--dry-run']);
+    expect(result.stdout).toContain('--build-arg APP=text-tools --tag registry.example.com/mcp-fleet/text-tools:abc123 --secret id=npmrc,src=package.json --load .');
+    expect(await image(['--app', 'text-tools', '--tag', 'abc123', '--npmrc', '/nonexistent/.npmrc', '--dry-run'])).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('image: --npmrc /nonexistent/.npmrc does not exist'),
+    });
+  });
+
   it('says there is no Docker daemon and exits 1, building nothing', async () => {
     const result = await image(['--app', 'text-tools', '--tag', 'abc123'], { DOCKER_HOST: 'unix:///nonexistent/docker.sock' });
     expect(result.code).toBe(1);

@@ -19,6 +19,8 @@ rather than skipping silently; images are built in CI.
   --tag TAG           default: the git commit (12 characters); never "latest"
   --push              push to the registry instead of loading into the local daemon
   --platform LIST     e.g. linux/amd64,linux/arm64 (needs --push for more than one)
+  --npmrc FILE        npm's config for the build's npm ci (a private registry, a proxy's CA), given to BuildKit as
+                      the secret "npmrc": it is read during the build and kept in no layer
   --dry-run           print the command and build nothing
 `;
 
@@ -28,6 +30,7 @@ const { values } = cliOrExit(process.argv.slice(2), usage, {
   tag: { type: 'string' },
   push: { type: 'boolean' },
   platform: { type: 'string' },
+  npmrc: { type: 'string' },
   'dry-run': { type: 'boolean' },
 });
 
@@ -45,7 +48,13 @@ const tag = values.tag ?? (await $({ cwd: root, quiet: true, nothrow: true })`gi
 if (!tag || tag === 'latest') fail('give --tag (not "latest"): this is not a git checkout, so there is no commit to tag with');
 const registry = values.registry ?? process.env.MCP_FLEET_REGISTRY ?? 'registry.example.com/mcp-fleet';
 const ref = `${registry.replace(/\/$/, '')}/${values.app}:${tag}`;
-const args = ['buildx', 'build', '--file', dockerfile, '--build-arg', `APP=${values.app}`, '--tag', ref, ...(values.platform ? ['--platform', values.platform] : []), values.push ? '--push' : '--load', '.'];
+if (values.npmrc && !existsSync(values.npmrc)) fail(`--npmrc ${values.npmrc} does not exist`, 2);
+const args = [
+  'buildx', 'build', '--file', dockerfile, '--build-arg', `APP=${values.app}`, '--tag', ref,
+  ...(values.platform ? ['--platform', values.platform] : []),
+  ...(values.npmrc ? ['--secret', `id=npmrc,src=${values.npmrc}`] : []),
+  values.push ? '--push' : '--load', '.',
+];
 
 if (values['dry-run']) {
   console.log(`would run: docker ${args.join(' ')}`);

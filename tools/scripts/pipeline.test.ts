@@ -126,7 +126,7 @@ describe('structure', () => {
     const writes = Object.fromEntries(
       Object.entries({ ...ci.jobs, ...deploy.jobs }).map(([id, job]) => [id, Object.keys(job.permissions ?? {}).filter((scope) => job.permissions![scope] === 'write')]),
     );
-    expect(writes).toEqual({ plan: [], shard: [], summary: [], apps: [], image: ['packages'], staging: ['id-token'], production: ['id-token'] });
+    expect(writes).toEqual({ plan: [], shard: [], summary: [], images: [], smoke: [], apps: [], image: ['packages'], staging: ['id-token'], production: ['id-token'] });
   });
 
   it('runs one deploy per environment and app at a time, and never cancels one', () => {
@@ -155,7 +155,7 @@ describe('structure', () => {
   });
 
   it('plans the affected tasks into shards, runs each shard on every Node version, and sums them up in one summary job', () => {
-    expect(Object.keys(ci.jobs)).toEqual(['plan', 'shard', 'summary']);
+    expect(Object.keys(ci.jobs)).toEqual(['plan', 'shard', 'summary', 'images', 'smoke']);
     const { plan, shard, summary } = ci.jobs as Record<'plan' | 'shard' | 'summary', Job>;
     const planStep = plan.steps.find((step) => step.id === 'plan')!;
     expect(planStep.run).toBe(`node --import tsx tools/scripts/ci-plan.ts --shards ${CI_SHARDS.count} --min-shard-seconds ${CI_SHARDS.minShardSeconds} --durations .nx/ci-durations.json --github-output`);
@@ -194,6 +194,23 @@ describe('structure', () => {
     expect(steps[server]!.env).toEqual({ NX_CACHE_URL: '${{ secrets.NX_CACHE_URL }}', NX_CACHE_READ_TOKEN: '${{ secrets.NX_CACHE_READ_TOKEN }}', NX_CACHE_WRITE_TOKEN: '${{ secrets.NX_CACHE_WRITE_TOKEN }}' });
     // No job restores .nx/cache by copying folders: Nx 23 refuses artifacts it did not record itself.
     expect(read(`${WORKFLOWS}/ci.yml`)).not.toMatch(/path: \.nx\/cache/);
+  });
+
+  it('builds and smoke-tests the image of every affected app on a pull request: not pushed, unprivileged, read-only, healthy, answering MCP', () => {
+    const { images, smoke } = ci.jobs as Record<'images' | 'smoke', Job>;
+    expect(images.if).toBe("github.event_name == 'pull_request'");
+    expect(images.steps.at(-1)!.run).toBe('node --import tsx tools/scripts/affected-apps.ts --github-output');
+    expect(smoke).toMatchObject({ needs: 'images', if: "needs.images.outputs.apps != '[]'", strategy: { matrix: { app: '${{ fromJSON(needs.images.outputs.apps) }}' } } });
+    const build = smoke.steps.find((step) => step.uses?.startsWith('docker/build-push-action@'))!;
+    expect(build.with).toMatchObject({ file: 'deploy/Dockerfile', push: false, load: true, 'build-args': 'APP=${{ matrix.app }}', 'cache-from': expect.stringMatching(/^type=gha,/) });
+    const runs = smoke.steps.map((step) => step.run ?? '');
+    const start = runs.findIndex((script) => script.startsWith('docker run'));
+    expect(runs[start]).toMatch(/--read-only\b.*--user 1000:1000\b.*--cap-drop ALL\b.*--env-file "\$RUNNER_TEMP\/app\.env" "\$IMAGE"$/);
+    expect(runs[start - 1]).toContain('tools/scripts/smoke.ts env --app "$APP" --database-url "$DATABASE_URL" --output "$RUNNER_TEMP/app.env"');
+    expect(runs[start + 1]).toBe('node --import tsx tools/scripts/smoke.ts check --app "$APP" --url http://127.0.0.1:8080/mcp --container smoke --summary "$GITHUB_STEP_SUMMARY"');
+    expect(smoke.steps.at(-1)).toMatchObject({ if: 'always()', run: 'docker rm --force smoke || true' });
+    // Whatever the job's write rights, it has none to a registry: nothing is pushed.
+    expect(smoke.permissions).toEqual({ contents: 'read' });
   });
 
   it('plans by the durations of the last run on main, and only a push to main records new ones', () => {

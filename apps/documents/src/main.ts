@@ -13,10 +13,11 @@ import { SCHEMA } from './store/migrations';
 await startService(async () => {
   const config = loadConfig({ dir: new URL('../config', import.meta.url), schema: documentsConfigSchema });
   const storage = { schema: SCHEMA, from: fileURLToPath(new URL('.', import.meta.url)) };
-  // `main.js --prepare` makes PGlite's template and exits: the image build runs it, so pods start from it.
+  // `main.js --prepare` makes PGlite's template and exits; in the image (production: PostgreSQL only) it makes none.
   if (isPrepareRun()) {
     const started = performance.now();
-    process.stdout.write(`documents: PGlite template ${await prepareDatabase(config, storage)} ready in ${Math.round(performance.now() - started)} ms\n`);
+    const template = await prepareDatabase(config, storage);
+    process.stdout.write(`documents: ${template ? `PGlite template ${template} ready` : 'no PGlite template (production runs on PostgreSQL only)'} in ${Math.round(performance.now() - started)} ms\n`);
     return;
   }
   const problems = productionProblems(config);

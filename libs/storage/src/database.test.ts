@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -48,7 +48,9 @@ describe('openDatabase', () => {
     writeFileSync(join(workspace, 'nx.json'), '{}');
     const from = join(workspace, 'apps', 'app', 'dist');
     mkdirSync(from, { recursive: true });
-    const config = { dataDir: 'memory://', pgliteTemplateDir: '.data/templates' };
+    const config = { dataDir: 'memory://', pgliteTemplateDir: '.data/templates', environment: 'development' };
+    expect(await prepareDatabase({ ...config, environment: 'production' }, { schema: notes, from })).toBeUndefined();
+    expect(existsSync(join(workspace, '.data/templates'))).toBe(false);
     expect(await prepareDatabase(config, { schema: notes, from })).toBe(templateFile(join(workspace, '.data/templates'), notes));
     const sql = await openDatabase(config, { schema: notes, from });
     expect(sql.backend).toBe('pglite');

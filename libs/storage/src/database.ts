@@ -48,7 +48,12 @@ export async function openDatabase(config: StorageConfig, options: DatabaseOptio
   return openPglite(resolveDataDir(config.dataDir, options.from), { templateDir: resolveDataDir(config.pgliteTemplateDir, options.from), schema: options.schema });
 }
 
-/** What `main.js --prepare` does for an app with storage: make PGlite's template, so pods and fresh clones start from it. */
-export async function prepareDatabase(config: StorageConfig, options: DatabaseOptions): Promise<string> {
+/**
+ * What `main.js --prepare` does for an app with storage: make PGlite's template, so pods and fresh clones start
+ * from it; undefined, making nothing, in production, which runs on PostgreSQL only (the image is built so, and
+ * carries no template: ~30 MB no pod would read).
+ */
+export async function prepareDatabase(config: StorageConfig & { environment: string }, options: DatabaseOptions): Promise<string | undefined> {
+  if (config.environment === 'production') return undefined;
   return prepareTemplate(resolveDataDir(config.pgliteTemplateDir, options.from), options.schema);
 }

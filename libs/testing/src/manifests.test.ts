@@ -103,7 +103,15 @@ describe('schemaProblems', () => {
 });
 
 describe('dockerfileProblems', () => {
-  const good = ['ARG NODE_IMAGE=node:24.11.1-bookworm-slim', 'FROM ${NODE_IMAGE} AS build', 'RUN true', 'FROM ${NODE_IMAGE}', 'USER node', 'HEALTHCHECK CMD curl -f http://127.0.0.1:8080/healthz', 'CMD ["node"]'].join('\n');
+  const good = [
+    'ARG NODE_IMAGE=node:24.11.1-bookworm-slim',
+    'FROM ${NODE_IMAGE} AS build',
+    'RUN --mount=type=secret,id=npmrc,target=/root/.npmrc npm ci',
+    'FROM ${NODE_IMAGE}',
+    'USER node',
+    'HEALTHCHECK CMD curl -f http://127.0.0.1:${PORT}/healthz',
+    'CMD ["node"]',
+  ].join('\n');
 
   it('passes a multi-stage, pinned, non-root Dockerfile with a health check', () => {
     expect(dockerfileProblems(good)).toEqual([]);
@@ -118,5 +126,17 @@ describe('dockerfileProblems', () => {
       'ADD of a URL fetches unpinned content; download in a RUN step with a checksum',
     ]);
     expect(dockerfileProblems(good.replace('USER node', 'USER root'))).toContain('the final stage must run as a non-root USER');
+  });
+
+  it('refuses npm credentials in a layer, a health check on a fixed port, and an unpinned syntax frontend', () => {
+    expect(dockerfileProblems(good.replace('--mount=type=secret,id=npmrc,target=/root/.npmrc ', ''))).toEqual([
+      "npm's config must come as a BuildKit secret (RUN --mount=type=secret,id=npmrc,target=/root/.npmrc …), never a layer: RUN npm ci…",
+    ]);
+    expect(dockerfileProblems(`${good}\nCOPY .npmrc /root/.npmrc`)).toEqual(['npm credentials in a COPY, ARG or ENV stay in the image; pass them as a BuildKit secret (--secret id=npmrc)']);
+    expect(dockerfileProblems(good.replace('${PORT}', '8080'))).toEqual(['the HEALTHCHECK must probe the port the process listens on (read PORT), not a fixed one']);
+    expect(dockerfileProblems(`# syntax=docker/dockerfile:1.7\n${good}`)).toEqual([
+      'a # syntax= frontend is fetched at build time; pin it by digest (@sha256:…) or leave it out for the built-in one',
+    ]);
+    expect(dockerfileProblems(`# syntax=docker/dockerfile:1.7@sha256:${'a'.repeat(64)}\n${good}`)).toEqual([]);
   });
 });

@@ -110,7 +110,10 @@ export function policyProblems(manifests: Manifest[], drain: { graceMs: number; 
   return problems;
 }
 
-/** Rules for an app's Dockerfile: multi-stage, a pinned Node 24 base, a non-root user and a HEALTHCHECK on /healthz. */
+/**
+ * Rules for an app's Dockerfile: multi-stage, a pinned Node 24 base, a non-root user, a HEALTHCHECK on /healthz at
+ * the port the process reads (PORT), npm's config only as a BuildKit secret, and no frontend fetched unpinned.
+ */
 export function dockerfileProblems(text: string): string[] {
   const problems: string[] = [];
   const froms = [...text.matchAll(/^FROM\s+(\S+)/gim)].map((match) => match[1]!);
@@ -124,6 +127,15 @@ export function dockerfileProblems(text: string): string[] {
   const user = [...lastStage.matchAll(/^USER\s+(\S+)/gm)].at(-1)?.[1];
   if (!user || user === 'root' || user === '0') problems.push('the final stage must run as a non-root USER');
   if (!/^HEALTHCHECK\b[\s\S]*\/healthz/m.test(lastStage)) problems.push('the final stage must have a HEALTHCHECK on /healthz');
+  const healthcheck = /^HEALTHCHECK\b(?:.*\\\n)*.*$/m.exec(lastStage)?.[0] ?? '';
+  if (healthcheck && !/PORT/.test(healthcheck)) problems.push('the HEALTHCHECK must probe the port the process listens on (read PORT), not a fixed one');
+  if (/^#\s*syntax\s*=\s*(?![^\n]*@sha256:[a-f0-9]{64})/im.test(text)) problems.push('a # syntax= frontend is fetched at build time; pin it by digest (@sha256:…) or leave it out for the built-in one');
+  for (const run of text.match(/^RUN\b.*\bnpm\s+(ci|install)\b.*$/gm) ?? []) {
+    if (!/--mount=type=secret,id=npmrc\b/.test(run)) problems.push(`npm's config must come as a BuildKit secret (RUN --mount=type=secret,id=npmrc,target=/root/.npmrc …), never a layer: ${run.slice(0, 60)}…`);
+  }
+  if (/^(COPY|ADD)\b.*\.npmrc/im.test(text) || /^(ARG|ENV)\s+NPM_TOKEN/im.test(text)) {
+    problems.push('npm credentials in a COPY, ARG or ENV stay in the image; pass them as a BuildKit secret (--secret id=npmrc)');
+  }
   if (/^ADD\s+https?:/im.test(text)) problems.push('ADD of a URL fetches unpinned content; download in a RUN step with a checksum');
   return problems;
 }

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dockerfileProblems, renderOverlay, workspaceRoot, type Manifest } from '@mcp-fleet/testing';
 import { describe, expect, it } from 'vitest';
-import { appProblems, fleetApps, monitoringProblems, portClashes, productionDrain } from './app-checks';
+import { parse } from 'yaml';
+import { appProblems, fleetApps, monitoringProblems, portClashes, productionDrain, readManifest } from './app-checks';
 import { MONITORING_FILE } from './monitoring';
 
 const root = workspaceRoot();
@@ -23,6 +24,22 @@ describe('every app of this workspace', () => {
 
   it('is built by the one shared Dockerfile, which keeps the image rules', () => {
     expect(dockerfileProblems(readFileSync(join(root, 'deploy', 'Dockerfile'), 'utf8'))).toEqual([]);
+  });
+
+  it('is started by docker-compose.yml publishing only apps, on loopback, and demanding no variable of the whole file', () => {
+    const text = readFileSync(join(root, 'docker-compose.yml'), 'utf8');
+    // ${VAR:?message} fails every compose command while VAR is unset, even one for another service.
+    expect(text).not.toMatch(/\$\{\w+:?\?/);
+    const { services } = parse(text) as { services: Record<string, { ports?: string[]; build?: { dockerfile: string; args: { APP: string } }; read_only?: boolean }> };
+    for (const [name, service] of Object.entries(services)) {
+      if (!service.build) {
+        expect(service.ports, `${name} is no app: nothing of it is published`).toBeUndefined();
+        continue;
+      }
+      expect(service.build).toMatchObject({ dockerfile: 'deploy/Dockerfile', args: { APP: name } });
+      expect(service.read_only).toBe(true);
+      expect(service.ports).toEqual([`127.0.0.1:${readManifest(root, name).mcpFleet?.port}:8080`]);
+    }
   });
 
   it('names an environment of the fleet the app has no overlay for', () => {

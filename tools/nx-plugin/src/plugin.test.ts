@@ -59,12 +59,14 @@ describe('createNodesV2', () => {
   });
 
   it('infers what Nx needs to cache and order each target', async () => {
-    const { build, serve, test, deploy } = (await infer())['apps/weather/package.json']!['apps/weather']!.targets!;
+    const { build, serve, test, image, deploy } = (await infer())['apps/weather/package.json']!['apps/weather']!.targets!;
     expect(build).toMatchObject({ cache: true, dependsOn: ['^build'], outputs: ['{projectRoot}/dist'], options: { command: 'tsx ../../tools/scripts/build-app.ts', cwd: '{projectRoot}' } });
     expect(serve).toMatchObject({ dependsOn: ['build'], continuous: true });
     expect(test).toMatchObject({ cache: true, dependsOn: ['build'], inputs: ['default', '^production', 'testEnvironment'], outputs: ['{projectRoot}/coverage'] });
     expect(deploy).toMatchObject({ options: { command: 'tsx ../../tools/scripts/deploy.ts --app weather' } });
     expect(deploy!.cache).toBeUndefined();
+    // The shared Dockerfile is an input of every app's image: nx affected lists every app when it changes.
+    expect(image!.inputs).toEqual(expect.arrayContaining(['{workspaceRoot}/deploy/Dockerfile', '{workspaceRoot}/deploy/Dockerfile.dockerignore']));
   });
 
   it('takes other target names from the plugin options', async () => {

@@ -58,7 +58,8 @@ export function appTargets(app: string): Record<TargetKind, TargetConfiguration>
     typecheck: { ...CHECKS.typecheck, inputs: ['default', '^production'] },
     load: script('load', app),
     soak: script('soak', app),
-    image: script('image', app),
+    // The Dockerfile is every app's: a change to it makes every app affected, so its image is built and smoke-tested.
+    image: { ...script('image', app), inputs: ['production', '^production', '{workspaceRoot}/deploy/Dockerfile', '{workspaceRoot}/deploy/Dockerfile.dockerignore'] },
     deploy: script('deploy', app),
   };
 }

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Plugin } from 'esbuild';
+import { join } from 'node:path';
+import { build, type Metafile, type Plugin } from 'esbuild';
 
 /** Workspace libs are TypeScript sources and are bundled; every npm package stays an import. */
 export const externalPackages: Plugin = {
@@ -26,3 +27,22 @@ export const sourceImportMeta: Plugin = {
     }));
   },
 };
+
+/** An app's bundle as build-app makes it: src/main.ts with the workspace libs inlined, into `outdir` (nothing written without one). */
+export async function bundleApp(appDir: string, outdir?: string): Promise<Metafile> {
+  const result = await build({
+    entryPoints: [join(appDir, 'src', 'main.ts')],
+    outdir: outdir ?? join(appDir, 'dist'),
+    write: outdir !== undefined,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    sourcemap: true,
+    sourcesContent: false,
+    metafile: true,
+    logLevel: 'warning',
+    plugins: [externalPackages],
+  });
+  return result.metafile;
+}
