@@ -210,18 +210,25 @@ describe('documents starting up', () => {
     expect((await second.stop()).code).toBe(0);
   });
 
-  it('with --prepare, makes sure of the PGlite template the image ships (even under production config) and exits 0', () => {
+  it('with --prepare, makes sure of the PGlite template for development and tests, and none under the image\'s production config; exits 0', () => {
     // The workspace's template, made before the tests (global-setup.ts): making one is pglite.test.ts's subject.
     const templateDir = pgliteTemplateDir;
-    const result = spawnSync(process.execPath, [join(workspaceRoot(), 'apps', 'documents', 'dist', 'main.js'), '--prepare'], {
-      encoding: 'utf8',
-      env: { ...process.env, MCP_ENV: 'production', PGLITE_TEMPLATE_DIR: templateDir, NODE_V8_COVERAGE: join(workspaceRoot(), 'apps', 'documents', 'coverage', 'e2e-raw') },
-    });
-    expect(result.stderr).toBe('');
-    expect(result.status).toBe(0);
-    expect(result.stdout).toMatch(/^documents: PGlite template \S+documents-[0-9a-f]{16}\.tar ready in \d+ ms$/m);
+    const prepare = (environment: string) =>
+      spawnSync(process.execPath, [join(workspaceRoot(), 'apps', 'documents', 'dist', 'main.js'), '--prepare'], {
+        encoding: 'utf8',
+        env: { ...process.env, MCP_ENV: environment, PGLITE_TEMPLATE_DIR: templateDir, NODE_V8_COVERAGE: join(workspaceRoot(), 'apps', 'documents', 'coverage', 'e2e-raw') },
+      });
+    const test = prepare('test');
+    expect(test.stderr).toBe('');
+    expect(test.status).toBe(0);
+    expect(test.stdout).toMatch(/^documents: PGlite template \S+documents-[0-9a-f]{16}\.tar ready in \d+ ms$/m);
     // The folder is the workspace's, shared with other services' templates; documents has exactly one there.
     expect(readdirSync(templateDir).filter((name) => name.startsWith('documents-'))).toEqual([expect.stringMatching(/^documents-[0-9a-f]{16}\.tar$/)]);
+    // What the image build runs (MCP_ENV=production): production runs on PostgreSQL only, so no template ships.
+    const production = prepare('production');
+    expect(production.stderr).toBe('');
+    expect(production.status).toBe(0);
+    expect(production.stdout).toMatch(/^documents: no PGlite template \(production runs on PostgreSQL only\) in \d+ ms$/m);
   });
 
   it('refuses to start in production without a secret, naming the fix, and exits 1', async () => {
