@@ -46,12 +46,17 @@ it('pages on a server fault in a live process: pending, firing, then resolved on
     expect(await page()).toBeUndefined();
 
     const faultOn = performance.now();
+    const faultOnAt = Date.now();
     process.kill(server.pid, 'SIGUSR2');
     await server.waitForLog((line) => line.fault === 'on');
-    await state('pending', 'the page pending');
-    const pendingAfter = seconds(faultOn);
+    // Pending lasts `for` (2 s here): a poll on a loaded machine may miss it, so the alert's own activeAt (when it
+    // went pending) times it, and Prometheus's ALERTS series shows it was pending before it fired.
+    const raised = await waitUntil(page, { what: 'the page pending', timeoutMs: STATE_CEILING_MS, everyMs: 100 });
+    const pendingAfter = ((Date.parse(raised.activeAt) - faultOnAt) / 1000).toFixed(1);
     await state('firing', 'the page firing');
     const firingAfter = seconds(faultOn);
+    const pendingSamples = await prometheus.query('count_over_time(ALERTS{alertname="MCPAvailabilityBudgetBurn",severity="page",alertstate="pending"}[10m])');
+    expect(Number(pendingSamples[0]?.value[1])).toBeGreaterThan(0);
     const alerts = await prometheus.alerts();
     expect(alerts.find((alert) => alert.labels.alertname === 'MCPAvailabilityBudgetBurn' && alert.labels.severity === 'page')?.labels).toMatchObject({
       namespace: 'live',
