@@ -177,17 +177,29 @@ const summaryJob: Job = {
   ],
 };
 
-/** Pull requests: the apps whose image the change touches (their code, a library they use, the shared Dockerfile). */
-const imagesJob: Job = {
-  name: 'Images to build and smoke-test',
-  if: "github.event_name == 'pull_request'",
-  runsOn: ['ubuntu-latest'],
-  timeoutMinutes: 15,
-  permissions: { contents: JobPermission.READ, actions: JobPermission.READ },
-  outputs: { apps: { stepId: 'list', outputName: 'apps' } },
-  env: CHECK_ENV,
-  steps: [...affectedJobStart(), INSTALL_STEP, { id: 'list', name: 'List the affected apps', run: 'node --import tsx tools/scripts/affected-apps.ts --github-output' }],
-};
+/**
+ * A job whose output `apps` (a JSON list, the matrix of the jobs after it) is the apps affected since NX_BASE:
+ * changed themselves, through a library they use, or through the shared Dockerfile (an input of every app's image).
+ */
+function affectedAppsJob(name: string, condition: string | undefined, list: { args: string; env?: Record<string, string> }): Job {
+  return {
+    name,
+    ...(condition ? { if: condition } : {}),
+    runsOn: ['ubuntu-latest'],
+    timeoutMinutes: 15,
+    permissions: { contents: JobPermission.READ, actions: JobPermission.READ },
+    outputs: { apps: { stepId: 'list', outputName: 'apps' } },
+    env: CHECK_ENV,
+    steps: [
+      ...affectedJobStart(),
+      INSTALL_STEP,
+      { id: 'list', name: 'List the affected apps', run: `node --import tsx tools/scripts/affected-apps.ts ${list.args}`, ...(list.env ? { env: list.env } : {}) },
+    ],
+  };
+}
+
+/** Pull requests: the apps whose image the change touches. */
+const imagesJob = affectedAppsJob('Images to build and smoke-test', "github.event_name == 'pull_request'", { args: '--github-output' });
 
 /** The image a pull request would ship, per app: built (not pushed), then run as production runs it, and asked MCP questions. */
 const imageSmokeJob: Job = {
@@ -251,24 +263,7 @@ const REGISTRY = {
 const appMatrix = { failFast: false, matrix: { domain: { app: '${{ fromJSON(needs.apps.outputs.apps) }}' as unknown as string[] } } };
 
 /** Lists the apps to ship: the ones a push changed (nx affected since the last successful deploy), or the dispatch input. */
-const appsJob: Job = {
-  name: 'Apps to deploy',
-  runsOn: ['ubuntu-latest'],
-  timeoutMinutes: 15,
-  permissions: { contents: JobPermission.READ, actions: JobPermission.READ },
-  outputs: { apps: { stepId: 'list', outputName: 'apps' } },
-  env: CHECK_ENV,
-  steps: [
-    ...affectedJobStart(),
-    INSTALL_STEP,
-    {
-      id: 'list',
-      name: 'List the affected apps',
-      run: 'node --import tsx tools/scripts/affected-apps.ts --apps "$REQUESTED_APPS" --github-output',
-      env: { REQUESTED_APPS: '${{ inputs.apps }}' },
-    },
-  ],
-};
+const appsJob = affectedAppsJob('Apps to deploy', undefined, { args: '--apps "$REQUESTED_APPS" --github-output', env: { REQUESTED_APPS: '${{ inputs.apps }}' } });
 
 /** Builds and pushes one image per app, once; what it records (image@digest) is what every environment deploys. */
 const imageJob: Job = {
