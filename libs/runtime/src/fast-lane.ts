@@ -18,8 +18,8 @@ import {
   type Transport,
   type TransportSendOptions,
 } from '@modelcontextprotocol/server';
-import { IdleInstances, principalOf, SHARED, type InstanceTaker } from './instance-pool';
 import { reportedOutcome } from '@mcp-fleet/middleware';
+import { IdleInstances, principalOf, SHARED, type InstanceTaker } from './instance-pool';
 import { outcomeOf, toWebHeaders, type Outcome } from './json-rpc';
 import { dispatchRequest, LazyAbort } from './lane-dispatch';
 

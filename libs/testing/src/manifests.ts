@@ -11,7 +11,7 @@ import { Service } from 'kubernetes-models/v1/Service';
 import { parseAllDocuments } from 'yaml';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- rendered manifests are open-ended JSON
-export type Manifest = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string }; spec?: any };
+export type Manifest = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string> }; spec?: any };
 
 /** `kubectl kustomize <app>/deploy/overlays/<overlay>`, parsed. */
 export function renderOverlay(appDir: string, overlay: string): Manifest[] {

@@ -82,9 +82,9 @@ describe('every app of this workspace', () => {
   it('names a ServiceMonitor that would select the wrong Service or port, and monitoring objects the operator or Grafana would not load', () => {
     const rendered = renderOverlay(join(root, 'apps', 'text-tools'), 'production');
     expect(monitoringProblems(rendered)).toEqual([]);
-    const changed = (kind: string, change: (manifest: Manifest & { metadata: { labels?: Record<string, string> } }) => void) =>
+    const changed = (kind: string, change: (manifest: Manifest) => void) =>
       rendered.map((manifest) => {
-        const copy = structuredClone(manifest) as Manifest & { metadata: { labels?: Record<string, string> } };
+        const copy = structuredClone(manifest);
         if (copy.kind === kind) change(copy);
         return copy;
       });

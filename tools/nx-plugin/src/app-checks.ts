@@ -23,6 +23,9 @@ export function fleetApps(workspaceRoot: string): string[] {
 export const readManifest = (workspaceRoot: string, app: string): AppManifest =>
   JSON.parse(readFileSync(join(workspaceRoot, 'apps', app, 'package.json'), 'utf8')) as AppManifest;
 
+/** An app's objectives as its package.json sets them over the fleet's defaults, with every problem of the entry. */
+export const appObjectives = (workspaceRoot: string, app: string) => resolveObjectives(app, readManifest(workspaceRoot, app).mcpFleet?.objectives);
+
 const readYaml = (file: string): Record<string, unknown> => (existsSync(file) ? ((parse(readFileSync(file, 'utf8')) as Record<string, unknown> | null) ?? {}) : {});
 
 /**
@@ -56,7 +59,7 @@ export function appProblems(workspaceRoot: string, app: string): string[] {
     const found = [...schemaProblems(manifests), ...policyProblems(manifests, productionDrain(appDir, manifests)), ...monitoringProblems(manifests)];
     problems.push(...found.map((p) => `${app} ${environment}: ${p}`));
   }
-  const { objectives, problems: objectiveProblems } = resolveObjectives(app, readManifest(workspaceRoot, app).mcpFleet?.objectives);
+  const { objectives, problems: objectiveProblems } = appObjectives(workspaceRoot, app);
   problems.push(...objectiveProblems);
   const monitoringFile = join(appDir, MONITORING_FILE);
   if (objectiveProblems.length === 0 && (!existsSync(monitoringFile) || readFileSync(monitoringFile, 'utf8') !== renderMonitoring(app, objectives))) {
@@ -79,12 +82,11 @@ export function monitoringProblems(manifests: Manifest[]): string[] {
   const problems: string[] = [];
   const services = manifests.filter((m) => m.kind === 'Service');
   for (const object of manifests.filter((m) => m.kind === 'ServiceMonitor' || m.kind === 'PrometheusRule')) {
-    const labels = (object.metadata as { labels?: Record<string, string> }).labels;
-    if (!carries(labels, OPERATOR_LABELS)) problems.push(`${object.kind}/${object.metadata.name}: lacks the labels the fleet's Prometheus selects by (${JSON.stringify(OPERATOR_LABELS)}), so it would never be loaded`);
+    if (!carries(object.metadata.labels, OPERATOR_LABELS)) problems.push(`${object.kind}/${object.metadata.name}: lacks the labels the fleet's Prometheus selects by (${JSON.stringify(OPERATOR_LABELS)}), so it would never be loaded`);
   }
   for (const monitor of manifests.filter((m) => m.kind === 'ServiceMonitor')) {
     const id = `ServiceMonitor/${monitor.metadata.name}`;
-    const selected = services.filter((service) => carries((service.metadata as { labels?: Record<string, string> }).labels, monitor.spec.selector?.matchLabels ?? {}));
+    const selected = services.filter((service) => carries(service.metadata.labels, monitor.spec.selector?.matchLabels ?? {}));
     if (selected.length !== 1 || selected[0]!.metadata.name !== monitor.metadata.name) {
       problems.push(`${id}: selects ${selected.map((s) => `Service/${s.metadata.name}`).join(', ') || 'no Service'} with ${JSON.stringify(monitor.spec.selector?.matchLabels)}; it must select Service/${monitor.metadata.name} alone`);
     }
@@ -92,7 +94,7 @@ export function monitoringProblems(manifests: Manifest[]): string[] {
     for (const endpoint of monitor.spec.endpoints ?? []) if (!ports.has(endpoint.port)) problems.push(`${id}: scrapes port "${endpoint.port}", which its Service does not name`);
   }
   for (const map of manifests.filter((m) => m.kind === 'ConfigMap')) {
-    if (!carries((map.metadata as { labels?: Record<string, string> }).labels, GRAFANA_DASHBOARD_LABEL)) problems.push(`ConfigMap/${map.metadata.name}: lacks ${JSON.stringify(GRAFANA_DASHBOARD_LABEL)}, so Grafana's sidecar would not load the dashboard`);
+    if (!carries(map.metadata.labels, GRAFANA_DASHBOARD_LABEL)) problems.push(`ConfigMap/${map.metadata.name}: lacks ${JSON.stringify(GRAFANA_DASHBOARD_LABEL)}, so Grafana's sidecar would not load the dashboard`);
   }
   return problems;
 }

@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { workspaceRoot } from '@mcp-fleet/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appProblems, portClashes, readManifest } from '../src/app-checks';
-import { promtoolRuleChecks, resolveObjectives } from '../src/monitoring';
+import { appObjectives, appProblems, portClashes } from '../src/app-checks';
+import { promtoolRuleChecks } from '../src/monitoring';
 
 const root = workspaceRoot();
 const COMBINATIONS = [
@@ -99,7 +99,7 @@ describe('nx g @mcp-fleet/nx-plugin:service, in a copy of this workspace', () =>
     for (const app of apps) expect(appProblems(workspace, app)).toEqual([]);
     expect(portClashes(workspace)).toEqual([]);
     // Every new app's alerts hold on the real promtool; their rules differ only by name, so one stands for all.
-    const { objectives } = resolveObjectives(apps[0]!, readManifest(workspace, apps[0]!).mcpFleet?.objectives);
+    const { objectives } = appObjectives(workspace, apps[0]!);
     expect(await promtoolRuleChecks(apps[0]!, objectives)).toMatch(/Unit Testing: .*\n\s+SUCCESS/);
   });
 

@@ -1,4 +1,4 @@
-import type { Objectives } from './objectives';
+import { errorBudget, latencyThresholdSeconds, round, type Objectives } from './objectives';
 
 /**
  * promtool unit tests (`promtool test rules`) for every alert of an app's PrometheusRule, made from its objectives:
@@ -61,13 +61,12 @@ function gauge(phases: Phase[], valueOf: (phase: Phase) => number | undefined): 
   return phases.map((phase) => (valueOf(phase) === undefined ? `_x${phase.minutes}` : `${valueOf(phase)}x${phase.minutes - 1}`)).join(' ');
 }
 
-const round = (value: number) => Number(value.toPrecision(12));
 
 /** The input series of a story: what the runtime, Prometheus and kube-state-metrics would have recorded. */
 function inputSeries(app: string, objectives: Objectives, phases: Phase[]): { series: string; values: string }[] {
   const where = `service="${app}",namespace="${NAMESPACE}"`;
   const calls = `${where},method="tools/call",tool="echo"`;
-  const threshold = round(objectives.latency.thresholdMs / 1000);
+  const threshold = latencyThresholdSeconds(objectives);
   const series = [
     { series: `mcp_requests_total{${calls},outcome="ok"}`, values: counter(phases, (p) => p.rpm * (1 - (p.errorShare ?? 0))) },
     { series: `mcp_requests_total{${calls},outcome="server_error"}`, values: counter(phases, (p) => p.rpm * (p.errorShare ?? 0)) },
@@ -91,7 +90,7 @@ export function alertTestCases(app: string, objectives: Objectives): AlertTestCa
   const cases: AlertTestCase[] = [];
 
   const slo = (kind: 'availability' | 'latency') => {
-    const budget = round(1 - (kind === 'availability' ? objectives.availability : objectives.latency.percent) / 100);
+    const budget = errorBudget(objectives, kind);
     const alertname = kind === 'availability' ? 'MCPAvailabilityBudgetBurn' : 'MCPLatencyBudgetBurn';
     const share = (burn: number) => (kind === 'availability' ? { errorShare: Math.min(1, burn * budget) } : { slowShare: Math.min(1, burn * budget) });
     const alert = (severity: string) => ({ labels: { namespace: NAMESPACE, service: app, slo: kind, severity } });

@@ -4,9 +4,9 @@ import type { Objectives } from './objectives';
 import { prometheusRule, serviceMonitor, type RenderOptions } from './rules';
 
 export { dashboard, dashboardConfigMap, GRAFANA_DASHBOARD_LABEL } from './dashboard';
-export { FLEET_OBJECTIVES, LATENCY_EDGES_MS, resolveObjectives, type Objectives } from './objectives';
+export { FLEET_OBJECTIVES, LATENCY_EDGES_MS, resolveObjectives, type Objectives, type Slo } from './objectives';
 export { promtool, promtoolRuleChecks } from './promtool';
-export { duration, OPERATOR_LABELS, prometheusRule, serviceMonitor, type RenderOptions, type Slo } from './rules';
+export { duration, OPERATOR_LABELS, prometheusRule, serviceMonitor, type RenderOptions } from './rules';
 
 /** Where an app's monitoring objects are written, from its folder; its deploy/base/kustomization.yaml lists the file. */
 export const MONITORING_FILE = 'deploy/base/monitoring.yaml';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { workspaceRoot } from '@mcp-fleet/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { fleetApps, readManifest } from '../app-checks';
+import { appObjectives, fleetApps } from '../app-checks';
 import { duration, FLEET_OBJECTIVES, prometheusRule, resolveObjectives } from './index';
 import { promtool, promtoolRuleChecks } from './promtool';
 
@@ -14,7 +14,7 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 describe('every app\'s PrometheusRule, on the real promtool', () => {
   it.each(fleetApps(root))('%s: passes `promtool check rules`, and every alert its unit tests (fires, quiet when healthy, quiet on low traffic, resolves)', async (app) => {
-    const { objectives, problems } = resolveObjectives(app, readManifest(root, app).mcpFleet?.objectives);
+    const { objectives, problems } = appObjectives(root, app);
     expect(problems).toEqual([]);
     const output = await promtoolRuleChecks(app, objectives);
     expect(output).toMatch(/SUCCESS: 29 rules found/);

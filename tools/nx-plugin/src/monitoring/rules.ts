@@ -1,4 +1,4 @@
-import type { Objectives } from './objectives';
+import { errorBudget, latencyThresholdSeconds, round, type Objectives, type Slo } from './objectives';
 
 /**
  * The labels the fleet's Prometheus selects its ServiceMonitors and PrometheusRules by (its serviceMonitorSelector
@@ -27,8 +27,6 @@ const BURNS = {
   page: { for: 120, pairs: [{ factor: 14.4, long: '1h', short: '5m' }, { factor: 6, long: '6h', short: '30m' }] },
   ticket: { for: 900, pairs: [{ factor: 3, long: '1d', short: '2h' }, { factor: 1, long: '3d', short: '6h' }] },
 } as const satisfies Record<string, { for: number; pairs: { factor: number; long: Window; short: Window }[] }>;
-
-export type Slo = 'availability' | 'latency';
 
 interface Rule {
   record?: string;
@@ -100,13 +98,11 @@ const SLO_TEXT: Record<Slo, { what: (o: Objectives) => string; alert: string; ru
   },
 };
 
-const budgetOf = (objectives: Objectives, slo: Slo) => round(1 - (slo === 'availability' ? objectives.availability : objectives.latency.percent) / 100);
-const round = (value: number) => Number(value.toPrecision(12));
 
 /** The PrometheusRule of one app: SLO recording rules, the burn-rate alerts, and the health alerts. */
 export function prometheusRule(app: string, objectives: Objectives, options: RenderOptions = {}): object {
   const scale = options.scale ?? 1;
-  const thresholdSeconds = round(objectives.latency.thresholdMs / 1000);
+  const thresholdSeconds = latencyThresholdSeconds(objectives);
   const slos: Slo[] = ['availability', 'latency'];
   const sloLabels = (slo: Slo) => ({ service: app, slo });
 
@@ -116,7 +112,7 @@ export function prometheusRule(app: string, objectives: Objectives, options: Ren
       expr: errorRatio(app, slo, duration(WINDOWS[window], scale), thresholdSeconds),
       labels: sloLabels(slo),
     })),
-    { record: 'slo:objective:ratio', expr: `vector(${round(1 - budgetOf(objectives, slo))})`, labels: sloLabels(slo) },
+    { record: 'slo:objective:ratio', expr: `vector(${round(1 - errorBudget(objectives, slo))})`, labels: sloLabels(slo) },
     {
       record: `slo:sli_error:ratio_rate${PERIOD}`,
       expr: `avg_over_time(slo:sli_error:ratio_rate5m{service="${app}",slo="${slo}"}[${duration(PERIOD_SECONDS, scale)}])`,
@@ -124,7 +120,7 @@ export function prometheusRule(app: string, objectives: Objectives, options: Ren
     },
     {
       record: 'slo:error_budget_remaining:ratio',
-      expr: `1 - slo:sli_error:ratio_rate${PERIOD}{service="${app}",slo="${slo}"} / ${budgetOf(objectives, slo)}`,
+      expr: `1 - slo:sli_error:ratio_rate${PERIOD}{service="${app}",slo="${slo}"} / ${errorBudget(objectives, slo)}`,
       labels: sloLabels(slo),
     },
   ]);
@@ -132,7 +128,7 @@ export function prometheusRule(app: string, objectives: Objectives, options: Ren
   const burning = (slo: Slo, severity: keyof typeof BURNS) =>
     BURNS[severity].pairs
       .map(({ factor, long, short }) => {
-        const limit = round(factor * budgetOf(objectives, slo));
+        const limit = round(factor * errorBudget(objectives, slo));
         const ratio = (window: Window) => `slo:sli_error:ratio_rate${window}{service="${app}",slo="${slo}"} > ${limit}`;
         return `(\n  (${ratio(long)})\n  and\n  (${ratio(short)})\n  and on (namespace)\n  (${events(app, slo, duration(WINDOWS[long], scale))} >= ${objectives.minRequests})\n)`;
       })
