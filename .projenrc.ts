@@ -10,11 +10,13 @@ const { JobPermission } = github.workflows;
 /**
  * Where a push to main goes, in order: each environment deploys the digest the one before it deployed, and a
  * GitHub environment of the same name holds its protection rules and its KUBECONFIG secret. The namespace is
- * the one deploy/environments/<name> (the kustomize component every app's overlay lists) sets.
+ * the one deploy/environments/<name> (the kustomize component every app's overlay lists) sets. The strategy is
+ * deploy.ts's: production takes a canary judged on its own traffic first (README: "Canary releases"), staging's
+ * little traffic could not judge one.
  */
 export const ENVIRONMENTS = [
-  { name: 'staging', namespace: 'mcp-fleet-staging', url: 'https://staging.example.com' },
-  { name: 'production', namespace: 'mcp-fleet', url: 'https://example.com' },
+  { name: 'staging', namespace: 'mcp-fleet-staging', url: 'https://staging.example.com', strategy: 'rolling' },
+  { name: 'production', namespace: 'mcp-fleet', url: 'https://example.com', strategy: 'canary' },
 ] as const;
 
 /**
@@ -332,7 +334,8 @@ function deployJob(environment: (typeof ENVIRONMENTS)[number], needs: string): J
     name: `${environment.name} \${{ matrix.app }}`,
     needs: ['apps', needs],
     runsOn: ['ubuntu-latest'],
-    timeoutMinutes: 20,
+    // A canary bakes for up to --canary-max-intervals (10 x 1 min by default) before its rollout.
+    timeoutMinutes: environment.strategy === 'canary' ? 45 : 20,
     // id-token: write lets a cloud's OIDC login replace the KUBECONFIG secret (README: "Cluster credentials").
     permissions: { contents: JobPermission.READ, idToken: JobPermission.WRITE },
     environment: { name: environment.name, url: environment.url },
@@ -357,12 +360,21 @@ function deployJob(environment: (typeof ENVIRONMENTS)[number], needs: string): J
         ].join('\n'),
         env: { KUBECONFIG_BASE64: '${{ secrets.KUBECONFIG }}', ENVIRONMENT: environment.name },
       },
-      {
-        id: 'deploy',
-        name: 'Deploy, rolled back if the rollout fails',
-        run: 'node --import tsx tools/scripts/deploy.ts --namespace "$NAMESPACE" --app "$APP" --image "$(cat "release/$APP.image")" --summary "$GITHUB_STEP_SUMMARY"',
-        env: { NAMESPACE: environment.namespace, APP: '${{ matrix.app }}' },
-      },
+      environment.strategy === 'canary'
+        ? {
+            id: 'deploy',
+            name: 'Canary, then deploy if it passes; rolled back if the rollout fails',
+            run: 'node --import tsx tools/scripts/deploy.ts --namespace "$NAMESPACE" --app "$APP" --image "$(cat "release/$APP.image")" --summary "$GITHUB_STEP_SUMMARY" --strategy canary --prometheus-url "$PROMETHEUS_URL"',
+            // Each app tunes its canary in its package.json (mcpFleet.canary). The environment's PROMETHEUS_URL
+            // secret (it may carry credentials) points at its Prometheus; unset, the pods' /metrics are read.
+            env: { NAMESPACE: environment.namespace, APP: '${{ matrix.app }}', PROMETHEUS_URL: '${{ secrets.PROMETHEUS_URL }}' },
+          }
+        : {
+            id: 'deploy',
+            name: 'Deploy, rolled back if the rollout fails',
+            run: 'node --import tsx tools/scripts/deploy.ts --namespace "$NAMESPACE" --app "$APP" --image "$(cat "release/$APP.image")" --summary "$GITHUB_STEP_SUMMARY"',
+            env: { NAMESPACE: environment.namespace, APP: '${{ matrix.app }}' },
+          },
     ],
   };
 }

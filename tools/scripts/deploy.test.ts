@@ -1,6 +1,11 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { startKubeFake, type KubeFake } from '@mcp-fleet/kube-fake';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CLOCK_SPEED, deployment, healthy, imageOf } from './test/deployments';
+import { SCRIPT_BUNDLES } from './test/bundle-scripts';
+import { CLOCK_SPEED, deployment, healthy, imageOf, service } from './test/deployments';
 import { runScript } from './test/run-script';
 
 const OLD = 'registry.test/mcp-fleet/text-tools:aaaa111';
@@ -106,5 +111,42 @@ describe('deploy.ts with real kubectl against kube-fake', () => {
     const result = await deploy(fake, '--app', 'text-tools', '--image', 'registry.test/mcp-fleet/text-tools:latest');
     expect(result).toMatchObject({ code: 2, stderr: expect.stringContaining('"latest" is not a release') });
     expect(fake.requests).toHaveLength(0);
+  });
+
+  it('refuses canary settings out of range, naming the flag, the value and the range, before any kubectl call', async () => {
+    const result = await deploy(fake, '--app', 'text-tools', '--image', 'registry.test/mcp-fleet/text-tools:b', '--strategy', 'canary', '--canary-weight', '80');
+    expect(result).toMatchObject({ code: 2, stderr: expect.stringContaining('--canary-weight must be from 1 to 50') });
+    expect((await deploy(fake, '--app', 'text-tools', '--image', 'registry.test/mcp-fleet/text-tools:b', '--strategy', 'blue-green')).stderr).toContain('--strategy must be rolling or canary, got "blue-green"');
+    expect(fake.requests).toHaveLength(0);
+  });
+
+  it('killed with SIGTERM mid-bake: deletes its canary, leaves the stable Deployment as it was, exits 143; a deploy meanwhile is refused', async () => {
+    fake.addService(service('text-tools'));
+    fake.scriptTraffic(OLD, { rps: 20 });
+    fake.scriptTraffic('registry.test/mcp-fleet/text-tools:eeee555', { rps: 20 });
+    const before = structuredClone(fake.deployment('text-tools')!);
+    const args = ['--kubeconfig', fake.kubeconfig, '--app', 'text-tools', '--image', 'registry.test/mcp-fleet/text-tools:eeee555', '--strategy', 'canary', '--canary-interval', '1s', '--canary-passes', '50'];
+    const child = spawn(process.execPath, [join(SCRIPT_BUNDLES, 'deploy.mjs'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const exited = once(child, 'close');
+    const output: string[] = [];
+    // The event itself: the first judged interval, so the canary is up and baking.
+    await new Promise<void>((resolve) =>
+      createInterface({ input: child.stdout }).on('line', (line) => {
+        output.push(line);
+        if (line.startsWith('text-tools: interval 1:')) resolve();
+      }),
+    );
+    expect(fake.deployment('text-tools-canary')).toBeDefined();
+    const second = await deploy(fake, '--app', 'text-tools', '--image', 'registry.test/mcp-fleet/text-tools:ffff666');
+    expect(second.code).toBe(1);
+    expect(second.stdout).toMatch(/text-tools: another deploy of text-tools is running \(.+ pid \d+, its lock expires /);
+
+    child.kill('SIGTERM');
+    const [code, signal] = await exited;
+    expect({ code, signal, output: output.join('\n') }).toMatchObject({ code: 143, signal: null });
+    expect(output).toContain('text-tools: canary text-tools-canary deleted');
+    expect(fake.deployment('text-tools-canary')).toBeUndefined();
+    expect(fake.deployment('text-tools')!.metadata.generation).toBe(before.metadata.generation);
+    expect(imageOf(fake, 'text-tools')).toBe(OLD);
   });
 });

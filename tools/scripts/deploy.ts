@@ -1,11 +1,13 @@
 #!/usr/bin/env tsx
 // The deploy runbook: for each app, set the image, wait for the rollout, and if it fails roll back on its own,
 // wait until the previous version is healthy, and say why. Decisions live in src/deploy/; this file wires them.
-import { appendFileSync } from 'node:fs';
-import { $ } from 'zx';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { cliOrExit } from './src/cli';
-import { deployOptions, type DeployOptions } from './src/deploy/options';
-import { rolloutWithRollback, type Kubectl, type ReleaseOutcome } from './src/deploy/rollout';
+import { canaryRelease, lockHolder } from './src/deploy/canary';
+import { kubectl } from './src/deploy/kubectl';
+import { CANARY_FLAGS, deployOptions, type DeployOptions } from './src/deploy/options';
+import { rolloutWithRollback, type ReleaseOutcome } from './src/deploy/rollout';
 import { markdownSummary } from './src/deploy/summary';
 
 const usage = `
@@ -28,6 +30,19 @@ print the report, and exit 1. Exit 0 only when every app rolled out.
   --dry-run           print the kubectl commands and change nothing
   --summary FILE      also append the outcome as Markdown to FILE, failure reports included (CI passes
                       $GITHUB_STEP_SUMMARY, so a failed rollout is explained on the run's page)
+  --strategy NAME     rolling (default) or canary: first a <app>-canary Deployment on the new image behind the
+                      same Service, compared with the stable pods interval by interval (server-error ratio with
+                      a margin and a ceiling, p95 latency ratio); it promotes to the rolling release above, or
+                      aborts with the stable Deployment untouched and exits 1. README: "Canary releases".
+  --prometheus-url URL  read the canary's numbers from this Prometheus (default: each pod's /metrics through
+                      the API server's pod proxy)
+${Object.entries(CANARY_FLAGS)
+  .map(([flag, spec]) => `  --${flag.padEnd(26)}${spec.help}${spec.default === undefined ? '' : ` (default ${spec.default})`}`)
+  .join('\n')}
+An app sets its own canary settings in its package.json, mcpFleet.canary, by these names without "canary-",
+camel-cased ({ "interval": "2m", "maxErrorRatio": 2 }); a flag wins over the app's setting.
+Ctrl-C or SIGTERM during a canary deletes it and exits 130 / 143; a rolling release under way finishes (or rolls
+back) first. While one deploy of an app holds its canary, another deploy of that app is refused.
 `;
 
 const { values } = cliOrExit(process.argv.slice(2), usage, {
@@ -41,24 +56,48 @@ const { values } = cliOrExit(process.argv.slice(2), usage, {
   parallel: { type: 'boolean' },
   'dry-run': { type: 'boolean' },
   summary: { type: 'string' },
+  strategy: { type: 'string' },
+  'prometheus-url': { type: 'string' },
+  ...(Object.fromEntries(Object.keys(CANARY_FLAGS).map((flag) => [flag, { type: 'string' }])) as Record<keyof typeof CANARY_FLAGS, { type: 'string' }>),
 });
+
+/**
+ * An app's own canary settings: `mcpFleet.canary` in apps/<app>/package.json of the workspace the command runs in
+ * (CI runs it at the root, nx in the app's folder); none for an app that is not in it.
+ */
+function appCanary(app: string): unknown {
+  for (let dir = process.cwd(); ; dir = dirname(dir)) {
+    const manifest = join(dir, 'apps', app, 'package.json');
+    if (existsSync(manifest)) return (JSON.parse(readFileSync(manifest, 'utf8')) as { mcpFleet?: { canary?: unknown } }).mcpFleet?.canary;
+    if (dirname(dir) === dir) return undefined;
+  }
+}
 
 let options: DeployOptions;
 try {
-  options = deployOptions(values);
+  options = deployOptions(values, appCanary);
 } catch (error) {
   console.error(`deploy: ${(error as Error).message}`);
   process.exit(2);
 }
 
-// zx quotes every argument of the array: nothing the user typed reaches a shell as code.
-const kubectl: Kubectl = async (args) => {
-  const result = await $({ nothrow: true, quiet: true })`kubectl ${args}`;
-  return { code: result.exitCode ?? 1, stdout: result.stdout, stderr: result.stderr };
-};
+// The first Ctrl-C or SIGTERM stops the canaries (each deletes itself); a second one exits at once.
+const interrupt = new AbortController();
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (interrupt.signal.aborted) process.exit(signal === 'SIGINT' ? 130 : 143);
+    console.log(`\n${signal}: stopping; each canary is deleted before exit`);
+    interrupt.abort(signal);
+  });
+}
 
-const deployOne = (release: DeployOptions['releases'][number]) =>
-  rolloutWithRollback(release, options, kubectl, (line) => console.log(`${release.app}: ${line}`));
+async function deployOne(release: DeployOptions['releases'][number]): Promise<ReleaseOutcome> {
+  const say = (line: string) => console.log(`${release.app}: ${line}`);
+  if (options.strategy === 'canary') return canaryRelease(release, options, kubectl, say, interrupt.signal);
+  const held = options.dryRun ? undefined : await lockHolder(release.app, options, kubectl);
+  if (held) return { app: release.app, image: release.image, status: 'not-started', report: `${release.app}: ${held}` };
+  return rolloutWithRollback(release, options, kubectl, say);
+}
 
 const outcomes: ReleaseOutcome[] = [];
 if (options.parallel) outcomes.push(...(await Promise.all(options.releases.map(deployOne))));
@@ -71,4 +110,5 @@ for (const outcome of outcomes) {
   console.log(`  ${outcome.app.padEnd(20)} ${outcome.status}${detail}`);
 }
 if (values.summary) appendFileSync(values.summary, markdownSummary(outcomes, options.namespace));
+if (interrupt.signal.aborted) process.exit(interrupt.signal.reason === 'SIGINT' ? 130 : 143);
 process.exit(outcomes.every((outcome) => outcome.status === 'rolled-out' || outcome.status === 'planned') ? 0 : 1);

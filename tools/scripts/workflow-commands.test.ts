@@ -5,14 +5,14 @@
 // image job to the deploy jobs as the artifact would. `npm ci` is skipped too: node_modules is installed already.
 // ci.yml: the plan job's commands, with real nx, on this workspace; the summary job's over two shards' results.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { startKubeFake, type KubeFake } from '@mcp-fleet/kube-fake';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { CI_SHARDS } from '../../.projenrc';
-import { CLOCK_SPEED, deployment, imageOf } from './test/deployments';
+import { CLOCK_SPEED, deployment, imageOf, service } from './test/deployments';
 import { runWorkflow, type WorkflowJob } from './src/workflow-runner';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -20,6 +20,8 @@ const deployYml = parse(readFileSync(join(root, '.github/workflows/deploy.yml'),
 const OLD = 'ghcr.io/acme/text-tools:aaaa111';
 const DIGEST = `sha256:${'3f'.repeat(32)}`;
 const RELEASED = `ghcr.io/acme/text-tools@${DIGEST}`;
+// Per pod, in the fakes' fast cluster time: thousands of calls in each real second of the canary's analysis.
+const HEALTHY = { rps: 20, errorRatio: 0.001, latencySeconds: 0.004 };
 const base64 = (file: string) => readFileSync(file).toString('base64');
 
 let workdir: string;
@@ -34,7 +36,8 @@ const runDeploy = () =>
       inputs: { apps: 'text-tools' },
       github: { repository_owner: 'Acme', sha: '0123456789abcdef0123456789abcdef01234567', actor: 'ci' },
       // Each environment's KUBECONFIG secret; the runner gives a job the secret of its own environment.
-      secrets: { KUBECONFIG: '' },
+      // No PROMETHEUS_URL: production's canary reads the pods' own /metrics through the API server.
+      secrets: { KUBECONFIG: '', PROMETHEUS_URL: '' },
     },
     environmentSecrets: { staging: { KUBECONFIG: base64(staging.kubeconfig) }, production: { KUBECONFIG: base64(production.kubeconfig) } },
     actionOutputs: { build: { digest: DIGEST } },
@@ -44,12 +47,25 @@ const runDeploy = () =>
 describe('deploy.yml, its own commands, against kube-fake with real kubectl', () => {
   beforeEach(async () => {
     workdir = mkdtempSync(join(tmpdir(), 'deploy-workflow-'));
-    for (const entry of ['package.json', 'node_modules', 'apps', 'tools']) symlinkSync(join(root, entry), join(workdir, entry));
+    for (const entry of ['package.json', 'node_modules', 'tools']) symlinkSync(join(root, entry), join(workdir, entry));
+    // The apps as they are, but text-tools' canary judged on 1 s intervals (its mcpFleet.canary, as an app sets it).
+    for (const app of readdirSync(join(root, 'apps'))) {
+      mkdirSync(join(workdir, 'apps', app), { recursive: true });
+      for (const entry of readdirSync(join(root, 'apps', app)).filter((file) => file !== 'package.json')) symlinkSync(join(root, 'apps', app, entry), join(workdir, 'apps', app, entry));
+      const manifest = JSON.parse(readFileSync(join(root, 'apps', app, 'package.json'), 'utf8')) as { mcpFleet: object };
+      if (app === 'text-tools') manifest.mcpFleet = { ...manifest.mcpFleet, canary: { interval: '1s', passes: 2 } };
+      writeFileSync(join(workdir, 'apps', app, 'package.json'), JSON.stringify(manifest));
+    }
     [staging, production] = await Promise.all([
       startKubeFake({ namespace: 'mcp-fleet-staging', clockSpeed: CLOCK_SPEED }),
       startKubeFake({ namespace: 'mcp-fleet', clockSpeed: CLOCK_SPEED }),
     ]);
-    for (const fake of [staging, production]) fake.addDeployment(deployment('text-tools', OLD));
+    for (const fake of [staging, production]) {
+      fake.addDeployment(deployment('text-tools', OLD));
+      fake.addService(service('text-tools'));
+      fake.scriptTraffic(OLD, HEALTHY);
+    }
+    production.scriptTraffic(RELEASED, HEALTHY);
     await Promise.all([staging.rolledOut('text-tools'), production.rolledOut('text-tools')]);
   });
   afterEach(async () => {
@@ -81,8 +97,10 @@ describe('deploy.yml, its own commands, against kube-fake with real kubectl', ()
       'staging (text-tools): Cluster credentials',
       'staging (text-tools): Deploy, rolled back if the rollout fails',
       'production (text-tools): Cluster credentials',
-      'production (text-tools): Deploy, rolled back if the rollout fails',
+      'production (text-tools): Canary, then deploy if it passes; rolled back if the rollout fails',
     ]);
+    expect(run.jobs.production!.summary).toContain('#### text-tools: canary analysis');
+    expect(production.deployment('text-tools-canary')).toBeUndefined();
     const skipped = run.steps.filter((step) => step.outcome === 'skipped');
     expect(skipped.every((step) => /^uses (actions|docker|nrwl)\//.test(step.reason!) || step.reason!.startsWith('npm ci'))).toBe(true);
     console.log(run.steps.map((step) => `${step.outcome.padEnd(7)} ${step.job}: ${step.step}${step.reason ? ` (${step.reason})` : ''}`).join('\n'));
@@ -101,6 +119,23 @@ describe('deploy.yml, its own commands, against kube-fake with real kubectl', ()
     expect(imageOf(production, 'text-tools')).toBe(OLD);
     expect(run.jobs.staging!.summary).toContain(`| text-tools | \`${RELEASED}\` | ❌ rolled back, back on \`${OLD}\` |`);
     expect(run.jobs.staging!.summary).toMatch(/```text\ntext-tools: rollout of .* failed: progress deadline exceeded/);
+  });
+
+  it("aborts production's canary when it answers with server errors: the analysis in the job summary, production's Deployment never changed", async () => {
+    production.scriptTraffic(RELEASED, { ...HEALTHY, errorRatio: 0.25 });
+    const before = structuredClone(production.deployment('text-tools')!);
+    const run = await runDeploy();
+    expect(run.jobs.staging!.status).toBe('success');
+    expect(run.jobs.production!.status).toBe('failure');
+    expect(imageOf(staging, 'text-tools')).toBe(RELEASED);
+    expect(production.deployment('text-tools')!.metadata.generation).toBe(before.metadata.generation);
+    expect(imageOf(production, 'text-tools')).toBe(OLD);
+    expect(production.deployment('text-tools-canary')).toBeUndefined();
+    const summary = run.jobs.production!.summary;
+    expect(summary).toContain(`| text-tools | \`${RELEASED}\` | ❌ canary aborted, stable untouched |`);
+    expect(summary).toContain('#### text-tools: canary analysis');
+    expect(summary).toMatch(/\| 1 \| fail \| \d+ \| 25\.0% \| 4\.8 ms \| \d+ \| 0\.1% \| 4\.8 ms \| server errors 25\.0% > stable 0\.1% \+ 1\.0%; server errors 25\.0% > the ceiling 5\.0% \|/);
+    console.log(summary);
   });
 
   it('stops at the credentials step, with an error that says what to set, when an environment has no KUBECONFIG', async () => {

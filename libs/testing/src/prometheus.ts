@@ -6,8 +6,11 @@ import { createInterface } from 'node:readline';
 import { stringify } from 'yaml';
 
 export interface PrometheusOptions {
-  /** Scrape jobs: each a job name, its loopback targets (host:port) and the target labels to add. */
-  jobs: { name: string; targets: string[]; labels?: Record<string, string>; honorLabels?: boolean }[];
+  /**
+   * Scrape jobs: each a job name and its loopback targets (host:port) with the target labels to add, or a
+   * loopback HTTP service discovery URL (http_sd, refreshed every interval) that lists them.
+   */
+  jobs: { name: string; targets?: string[]; labels?: Record<string, string>; httpSd?: string; honorLabels?: boolean }[];
   /** Rule files' contents (the `groups:` form promtool and Prometheus read), by file name. */
   rules?: Record<string, object>;
   /** Seconds between scrapes and between rule evaluations. Default 1. */
@@ -46,7 +49,9 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Runni
     scrape_configs: options.jobs.map((job) => ({
       job_name: job.name,
       honor_labels: job.honorLabels ?? false,
-      static_configs: [{ targets: job.targets, labels: job.labels ?? {} }],
+      ...(job.httpSd
+        ? { http_sd_configs: [{ url: job.httpSd, refresh_interval: interval }] }
+        : { static_configs: [{ targets: job.targets ?? [], labels: job.labels ?? {} }] }),
     })),
   };
   writeFileSync(join(dir, 'prometheus.yml'), stringify(config));

@@ -1,10 +1,21 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createMetrics, type RuntimeMetrics } from '@mcp-fleet/runtime';
 
 /** How pods of an image behave, as a test scripts it. */
 export type Behaviour =
   | { kind: 'ready'; afterMs?: number }
   | { kind: 'never-ready' }
   | { kind: 'crash-loop' };
+
+/**
+ * The requests the Service sends to each ready pod of an image, as a test scripts them: `rps` per pod in cluster
+ * time, the share answered with a server error, and how long each takes.
+ */
+export interface Traffic {
+  rps: number;
+  errorRatio?: number;
+  latencySeconds?: number;
+}
 
 export type K8sObject = {
   apiVersion: string;
@@ -42,7 +53,11 @@ export class Cluster {
   readonly replicaSets = new Map<string, K8sObject>();
   readonly pods = new Map<string, K8sObject>();
   readonly events: K8sObject[] = [];
+  /** Seeded by tests (no controller moves them): what kubectl reads as Services. */
+  readonly services = new Map<string, K8sObject>();
   private readonly behaviours = new Map<string, Behaviour>();
+  private readonly traffic = new Map<string, Traffic>();
+  private readonly served = new Map<string, { metrics: RuntimeMetrics; requests: number; errors: number }>();
   private readonly progressSince = new Map<string, { hash: string; at: number }>();
   private readonly listeners = new Set<(event: WatchEvent) => void>();
 
@@ -55,6 +70,39 @@ export class Cluster {
   /** Pods of this image behave so; an image never scripted becomes ready after 200 ms. */
   script(image: string, behaviour: Behaviour): void {
     this.behaviours.set(image, behaviour);
+  }
+
+  /** Ready pods of this image serve this traffic; pods of an image never scripted serve none. */
+  scriptTraffic(image: string, traffic: Traffic): void {
+    this.traffic.set(image, traffic);
+  }
+
+  /**
+   * The pod's /metrics as the runtime writes them (the runtime's own registry): every request its scripted traffic
+   * has brought since the pod became ready, by cluster time, counted on each read.
+   */
+  async metricsOf(pod: K8sObject): Promise<string> {
+    const container = pod.spec.containers?.[0] ?? {};
+    let state = this.served.get(pod.metadata.uid!);
+    if (!state) {
+      state = { metrics: createMetrics(pod.metadata.labels?.['app.kubernetes.io/name'] ?? pod.metadata.labels?.app ?? container.name), requests: 0, errors: 0 };
+      // Every outcome's series exists at zero, as the runtime makes them for each tool.
+      for (const outcome of ['ok', 'server_error']) state.metrics.requests.inc({ method: 'tools/call', tool: 'echo', outcome }, 0);
+      this.served.set(pod.metadata.uid!, state);
+    }
+    const traffic = this.traffic.get(container.image);
+    const readySince = pod.status?.conditions?.find((c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True')?.lastTransitionTime as string | undefined;
+    if (traffic && readySince) {
+      const requests = Math.floor((traffic.rps * Math.max(0, this.now() - Date.parse(readySince))) / 1000);
+      const errors = Math.floor(requests * (traffic.errorRatio ?? 0));
+      const labels = { method: 'tools/call', tool: 'echo' };
+      state.metrics.requests.inc({ ...labels, outcome: 'server_error' }, errors - state.errors);
+      state.metrics.requests.inc({ ...labels, outcome: 'ok' }, requests - state.requests - (errors - state.errors));
+      for (let i = state.requests; i < requests; i++) state.metrics.duration.observe(labels, traffic.latencySeconds ?? 0.004);
+      state.requests = requests;
+      state.errors = errors;
+    }
+    return state.metrics.registry.metrics();
   }
 
   subscribe(listener: (event: WatchEvent) => void): () => void {
@@ -81,6 +129,20 @@ export class Cluster {
     this.deployments.set(key(namespace, deployment.metadata.name), deployment);
     this.emit('ADDED', deployment);
     this.reconcile();
+    return deployment;
+  }
+
+  /** Deletes a deployment, and its ReplicaSets and their pods with it (background cascading deletion). */
+  deleteDeployment(namespace: string, name: string): K8sObject | undefined {
+    const deployment = this.deployments.get(key(namespace, name));
+    if (!deployment) return undefined;
+    this.deployments.delete(key(namespace, name));
+    for (const rs of [...this.replicaSets.values()].filter((r) => r.metadata.ownerReferences?.some((ref) => ref.uid === deployment.metadata.uid))) {
+      for (const pod of this.podsOf(rs)) this.pods.delete(key(namespace, pod.metadata.name));
+      this.replicaSets.delete(key(namespace, rs.metadata.name));
+    }
+    this.stamp(deployment);
+    this.emit('DELETED', deployment);
     return deployment;
   }
 
@@ -253,9 +315,12 @@ export class Cluster {
     } else {
       this.event(pod, 'Warning', 'Unhealthy', 'Readiness probe failed: HTTP probe failed with statuscode: 503');
     }
+    const wasReady = pod.status?.conditions?.find((c: { type: string }) => c.type === 'Ready');
+    const since = wasReady?.status === (ready ? 'True' : 'False') ? wasReady.lastTransitionTime : new Date(now).toISOString();
     pod.status = {
       phase: 'Running',
-      conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }],
+      podIP: '127.0.0.1',
+      conditions: [{ type: 'Ready', status: ready ? 'True' : 'False', lastTransitionTime: since }],
       containerStatuses: [{ ...base, ready, restartCount, state, ...(restartCount > 0 ? { lastState: { terminated: { exitCode: 1, reason: 'Error' } } } : {}) }],
     };
   }

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startKubeFake, type KubeFake } from './server';
 
 let fake: KubeFake;
@@ -13,8 +13,8 @@ beforeAll(async () => {
 });
 afterAll(() => fake.close());
 
-const get = async (path: string) => {
-  const response = await fetch(`${fake.url}${path}`);
+const get = async (path: string, url = fake.url) => {
+  const response = await fetch(`${url}${path}`);
   return { status: response.status, body: (await response.json()) as Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
 };
 
@@ -23,7 +23,7 @@ describe('kube-fake over HTTP', () => {
     expect((await get('/api')).body.versions).toEqual(['v1']);
     expect((await get('/apis')).body.groups[0].name).toBe('apps');
     expect((await get('/apis/apps/v1')).body.resources.map((r: { name: string }) => r.name)).toEqual(['deployments', 'replicasets']);
-    expect((await get('/api/v1')).body.resources.map((r: { name: string }) => r.name)).toEqual(['pods', 'events']);
+    expect((await get('/api/v1')).body.resources.map((r: { name: string }) => r.name)).toEqual(['pods', 'events', 'services']);
     expect((await get('/api/v1/namespaces/fleet')).body).toMatchObject({ kind: 'Namespace', metadata: { name: 'fleet' } });
     expect((await get('/version')).body.gitVersion).toContain('kube-fake');
   });
@@ -42,7 +42,8 @@ describe('kube-fake over HTTP', () => {
     expect(missing).toMatchObject({ status: 404, body: { kind: 'Status', reason: 'NotFound', message: 'deployments.apps "nope" not found' } });
     expect((await get('/apis/batch/v1/namespaces/fleet/jobs')).status).toBe(404);
     const post = await fetch(`${fake.url}/apis/apps/v1/namespaces/fleet/deployments`, { method: 'POST', body: '{}' });
-    expect(post.status).toBe(405);
+    expect(post.status).toBe(422);
+    expect((await fetch(`${fake.url}/api/v1/namespaces/fleet/pods`, { method: 'POST', body: '{}' })).status).toBe(405);
     const apply = await fetch(`${fake.url}/apis/apps/v1/namespaces/fleet/deployments/app`, { method: 'PATCH', headers: { 'content-type': 'application/apply-patch+yaml' }, body: '{}' });
     expect(apply.status).toBe(415);
   });
@@ -61,6 +62,46 @@ describe('kube-fake over HTTP', () => {
     expect(JSON.parse(first.split('\n')[0]!)).toMatchObject({ type: 'MODIFIED', object: { metadata: { name: 'app' } } });
     await reader.cancel();
     expect(fake.requests.some((r) => r.method === 'PATCH' && r.contentType === 'application/merge-patch+json')).toBe(true);
+  });
+});
+
+describe('what a canary needs: create, delete, Services, the pod proxy and Prometheus service discovery', () => {
+  it("creates a Deployment once (409 after), serves each ready pod's scripted traffic as the runtime's /metrics, lists it for http_sd, and deletes it with its pods", async () => {
+    const fast = await startKubeFake({ namespace: 'fleet', clockSpeed: 1000 });
+    try {
+      const manifest = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'c' }, spec: { replicas: 1, selector: { matchLabels: { app: 'c' } }, template: { metadata: { labels: { app: 'c', 'app.kubernetes.io/track': 'canary' } }, spec: { containers: [{ name: 'c', image: 'r/c:1' }] } } } };
+      const create = () => fetch(`${fast.url}/apis/apps/v1/namespaces/fleet/deployments`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(manifest) });
+      fast.scriptTraffic('r/c:1', { rps: 10, errorRatio: 0.5, latencySeconds: 0.3 });
+      expect((await create()).status).toBe(201);
+      expect(await (await create()).json()).toMatchObject({ code: 409, reason: 'AlreadyExists' });
+      await fast.rolledOut('c');
+      const pod = [...fast.cluster.pods.values()][0]!;
+
+      const metrics = async () => (await fetch(`${fast.url}/api/v1/namespaces/fleet/pods/${pod.metadata.name}:8080/proxy/metrics`)).text();
+      const count = (text: string, outcome: string) => Number(new RegExp(`mcp_requests_total\\{[^}]*outcome="${outcome}"[^}]*\\} (\\d+)`).exec(text)?.[1]);
+      const first = await metrics();
+      // Counted on each read, by the cluster's clock: a later read has served more.
+      const later = await vi.waitFor(async () => {
+        const text = await metrics();
+        expect(count(text, 'ok') + count(text, 'server_error')).toBeGreaterThan(count(first, 'ok') + count(first, 'server_error'));
+        return text;
+      }, { timeout: 30_000 });
+      expect(Math.abs(count(later, 'server_error') - count(later, 'ok'))).toBeLessThanOrEqual(1);
+      expect(later).toMatch(/mcp_request_duration_seconds_bucket\{le="0\.25",service="c",method="tools\/call",tool="echo"\} 0\n/);
+      expect((await fetch(`${fast.url}/api/v1/namespaces/fleet/pods/nope:8080/proxy/metrics`)).status).toBe(404);
+
+      const sd = (await (await fetch(fast.httpSdUrl)).json()) as { targets: string[]; labels: Record<string, string> }[];
+      expect(sd).toEqual([{ targets: [fast.url.slice('http://'.length)], labels: expect.objectContaining({ __metrics_path__: `/api/v1/namespaces/fleet/pods/${pod.metadata.name}/proxy/metrics`, pod: pod.metadata.name, app_kubernetes_io_track: 'canary' }) }]);
+
+      fast.addService({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'c' }, spec: { selector: { app: 'c' } } });
+      expect((await get(`/api/v1/namespaces/fleet/services/c`, fast.url)).body.spec.selector).toEqual({ app: 'c' });
+
+      expect((await fetch(`${fast.url}/apis/apps/v1/namespaces/fleet/deployments/c`, { method: 'DELETE' })).status).toBe(200);
+      expect(fast.deployment('c')).toBeUndefined();
+      expect(fast.cluster.pods.size + fast.cluster.replicaSets.size).toBe(0);
+    } finally {
+      await fast.close();
+    }
   });
 });
 

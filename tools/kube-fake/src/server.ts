@@ -1,8 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Cluster, key, type Behaviour, type K8sObject, type WatchEvent } from './cluster';
+import { Cluster, key, type Behaviour, type K8sObject, type Traffic, type WatchEvent } from './cluster';
 import { jsonPatch, mergePatch, strategicMergePatch } from './patch';
 
 export interface KubeFake {
@@ -15,7 +16,15 @@ export interface KubeFake {
   /** Every request real kubectl made: method, path and query, in order. */
   requests: { method: string; path: string; query: string; contentType?: string }[];
   script(image: string, behaviour: Behaviour): void;
+  /** The traffic each ready pod of this image serves, which its /metrics (through the pod proxy) counts. */
+  scriptTraffic(image: string, traffic: Traffic): void;
   addDeployment(manifest: K8sObject): K8sObject;
+  addService(manifest: K8sObject): K8sObject;
+  /**
+   * Prometheus HTTP service discovery (`http_sd_configs`) of the namespace's ready pods, each scraped through the
+   * API server's pod proxy, labelled as a ServiceMonitor with `podTargetLabels` labels them.
+   */
+  httpSdUrl: string;
   deployment(name: string): K8sObject | undefined;
   /** Resolves once the deployment's every replica is updated and available: a test waits for this, not a guess. */
   rolledOut(name: string): Promise<K8sObject>;
@@ -23,10 +32,11 @@ export interface KubeFake {
 }
 
 const RESOURCES = {
-  deployments: { group: 'apps', kind: 'Deployment', shortNames: ['deploy'], verbs: ['get', 'list', 'watch', 'patch', 'update'] },
+  deployments: { group: 'apps', kind: 'Deployment', shortNames: ['deploy'], verbs: ['create', 'delete', 'get', 'list', 'watch', 'patch', 'update'] },
   replicasets: { group: 'apps', kind: 'ReplicaSet', shortNames: ['rs'], verbs: ['get', 'list', 'watch'] },
   pods: { group: '', kind: 'Pod', shortNames: ['po'], verbs: ['get', 'list', 'watch'] },
   events: { group: '', kind: 'Event', shortNames: ['ev'], verbs: ['get', 'list', 'watch'] },
+  services: { group: '', kind: 'Service', shortNames: ['svc'], verbs: ['get', 'list'] },
 } as const;
 type Resource = keyof typeof RESOURCES;
 
@@ -68,10 +78,19 @@ export async function startKubeFake(options: KubeFakeOptions = {}): Promise<Kube
       const version = { groupVersion: 'apps/v1', version: 'v1' };
       return send(res, 200, { kind: 'APIGroupList', apiVersion: 'v1', groups: [{ name: 'apps', versions: [version], preferredVersion: version }] });
     }
+    // kubectl create asks OpenAPI v3 whether the server validates fields itself (fieldValidation on PATCH of the
+    // kind); saying yes keeps it from downloading schemas for client-side validation.
+    if (path === '/openapi/v3') return send(res, 200, { paths: { 'apis/apps/v1': { serverRelativeURL: '/openapi/v3/apis/apps/v1' } } });
+    if (path === '/openapi/v3/apis/apps/v1') return send(res, 200, openApiAppsV1());
     if (path === '/api/v1' || path === '/apis/apps/v1') return send(res, 200, resourceList(path === '/api/v1' ? '' : 'apps'));
     // kubectl looks the namespace up after a 404, to say which of the two is missing; every namespace exists here.
     const namespace = /^\/api\/v1\/namespaces\/([^/]+)$/.exec(path)?.[1];
     if (namespace) return send(res, 200, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace }, status: { phase: 'Active' } });
+    // The API server's pod proxy: /api/v1/namespaces/<ns>/pods/<pod>[:<port>]/proxy/<path>, here the pod's /metrics.
+    const proxy = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/:]+)(?::\d+)?\/proxy(\/.*)$/.exec(path);
+    if (proxy) return proxyToPod(res, proxy[1]!, proxy[2]!, proxy[3]!);
+    const sd = /^\/kube-fake\/http-sd\/([^/]+)$/.exec(path)?.[1];
+    if (sd) return send(res, 200, httpSd(sd));
 
     const match = /^\/(?:api\/v1|apis\/apps\/v1)\/namespaces\/([^/]+)\/([a-z]+)(?:\/([^/]+))?$/.exec(path);
     const resource = match?.[2] as Resource | undefined;
@@ -80,6 +99,16 @@ export async function startKubeFake(options: KubeFakeOptions = {}): Promise<Kube
     }
     const [, ns, , name] = match;
     const store = storeOf(resource);
+    if (!name && req.method === 'POST' && resource === 'deployments') {
+      const manifest = JSON.parse(await readBody(req)) as K8sObject;
+      if (!manifest.metadata?.name || !manifest.spec?.selector || !manifest.spec?.template) {
+        return send(res, 422, status(422, 'Invalid', 'Deployment.apps is invalid: metadata.name, spec.selector and spec.template are required'));
+      }
+      const taken = cluster.deployments.get(key(ns!, manifest.metadata?.name));
+      if (taken) return send(res, 409, status(409, 'AlreadyExists', `deployments.apps "${manifest.metadata.name}" already exists`, { name: manifest.metadata.name, group: 'apps', kind: 'deployments' }));
+      if (url.searchParams.get('dryRun') === 'All') return send(res, 201, manifest);
+      return send(res, 201, cluster.addDeployment({ ...manifest, metadata: { ...manifest.metadata, namespace: ns } }));
+    }
     if (!name) {
       if (req.method !== 'GET') return send(res, 405, status(405, 'MethodNotAllowed', `${req.method} is not supported on ${resource} by kube-fake`));
       const items = [...store()].filter((item) => item.metadata.namespace === ns && selects(url.searchParams, item));
@@ -89,6 +118,10 @@ export async function startKubeFake(options: KubeFakeOptions = {}): Promise<Kube
     const found = [...store()].find((item) => item.metadata.namespace === ns && item.metadata.name === name);
     if (!found) return send(res, 404, status(404, 'NotFound', `${resource}${RESOURCES[resource].group ? `.${RESOURCES[resource].group}` : ''} "${name}" not found`, { name, kind: resource }));
     if (req.method === 'GET') return send(res, 200, found);
+    if (resource === 'deployments' && req.method === 'DELETE') {
+      const deleted = cluster.deleteDeployment(ns!, name!)!;
+      return send(res, 200, { ...deleted, metadata: { ...deleted.metadata, deletionTimestamp: new Date().toISOString() } });
+    }
     if (resource !== 'deployments' || (req.method !== 'PATCH' && req.method !== 'PUT')) {
       return send(res, 405, status(405, 'MethodNotAllowed', `${req.method} ${resource} is not implemented by kube-fake`));
     }
@@ -108,7 +141,31 @@ export async function startKubeFake(options: KubeFakeOptions = {}): Promise<Kube
     if (resource === 'deployments') return () => cluster.deployments.values();
     if (resource === 'replicasets') return () => cluster.replicaSets.values();
     if (resource === 'pods') return () => cluster.pods.values();
+    if (resource === 'services') return () => cluster.services.values();
     return () => cluster.events;
+  }
+
+  async function proxyToPod(res: ServerResponse, ns: string, name: string, target: string): Promise<void> {
+    const pod = cluster.pods.get(key(ns, name));
+    if (!pod) return send(res, 404, status(404, 'NotFound', `pods "${name}" not found`, { name, kind: 'pods' }));
+    // A pod that is not ready still listens here; the proxy reaches it all the same, as the API server's does.
+    if (target !== '/metrics') return send(res, 404, status(404, 'NotFound', `kube-fake's pods serve only /metrics, not ${target}`));
+    const text = await cluster.metricsOf(pod);
+    res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+    res.end(text);
+  }
+
+  function httpSd(ns: string) {
+    const ready = [...cluster.pods.values()].filter((pod) => pod.metadata.namespace === ns && pod.status?.conditions?.some((c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True'));
+    return ready.map((pod) => ({
+      targets: [`127.0.0.1:${port}`],
+      labels: {
+        __metrics_path__: `/api/v1/namespaces/${ns}/pods/${pod.metadata.name}/proxy/metrics`,
+        namespace: ns,
+        pod: pod.metadata.name,
+        ...Object.fromEntries(Object.entries(pod.metadata.labels ?? {}).map(([label, value]) => [label.replace(/[^a-zA-Z0-9_]/g, '_'), value])),
+      },
+    }));
   }
 
   /** A watch: the state now if newer than what the client has, then every change, one JSON event a line. */
@@ -156,7 +213,14 @@ export async function startKubeFake(options: KubeFakeOptions = {}): Promise<Kube
     cluster,
     requests,
     script: (image, behaviour) => cluster.script(image, behaviour),
+    scriptTraffic: (image, traffic) => cluster.scriptTraffic(image, traffic),
     addDeployment: (manifest) => cluster.addDeployment({ ...manifest, metadata: { namespace, ...manifest.metadata } }),
+    addService: (manifest) => {
+      const service = { ...structuredClone(manifest), apiVersion: 'v1', kind: 'Service', metadata: { namespace, uid: randomUUID(), resourceVersion: cluster.resourceVersion, ...manifest.metadata } };
+      cluster.services.set(key(service.metadata.namespace, service.metadata.name), service);
+      return service;
+    },
+    httpSdUrl: `http://127.0.0.1:${port}/kube-fake/http-sd/${namespace}`,
     deployment: (name) => cluster.deployments.get(key(namespace, name)),
     rolledOut: (name) =>
       new Promise((resolve) => {
@@ -177,6 +241,17 @@ export async function startKubeFake(options: KubeFakeOptions = {}): Promise<Kube
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
     },
+  };
+}
+
+/** Just enough of apps/v1's OpenAPI v3 document for kubectl to see that Deployments take `fieldValidation`. */
+function openApiAppsV1() {
+  const gvk = { group: 'apps', version: 'v1', kind: 'Deployment' };
+  const parameters = [{ name: 'fieldValidation', in: 'query', schema: { type: 'string', uniqueItems: true } }];
+  return {
+    openapi: '3.0.0',
+    info: { title: 'Kubernetes', version: 'v1.32.0-kube-fake' },
+    paths: { '/apis/apps/v1/namespaces/{namespace}/deployments/{name}': { patch: { 'x-kubernetes-group-version-kind': gvk, parameters, responses: {} } } },
   };
 }
 

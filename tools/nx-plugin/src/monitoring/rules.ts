@@ -53,6 +53,9 @@ export function serviceMonitor(app: string): object {
     spec: {
       // Written out, not left to kustomize: its `labels` never reach a custom resource's selector.
       selector: { matchLabels: { 'app.kubernetes.io/name': app, 'app.kubernetes.io/part-of': 'mcp-fleet' } },
+      // Which pods are a release's canary (app_kubernetes_io_track="canary"): deploy --strategy canary compares them
+      // with the stable ones through this label.
+      podTargetLabels: ['app.kubernetes.io/track'],
       endpoints: [
         {
           port: 'http',

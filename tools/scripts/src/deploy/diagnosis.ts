@@ -1,13 +1,19 @@
-/** The pieces of Kubernetes objects the failure report reads. */
+/** The pieces of Kubernetes objects the failure report and the canary read. */
 interface Meta {
   name: string;
+  namespace?: string;
+  labels?: Record<string, string>;
   annotations?: Record<string, string>;
   uid?: string;
 }
 export interface DeploymentJson {
   metadata: Meta;
-  spec: { selector: { matchLabels: Record<string, string> }; template: { spec: { containers: { name: string; image: string }[] } } };
-  status?: { conditions?: { type: string; status: string; reason?: string; message?: string }[] };
+  spec: {
+    replicas?: number;
+    selector: { matchLabels: Record<string, string> };
+    template: { metadata?: { labels?: Record<string, string> }; spec: { containers: { name: string; image: string; ports?: { name?: string; containerPort: number }[] }[] } };
+  };
+  status?: { availableReplicas?: number; conditions?: { type: string; status: string; reason?: string; message?: string }[] };
 }
 export interface ReplicaSetJson {
   metadata: Meta;

@@ -1,12 +1,57 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { deployOptions, kubectlFlags, runbook } from './options';
+import { CANARY_FLAGS, deployOptions, kubectlFlags, runbook, settingName } from './options';
 
 const image = 'ghcr.io/acme/text-tools:3f2c1a9';
 
 describe('deployOptions', () => {
+  it('defaults the canary, in fractions, and takes an empty value (an unset CI variable) as no value', () => {
+    const options = deployOptions({ app: ['a'], image: [image], strategy: 'canary', 'canary-interval': '', 'canary-passes': '3', 'prometheus-url': '' });
+    expect(options.strategy).toBe('canary');
+    expect(options.releases[0]!.canary).toEqual({
+      weight: 10,
+      intervalMs: 60_000,
+      rules: { minRequests: 50, errorMargin: 0.01, maxErrorRatio: 0.05, maxLatencyRatio: 1.5 },
+      limits: { passes: 3, maxIntervals: 6, maxFailures: 1, maxInconclusive: 6, maxErrors: 3 },
+      prometheusUrl: undefined,
+    });
+    expect(deployOptions({ app: ['a'], image: [image] }).strategy).toBe('rolling');
+  });
+
+  it("is what the README's table of canary settings says", () => {
+    const readme = readFileSync(join(import.meta.dirname, '..', '..', '..', '..', 'README.md'), 'utf8');
+    for (const [flag, spec] of Object.entries(CANARY_FLAGS)) {
+      expect(readme).toContain(`| \`--${flag}\` | \`${settingName(flag as keyof typeof CANARY_FLAGS)}\` | ${spec.default ?? '–'} | ${spec.help} |`);
+    }
+  });
+
+  it("accepts the canary settings of every app in this workspace (so a bad one fails here, not in production's deploy)", () => {
+    const apps = join(import.meta.dirname, '..', '..', '..', '..', 'apps');
+    for (const app of readdirSync(apps)) {
+      const canary = (JSON.parse(readFileSync(join(apps, app, 'package.json'), 'utf8')) as { mcpFleet?: { canary?: unknown } }).mcpFleet?.canary;
+      expect(() => deployOptions({ app: [app], image: [image], strategy: 'canary' }, () => canary), app).not.toThrow();
+    }
+  });
+
+  it("takes an app's own mcpFleet.canary under the flags, and names its key when one is wrong", () => {
+    const settings: Record<string, unknown> = { a: { interval: '2m', passes: 4, maxErrorRatio: 2 } };
+    const options = deployOptions({ app: ['a', 'b'], image: [image, image], strategy: 'canary', 'canary-passes': '6' }, (app) => settings[app]);
+    expect(options.releases.map((release) => [release.canary.intervalMs, release.canary.limits.passes, release.canary.rules.maxErrorRatio])).toEqual([
+      [120_000, 6, 0.02],
+      [60_000, 6, 0.05],
+    ]);
+    const refused = (canary: unknown) => () => deployOptions({ app: ['a'], image: [image] }, () => canary);
+    expect(refused({ weight: 70 })).toThrow('mcpFleet.canary.weight in apps/a/package.json must be from 1 to 50');
+    expect(refused({ weigth: 5 })).toThrow('mcpFleet.canary.weigth in apps/a/package.json is not a canary setting; the settings are weight, interval, passes, maxIntervals');
+    expect(refused({ interval: true })).toThrow('mcpFleet.canary.interval in apps/a/package.json must be a number or a duration such as "2m", got true');
+    expect(refused({ passes: 5, maxIntervals: 2 })).toThrow('mcpFleet.canary.maxIntervals in apps/a/package.json 2 is fewer than mcpFleet.canary.passes in apps/a/package.json 5');
+    expect(refused([1])).toThrow('mcpFleet.canary in apps/a/package.json must be an object of settings');
+  });
+
   it('pairs apps with images and defaults the container to the app', () => {
     const options = deployOptions({ app: ['text-tools', 'documents'], image: [image, 'ghcr.io/acme/documents@sha256:' + 'a'.repeat(64)], timeout: '90s' });
-    expect(options.releases).toEqual([
+    expect(options.releases).toMatchObject([
       { app: 'text-tools', image, container: 'text-tools' },
       { app: 'documents', image: 'ghcr.io/acme/documents@sha256:' + 'a'.repeat(64), container: 'documents' },
     ]);
@@ -26,6 +71,14 @@ describe('deployOptions', () => {
     [{ app: ['a'], image: [image], namespace: 'Prod!' }, '--namespace must be a Kubernetes name'],
     [{ app: ['a'], image: [image], timeout: 'soon' }, '--timeout must be a duration'],
     [{ app: ['a'], image: ['ghcr.io/acme/a:1;rm -rf /'] }, '--image must be registry/name:tag'],
+    [{ app: ['a'], image: [image], strategy: 'bluegreen' }, '--strategy must be rolling or canary, got "bluegreen"'],
+    [{ app: ['a'], image: [image], 'canary-weight': '10' }, '--canary-weight applies to --strategy canary only; add --strategy canary or drop it'],
+    [{ app: ['a'], image: [image], strategy: 'canary', 'canary-weight': '60' }, '--canary-weight must be from 1 to 50 (percent of pods on the new image (by replica count; at least one pod)), got "60"'],
+    [{ app: ['a'], image: [image], strategy: 'canary', 'canary-weight': '2.5' }, '--canary-weight must be a whole number'],
+    [{ app: ['a'], image: [image], strategy: 'canary', 'canary-interval': '2h' }, '--canary-interval must be from 1 to 3600 seconds'],
+    [{ app: ['a'], image: [image], strategy: 'canary', 'canary-interval': 'often' }, '--canary-interval must be a duration'],
+    [{ app: ['a'], image: [image], strategy: 'canary', 'canary-passes': '5', 'canary-max-intervals': '3' }, '--canary-max-intervals 3 is fewer than --canary-passes 5: the canary could never be promoted; raise it to 5 or more'],
+    [{ app: ['a'], image: [image], strategy: 'canary', 'prometheus-url': 'prometheus:9090' }, '--prometheus-url must be an http(s) URL'],
   ])('refuses %j: %s', (values, message) => {
     expect(() => deployOptions(values)).toThrow(message);
   });

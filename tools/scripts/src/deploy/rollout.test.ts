@@ -1,14 +1,8 @@
-import { execFile } from 'node:child_process';
 import { startKubeFake, type KubeFake } from '@mcp-fleet/kube-fake';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { deployOptions } from './options';
-import { rolloutWithRollback, type Kubectl } from './rollout';
-
-// The real kubectl, asynchronously: the fake answers from this same process.
-const kubectl: Kubectl = (args) =>
-  new Promise((resolve) =>
-    execFile('kubectl', args, { encoding: 'utf8', timeout: 30_000 }, (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr })),
-  );
+import { kubectl } from './kubectl';
+import { rolloutWithRollback } from './rollout';
 
 let fake: KubeFake;
 beforeEach(async () => {

@@ -1,18 +1,32 @@
 import { failureReport, imageOf, revisionOf, rolloutFailure, selectorOf, type DeploymentJson, type EventJson, type PodJson, type ReplicaSetJson } from './diagnosis';
 import { runbook, type AppRelease, type DeployOptions } from './options';
 
-/** Runs kubectl with these arguments (no shell) and reports what it did. */
-export type Kubectl = (args: string[]) => Promise<{ code: number; stdout: string; stderr: string }>;
+/** Runs kubectl with these arguments (no shell), `input` on its stdin, and reports what it did. */
+export type Kubectl = (args: string[], input?: string) => Promise<{ code: number; stdout: string; stderr: string }>;
 
 export interface ReleaseOutcome {
   app: string;
   image: string;
-  status: 'rolled-out' | 'rolled-back' | 'rollback-failed' | 'not-started' | 'planned';
+  status: 'rolled-out' | 'rolled-back' | 'rollback-failed' | 'not-started' | 'planned' | 'canary-aborted' | 'interrupted';
   previousImage?: string;
   /** What failed and why, with conditions, pods and events: printed as it is. */
   report?: string;
   /** From the failed `rollout status` to the previous version healthy again. */
   rollbackMs?: number;
+  /** A canary's analysis, interval by interval, and what it decided. */
+  canary?: { decision: string; header: string[]; rows: string[][] };
+}
+
+/** The app's Deployment as it is now, and the image its container runs; or why the release cannot start. */
+export async function currentRelease(release: AppRelease, options: DeployOptions, kubectl: Kubectl): Promise<{ deployment: DeploymentJson; image: string } | { report: string }> {
+  const { app } = release;
+  const shown = await kubectl(runbook(release, options).show);
+  if (shown.code !== 0) return { report: `${app}: cannot read deployment/${app}: ${shown.stderr.trim()}` };
+  const deployment = JSON.parse(shown.stdout) as DeploymentJson;
+  const image = imageOf(deployment, release.container);
+  if (image) return { deployment, image };
+  const names = deployment.spec.template.spec.containers.map((c) => c.name).join(', ');
+  return { report: `${app}: deployment/${app} has no container "${release.container}" (it has: ${names}); pass --container` };
 }
 
 /**
@@ -28,14 +42,9 @@ export async function rolloutWithRollback(release: AppRelease, options: DeployOp
     return { app, image, status: 'planned' };
   }
 
-  const shown = await kubectl(steps.show);
-  if (shown.code !== 0) return { app, image, status: 'not-started', report: `${app}: cannot read deployment/${app}: ${shown.stderr.trim()}` };
-  const before = JSON.parse(shown.stdout) as DeploymentJson;
-  const previousImage = imageOf(before, release.container);
-  if (!previousImage) {
-    const names = before.spec.template.spec.containers.map((c) => c.name).join(', ');
-    return { app, image, status: 'not-started', report: `${app}: deployment/${app} has no container "${release.container}" (it has: ${names}); pass --container` };
-  }
+  const current = await currentRelease(release, options, kubectl);
+  if ('report' in current) return { app, image, status: 'not-started', report: current.report };
+  const previousImage = current.image;
 
   say(`set image ${release.container}=${image} (was ${previousImage})`);
   const set = await kubectl(steps.setImage);
@@ -68,7 +77,7 @@ export async function rolloutWithRollback(release: AppRelease, options: DeployOp
   };
 }
 
-async function diagnose(release: AppRelease, options: DeployOptions, kubectl: Kubectl, failure: string): Promise<string> {
+export async function diagnose(release: AppRelease, options: DeployOptions, kubectl: Kubectl, failure: string): Promise<string> {
   const steps = runbook(release, options);
   const json = async <T>(args: string[]): Promise<T | undefined> => {
     const result = await kubectl(args);
