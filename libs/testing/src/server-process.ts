@@ -29,6 +29,8 @@ export interface ServerProcessOptions {
    * thousands of log lines a second would take CPU from the server it measures). Default true.
    */
   keepLogs?: boolean;
+  /** The Node binary to run it on (a benchmark on the production runtime); default this process's own. */
+  node?: string;
 }
 
 export interface LogLine {
@@ -89,7 +91,7 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
   else delete env.NODE_V8_COVERAGE;
 
   const nodeFlags = options.nodeFlags ?? (process.env.VITEST ? ['--liftoff-only'] : []);
-  const child = spawn(process.execPath, [...nodeFlags, '--enable-source-maps', entry], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(options.node ?? process.execPath, [...nodeFlags, '--enable-source-maps', entry], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const logs: LogLine[] = [];
   const waiters = new Set<{ match: (line: LogLine) => boolean; resolve: (line: LogLine) => void }>();
   let stderr = '';

@@ -35,11 +35,21 @@ describe('summarise', () => {
       [row('a', 300), row('b', 700), row('f', 1000)],
     ].map((round, index) => (index % 2 === 0 ? round : round.reverse()));
     const byId = Object.fromEntries(summarise(rounds, { f: 'b' }).map((entry) => [entry.id, entry]));
-    expect(byId.b!.rpsVsA).toBe(5);
-    expect(byId.b!.cpuVsA).toBeCloseTo(0.2);
+    expect(byId.b!.rpsVsSdk).toBe(5);
+    expect(byId.b!.cpuVsSdk).toBeCloseTo(0.2);
     expect(byId.f!.rpsVsOneTool).toBe(1);
     expect(byId.b!.rpsVsOneTool).toBeNaN();
     expect(byId.a!.rpsVsD).toBeNaN();
+  });
+
+  it("compares a 2025-era variant with its own era's bare SDK", () => {
+    const rounds = [
+      [row('a', 100), row('j', 300), row('k', 150)],
+      [row('a', 200), row('j', 600), row('k', 200)],
+    ];
+    const byId = Object.fromEntries(summarise(rounds, {}, { j: 'k' }).map((entry) => [entry.id, entry]));
+    expect(byId.j!.rpsVsSdk).toBe(2.5);
+    expect(byId.k!.rpsVsSdk).toBe(1.25);
   });
 
   it('keeps the variants in the order of the first round', () => {

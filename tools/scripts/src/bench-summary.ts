@@ -12,9 +12,10 @@ export interface BenchRow {
 }
 
 export interface BenchSummary extends BenchRow {
-  rpsVsA: number;
-  p99VsA: number;
-  cpuVsA: number;
+  /** Against the bare SDK serving the same protocol era (a, or the variant's own baseline). */
+  rpsVsSdk: number;
+  p99VsSdk: number;
+  cpuVsSdk: number;
   rpsVsD: number;
   /** For a variant with extra tools: its req/s over the same server's with one tool. */
   rpsVsOneTool: number;
@@ -24,9 +25,10 @@ export interface BenchSummary extends BenchRow {
  * Each variant's median over the rounds (errors: their sum), and its ratios as the median of the per-round
  * ratios: two variants measured seconds apart in the same round share the machine's mood of that moment, so a
  * slow spell of the VM cancels out of a ratio instead of landing on whichever variant ran in it.
- * `oneToolOf` maps a variant with extra tools to the same server with one (e → a, f → b).
+ * `oneToolOf` maps a variant with extra tools to the same server with one (e → a, f → b); `baselineOf` a variant
+ * to the bare SDK of its era when that is not a (j → k).
  */
-export function summarise(rounds: BenchRow[][], oneToolOf: Record<string, string>): BenchSummary[] {
+export function summarise(rounds: BenchRow[][], oneToolOf: Record<string, string>, baselineOf: Record<string, string> = {}): BenchSummary[] {
   const ids = [...new Set(rounds.flat().map((row) => row.id))];
   const samples = (id: string) => rounds.flatMap((round) => round.filter((row) => row.id === id));
   const paired = (id: string, base: string | undefined, pick: (row: BenchRow) => number) => {
@@ -49,9 +51,9 @@ export function summarise(rounds: BenchRow[][], oneToolOf: Record<string, string
       errors: rows.reduce((sum, row) => sum + row.errors, 0),
       rssMb: of((row) => row.rssMb),
       cpuUsPerRequest: of((row) => row.cpuUsPerRequest),
-      rpsVsA: paired(id, 'a', (row) => row.rps),
-      p99VsA: paired(id, 'a', (row) => row.p99),
-      cpuVsA: paired(id, 'a', (row) => row.cpuUsPerRequest),
+      rpsVsSdk: paired(id, baselineOf[id] ?? 'a', (row) => row.rps),
+      p99VsSdk: paired(id, baselineOf[id] ?? 'a', (row) => row.p99),
+      cpuVsSdk: paired(id, baselineOf[id] ?? 'a', (row) => row.cpuUsPerRequest),
       rpsVsD: paired(id, 'd', (row) => row.rps),
       rpsVsOneTool: paired(id, oneToolOf[id], (row) => row.rps),
     };

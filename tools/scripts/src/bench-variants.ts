@@ -1,9 +1,11 @@
 /** One way of serving the bench's echo call: how to start it and which HTTP request makes the call. */
 export interface BenchVariant {
-  id: 'a' | 'b' | 'c' | 'd' | 'e' | 'f' | 'g' | 'h' | 'i';
+  id: 'a' | 'b' | 'c' | 'd' | 'e' | 'f' | 'g' | 'h' | 'i' | 'j' | 'k';
   name: string;
-  /** What each request asks: the echo call (default), or tools/list. */
-  call?: 'echo' | 'list';
+  /** What each request asks: the echo call (default), the same call as a 2025-era client sends it, or tools/list. */
+  call?: 'echo' | 'echo-2025' | 'list';
+  /** The variant its "vs SDK" ratios compare with: the bare SDK serving the same era (default a, the modern one). */
+  baseline?: BenchVariant['id'];
   /** An app under apps/ or the path of a server script. */
   app: string;
   env?: Record<string, string | undefined>;
@@ -36,6 +38,15 @@ export const modernCall = {
 export const modernList = {
   headers: { ...modernHeaders, 'mcp-method': 'tools/list' },
   body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: { _meta: envelope } }),
+};
+
+/**
+ * The same call as a 2025-era client sends it to a stateless server after `initialize`: no envelope, no session,
+ * the negotiated version in its header (what most deployed clients still send).
+ */
+export const legacyStatelessCall = {
+  headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-11-25' },
+  body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'echo', arguments: { message: MESSAGE } } }),
 };
 
 /** The same call in the 2025 protocol, inside an initialized session. */
