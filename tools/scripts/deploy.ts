@@ -41,8 +41,8 @@ ${Object.entries(CANARY_FLAGS)
   .join('\n')}
 An app sets its own canary settings in its package.json, mcpFleet.canary, by these names without "canary-",
 camel-cased ({ "interval": "2m", "maxErrorRatio": 2 }); a flag wins over the app's setting.
-Ctrl-C or SIGTERM during a canary deletes it and exits 130 / 143; a rolling release under way finishes (or rolls
-back) first. While one deploy of an app holds its canary, another deploy of that app is refused.
+Ctrl-C or SIGTERM deletes a canary and rolls back a rollout under way, then exits 130 / 143 (a second one exits
+at once). While one deploy of an app holds its canary, another deploy of that app is refused.
 `;
 
 const { values } = cliOrExit(process.argv.slice(2), usage, {
@@ -81,12 +81,13 @@ try {
   process.exit(2);
 }
 
-// The first Ctrl-C or SIGTERM stops the canaries (each deletes itself); a second one exits at once.
+// The first Ctrl-C or SIGTERM stops every release: a canary deletes itself, a rollout under way is rolled back.
+// A second one exits at once.
 const interrupt = new AbortController();
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
     if (interrupt.signal.aborted) process.exit(signal === 'SIGINT' ? 130 : 143);
-    console.log(`\n${signal}: stopping; each canary is deleted before exit`);
+    console.log(`\n${signal}: stopping; canaries are deleted and rollouts under way rolled back before exit (again to exit now)`);
     interrupt.abort(signal);
   });
 }
@@ -96,7 +97,7 @@ async function deployOne(release: DeployOptions['releases'][number]): Promise<Re
   if (options.strategy === 'canary') return canaryRelease(release, options, kubectl, say, interrupt.signal);
   const held = options.dryRun ? undefined : await lockHolder(release.app, options, kubectl);
   if (held) return { app: release.app, image: release.image, status: 'not-started', report: `${release.app}: ${held}` };
-  return rolloutWithRollback(release, options, kubectl, say);
+  return rolloutWithRollback(release, options, kubectl, say, interrupt.signal);
 }
 
 const outcomes: ReleaseOutcome[] = [];

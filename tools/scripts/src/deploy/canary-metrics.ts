@@ -68,16 +68,17 @@ export function podProxySource(kubectl: Kubectl, target: { flags: string[]; name
       if (listed.code !== 0) throw new Error(`kubectl get pods -l ${target.selectors[track]}: ${listed.stderr.trim()}`);
       const ready = (JSON.parse(listed.stdout) as PodList).items.filter((pod) => pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
       if (ready.length === 0) throw new Error(`no ready ${track} pod (-l ${target.selectors[track]})`);
-      for (const pod of ready) {
-        const path = `/api/v1/namespaces/${target.namespace}/pods/${pod.metadata.name}:${target.port}/proxy/metrics`;
-        const page = await kubectl([...target.flags, 'get', '--raw', path]);
-        if (page.code !== 0) throw new Error(`pod ${pod.metadata.name}'s /metrics: ${page.stderr.trim()}`);
+      // All of a track's pods at once: the window's ends are as close to the same instant as kubectl allows.
+      const pages = await Promise.all(ready.map((pod) => kubectl([...target.flags, 'get', '--raw', `/api/v1/namespaces/${target.namespace}/pods/${pod.metadata.name}:${target.port}/proxy/metrics`])));
+      ready.forEach((pod, index) => {
+        const page = pages[index]!;
         try {
+          if (page.code !== 0) throw new Error(page.stderr.trim());
           pods.set(pod.metadata.name, { track, sample: sampleOfExposition(page.stdout) });
         } catch (error) {
           throw new Error(`pod ${pod.metadata.name}'s /metrics: ${(error as Error).message}`);
         }
-      }
+      });
     }
     return pods;
   };

@@ -140,7 +140,7 @@ export async function canaryRelease(release: AppRelease, options: DeployOptions,
       return { app, image, previousImage, status: 'canary-aborted', report, canary: analysis };
     }
     say(`canary passed: ${decision.why}; rolling ${image} out to deployment/${app}`);
-    return { ...(await rolloutWithRollback(release, options, kubectl, say)), canary: analysis };
+    return { ...(await rolloutWithRollback(release, options, kubectl, say, signal)), canary: analysis };
   } catch (error) {
     if (!signal.aborted) throw error;
     return { app, image, previousImage, status: 'interrupted', report: `${app}: interrupted (${String(signal.reason)}); canary deleted, deployment/${app} untouched on ${previousImage}` };

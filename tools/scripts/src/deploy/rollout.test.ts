@@ -1,4 +1,5 @@
 import { startKubeFake, type KubeFake } from '@mcp-fleet/kube-fake';
+import { waitUntil } from '@mcp-fleet/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { deployOptions } from './options';
 import { kubectl } from './kubectl';
@@ -37,6 +38,20 @@ describe('rolloutWithRollback', () => {
     expect(outcome.status).toBe('rolled-back');
     expect(outcome.rollbackMs).toBeGreaterThan(0);
     expect(outcome.report).toContain('pods never became ready (failing readiness probe)');
+    expect(fake.deployment('docs')!.spec.template.spec.containers[0].image).toBe('r/docs:1');
+  });
+
+  it('rolls back a release interrupted (Ctrl-C, SIGTERM) while it waits for the rollout', async () => {
+    fake.script('r/docs:slow', { kind: 'ready', afterMs: 7 * 24 * 3600_000 });
+    const interrupt = new AbortController();
+    const options = deployOptions({ app: ['docs'], image: ['r/docs:slow'], kubeconfig: fake.kubeconfig, timeout: '60s' });
+    const running = rolloutWithRollback(options.releases[0]!, options, kubectl, () => undefined, interrupt.signal);
+    // The event itself: kubectl rollout status is watching the deployment.
+    await waitUntil(() => fake.requests.some((request) => request.query.includes('watch=true')), { what: 'kubectl rollout status watching' });
+    interrupt.abort('SIGINT');
+    const outcome = await running;
+    expect(outcome.status).toBe('rolled-back');
+    expect(outcome.report).toMatch(/^docs: rollout of r\/docs:slow failed: interrupted \(SIGINT\)/);
     expect(fake.deployment('docs')!.spec.template.spec.containers[0].image).toBe('r/docs:1');
   });
 

@@ -1,8 +1,8 @@
 import { failureReport, imageOf, revisionOf, rolloutFailure, selectorOf, type DeploymentJson, type EventJson, type PodJson, type ReplicaSetJson } from './diagnosis';
 import { runbook, type AppRelease, type DeployOptions } from './options';
 
-/** Runs kubectl with these arguments (no shell), `input` on its stdin, and reports what it did. */
-export type Kubectl = (args: string[], input?: string) => Promise<{ code: number; stdout: string; stderr: string }>;
+/** Runs kubectl with these arguments (no shell), `input` on its stdin, stopped by `signal`, and reports what it did. */
+export type Kubectl = (args: string[], input?: string, signal?: AbortSignal) => Promise<{ code: number; stdout: string; stderr: string }>;
 
 export interface ReleaseOutcome {
   app: string;
@@ -32,8 +32,9 @@ export async function currentRelease(release: AppRelease, options: DeployOptions
 /**
  * The runbook for one app: set image, wait for the rollout; if it fails, collect why, undo, wait for the
  * previous version to be healthy again, and say all of it. Never throws for a failed release: the outcome says.
+ * `signal` (Ctrl-C, SIGTERM) stops the wait like a failure, so an interrupted release is rolled back too.
  */
-export async function rolloutWithRollback(release: AppRelease, options: DeployOptions, kubectl: Kubectl, say: (line: string) => void): Promise<ReleaseOutcome> {
+export async function rolloutWithRollback(release: AppRelease, options: DeployOptions, kubectl: Kubectl, say: (line: string) => void, signal?: AbortSignal): Promise<ReleaseOutcome> {
   const steps = runbook(release, options);
   const { app, image } = release;
   if (options.dryRun) {
@@ -51,14 +52,14 @@ export async function rolloutWithRollback(release: AppRelease, options: DeployOp
   if (set.code !== 0) return { app, image, previousImage, status: 'not-started', report: `${app}: kubectl set image failed: ${set.stderr.trim()}` };
 
   say(`waiting for the rollout (up to ${options.timeout}) …`);
-  const rollout = await kubectl(steps.waitForRollout);
-  if (rollout.code === 0) {
+  const rollout = signal?.aborted ? { code: 1, stdout: '', stderr: '' } : await kubectl(steps.waitForRollout, undefined, signal);
+  if (rollout.code === 0 && !signal?.aborted) {
     say(`rolled out ${image}`);
     return { app, image, previousImage, status: 'rolled-out' };
   }
 
   const failedAt = performance.now();
-  const failure = rolloutFailure(rollout.stderr, options.timeout);
+  const failure = signal?.aborted ? `interrupted (${String(signal.reason)})` : rolloutFailure(rollout.stderr, options.timeout);
   say(`rollout failed: ${failure}; collecting what happened, then rolling back`);
   const report = await diagnose(release, options, kubectl, failure);
   const undo = await kubectl(steps.undo);
