@@ -29,13 +29,14 @@ under the same load:
   (i) (f) with a factory that reads ctx.authInfo: instances kept per principal, served by the SDK's entry
   (j) (b) answering the call as a 2025-era client sends it to a stateless server (no envelope, no session)
   (k) the bare SDK v1 in its documented stateless pattern answering that call: the 2025 era's baseline
+  (l) (j) with the same 100 extra tools
 Every variant is started and warmed up once, then measured in rounds of short turns: each round drives every
 variant once, in the opposite order each round. Prints requests/s, p50 and p99 latency, errors, the server's
 RSS and its CPU time per request (each the median of the rounds; errors their sum), and ratios to (a), to (d)
-and, for (e) and (f), to the same server with one tool. A ratio is the median of the per-round ratios: a VM
+and, for (e), (f) and (l), to the same server with one tool. A ratio is the median of the per-round ratios: a VM
 that slows down for a while slows both sides of a ratio alike within a round, so the spell cancels out instead
-of landing on one variant. "vs SDK" is against the bare SDK of the variant's protocol era: (k) for (j), (a) for
-the rest. On a small machine the load generator shares the cores, so req/s moves between
+of landing on one variant. "vs SDK" is against the bare SDK of the variant's protocol era: (k) for (j) and (l),
+(a) for the rest. On a small machine the load generator shares the cores, so req/s moves between
 runs; CPU µs per request is the steadier comparison.
 
   --rounds N          turns each variant is measured (default 30)
@@ -76,6 +77,7 @@ const VARIANTS: BenchVariant[] = [
   { id: 'i', name: `runtime, +${EXTRA_TOOLS} tools, per principal`, app: bench('runtime-echo/dist/main.js'), env: { MCP_ENV: undefined, BENCH_EXTRA_TOOLS: String(EXTRA_TOOLS), BENCH_PER_PRINCIPAL: 'true' } },
   { id: 'j', name: 'runtime, 2025-era stateless call', app: bench('runtime-echo/dist/main.js'), env: { MCP_ENV: undefined }, call: 'echo-2025', baseline: 'k' },
   { id: 'k', name: 'bare SDK v1, stateless (2025 era)', app: bench('bare-sdk-v1-server.mjs'), call: 'echo-2025', baseline: 'k' },
+  { id: 'l', name: `runtime, +${EXTRA_TOOLS} tools, 2025-era call`, app: bench('runtime-echo/dist/main.js'), env: { MCP_ENV: undefined, BENCH_EXTRA_TOOLS: String(EXTRA_TOOLS) }, call: 'echo-2025', baseline: 'k', oneTool: 'j' },
 ];
 
 let settings: { rounds: number; duration: number; warmup: number; connections: number; variants: BenchVariant[]; node: string };
@@ -188,7 +190,7 @@ if (values.json) {
   console.log(JSON.stringify(output, null, 2));
 } else {
   const show = (n: number) => (Number.isNaN(n) ? '-' : n.toFixed(2));
-  console.log(`servers on Node ${serverNode}, load from Node ${process.version}; "vs SDK": (k) for (j), (a) for the rest`);
+  console.log(`servers on Node ${serverNode}, load from Node ${process.version}; "vs SDK": (k) for (j) and (l), (a) for the rest`);
   console.log(
     table(
       ['variant', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'RSS MB', 'CPU µs/req', 'req/s vs SDK', 'p99 vs SDK', 'CPU vs SDK', 'req/s vs d', 'req/s vs 1 tool'],

@@ -206,7 +206,76 @@ const CASES: [string, ReturnType<typeof modern>][] = [
   ['Mcp-Name as a Base64 sentinel', modern('tools/call', { name: 'echo', arguments: { message: 'hi' } }, { headers: { 'mcp-name': '=?base64?ZWNobw==?=' } })],
 ];
 
+const LEGACY = '2025-11-25';
+
+/** A request as a 2025-era client sends it to a stateless server after initialize: no envelope, no session. */
+function legacy(method: string, params?: Record<string, unknown>, change: { headers?: Record<string, string | undefined>; body?: Record<string, unknown> } = {}) {
+  const headers: Record<string, string | undefined> = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': LEGACY, ...change.headers };
+  const body = JSON.stringify({ jsonrpc: '2.0', id: 7, method, ...(params && { params }), ...change.body });
+  return { headers: Object.fromEntries(Object.entries(headers).filter((entry): entry is [string, string] => entry[1] !== undefined)), body };
+}
+
+// Every case of CASES that a 2025-era client can send, in its form, and what only that era has. Not the handlers
+// that ask the client for input or send it a request: on a stateless 2025 exchange the answer can never come, so
+// the SDK's entry waits out its request timeout as the lane would.
+const LEGACY_CASES: [string, ReturnType<typeof legacy>][] = [
+  ['a tool call', legacy('tools/call', { name: 'echo', arguments: { message: 'hi' } })],
+  ['invalid arguments', legacy('tools/call', { name: 'echo', arguments: { message: 42 } })],
+  ['missing arguments', legacy('tools/call', { name: 'echo' })],
+  ['an unknown tool', legacy('tools/call', { name: 'nope', arguments: {} })],
+  ['a tool that throws', legacy('tools/call', { name: 'fail', arguments: {} })],
+  ['a notification before the result', legacy('tools/call', { name: 'steps', arguments: {}, _meta: { progressToken: 'p1' } })],
+  ['a handler reading its request', legacy('tools/call', { name: 'inspect', arguments: {} }, { headers: { 'x-probe': 'P', 'x-probe-two': 'Q' } })],
+  ['a header-mirrored parameter without its header (no such check in 2025)', legacy('tools/call', { name: 'regional', arguments: { region: 'eu' } })],
+  ['a handler reading its context', legacy('tools/call', { name: 'context', arguments: {} })],
+  ['logging with no level set', legacy('tools/call', { name: 'log', arguments: {} })],
+  ['the client identity (none: initialize is another exchange)', legacy('tools/call', { name: 'who', arguments: {} })],
+  ['a prompt that throws a protocol error with data', legacy('prompts/get', { name: 'refuse' })],
+  ['structured output', legacy('tools/call', { name: 'sum', arguments: { values: [1, 2, 3, 4, 5] } })],
+  ['tools/list', legacy('tools/list')],
+  ['tools/list with empty params', legacy('tools/list', {})],
+  ['prompts/list', legacy('prompts/list')],
+  ['prompts/get', legacy('prompts/get', { name: 'greet', arguments: { name: 'Ada' } })],
+  ['an unknown prompt', legacy('prompts/get', { name: 'nope' })],
+  ['resources/list', legacy('resources/list')],
+  ['resources/templates/list', legacy('resources/templates/list')],
+  ['resources/read', legacy('resources/read', { uri: 'note://one' })],
+  ['a templated read', legacy('resources/read', { uri: 'note://42' })],
+  ['ping', legacy('ping')],
+  ['tools/list again (from the memo)', legacy('tools/list')],
+  ['tools/list with another id', legacy('tools/list', undefined, { body: { id: 'list-2' } })],
+  ['tools/list with a cursor', legacy('tools/list', { cursor: 'next' })],
+  // What changes an instance: on the entry, each time a new one; the lane must never take one back that holds it.
+  ['initialize', legacy('initialize', { protocolVersion: LEGACY, capabilities: { sampling: {} }, clientInfo: { name: 'raw', version: '0' } })],
+  ['the client identity after an initialize', legacy('tools/call', { name: 'who', arguments: {} })],
+  ['logging/setLevel', legacy('logging/setLevel', { level: 'error' })],
+  ['logging after a setLevel', legacy('tools/call', { name: 'log', arguments: {} })],
+  ['an older revision', legacy('tools/call', { name: 'echo', arguments: { message: 'hi' } }, { headers: { 'mcp-protocol-version': '2025-06-18' } })],
+  ['an unsupported revision', legacy('tools/list', undefined, { headers: { 'mcp-protocol-version': '2024-01-01' } })],
+  ['no MCP-Protocol-Version header', legacy('tools/list', undefined, { headers: { 'mcp-protocol-version': undefined } })],
+  ['an Accept without event streams', legacy('tools/list', undefined, { headers: { accept: 'application/json' } })],
+  ['a session id', legacy('tools/list', undefined, { headers: { 'mcp-session-id': 'nope' } })],
+  ['a text/plain body', legacy('tools/list', undefined, { headers: { 'content-type': 'text/plain' } })],
+  ['a fractional id', legacy('tools/list', undefined, { body: { id: 1.5 } })],
+  ['an extra top-level member', legacy('tools/list', undefined, { body: { extra: true } })],
+  ['params that are not an object', legacy('tools/list', undefined, { body: { params: [1] } })],
+];
+
 describe('the fast lane', () => {
+  it('answers every 2025-era stateless request exactly as the SDK entry does with the lane off', async () => {
+    const [lane, entry] = await Promise.all([start(true), start(false)]);
+    // The first 2025-era exchange on the entry prepares an instance for the lane.
+    await post(lane, legacy('ping'));
+    expect((await post(lane, legacy('tools/call', { name: 'path', arguments: {} }))).body).toContain('"text":"lane"');
+    expect((await post(entry, legacy('tools/call', { name: 'path', arguments: {} }))).body).toContain('"text":"entry"');
+    for (const [name, request] of LEGACY_CASES) {
+      const [fast, reference] = [await post(lane, request), await post(entry, request)];
+      expect({ name, ...fast }).toEqual({ name, ...reference });
+    }
+    // Still the lane after the exchanges that change an instance: their instances were not taken back.
+    expect((await post(lane, legacy('tools/call', { name: 'path', arguments: {} }))).body).toContain('"text":"lane"');
+  });
+
   it('answers every request exactly as the SDK entry does with the lane off', async () => {
     const [lane, entry] = await Promise.all([start(true), start(false)]);
     // The first modern exchange on the entry prepares an instance for the lane.
@@ -225,6 +294,9 @@ describe('the fast lane', () => {
     expect(methods.filter((name) => typeof server[name] !== 'function')).toEqual([]);
     expect(server._requestHandlers).toBeInstanceOf(Map);
     expect(server.LOG_LEVEL_SEVERITY).toBeInstanceOf(Map);
+    // What holdsClientState (fast-lane.ts) reads of a 2025-era instance: present, and empty on a new one.
+    expect(server._loggingLevels).toBeInstanceOf(Map);
+    expect(['_negotiatedProtocolVersion', '_clientCapabilities', '_clientVersion'].filter((name) => !(name in server))).toEqual([]);
   });
 
   it('lists tools, prompts and templates as they are after one is disabled, enabled, removed or registered', async () => {

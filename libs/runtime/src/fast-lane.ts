@@ -10,6 +10,7 @@ import {
   RELATED_TASK_META_KEY,
   SdkError,
   SdkErrorCode,
+  SUPPORTED_PROTOCOL_VERSIONS,
   type AuthInfo,
   type JSONRPCMessage,
   type JSONRPCRequest,
@@ -24,8 +25,9 @@ import { outcomeOf, toWebHeaders, type Outcome } from './json-rpc';
 import { dispatchRequest, LazyAbort } from './lane-dispatch';
 
 /**
- * Methods a single modern request may take the lane for: the instance answers them entirely. Everything else
- * (subscriptions/listen, server/discover, notifications, batches, 2025-era traffic) goes to the SDK's entry.
+ * Methods a single request may take the lane for, in either era: the instance answers them entirely and keeps no
+ * state of them. Everything else (initialize, logging/setLevel, subscriptions, server/discover, notifications,
+ * batches, legacy sessions) goes to the SDK's entry.
  */
 const LANE_METHODS = new Set([
   'tools/call',
@@ -52,6 +54,8 @@ const LISTINGS = {
   'resources/templates/list': 'sendResourceListChanged',
 } as const;
 const REQUEST_KEYS = new Set(['jsonrpc', 'id', 'method', 'params']);
+/** The 2025-era revisions (MCP-Protocol-Version) the SDK's stateless legacy entry serves. */
+const LEGACY_VERSIONS = new Set(SUPPORTED_PROTOCOL_VERSIONS.filter((version) => version < '2026'));
 const MAX_ENVELOPES = 1024;
 const SSE_HEADERS = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' };
 const SSE_KEEP_ALIVE_MS = 15_000;
@@ -60,6 +64,8 @@ const SSE_KEEP_ALIVE_MS = 15_000;
 interface Exchange {
   id: JSONRPCRequest['id'];
   res: ServerResponse;
+  /** A 2025-era request: its answer is an event stream, as the SDK's stateless legacy entry writes it. */
+  legacy: boolean;
   /** True while the message is handed to the instance synchronously: an error sent then is a pre-handler one. */
   dispatching: boolean;
   declined: boolean;
@@ -115,7 +121,7 @@ class LaneTransport implements Transport {
       clearInterval(exchange.keepAlive);
     } else {
       if ('result' in message) exchange.remember?.(text);
-      writeJson(exchange.res, text);
+      writeAnswer(exchange.res, text, exchange.legacy);
     }
     exchange.settle(outcomeOf(text, reportedOutcome(exchange.request)));
   }
@@ -132,6 +138,8 @@ interface LaneInstance {
   transport: LaneTransport;
   /** SHARED, or the principal a per-principal factory built it for: only that principal's requests get it. */
   key: string;
+  /** Its era's idle instances, where it goes back after each exchange. */
+  pool: IdleInstances<LaneInstance>;
   /** Its answers to the LISTINGS methods, each up to its id. */
   listings: Map<string, string>;
   /** How many changes the instance has announced: a listing made across one is not kept. */
@@ -142,7 +150,8 @@ interface LaneInstance {
 
 interface Route {
   message: JSONRPCRequest;
-  classification: MessageClassification;
+  /** A modern request's; none for a 2025-era one. */
+  classification?: MessageClassification;
 }
 
 /** What the runtime hands the lane for one request. */
@@ -168,6 +177,8 @@ export interface LaneRequest {
  */
 export class FastLane implements InstanceTaker {
   private idle = new IdleInstances<LaneInstance>('shared');
+  /** Instances bound to the 2025 era, apart: an instance answers in the era of its first exchange. */
+  private legacyIdle = new IdleInstances<LaneInstance>('shared');
   /** Set by the first instance adopted with a principal: from then on requests are served per principal. */
   private perPrincipal = false;
   private readonly busy = new Set<LaneInstance>();
@@ -176,20 +187,24 @@ export class FastLane implements InstanceTaker {
   private closed = false;
 
   /**
-   * Takes an instance that has finished a modern exchange on the SDK's entry, built for `principal` when its
-   * factory builds per principal; false when not wanted.
+   * Takes an instance that has finished an exchange on the SDK's entry, built for `principal` when its factory
+   * builds per principal; false when not wanted. A 2025-era one only while it holds nothing of a client (see
+   * holdsClientState): a stateless legacy exchange may have been initialize or logging/setLevel.
    */
-  adopt(product: McpServer | Server, principal?: string): boolean {
+  adopt(product: McpServer | Server, principal?: string, era: 'modern' | 'legacy' = 'modern'): boolean {
     const server = product instanceof McpServer ? product.server : product;
     if (this.closed || !(product instanceof McpServer) || server.transport || (principal === undefined && this.perPrincipal)) return false;
+    if (era === 'legacy' && holdsClientState(server)) return false;
     if (principal !== undefined && !this.perPrincipal) {
       // The factory turned out to build per principal: what it built before may not serve everyone.
       this.perPrincipal = true;
-      for (const dropped of this.idle.drain()) void dropped.transport.close();
+      for (const dropped of [...this.idle.drain(), ...this.legacyIdle.drain()]) void dropped.transport.close();
       this.idle = new IdleInstances('per principal');
+      this.legacyIdle = new IdleInstances('per principal');
     }
+    const pool = era === 'legacy' ? this.legacyIdle : this.idle;
     const transport = new LaneTransport();
-    const instance: LaneInstance = { product, server, transport, key: principal ?? SHARED, listings: new Map(), changes: 0, headerTools: new Map() };
+    const instance: LaneInstance = { product, server, transport, key: principal ?? SHARED, pool, listings: new Map(), changes: 0, headerTools: new Map() };
     for (const announcer of new Set(Object.values(LISTINGS))) {
       const announce = product[announcer].bind(product);
       product[announcer] = () => {
@@ -202,7 +217,7 @@ export class FastLane implements InstanceTaker {
     void product.connect(transport).then(() => {
       // Not closed when its key has its fill: closing would hand it back to the pool, and the pool back here.
       if (this.closed) void transport.close();
-      else this.idle.put(instance.key, instance);
+      else pool.put(instance.key, instance);
     });
     return true;
   }
@@ -214,11 +229,14 @@ export class FastLane implements InstanceTaker {
   serve(request: LaneRequest): boolean {
     const route = this.route(request);
     if (!route) return false;
-    const instance = this.idle.take(this.perPrincipal ? principalOf(request.authInfo) : SHARED);
+    const legacy = route.classification === undefined;
+    const instance = (legacy ? this.legacyIdle : this.idle).take(this.perPrincipal ? principalOf(request.authInfo) : SHARED);
     if (!instance) return false;
     const { method, params } = route.message;
-    if (instance.server.getNegotiatedProtocolVersion() !== route.classification.revision || (method === 'tools/call' && declaresHeaders(instance, String(params?.name)))) {
-      this.idle.put(instance.key, instance);
+    const era = legacy ? undefined : route.classification!.revision;
+    // The SDK's legacy entry checks no mirrored headers (SEP-2243 is of 2026-07-28): only a modern call may need them.
+    if (instance.server.getNegotiatedProtocolVersion() !== era || (!legacy && method === 'tools/call' && declaresHeaders(instance, String(params?.name)))) {
+      instance.pool.put(instance.key, instance);
       return false;
     }
     const { res } = request;
@@ -226,20 +244,24 @@ export class FastLane implements InstanceTaker {
     const listing = Object.hasOwn(LISTINGS, method) && Object.keys(params ?? {}).every((key) => key === '_meta');
     const listed = listing ? instance.listings.get(method) : undefined;
     if (listed !== undefined) {
-      writeJson(res, `${listed}${JSON.stringify(id)}}`);
-      this.idle.put(instance.key, instance);
+      writeAnswer(res, `${listed}${JSON.stringify(id)}}`, legacy);
+      instance.pool.put(instance.key, instance);
       request.settle('ok');
       return true;
     }
-    const meta = (params?._meta ?? {}) as Record<string, unknown>;
-    const identity = instance.server as unknown as { _clientVersion: unknown; _clientCapabilities: unknown };
-    identity._clientVersion = meta[CLIENT_INFO_META_KEY];
-    identity._clientCapabilities = meta[CLIENT_CAPABILITIES_META_KEY];
+    if (!legacy) {
+      // A 2025-era request has no envelope: its instance keeps knowing no client, as the SDK's entry leaves it.
+      const meta = (params?._meta ?? {}) as Record<string, unknown>;
+      const identity = instance.server as unknown as { _clientVersion: unknown; _clientCapabilities: unknown };
+      identity._clientVersion = meta[CLIENT_INFO_META_KEY];
+      identity._clientCapabilities = meta[CLIENT_CAPABILITIES_META_KEY];
+    }
 
     const changes = instance.changes;
     const exchange: Exchange = {
       id,
       res,
+      legacy,
       dispatching: true,
       declined: false,
       aborter: new LazyAbort(),
@@ -253,7 +275,7 @@ export class FastLane implements InstanceTaker {
         : undefined,
       settle: (outcome) => {
         this.busy.delete(instance);
-        if (!this.closed) this.idle.put(instance.key, instance);
+        if (!this.closed) instance.pool.put(instance.key, instance);
         request.settle(outcome);
       },
     };
@@ -271,7 +293,7 @@ export class FastLane implements InstanceTaker {
     dispatchRequest(
       instance.server,
       route.message,
-      { classification: route.classification, request: exchange.request, ...(request.authInfo && { authInfo: request.authInfo }) },
+      { ...(route.classification && { classification: route.classification }), request: exchange.request, ...(request.authInfo && { authInfo: request.authInfo }) },
       exchange.aborter,
     );
     exchange.dispatching = false;
@@ -279,19 +301,20 @@ export class FastLane implements InstanceTaker {
     res.off('close', onClose);
     instance.transport.exchange = undefined;
     this.busy.delete(instance);
-    this.idle.put(instance.key, instance);
+    instance.pool.put(instance.key, instance);
     return false;
   }
 
-  /** The modern route of a request the lane can serve, or undefined. Stricter than the entry: anything else is its to answer. */
+  /** The route of a request the lane can serve, or undefined. Stricter than the entry: anything else is its to answer. */
   private route({ req, body }: LaneRequest): Route | undefined {
-    if (this.idle.size === 0 || req.method !== 'POST' || !isJsonContentType(req.headers['content-type'])) return undefined;
+    if (req.method !== 'POST' || !isJsonContentType(req.headers['content-type'])) return undefined;
     const method = (body as { method?: unknown } | null)?.method;
     if (typeof method !== 'string' || !LANE_METHODS.has(method)) return undefined;
     const protocolVersionHeader = header(req, 'mcp-protocol-version');
     const mcpMethodHeader = header(req, 'mcp-method');
     const mcpNameHeader = header(req, 'mcp-name');
-    if (protocolVersionHeader === undefined || mcpMethodHeader !== method) return undefined;
+    if (protocolVersionHeader !== undefined && LEGACY_VERSIONS.has(protocolVersionHeader)) return this.legacyRoute(req, body, protocolVersionHeader);
+    if (this.idle.size === 0 || protocolVersionHeader === undefined || mcpMethodHeader !== method) return undefined;
     const field = NAMED_BY[method];
     if (field) {
       const named = (body as { params?: Record<string, unknown> }).params?.[field];
@@ -299,6 +322,22 @@ export class FastLane implements InstanceTaker {
       if (typeof named !== 'string' || mcpNameHeader !== named || named.startsWith('=?base64?')) return undefined;
     }
     return this.classify(body, protocolVersionHeader, mcpMethodHeader, mcpNameHeader);
+  }
+
+  /**
+   * A 2025-era request the SDK's stateless legacy entry would serve with nothing but its handler: what that entry
+   * checks (Accept naming both types, a supported version) holds, no session is named, and the body is one plain
+   * request without `_meta`, which the SDK's schemas surely accept and its classifier surely calls legacy.
+   */
+  private legacyRoute(req: IncomingMessage, body: unknown, protocolVersionHeader: string): Route | undefined {
+    if (this.legacyIdle.size === 0 || req.headers['mcp-session-id'] !== undefined) return undefined;
+    const accept = header(req, 'accept');
+    if (!accept?.includes('application/json') || !accept.includes('text/event-stream')) return undefined;
+    if (!isObject(body) || !Object.keys(body).every((key) => REQUEST_KEYS.has(key))) return undefined;
+    const { jsonrpc, id, params } = body;
+    if (jsonrpc !== '2.0' || !(typeof id === 'string' || Number.isSafeInteger(id)) || (params !== undefined && (!isObject(params) || '_meta' in params))) return undefined;
+    const route = classifyInboundRequest({ httpMethod: 'POST', body, protocolVersionHeader });
+    return route.kind === 'legacy' ? { message: body as JSONRPCRequest } : undefined;
   }
 
   /**
@@ -323,10 +362,20 @@ export class FastLane implements InstanceTaker {
   /** Disconnects every instance; in-flight exchanges are aborted (the runtime calls this after its drain). */
   async close(): Promise<void> {
     this.closed = true;
-    const all = [...this.idle.drain(), ...this.busy];
+    const all = [...this.idle.drain(), ...this.legacyIdle.drain(), ...this.busy];
     this.busy.clear();
     await Promise.all(all.map((instance) => instance.transport.close()));
   }
+}
+
+/**
+ * Whether a 2025-era instance keeps something of a client after its exchange: the version, capabilities and
+ * identity `initialize` records, or the level `logging/setLevel` sets. One that keeps none answers any
+ * stateless request as a new one would. (SDK 2.4 internals; fast-lane.test.ts fails if one is renamed.)
+ */
+function holdsClientState(server: Server): boolean {
+  const internals = server as unknown as { _negotiatedProtocolVersion?: string; _clientCapabilities?: object; _clientVersion?: object; _loggingLevels: Map<unknown, unknown> };
+  return internals._negotiatedProtocolVersion !== undefined || internals._clientCapabilities !== undefined || internals._clientVersion !== undefined || internals._loggingLevels.size > 0;
 }
 
 function declaresHeaders(instance: LaneInstance, tool: string): boolean {
@@ -372,17 +421,19 @@ function isObject(value: unknown): value is Record<string, unknown> {
  * back to back wakes each reader once per batch instead of once per answer, which cost more CPU than the whole MCP
  * dispatch (bench (b): 175 → ~110 µs per call) and lengthened the tail. A lone request waits only for its own turn.
  */
-const answers: { res: ServerResponse; text: string }[] = [];
+const answers: { res: ServerResponse; text: string; legacy: boolean }[] = [];
 
-function writeJson(res: ServerResponse, text: string): void {
+/** JSON for a modern request; for a 2025-era one the one-event stream the SDK's legacy entry answers with. */
+function writeAnswer(res: ServerResponse, text: string, legacy: boolean): void {
   if (answers.length === 0) setImmediate(writeAnswers);
-  answers.push({ res, text });
+  answers.push({ res, text, legacy });
 }
 
 function writeAnswers(): void {
-  for (const { res, text } of answers.splice(0)) {
+  for (const { res, text, legacy } of answers.splice(0)) {
     try {
-      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }).end(text);
+      if (legacy) res.writeHead(200, SSE_HEADERS).end(`event: message\ndata: ${text}\n\n`);
+      else res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }).end(text);
     } catch (error) {
       // One answer that cannot be written (its exchange was ended meanwhile) must not hold back the others.
       res.destroy(error as Error);

@@ -70,9 +70,12 @@ export class IdleInstances<T> {
 type Reads = 'nothing' | 'authInfo' | 'request';
 const RANK: Record<Reads, number> = { nothing: 0, authInfo: 1, request: 2 };
 
-/** Where an idle instance goes first: the runtime's FastLane. `principal` is set for a per-principal factory's. */
+/**
+ * Where an idle instance goes first: the runtime's FastLane. `principal` is set for a per-principal factory's;
+ * `era` is the one of the exchange it served.
+ */
 export interface InstanceTaker {
-  adopt(instance: Instance, principal?: string): boolean;
+  adopt(instance: Instance, principal?: string, era?: 'modern' | 'legacy'): boolean;
 }
 
 /**
@@ -89,8 +92,9 @@ export interface InstanceTaker {
  * An idle instance goes to the `lane` (the runtime's FastLane) first, with its principal.
  * Every build is watched, and when the factory is first seen reading more, the instances kept so far are dropped;
  * a factory that reads `ctx.authInfo` on some builds only is not told apart (the lane keeps what it has taken).
- * Not reused either: 2025-era instances (a stateless legacy request may change instance state, e.g.
- * logging/setLevel).
+ * A 2025-era instance is offered to the lane alone, which takes it only while it holds nothing of a client (a
+ * stateless legacy exchange may have been initialize or logging/setLevel); the entry never gets one back, so a
+ * legacy request the lane leaves to the entry is served by a new instance, as before.
  *
  * The SDK asks for "a new instance for each request" and enforces only that an instance is not serving another
  * one (`assertNotServing`); `instance-pool.test.ts` fails if a release stops accepting an idle instance.
@@ -100,24 +104,27 @@ export function pooledFactory(factory: McpServerFactory, lane?: InstanceTaker): 
   const byPrincipal = new IdleInstances<Instance>('per principal');
   let reads: Reads = 'nothing';
 
-  const keep = (principal: string | undefined, product: Instance) => {
-    if (principal === undefined) {
+  const keep = (principal: string | undefined, product: Instance, era: 'modern' | 'legacy') => {
+    if (era === 'legacy') {
+      if (reads !== 'request') lane?.adopt(product, principal, era);
+    } else if (principal === undefined) {
       if (reads === 'nothing' && !lane?.adopt(product)) shared.put(SHARED, product);
     } else if (reads === 'authInfo' && !lane?.adopt(product, principal)) {
       byPrincipal.put(principal, product);
     }
   };
 
-  const track = (product: Instance, principal: string | undefined): Instance => {
+  const track = (product: Instance, principal: string | undefined, era: 'modern' | 'legacy'): Instance => {
     const server = product instanceof McpServer ? product.server : product;
     // The entry wraps onclose for each exchange and puts ours back afterwards: a closed instance is idle again.
-    server.onclose = () => keep(principal, product);
+    server.onclose = () => keep(principal, product, era);
     return product;
   };
 
   return async (ctx: McpRequestContext) => {
-    if (ctx.era !== 'modern' || reads === 'request') return factory(ctx);
-    const ready = reads === 'authInfo' ? byPrincipal.take(principalOf(ctx.authInfo)) : shared.take(SHARED);
+    const era = ctx.era === 'modern' ? 'modern' : 'legacy';
+    if (reads === 'request' || (era === 'legacy' && !lane)) return factory(ctx);
+    const ready = era === 'legacy' ? undefined : reads === 'authInfo' ? byPrincipal.take(principalOf(ctx.authInfo)) : shared.take(SHARED);
     if (ready) return ready;
     const seen: { reads: Reads } = { reads: 'nothing' };
     const watched = new Proxy(ctx, {
@@ -134,6 +141,6 @@ export function pooledFactory(factory: McpServerFactory, lane?: InstanceTaker): 
       byPrincipal.drain();
     }
     if (reads === 'request') return built;
-    return track(built, reads === 'authInfo' ? principalOf(ctx.authInfo) : undefined);
+    return track(built, reads === 'authInfo' ? principalOf(ctx.authInfo) : undefined, era);
   };
 }

@@ -1,6 +1,6 @@
 /** One way of serving the bench's echo call: how to start it and which HTTP request makes the call. */
 export interface BenchVariant {
-  id: 'a' | 'b' | 'c' | 'd' | 'e' | 'f' | 'g' | 'h' | 'i' | 'j' | 'k';
+  id: 'a' | 'b' | 'c' | 'd' | 'e' | 'f' | 'g' | 'h' | 'i' | 'j' | 'k' | 'l';
   name: string;
   /** What each request asks: the echo call (default), the same call as a 2025-era client sends it, or tools/list. */
   call?: 'echo' | 'echo-2025' | 'list';
