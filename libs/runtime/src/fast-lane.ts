@@ -313,7 +313,7 @@ export class FastLane implements InstanceTaker {
     const protocolVersionHeader = header(req, 'mcp-protocol-version');
     const mcpMethodHeader = header(req, 'mcp-method');
     const mcpNameHeader = header(req, 'mcp-name');
-    if (protocolVersionHeader !== undefined && LEGACY_VERSIONS.has(protocolVersionHeader)) return this.legacyRoute(req, body, protocolVersionHeader);
+    if (protocolVersionHeader !== undefined && LEGACY_VERSIONS.has(protocolVersionHeader)) return this.legacyRoute(req, body);
     if (this.idle.size === 0 || protocolVersionHeader === undefined || mcpMethodHeader !== method) return undefined;
     const field = NAMED_BY[method];
     if (field) {
@@ -327,17 +327,18 @@ export class FastLane implements InstanceTaker {
   /**
    * A 2025-era request the SDK's stateless legacy entry would serve with nothing but its handler: what that entry
    * checks (Accept naming both types, a supported version) holds, no session is named, and the body is one plain
-   * request without `_meta`, which the SDK's schemas surely accept and its classifier surely calls legacy.
+   * request without `_meta`, which the SDK's schemas surely accept. Its classifier is not asked: a request whose
+   * params carry no `_meta` claims no envelope, and with a 2025 version in its header and a method other than
+   * initialize it is legacy ("no-claim") every time (SDK 2.4, classifyRequestBody).
    */
-  private legacyRoute(req: IncomingMessage, body: unknown, protocolVersionHeader: string): Route | undefined {
+  private legacyRoute(req: IncomingMessage, body: unknown): Route | undefined {
     if (this.legacyIdle.size === 0 || req.headers['mcp-session-id'] !== undefined) return undefined;
     const accept = header(req, 'accept');
     if (!accept?.includes('application/json') || !accept.includes('text/event-stream')) return undefined;
     if (!isObject(body) || !Object.keys(body).every((key) => REQUEST_KEYS.has(key))) return undefined;
     const { jsonrpc, id, params } = body;
     if (jsonrpc !== '2.0' || !(typeof id === 'string' || Number.isSafeInteger(id)) || (params !== undefined && (!isObject(params) || '_meta' in params))) return undefined;
-    const route = classifyInboundRequest({ httpMethod: 'POST', body, protocolVersionHeader });
-    return route.kind === 'legacy' ? { message: body as JSONRPCRequest } : undefined;
+    return { message: body as JSONRPCRequest };
   }
 
   /**

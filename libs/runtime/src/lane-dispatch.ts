@@ -34,6 +34,8 @@ type Codec = {
 interface ProtocolInternals {
   _requestHandlers: Map<string, (request: JSONRPCRequest, ctx: ServerContext) => unknown>;
   _onrequest(message: JSONRPCRequest, extra: MessageExtraInfo): void;
+  _shouldDropInbound(message: JSONRPCRequest): string | undefined;
+  _loggingLevels: Map<string | undefined, string>;
   _negotiatedWireCodec(): Codec;
   _outboundServerInfo(): unknown;
   _resolveOutboundCodec(method: string): unknown;
@@ -82,8 +84,8 @@ const LAZY_SIGNAL: PropertyDescriptor = {
 };
 
 /**
- * Dispatches a classified modern request to the instance's handler as the SDK's `_onrequest` does, answering on
- * the instance's transport. Two things are done differently, for what they cost on Node 20 (V8 11.3); the server's
+ * Dispatches a request to the instance's handler as the SDK's `_onrequest` does, answering on the instance's
+ * transport: a classified modern one, or a 2025-era one (no classification, no `_meta`). Two things are done differently, for what they cost on Node 20 (V8 11.3); the server's
  * CPU per echo call in the bench app, in two A/B runs:
  * - the handler's context is one object literal, where the SDK's buildContext spreads `ctx.mcpReq` into a new
  *   object: that spread serves many shapes, so it goes megamorphic, and V8 then gives every copy a hidden class of
@@ -93,8 +95,8 @@ const LAZY_SIGNAL: PropertyDescriptor = {
  *   gives every AbortSignal a hidden class of its own too (6–11% less again).
  *
  * Only the common shape is dispatched here (the lane serves spec methods only): a request whose method the era has
- * and whose handler exists, whose envelope the era accepts, and that carries no multi-round-trip material.
- * Anything else, and every refusal, goes to `_onrequest` unchanged.
+ * and whose handler exists, whose envelope the era accepts (a 2025-era one has none), and that carries no
+ * multi-round-trip material. Anything else, and every refusal, goes to `_onrequest` unchanged.
  */
 export function dispatchRequest(server: Server, message: JSONRPCRequest, extra: MessageExtraInfo, aborter: LazyAbort): void {
   const protocol = server as unknown as ProtocolInternals;
@@ -103,60 +105,100 @@ export function dispatchRequest(server: Server, message: JSONRPCRequest, extra: 
   const handler = protocol._requestHandlers.get(method);
   const codec = protocol._negotiatedWireCodec();
   const meta = params?._meta as Record<string, unknown> | undefined;
-  if (!handler || !codec.hasRequestMethod(method) || !params || !meta || RETRY_KEYS.some((key) => key in params)) return protocol._onrequest(message, extra);
-  // What the SDK's liftWireOnlyMaterial does (the envelope out of `_meta`, and `_meta` gone if nothing is left), by
-  // copying what stays rather than deleting what goes, which would turn the copies into slow dictionaries.
-  const envelope: Record<string, unknown> = {};
-  for (const key of ENVELOPE_KEYS) if (key in meta) envelope[key] = meta[key];
-  if (Object.keys(envelope).length === 0 || codec.checkInboundEnvelope({ envelope }) !== undefined) return protocol._onrequest(message, extra);
-  const restMeta = copyWithout(meta, ENVELOPE_KEYS);
-  const nextParams = copyWithout(params, restMeta ? [] : ['_meta']) ?? {};
-  if (restMeta) nextParams._meta = restMeta;
-  const request = { ...message, params: nextParams };
+  if (!handler || !codec.hasRequestMethod(method) || (params && RETRY_KEYS.some((key) => key in params))) return protocol._onrequest(message, extra);
+  let request: JSONRPCRequest;
+  let envelope: Record<string, unknown> | undefined;
+  let restMeta: Record<string, unknown> | undefined;
+  if (extra.classification === undefined) {
+    // 2025 era: nothing to lift, so the request is dispatched as it came (as liftWireOnlyMaterial leaves it).
+    if (meta !== undefined || protocol._shouldDropInbound(message) === 'drop' || codec.checkInboundEnvelope({}) !== undefined) return protocol._onrequest(message, extra);
+    request = message;
+  } else {
+    if (!params || !meta) return protocol._onrequest(message, extra);
+    // What the SDK's liftWireOnlyMaterial does (the envelope out of `_meta`, and `_meta` gone if nothing is left),
+    // by copying what stays rather than deleting what goes, which would turn the copies into slow dictionaries.
+    envelope = {};
+    for (const key of ENVELOPE_KEYS) if (key in meta) envelope[key] = meta[key];
+    if (Object.keys(envelope).length === 0 || codec.checkInboundEnvelope({ envelope }) !== undefined) return protocol._onrequest(message, extra);
+    restMeta = copyWithout(meta, ENVELOPE_KEYS);
+    const nextParams = copyWithout(params, restMeta ? [] : ['_meta']) ?? {};
+    if (restMeta) nextParams._meta = restMeta;
+    request = { ...message, params: nextParams };
+  }
 
   const transport = protocol.transport!;
   const relatedRequestId = id;
   const notify = (notification: { method: string }, options?: object) =>
     protocol._notificationViaCodec(protocol._resolveOutboundCodec(notification.method), notification, { ...options, relatedRequestId });
-  // The context the SDK's buildContext makes for a modern request (see above for why not buildContext itself).
-  const ctx = {
-    sessionId: transport.sessionId,
-    mcpReq: {
-      id,
-      method,
-      _meta: restMeta,
-      envelope,
-      requestState: NO_REQUEST_STATE,
-      [ABORTER]: aborter,
-      send: (r: { method: string }, schemaOrOptions?: object, maybeOptions?: object) => {
-        if (schemaOrOptions && '~standard' in schemaOrOptions) {
-          const sendCodec = protocol._resolveOutboundCodec(r.method);
-          protocol._assertOutboundRequestInEra(sendCodec, r.method);
-          return protocol._requestWithSchemaViaCodec(sendCodec, r, schemaOrOptions, { ...maybeOptions, relatedRequestId });
+  const send = (r: { method: string }, schemaOrOptions?: object, maybeOptions?: object) => {
+    if (schemaOrOptions && '~standard' in schemaOrOptions) {
+      const sendCodec = protocol._resolveOutboundCodec(r.method);
+      protocol._assertOutboundRequestInEra(sendCodec, r.method);
+      return protocol._requestWithSchemaViaCodec(sendCodec, r, schemaOrOptions, { ...maybeOptions, relatedRequestId });
+    }
+    return protocol.request(r, { ...schemaOrOptions, relatedRequestId });
+  };
+  const severity = protocol.LOG_LEVEL_SEVERITY;
+  const emit = (level: string, data: unknown, logger?: string) => notify({ method: 'notifications/message', params: { level, data, logger } } as { method: string });
+  const elicitInput = (params: never, options?: never) => server.elicitInput(params, options);
+  const requestSampling = (params: never, options?: never) => server.createMessage(params, options);
+  const http = extra.authInfo
+    ? { authInfo: extra.authInfo, req: extra.request, closeSSE: undefined, closeStandaloneSSE: undefined }
+    : { req: extra.request, closeSSE: undefined, closeStandaloneSSE: undefined };
+  // The context the SDK's buildContext makes for the request's era (see above for why not buildContext itself):
+  // one literal per era, with the SDK's members in the SDK's order.
+  const ctx = (
+    envelope === undefined
+      ? {
+          sessionId: transport.sessionId,
+          mcpReq: {
+            id,
+            method,
+            _meta: undefined,
+            requestState: NO_REQUEST_STATE,
+            [ABORTER]: aborter,
+            send,
+            notify,
+            // The 2025 era's logging: below the level logging/setLevel set nothing goes, and everything without one.
+            log: (level: string, data: unknown, logger?: string) => {
+              const threshold = protocol._loggingLevels.get(transport.sessionId) ?? protocol._loggingLevels.get(undefined);
+              if (!protocol.getCapabilities().logging || (threshold !== undefined && severity.get(level)! < severity.get(threshold)!)) return Promise.resolve();
+              return emit(level, data, logger);
+            },
+            elicitInput,
+            requestSampling,
+          },
+          http,
         }
-        return protocol.request(r, { ...schemaOrOptions, relatedRequestId });
-      },
-      notify,
-      // The modern era's logging: at or above the level the request's envelope asks for, and none if it asks none.
-      log: (level: string, data: unknown, logger?: string) => {
-        const threshold = envelope[LOG_LEVEL_META_KEY] as string | undefined;
-        const severity = protocol.LOG_LEVEL_SEVERITY;
-        if (!protocol.getCapabilities().logging || threshold === undefined || severity.get(level)! < severity.get(threshold)!) return Promise.resolve();
-        return notify({ method: 'notifications/message', params: { level, data, logger } } as { method: string });
-      },
-      elicitInput: (params: never, options?: never) => server.elicitInput(params, options),
-      requestSampling: (params: never, options?: never) => server.createMessage(params, options),
-    },
-    http: extra.authInfo
-      ? { authInfo: extra.authInfo, req: extra.request, closeSSE: undefined, closeStandaloneSSE: undefined }
-      : { req: extra.request, closeSSE: undefined, closeStandaloneSSE: undefined },
-  } as unknown as ServerContext;
+      : {
+          sessionId: transport.sessionId,
+          mcpReq: {
+            id,
+            method,
+            _meta: restMeta,
+            envelope,
+            requestState: NO_REQUEST_STATE,
+            [ABORTER]: aborter,
+            send,
+            notify,
+            // The modern era's logging: at or above the level the request's envelope asks for, and none if it asks none.
+            log: (level: string, data: unknown, logger?: string) => {
+              const threshold = envelope[LOG_LEVEL_META_KEY] as string | undefined;
+              if (!protocol.getCapabilities().logging || threshold === undefined || severity.get(level)! < severity.get(threshold)!) return Promise.resolve();
+              return emit(level, data, logger);
+            },
+            elicitInput,
+            requestSampling,
+          },
+          http,
+        }
+  ) as unknown as ServerContext;
   Object.defineProperty(ctx.mcpReq, 'signal', LAZY_SIGNAL);
   const sendError = (code: number, text: string, data?: unknown) =>
     transport.send({ jsonrpc: '2.0', id, error: { code, message: text, ...(data !== undefined && { data }) } });
 
   Promise.resolve()
-    .then(() => handler(request as JSONRPCRequest, ctx))
+    .then(() => handler(request, ctx))
     .then(
       async (result) => {
         if (aborter.aborted) return;
