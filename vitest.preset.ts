@@ -20,10 +20,12 @@ export const coverageThresholds = {
 // (120 s was passed by deploy.ts's rollbacks, 7 s on a quiet machine, with two whole suites sharing the cores.)
 const CEILING_MS = 300_000;
 
-export function projectConfig(options: { exclude?: string[]; globalSetup?: string } = {}): ViteUserConfig {
+/** `exclude`: source files left out of the coverage gate; `testExclude`: test files not run here. */
+export function projectConfig(options: { exclude?: string[]; testExclude?: string[]; globalSetup?: string } = {}): ViteUserConfig {
   return defineConfig({
     test: {
       include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+      exclude: ['**/node_modules/**', ...(options.testExclude ?? [])],
       testTimeout: CEILING_MS,
       hookTimeout: CEILING_MS,
       // A worker runs its test files one after another in one module graph, instead of a new one per file: the

@@ -1,46 +1,19 @@
 // The official MCP conformance suite (@modelcontextprotocol/conformance 0.1.13, its 2025-era SDK client) against
 // our runtime: every active server scenario against the fixture server, and the scenarios that need no fixture
 // against every app of the fleet.
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fleetApps } from '@mcp-fleet/nx-plugin/src/app-checks';
 import { connectHttpClient, startServerProcess, workspaceRoot, type ServerProcess } from '@mcp-fleet/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CAPABILITY, failures, runSuite, type Check } from './suite';
 
 const root = workspaceRoot();
 const cli = createRequire(import.meta.url).resolve('@modelcontextprotocol/conformance/dist/index.js');
 const NO_FIXTURE = ['server-initialize', 'ping', 'tools-list', 'resources-list', 'prompts-list', 'dns-rebinding-protection'];
 
-interface Check {
-  id: string;
-  status: 'SUCCESS' | 'FAILURE' | 'WARNING' | 'INFO';
-  errorMessage?: string;
-}
-
-/** Runs the active suite against a URL; returns each scenario's checks, read from the files it writes. */
-function conformance(url: string): Promise<Map<string, Check[]>> {
-  const out = mkdtempSync(join(tmpdir(), 'conformance-'));
-  const args = [cli, 'server', '--url', url, '--output-dir', out];
-  return new Promise((resolve, reject) =>
-    execFile(process.execPath, args, { encoding: 'utf8', timeout: 300_000 }, (error, stdout) => {
-      try {
-        const results = new Map(
-          readdirSync(out).map((dir) => [dir.replace(/^server-/, '').replace(/-\d{4}-\d{2}-\d{2}T.*$/, ''), JSON.parse(readFileSync(join(out, dir, 'checks.json'), 'utf8')) as Check[]]),
-        );
-        if (results.size === 0) reject(new Error(`the conformance CLI wrote no results${error ? ` (${error.message})` : ''}:\n${stdout}`));
-        resolve(results);
-      } finally {
-        rmSync(out, { recursive: true, force: true });
-      }
-    }),
-  );
-}
-
-const failures = (results: Map<string, Check[]>) =>
-  [...results].flatMap(([scenario, checks]) => checks.filter((check) => check.status === 'FAILURE').map((check) => `${scenario}/${check.id}: ${check.errorMessage}`));
+/** Runs the active suite against a URL. */
+const conformance = (url: string) => runSuite(cli, url);
 
 describe('the conformance suite against the fixture server (legacy sessions, as server-to-client requests need)', () => {
   let server: ServerProcess;
@@ -59,9 +32,6 @@ describe('the conformance suite against the fixture server (legacy sessions, as 
     console.log(`conformance: ${results.size} scenarios, ${[...results.values()].flat().length} checks passed`);
   });
 });
-
-/** The capability a list scenario needs; an app without it must answer the list method "Method not found". */
-const CAPABILITY: Record<string, 'tools' | 'resources' | 'prompts'> = { 'tools-list': 'tools', 'resources-list': 'resources', 'prompts-list': 'prompts' };
 
 describe.each(fleetApps(root))('the scenarios that need no fixture against %s (stateless, as it ships)', (app) => {
   let server: ServerProcess;

@@ -1,0 +1,91 @@
+// The newest official conformance suite (@modelcontextprotocol/conformance 0.2.0-alpha.12, installed as
+// @modelcontextprotocol/conformance-next; it needs Node 22+, so this file runs on Node 24 in .ci/run's tier and
+// in CI's Node 24 shards, and vitest.config.ts leaves it out on older Nodes). Its active suite (the 2025 era)
+// against the fixture server; the 2026-07-28 requirement set against the fixture server, where every scenario
+// passes but the ones named below with why; and the 2026-07-28 scenarios that need no fixture against every app.
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { fleetApps } from '@mcp-fleet/nx-plugin/src/app-checks';
+import { connectHttpClient, startServerProcess, workspaceRoot, type ServerProcess } from '@mcp-fleet/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CAPABILITY, failures, runSuite, type Check } from './suite';
+
+const root = workspaceRoot();
+const cli = createRequire(import.meta.url).resolve('@modelcontextprotocol/conformance-next/dist/index.js');
+const MODERN = ['--requirements', '2026-07-28'];
+
+/**
+ * The 2026-07-28 scenarios the fixture server cannot pass yet, and why: each needs fixture tools the suite calls by
+ * name that tools/conformance-server does not register yet, or an extension the runtime does not implement.
+ */
+const NOT_YET: Record<string, string> = {
+  'server-stateless': 'needs the diagnostic tools test_missing_capability, test_streaming_elicitation and test_logging_tool',
+  'json-schema-2020-12': 'needs the fixture tool json_schema_2020_12_tool',
+  'http-custom-header-server-validation': 'needs a fixture tool with x-mcp-header parameters',
+  ...Object.fromEntries(
+    ['basic-elicitation', 'basic-sampling', 'basic-list-roots', 'request-state', 'multiple-input-requests', 'multi-round', 'non-tool-request', 'result-type', 'tampered-state', 'capability-check'].map((name) => [
+      `input-required-result-${name}`,
+      'needs the input-required (multi-round-trip) fixture tools and prompt test_input_required_result_*',
+    ]),
+  ),
+  ...Object.fromEntries(
+    ['lifecycle', 'capability-negotiation', 'wire-fields', 'request-state-removal', 'mrtr-input', 'request-headers', 'dispatch-and-envelope', 'required-task-error', 'mrtr-composition'].map((name) => [
+      `tasks-${name}`,
+      'the tasks extension (not scored for 2026-07-28), which the runtime does not implement',
+    ]),
+  ),
+};
+
+/** The 2026-07-28 scenarios an app can pass with no fixture of the suite's. */
+const NO_FIXTURE = ['tools-list', 'resources-list', 'prompts-list', 'sep-2164-resource-not-found', 'server-sse-multiple-streams', 'dns-rebinding-protection', 'http-header-validation'];
+
+const failingScenarios = (results: Map<string, Check[]>) => [...results].filter(([, checks]) => checks.some((check) => check.status === 'FAILURE')).map(([scenario]) => scenario);
+
+describe('the newest conformance suite against the fixture server', () => {
+  let server: ServerProcess;
+  beforeAll(async () => {
+    server = await startServerProcess({ app: join(root, 'tools', 'conformance-server', 'dist', 'main.js'), coverageDir: false });
+  });
+  afterAll(async () => {
+    await server.stop();
+  });
+
+  it('passes every check of every active (2025-era) server scenario', async () => {
+    const results = await runSuite(cli, server.url);
+    expect(failures(results)).toEqual([]);
+    expect(results.size).toBeGreaterThanOrEqual(31);
+    console.log(`conformance 0.2.0-alpha.12, active: ${results.size} scenarios, ${[...results.values()].flat().length} checks passed`);
+  });
+
+  it('passes every 2026-07-28 scenario but the ones that need what it does not have yet', async () => {
+    const results = await runSuite(cli, server.url, MODERN);
+    expect(failingScenarios(results).sort()).toEqual(Object.keys(NOT_YET).sort());
+    const passed = [...results.keys()].filter((scenario) => !(scenario in NOT_YET));
+    expect(passed).toEqual(expect.arrayContaining(['caching', 'http-header-validation', 'sep-2164-resource-not-found', 'tools-call-simple-text', 'resources-read-text', 'prompts-get-simple']));
+    console.log(`conformance 0.2.0-alpha.12, 2026-07-28: ${passed.length} of ${results.size} scenarios pass; not yet:\n${Object.entries(NOT_YET).map(([scenario, why]) => `  ${scenario}: ${why}`).join('\n')}`);
+  });
+});
+
+describe.each(fleetApps(root))('the 2026-07-28 scenarios that need no fixture against %s', (app) => {
+  let server: ServerProcess;
+  let capabilities: Record<string, unknown>;
+  let results: Map<string, Check[]>;
+  beforeAll(async () => {
+    server = await startServerProcess({ app, coverageDir: false, env: { DATABASE_URL: undefined } });
+    const client = await connectHttpClient(server.url);
+    capabilities = client.getServerCapabilities() ?? {};
+    await client.close();
+    results = await runSuite(cli, server.url, MODERN);
+  });
+  afterAll(async () => {
+    await server.stop();
+  });
+
+  it.each(NO_FIXTURE)('%s', (scenario) => {
+    expect(results.has(scenario), `the suite ran ${[...results.keys()].join(', ')}`).toBe(true);
+    const ran = new Map([[scenario, results.get(scenario)!]]);
+    const needed = CAPABILITY[scenario];
+    if (needed && !capabilities[needed]) expect(failures(ran)).toEqual([`${scenario}/${scenario}: Failed: Method not found`]);
+    else expect(failures(ran)).toEqual([]);
+  });
+});

@@ -1,0 +1,38 @@
+// Runs the official conformance suite's CLI against a URL, as a process on this Node, and reads each scenario's
+// checks from the files it writes: one place for the 0.1.13 run (Node 20 and up) and the newest one (Node 22 and up).
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface Check {
+  id: string;
+  status: 'SUCCESS' | 'FAILURE' | 'WARNING' | 'INFO';
+  errorMessage?: string;
+}
+
+/** Each scenario's checks, by scenario name (without the `server-` prefix and the time stamp). */
+export function runSuite(cli: string, url: string, extraArgs: string[] = []): Promise<Map<string, Check[]>> {
+  const out = mkdtempSync(join(tmpdir(), 'conformance-'));
+  const args = [cli, 'server', '--url', url, '--output-dir', out, ...extraArgs];
+  return new Promise((resolve, reject) =>
+    execFile(process.execPath, args, { encoding: 'utf8', timeout: 300_000 }, (error, stdout) => {
+      try {
+        const results = new Map(
+          readdirSync(out).map((dir) => [dir.replace(/^server-/, '').replace(/-\d{4}-\d{2}-\d{2}T.*$/, ''), JSON.parse(readFileSync(join(out, dir, 'checks.json'), 'utf8')) as Check[]]),
+        );
+        if (results.size === 0) reject(new Error(`the conformance CLI wrote no results${error ? ` (${error.message})` : ''}:\n${stdout}`));
+        resolve(results);
+      } finally {
+        rmSync(out, { recursive: true, force: true });
+      }
+    }),
+  );
+}
+
+/** Every failed check, as "scenario/check: message". */
+export const failures = (results: Map<string, Check[]>) =>
+  [...results].flatMap(([scenario, checks]) => checks.filter((check) => check.status === 'FAILURE').map((check) => `${scenario}/${check.id}: ${check.errorMessage}`));
+
+/** The capability a list scenario needs; an app without it must answer the list method "Method not found". */
+export const CAPABILITY: Record<string, 'tools' | 'resources' | 'prompts'> = { 'tools-list': 'tools', 'resources-list': 'resources', 'prompts-list': 'prompts' };
