@@ -5,10 +5,9 @@
 // passes but the ones named below with why; and the 2026-07-28 scenarios that need no fixture against every app.
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { fleetApps } from '@mcp-fleet/nx-plugin/src/app-checks';
-import { connectHttpClient, startServerProcess, workspaceRoot, type ServerProcess } from '@mcp-fleet/testing';
+import { startServerProcess, workspaceRoot, type ServerProcess } from '@mcp-fleet/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CAPABILITY, failures, runSuite, type Check } from './suite';
+import { describeAppScenarios, failures, runSuite, type Check } from './suite';
 
 const root = workspaceRoot();
 const cli = createRequire(import.meta.url).resolve('@modelcontextprotocol/conformance-next/dist/index.js');
@@ -66,26 +65,4 @@ describe('the newest conformance suite against the fixture server', () => {
   });
 });
 
-describe.each(fleetApps(root))('the 2026-07-28 scenarios that need no fixture against %s', (app) => {
-  let server: ServerProcess;
-  let capabilities: Record<string, unknown>;
-  let results: Map<string, Check[]>;
-  beforeAll(async () => {
-    server = await startServerProcess({ app, coverageDir: false, env: { DATABASE_URL: undefined } });
-    const client = await connectHttpClient(server.url);
-    capabilities = client.getServerCapabilities() ?? {};
-    await client.close();
-    results = await runSuite(cli, server.url, MODERN);
-  });
-  afterAll(async () => {
-    await server.stop();
-  });
-
-  it.each(NO_FIXTURE)('%s', (scenario) => {
-    expect(results.has(scenario), `the suite ran ${[...results.keys()].join(', ')}`).toBe(true);
-    const ran = new Map([[scenario, results.get(scenario)!]]);
-    const needed = CAPABILITY[scenario];
-    if (needed && !capabilities[needed]) expect(failures(ran)).toEqual([`${scenario}/${scenario}: Failed: Method not found`]);
-    else expect(failures(ran)).toEqual([]);
-  });
-});
+describeAppScenarios('the 2026-07-28 scenarios that need no fixture against %s', NO_FIXTURE, (url) => runSuite(cli, url, MODERN), 'Method not found');

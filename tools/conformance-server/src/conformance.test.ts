@@ -3,10 +3,9 @@
 // against every app of the fleet.
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { fleetApps } from '@mcp-fleet/nx-plugin/src/app-checks';
-import { connectHttpClient, startServerProcess, workspaceRoot, type ServerProcess } from '@mcp-fleet/testing';
+import { startServerProcess, workspaceRoot, type ServerProcess } from '@mcp-fleet/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CAPABILITY, failures, runSuite, type Check } from './suite';
+import { describeAppScenarios, failures, runSuite } from './suite';
 
 const root = workspaceRoot();
 const cli = createRequire(import.meta.url).resolve('@modelcontextprotocol/conformance/dist/index.js');
@@ -33,29 +32,4 @@ describe('the conformance suite against the fixture server (legacy sessions, as 
   });
 });
 
-describe.each(fleetApps(root))('the scenarios that need no fixture against %s (stateless, as it ships)', (app) => {
-  let server: ServerProcess;
-  let capabilities: Record<string, unknown>;
-  // One run of the whole active suite (one CLI process, ~1.5 s of CPU, where one per scenario is ~1.2 s each);
-  // only the scenarios that need no fixture are judged, since an app has none of the fixture tools.
-  let results: Map<string, Check[]>;
-  beforeAll(async () => {
-    // As it ships to a laptop: on its embedded defaults, never on the test run's shared PostgreSQL database.
-    server = await startServerProcess({ app, coverageDir: false, env: { DATABASE_URL: undefined } });
-    const client = await connectHttpClient(server.url);
-    capabilities = client.getServerCapabilities() ?? {};
-    await client.close();
-    results = await conformance(server.url);
-  });
-  afterAll(async () => {
-    await server.stop();
-  });
-
-  it.each(NO_FIXTURE)('%s', (scenario) => {
-    expect(results.has(scenario), `the suite ran ${[...results.keys()].join(', ')}`).toBe(true);
-    const ran = new Map([[scenario, results.get(scenario)!]]);
-    const needed = CAPABILITY[scenario];
-    if (needed && !capabilities[needed]) expect(failures(ran)).toEqual([`${scenario}/${scenario}: Failed: MCP error -32601: Method not found`]);
-    else expect(failures(ran)).toEqual([]);
-  });
-});
+describeAppScenarios('the scenarios that need no fixture against %s (stateless, as it ships)', NO_FIXTURE, conformance, 'MCP error -32601: Method not found');

@@ -4,6 +4,9 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fleetApps } from '@mcp-fleet/nx-plugin/src/app-checks';
+import { connectHttpClient, startServerProcess, workspaceRoot, type ServerProcess } from '@mcp-fleet/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 export interface Check {
   id: string;
@@ -35,4 +38,36 @@ export const failures = (results: Map<string, Check[]>) =>
   [...results].flatMap(([scenario, checks]) => checks.filter((check) => check.status === 'FAILURE').map((check) => `${scenario}/${check.id}: ${check.errorMessage}`));
 
 /** The capability a list scenario needs; an app without it must answer the list method "Method not found". */
-export const CAPABILITY: Record<string, 'tools' | 'resources' | 'prompts'> = { 'tools-list': 'tools', 'resources-list': 'resources', 'prompts-list': 'prompts' };
+const CAPABILITY: Record<string, 'tools' | 'resources' | 'prompts'> = { 'tools-list': 'tools', 'resources-list': 'resources', 'prompts-list': 'prompts' };
+
+/**
+ * For every app of the fleet, as it ships (stateless, on its embedded defaults, never on the test run's shared
+ * PostgreSQL): one run of the suite (`run`), judging only `scenarios`, which need no fixture of the suite's. A list
+ * scenario of a capability the app does not have must fail with the suite's words for "Method not found".
+ */
+export function describeAppScenarios(title: string, scenarios: string[], run: (url: string) => Promise<Map<string, Check[]>>, methodNotFound: string): void {
+  describe.each(fleetApps(workspaceRoot()))(title, (app) => {
+    let server: ServerProcess;
+    let capabilities: Record<string, unknown>;
+    // One CLI run for all the scenarios (~1.5 s of CPU, where one per scenario is ~1.2 s each).
+    let results: Map<string, Check[]>;
+    beforeAll(async () => {
+      server = await startServerProcess({ app, coverageDir: false, env: { DATABASE_URL: undefined } });
+      const client = await connectHttpClient(server.url);
+      capabilities = client.getServerCapabilities() ?? {};
+      await client.close();
+      results = await run(server.url);
+    });
+    afterAll(async () => {
+      await server.stop();
+    });
+
+    it.each(scenarios)('%s', (scenario) => {
+      expect(results.has(scenario), `the suite ran ${[...results.keys()].join(', ')}`).toBe(true);
+      const ran = new Map([[scenario, results.get(scenario)!]]);
+      const needed = CAPABILITY[scenario];
+      if (needed && !capabilities[needed]) expect(failures(ran)).toEqual([`${scenario}/${scenario}: Failed: ${methodNotFound}`]);
+      else expect(failures(ran)).toEqual([]);
+    });
+  });
+}
