@@ -1,5 +1,6 @@
 // What the conformance suite's scenarios ask of a server, word for word from their descriptions
-// (@modelcontextprotocol/conformance 0.1.13): the tools, resources and prompts named test_* and test://….
+// (@modelcontextprotocol/conformance 0.1.13, and 0.2.0 where named): the tools, resources and prompts named test_*
+// and test://….
 
 /** A 1×1 red PNG and a silent WAV: the smallest media the image, audio and binary-resource scenarios accept. */
 export const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==';
@@ -62,3 +63,25 @@ export const CONTACT_SCHEMA = {
   },
   required: ['username', 'email'],
 };
+
+/**
+ * json-schema-2020-12 (suite 0.2.0): an input schema that uses 2020-12 keywords ($schema, $defs with an $anchor, a
+ * $ref, allOf/anyOf, if/then/else, additionalProperties false), which tools/list must hand out unchanged.
+ */
+export const JSON_SCHEMA_2020_12 = {
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  type: 'object',
+  $defs: { address: { $anchor: 'addressDef', type: 'object', properties: { street: { type: 'string' }, city: { type: 'string' } } } },
+  properties: {
+    name: { type: 'string' },
+    address: { $ref: '#/$defs/address' },
+    contactMethod: { type: 'string', enum: ['phone', 'email'] },
+    phone: { type: 'string' },
+    email: { type: 'string' },
+  },
+  allOf: [{ anyOf: [{ required: ['phone'] }, { required: ['email'] }] }],
+  if: { properties: { contactMethod: { const: 'phone' } }, required: ['contactMethod'] },
+  then: { required: ['phone'] },
+  else: { required: ['email'] },
+  additionalProperties: false,
+} as const;

@@ -1,8 +1,8 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { access, textResult, withMiddleware, type Middleware } from '@mcp-fleet/middleware';
-import { completable, McpServer, ResourceTemplate, type ServerContext } from '@modelcontextprotocol/server';
+import { completable, fromJsonSchema, McpServer, ResourceTemplate, type ServerContext } from '@modelcontextprotocol/server';
 import * as z from 'zod';
-import { CONTACT_SCHEMA, DEFAULTS_SCHEMA, ENUMS_SCHEMA, PNG, TEXT, WAV } from './fixtures';
+import { CONTACT_SCHEMA, DEFAULTS_SCHEMA, ENUMS_SCHEMA, JSON_SCHEMA_2020_12, PNG, TEXT, WAV } from './fixtures';
 
 const open = { _meta: access({ public: true }) };
 const noInput = z.object({});
@@ -18,6 +18,9 @@ export function createConformanceServer(deps: { middleware: Middleware[] }): Mcp
     server.registerTool(name, { description, inputSchema, ...open }, async (input, ctx) => (await run(input as Record<string, string>, ctx)) as never);
 
   tool('test_simple_text', 'Returns simple text.', async () => textResult(TEXT.simple));
+  server.registerTool('json_schema_2020_12_tool', { description: 'Takes input described in JSON Schema 2020-12.', inputSchema: fromJsonSchema(JSON_SCHEMA_2020_12), ...open }, async () =>
+    textResult('ok'),
+  );
   tool('test_image_content', 'Returns an image.', async () => ({ content: [{ type: 'image', data: PNG, mimeType: 'image/png' }] }));
   tool('test_audio_content', 'Returns audio.', async () => ({ content: [{ type: 'audio', data: WAV, mimeType: 'audio/wav' }] }));
   tool('test_embedded_resource', 'Returns an embedded resource.', async () => ({
