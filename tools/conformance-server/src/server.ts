@@ -18,6 +18,8 @@ export function createConformanceServer(deps: { middleware: Middleware[] }): Mcp
     server.registerTool(name, { description, inputSchema, ...open }, async (input, ctx) => (await run(input as Record<string, string>, ctx)) as never);
 
   tool('test_simple_text', 'Returns simple text.', async () => textResult(TEXT.simple));
+  // http-custom-header-server-validation (suite 0.2.0): a parameter mirrored in the Mcp-Param-Region header (SEP-2243).
+  tool('test_custom_header', 'Echoes its region, which clients mirror in a header.', async ({ region }) => textResult(region!), z.object({ region: z.string().meta({ 'x-mcp-header': 'Region' }) }));
   server.registerTool('json_schema_2020_12_tool', { description: 'Takes input described in JSON Schema 2020-12.', inputSchema: fromJsonSchema(JSON_SCHEMA_2020_12), ...open }, async () =>
     textResult('ok'),
   );
