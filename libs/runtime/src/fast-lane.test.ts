@@ -3,7 +3,7 @@
 // the entry writes a request's client identity, the engagement and identity tests here fail.
 import { types } from 'node:util';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
-import { McpServer, ProtocolError, ProtocolErrorCode, ResourceTemplate, type McpRequestContext } from '@modelcontextprotocol/server';
+import { inputRequired, McpServer, ProtocolError, ProtocolErrorCode, ResourceTemplate, type McpRequestContext } from '@modelcontextprotocol/server';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { runtimeConfigSchema } from './config';
@@ -69,6 +69,10 @@ function createServer() {
       : await ctx.mcpReq.send({ method: 'roots/list' });
     return { content: [{ type: 'text', text: JSON.stringify(answer) }] };
   });
+  // An input request the client did not declare the capability for: the SDK answers -32021 on HTTP 400.
+  server.registerTool('needs_sampling', { inputSchema: z.object({}) }, async () =>
+    inputRequired({ inputRequests: { sample: inputRequired.createMessage({ messages: [{ role: 'user', content: { type: 'text', text: 'yes?' } }], maxTokens: 5 }) } }),
+  );
   server.registerTool('sum', { inputSchema: z.object({ values: z.array(z.number()) }), outputSchema: z.object({ total: z.number() }) }, async ({ values }) => {
     const total = values.reduce((a, b) => a + b, 0);
     return { content: [{ type: 'text', text: String(total) }], structuredContent: { total } };
@@ -170,6 +174,7 @@ const CASES: [string, ReturnType<typeof modern>][] = [
   ['a handler sending a request to the client', modern('tools/call', { name: 'send', arguments: { schema: false } })],
   ['a handler sending a request with its result schema', modern('tools/call', { name: 'send', arguments: { schema: true } })],
   ['a prompt that throws a protocol error with data', modern('prompts/get', { name: 'refuse' })],
+  ['an input request the client has no capability for (-32021 on HTTP 400)', modern('tools/call', { name: 'needs_sampling', arguments: {} })],
   ['a retry carrying requestState', modern('tools/call', { name: 'echo', arguments: { message: 'hi' }, requestState: 'opaque' })],
   ['structured output', modern('tools/call', { name: 'sum', arguments: { values: [1, 2, 3, 4, 5] } })],
   ['tools/list', modern('tools/list')],

@@ -8,6 +8,7 @@ import {
   McpServer,
   PROTOCOL_VERSION_META_KEY,
   RELATED_TASK_META_KEY,
+  ProtocolErrorCode,
   SdkError,
   SdkErrorCode,
   SUPPORTED_PROTOCOL_VERSIONS,
@@ -121,7 +122,7 @@ class LaneTransport implements Transport {
       clearInterval(exchange.keepAlive);
     } else {
       if ('result' in message) exchange.remember?.(text);
-      writeAnswer(exchange.res, text, exchange.legacy);
+      writeAnswer(exchange.res, text, exchange.legacy, httpStatusOf(message));
     }
     exchange.settle(outcomeOf(text, reportedOutcome(exchange.request)));
   }
@@ -422,19 +423,27 @@ function isObject(value: unknown): value is Record<string, unknown> {
  * back to back wakes each reader once per batch instead of once per answer, which cost more CPU than the whole MCP
  * dispatch (bench (b): 175 → ~110 µs per call) and lengthened the tail. A lone request waits only for its own turn.
  */
-const answers: { res: ServerResponse; text: string; legacy: boolean }[] = [];
+const answers: { res: ServerResponse; text: string; legacy: boolean; status: number }[] = [];
 
 /** JSON for a modern request; for a 2025-era one the one-event stream the SDK's legacy entry answers with. */
-function writeAnswer(res: ServerResponse, text: string, legacy: boolean): void {
+function writeAnswer(res: ServerResponse, text: string, legacy: boolean, status = 200): void {
   if (answers.length === 0) setImmediate(writeAnswers);
-  answers.push({ res, text, legacy });
+  answers.push({ res, text, legacy, status });
+}
+
+/**
+ * The HTTP status of a JSON answer, as the SDK's entry gives it: a handler's error stays in-band on 200, except
+ * MissingRequiredClientCapability (-32021), which the spec answers with 400 (SDK 2.4, httpStatusForErrorCode).
+ */
+function httpStatusOf(message: JSONRPCMessage): number {
+  return 'error' in message && message.error.code === ProtocolErrorCode.MissingRequiredClientCapability ? 400 : 200;
 }
 
 function writeAnswers(): void {
-  for (const { res, text, legacy } of answers.splice(0)) {
+  for (const { res, text, legacy, status } of answers.splice(0)) {
     try {
       if (legacy) res.writeHead(200, SSE_HEADERS).end(`event: message\ndata: ${text}\n\n`);
-      else res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }).end(text);
+      else res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }).end(text);
     } catch (error) {
       // One answer that cannot be written (its exchange was ended meanwhile) must not hold back the others.
       res.destroy(error as Error);

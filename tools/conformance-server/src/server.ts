@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { access, textResult, withMiddleware, type Middleware } from '@mcp-fleet/middleware';
-import { completable, fromJsonSchema, McpServer, ResourceTemplate, type ServerContext } from '@modelcontextprotocol/server';
+import { completable, fromJsonSchema, inputRequired, McpServer, ResourceTemplate, type ServerContext } from '@modelcontextprotocol/server';
 import * as z from 'zod';
 import { CONTACT_SCHEMA, DEFAULTS_SCHEMA, ENUMS_SCHEMA, JSON_SCHEMA_2020_12, PNG, TEXT, WAV } from './fixtures';
 
@@ -18,6 +18,22 @@ export function createConformanceServer(deps: { middleware: Middleware[] }): Mcp
     server.registerTool(name, { description, inputSchema, ...open }, async (input, ctx) => (await run(input as Record<string, string>, ctx)) as never);
 
   tool('test_simple_text', 'Returns simple text.', async () => textResult(TEXT.simple));
+  // server-stateless (suite 0.2.0): the diagnostic tools it probes the 2026-07-28 rules with. Logging only at the
+  // level a request's envelope asks for; a capability the client did not declare (-32021); no request of the
+  // server's own on a call's response stream.
+  tool('test_logging_tool', 'Logs at every level while it runs.', async (_input, ctx) => {
+    for (const level of ['debug', 'info', 'warning', 'error'] as const) await ctx.mcpReq.log(level, `logged at ${level}`);
+    return textResult('logged');
+  });
+  // On 2026-07-28 a handler asks the client through an input-required result, never a request of its own.
+  tool('test_missing_capability', 'Needs the client to support sampling.', async () =>
+    inputRequired({ inputRequests: { sample: inputRequired.createMessage({ messages: [{ role: 'user', content: { type: 'text', text: 'Say yes.' } }], maxTokens: 10 }) } }),
+  );
+  tool('test_streaming_elicitation', 'Asks the client for input after a progress notification on its stream.', async (_input, ctx) => {
+    const progressToken = ctx.mcpReq._meta?.progressToken;
+    if (progressToken !== undefined) await ctx.mcpReq.notify({ method: 'notifications/progress', params: { progressToken, progress: 1, total: 2 } });
+    return inputRequired({ inputRequests: { proceed: inputRequired.elicit({ message: 'Continue?', requestedSchema: { type: 'object', properties: {} } }) } });
+  });
   // http-custom-header-server-validation (suite 0.2.0): a parameter mirrored in the Mcp-Param-Region header (SEP-2243).
   tool('test_custom_header', 'Echoes its region, which clients mirror in a header.', async ({ region }) => textResult(region!), z.object({ region: z.string().meta({ 'x-mcp-header': 'Region' }) }));
   server.registerTool('json_schema_2020_12_tool', { description: 'Takes input described in JSON Schema 2020-12.', inputSchema: fromJsonSchema(JSON_SCHEMA_2020_12), ...open }, async () =>
