@@ -105,13 +105,10 @@ export function pooledFactory(factory: McpServerFactory, lane?: InstanceTaker): 
   let reads: Reads = 'nothing';
 
   const keep = (principal: string | undefined, product: Instance, era: 'modern' | 'legacy') => {
-    if (era === 'legacy') {
-      if (reads !== 'request') lane?.adopt(product, principal, era);
-    } else if (principal === undefined) {
-      if (reads === 'nothing' && !lane?.adopt(product)) shared.put(SHARED, product);
-    } else if (reads === 'authInfo' && !lane?.adopt(product, principal)) {
-      byPrincipal.put(principal, product);
-    }
+    // Built for what the factory is now known to read (anyone, or one principal): else it is left to the collector.
+    if ((principal === undefined ? reads !== 'nothing' : reads !== 'authInfo') || lane?.adopt(product, principal, era) || era === 'legacy') return;
+    if (principal === undefined) shared.put(SHARED, product);
+    else byPrincipal.put(principal, product);
   };
 
   const track = (product: Instance, principal: string | undefined, era: 'modern' | 'legacy'): Instance => {
