@@ -5,6 +5,7 @@ import { github, Project, ProjenrcFile, type YamlFile } from 'projen';
 import { ACTIONS, affectedJobStart, CHECK_ENV, checkoutStep, CI_TARGETS, INSTALL_STEP, NODE_VERSIONS, setupNodeStep } from './tools/scripts/src/pipeline.ts';
 
 type Job = github.workflows.Job;
+type Step = github.workflows.JobStep;
 const { JobPermission } = github.workflows;
 
 /**
@@ -43,29 +44,37 @@ const postgresService = {
 // Every script step runs `node --import tsx tools/scripts/…`: one process, where `npx tsx` would start npm and
 // then two Node processes (~0.5 s of CPU a step).
 
+/**
+ * A job that works on what changed since NX_BASE (full history, nx-set-shas): read-only, with the check
+ * environment, its one output a step's. The plan job and the affected-apps jobs are such jobs.
+ */
+function affectedJob(name: string, output: { name: string; stepId: string }, steps: Step[], condition?: string): Job {
+  return {
+    name,
+    ...(condition ? { if: condition } : {}),
+    runsOn: ['ubuntu-latest'],
+    timeoutMinutes: 15,
+    permissions: { contents: JobPermission.READ, actions: JobPermission.READ },
+    outputs: { [output.name]: { stepId: output.stepId, outputName: output.name } },
+    env: CHECK_ENV,
+    steps: [...affectedJobStart(), ...steps],
+  };
+}
+
 /** Lists the affected tasks and splits them into shards; its output is the shard job's matrix. */
-const planJob: Job = {
-  name: 'Plan: affected tasks into shards',
-  runsOn: ['ubuntu-latest'],
-  timeoutMinutes: 15,
-  permissions: { contents: JobPermission.READ, actions: JobPermission.READ },
-  outputs: { shards: { stepId: 'plan', outputName: 'shards' } },
-  env: CHECK_ENV,
-  steps: [
-    ...affectedJobStart(),
-    {
-      name: 'The task durations of the last run on main',
-      uses: ACTIONS.cacheRestore.uses,
-      with: { path: DURATIONS.path, key: DURATIONS.key, 'restore-keys': DURATIONS.restoreKeys },
-    },
-    INSTALL_STEP,
-    {
-      id: 'plan',
-      name: 'Split the affected tasks into shards',
-      run: `node --import tsx tools/scripts/ci-plan.ts --shards ${CI_SHARDS.count} --min-shard-seconds ${CI_SHARDS.minShardSeconds} --durations ${DURATIONS.path} --github-output`,
-    },
-  ],
-};
+const planJob: Job = affectedJob('Plan: affected tasks into shards', { name: 'shards', stepId: 'plan' }, [
+  {
+    name: 'The task durations of the last run on main',
+    uses: ACTIONS.cacheRestore.uses,
+    with: { path: DURATIONS.path, key: DURATIONS.key, 'restore-keys': DURATIONS.restoreKeys },
+  },
+  INSTALL_STEP,
+  {
+    id: 'plan',
+    name: 'Split the affected tasks into shards',
+    run: `node --import tsx tools/scripts/ci-plan.ts --shards ${CI_SHARDS.count} --min-shard-seconds ${CI_SHARDS.minShardSeconds} --durations ${DURATIONS.path} --github-output`,
+  },
+]);
 
 /** The name a shard's results go by, as an artifact and as a folder of the summary job. */
 const SHARD_NAME = 'shard-${{ matrix.shard.index }}-node${{ matrix.node }}';
@@ -184,20 +193,8 @@ const summaryJob: Job = {
  * changed themselves, through a library they use, or through the shared Dockerfile (an input of every app's image).
  */
 function affectedAppsJob(name: string, condition: string | undefined, list: { args: string; env?: Record<string, string> }): Job {
-  return {
-    name,
-    ...(condition ? { if: condition } : {}),
-    runsOn: ['ubuntu-latest'],
-    timeoutMinutes: 15,
-    permissions: { contents: JobPermission.READ, actions: JobPermission.READ },
-    outputs: { apps: { stepId: 'list', outputName: 'apps' } },
-    env: CHECK_ENV,
-    steps: [
-      ...affectedJobStart(),
-      INSTALL_STEP,
-      { id: 'list', name: 'List the affected apps', run: `node --import tsx tools/scripts/affected-apps.ts ${list.args}`, ...(list.env ? { env: list.env } : {}) },
-    ],
-  };
+  const listStep = { id: 'list', name: 'List the affected apps', run: `node --import tsx tools/scripts/affected-apps.ts ${list.args}`, ...(list.env ? { env: list.env } : {}) };
+  return affectedJob(name, { name: 'apps', stepId: 'list' }, [INSTALL_STEP, listStep], condition);
 }
 
 /** Pull requests: the apps whose image the change touches. */

@@ -84,9 +84,10 @@ try {
 // The first Ctrl-C or SIGTERM stops every release: a canary deletes itself, a rollout under way is rolled back.
 // A second one exits at once.
 const interrupt = new AbortController();
+const exitCodeOf = (signal: unknown) => (signal === 'SIGINT' ? 130 : 143);
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
-    if (interrupt.signal.aborted) process.exit(signal === 'SIGINT' ? 130 : 143);
+    if (interrupt.signal.aborted) process.exit(exitCodeOf(signal));
     console.log(`\n${signal}: stopping; canaries are deleted and rollouts under way rolled back before exit (again to exit now)`);
     interrupt.abort(signal);
   });
@@ -111,5 +112,5 @@ for (const outcome of outcomes) {
   console.log(`  ${outcome.app.padEnd(20)} ${outcome.status}${detail}`);
 }
 if (values.summary) appendFileSync(values.summary, markdownSummary(outcomes, options.namespace));
-if (interrupt.signal.aborted) process.exit(interrupt.signal.reason === 'SIGINT' ? 130 : 143);
+if (interrupt.signal.aborted) process.exit(exitCodeOf(interrupt.signal.reason));
 process.exit(outcomes.every((outcome) => outcome.status === 'rolled-out' || outcome.status === 'planned') ? 0 : 1);

@@ -25,7 +25,7 @@ beforeEach(async () => {
 afterEach(() => fake.close());
 
 /** One canary release of NEW, with 1 s intervals; returns the outcome, what it said, and the stable Deployment's state. */
-async function release(flags: Record<string, string> = {}, signal = new AbortController().signal) {
+async function release(flags: Record<string, string | boolean> = {}, signal = new AbortController().signal) {
   const before = structuredClone(fake.deployment('docs')!);
   const options = deployOptions({ app: ['docs'], image: [NEW], kubeconfig: fake.kubeconfig, timeout: '20s', strategy: 'canary', 'canary-interval': '1s', 'canary-passes': '2', ...flags });
   const lines: string[] = [];
@@ -81,6 +81,17 @@ describe('canaryRelease, real kubectl against kube-fake, numbers from the pods t
     expect(outcome.report).toContain('2 passing intervals cannot be reached within the maximum bake of 3 intervals (0 passed, 0 failed, 2 inconclusive, 0 measurement errors)');
     expect(outcome.canary!.rows[0]!.at(-1)).toBe('canary served 0 requests, fewer than the 50 a verdict needs');
     console.log(outcome.report);
+  });
+
+  it('plans without calling kubectl on a dry run', async () => {
+    const before = fake.requests.length;
+    const { outcome, lines } = await release({ 'dry-run': true });
+    expect(outcome.status).toBe('planned');
+    expect(lines).toEqual([
+      'would create deployment/docs-canary on r/docs:2 (10% of pods), judge it for up to 4 x 1 s, then roll out:',
+      `would run: kubectl --kubeconfig ${fake.kubeconfig} set image deployment/docs docs=r/docs:2`,
+    ]);
+    expect(fake.requests).toHaveLength(before);
   });
 
   it('refuses an app whose stable Deployment would count the canary pods as its own, creating nothing', async () => {

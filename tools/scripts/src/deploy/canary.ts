@@ -8,7 +8,7 @@ import { table } from '../report';
 import { analysisTable, decide, judge, type IntervalResult } from './canary-analysis';
 import { podProxySource, prometheusSource, TRACK, type MetricsSource } from './canary-metrics';
 import { selectorOf, type DeploymentJson } from './diagnosis';
-import { kubectlFlags, type AppRelease, type CanarySettings, type DeployOptions } from './options';
+import { kubectlFlags, runbook, type AppRelease, type CanarySettings, type DeployOptions } from './options';
 import { currentRelease, diagnose, rolloutWithRollback, type Kubectl, type ReleaseOutcome } from './rollout';
 
 const LOCK_EXPIRES = 'mcp-fleet.dev/deploy-lock-expires';
@@ -19,6 +19,9 @@ export interface ServiceJson {
 }
 
 export const canaryName = (app: string) => `${app}-canary`;
+
+/** Labels (of the stable pods, or the stable selector) moved to the canary's track. */
+const onCanaryTrack = (labels: Record<string, string> | undefined): Record<string, string> => ({ ...labels, [TRACK]: 'canary' });
 
 /** Canary pods for a weight: at least one, `weight` percent of all pods as near as whole pods allow. */
 export function canaryReplicas(stableReplicas: number, weight: number): { replicas: number; actualWeight: number } {
@@ -36,7 +39,7 @@ export function canaryProblems(app: string, stable: DeploymentJson, service: Ser
         `give its selector and pod labels ${TRACK}: stable (deploy/mcp-service does; a selector cannot change in place, so recreate the Deployment)`,
     );
   }
-  const canaryLabels: Record<string, string> = { ...stable.spec.template.metadata?.labels, [TRACK]: 'canary' };
+  const canaryLabels = onCanaryTrack(stable.spec.template.metadata?.labels);
   if (!service) problems.push(`service/${app} not found: the canary is reached through the app's Service, named after the app`);
   else {
     const serviceSelector = service.spec?.selector ?? {};
@@ -58,19 +61,19 @@ export function canaryProblems(app: string, stable: DeploymentJson, service: Ser
 /** The canary Deployment: the stable one's pod template on the new image, on its own track, holding the lock. */
 export function canaryManifest(stable: DeploymentJson, release: AppRelease, replicas: number, lockExpires: Date, holder: string): object {
   const template = structuredClone(stable.spec.template);
-  template.metadata = { ...template.metadata, labels: { ...template.metadata?.labels, [TRACK]: 'canary' } };
+  template.metadata = { ...template.metadata, labels: onCanaryTrack(template.metadata?.labels) };
   template.spec.containers = template.spec.containers.map((c) => (c.name === release.container ? { ...c, image: release.image } : c));
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
     metadata: {
       name: canaryName(release.app),
-      labels: { ...stable.metadata.labels, [TRACK]: 'canary' },
+      labels: onCanaryTrack(stable.metadata.labels),
       annotations: { [LOCK_EXPIRES]: lockExpires.toISOString(), [LOCK_HOLDER]: holder },
     },
     spec: {
       replicas,
-      selector: { matchLabels: { ...stable.spec.selector.matchLabels, [TRACK]: 'canary' } },
+      selector: { matchLabels: onCanaryTrack(stable.spec.selector.matchLabels) },
       template,
     },
   };
@@ -97,7 +100,7 @@ export async function canaryRelease(release: AppRelease, options: DeployOptions,
   const name = canaryName(app);
   if (options.dryRun) {
     say(`would create deployment/${name} on ${image} (${settings.weight}% of pods), judge it for up to ${settings.limits.maxIntervals} x ${settings.intervalMs / 1000} s, then roll out:`);
-    say(`would run: kubectl ${flags.join(' ')} set image deployment/${app} ${release.container}=${image}`);
+    say(`would run: kubectl ${runbook(release, options).setImage.join(' ')}`);
     return { app, image, status: 'planned' };
   }
   const current = await currentRelease(release, options, kubectl);
@@ -130,7 +133,7 @@ export async function canaryRelease(release: AppRelease, options: DeployOptions,
           flags,
           namespace,
           port: (port.find((p) => p.name === 'http') ?? port[0]!).containerPort,
-          selectors: { stable: selectorOf(stable.spec.selector.matchLabels), canary: selectorOf({ ...stable.spec.selector.matchLabels, [TRACK]: 'canary' }) },
+          selectors: { stable: selectorOf(stable.spec.selector.matchLabels), canary: selectorOf(onCanaryTrack(stable.spec.selector.matchLabels)) },
         });
     say(`judging it every ${settings.intervalMs / 1000} s on ${source.describe}: ${settings.limits.passes} passing interval(s) promote, at most ${settings.limits.maxIntervals} …`);
     const { results, decision } = await bake(source, settings, signal, say);
