@@ -91,7 +91,7 @@ export class Cluster {
       this.served.set(pod.metadata.uid!, state);
     }
     const traffic = this.traffic.get(container.image);
-    const readySince = pod.status?.conditions?.find((c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True')?.lastTransitionTime as string | undefined;
+    const readySince = readyCondition(pod)?.lastTransitionTime;
     if (traffic && readySince) {
       const requests = Math.floor((traffic.rps * Math.max(0, this.now() - Date.parse(readySince))) / 1000);
       const errors = Math.floor(requests * (traffic.errorRatio ?? 0));
@@ -138,7 +138,7 @@ export class Cluster {
     if (!deployment) return undefined;
     this.deployments.delete(key(namespace, name));
     for (const rs of [...this.replicaSets.values()].filter((r) => r.metadata.ownerReferences?.some((ref) => ref.uid === deployment.metadata.uid))) {
-      for (const pod of this.podsOf(rs)) this.pods.delete(key(namespace, pod.metadata.name));
+      for (const pod of this.podsOf(rs)) this.removePod(pod);
       this.replicaSets.delete(key(namespace, rs.metadata.name));
     }
     this.stamp(deployment);
@@ -269,6 +269,12 @@ export class Cluster {
     return [...this.pods.values()].filter((pod) => pod.metadata.ownerReferences?.[0]?.uid === rs.metadata.uid);
   }
 
+  /** A pod gone, with the traffic it had counted. */
+  private removePod(pod: K8sObject): void {
+    this.pods.delete(key(pod.metadata.namespace!, pod.metadata.name));
+    this.served.delete(pod.metadata.uid!);
+  }
+
   /** Creates or deletes pods to the ReplicaSet's count, and moves each pod's status on with its age. */
   private syncPods(rs: K8sObject, now: number): void {
     const namespace = rs.metadata.namespace!;
@@ -292,7 +298,7 @@ export class Cluster {
       this.pods.set(key(namespace, pod.metadata.name), pod);
       pods = this.podsOf(rs);
     }
-    for (const extra of pods.slice(rs.spec.replicas)) this.pods.delete(key(namespace, extra.metadata.name));
+    for (const extra of pods.slice(rs.spec.replicas)) this.removePod(extra);
     for (const pod of this.podsOf(rs)) this.moveOn(pod, now);
     const ready = this.podsOf(rs).filter(isReady).length;
     rs.status = { replicas: this.podsOf(rs).length, fullyLabeledReplicas: this.podsOf(rs).length, readyReplicas: ready, availableReplicas: ready, observedGeneration: 1 };
@@ -370,8 +376,13 @@ function revisionOf(rs: K8sObject): number {
   return Number(rs.metadata.annotations?.[REVISION] ?? 0);
 }
 
-function isReady(pod: K8sObject): boolean {
-  return pod.status?.conditions?.some((condition: { type: string; status: string }) => condition.type === 'Ready' && condition.status === 'True') ?? false;
+/** The pod's Ready condition when it is true: since when it has been ready. */
+function readyCondition(pod: K8sObject): { lastTransitionTime?: string } | undefined {
+  return pod.status?.conditions?.find((condition: { type: string; status: string }) => condition.type === 'Ready' && condition.status === 'True');
+}
+
+export function isReady(pod: K8sObject): boolean {
+  return readyCondition(pod) !== undefined;
 }
 
 /** The template's hash, ignoring its own pod-template-hash label, as the controller names ReplicaSets. */

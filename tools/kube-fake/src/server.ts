@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Cluster, key, type Behaviour, type K8sObject, type Traffic, type WatchEvent } from './cluster';
+import { Cluster, isReady, key, type Behaviour, type K8sObject, type Traffic, type WatchEvent } from './cluster';
 import { jsonPatch, mergePatch, strategicMergePatch } from './patch';
 
 export interface KubeFake {
@@ -156,7 +156,7 @@ export async function startKubeFake(options: KubeFakeOptions = {}): Promise<Kube
   }
 
   function httpSd(ns: string) {
-    const ready = [...cluster.pods.values()].filter((pod) => pod.metadata.namespace === ns && pod.status?.conditions?.some((c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True'));
+    const ready = [...cluster.pods.values()].filter((pod) => pod.metadata.namespace === ns && isReady(pod));
     return ready.map((pod) => ({
       targets: [`127.0.0.1:${port}`],
       labels: {
