@@ -1,26 +1,17 @@
-import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { toNodeHandler } from '@modelcontextprotocol/node';
-import {
-  createMcpHandler,
-  isLegacyRequest,
-  localhostAllowedHostnames,
-  localhostAllowedOrigins,
-  validateHostHeader,
-  validateOriginHeader,
-  type AuthInfo,
-  type McpServerFactory,
-} from '@modelcontextprotocol/server';
-import { CLIENT_ADDRESS_HEADER, KeysUnavailableError, reportedOutcome } from '@mcp-fleet/middleware';
+import { createMcpHandler, isLegacyRequest, type AuthInfo, type McpServerFactory } from '@modelcontextprotocol/server';
+import { CLIENT_ADDRESS_HEADER } from '@mcp-fleet/middleware';
 import type { RuntimeConfig } from './config';
+import { exchangeRules, holdsDrain, type ExchangeScope, type Refusal } from './exchange';
 import { FastLane } from './fast-lane';
 import { pooledFactory } from './instance-pool';
-import { JSON_RPC, labelRequest, OUTCOMES, outcomeOf, outcomeOfStatus, sendJson, sendRpcError, toWebHeaders, type Outcome, type RequestLabels } from './json-rpc';
+import { JSON_RPC, sendJson, sendRpcError, toWebHeaders } from './json-rpc';
 import { LegacySessions } from './legacy-sessions';
 import type { Logger } from './logger';
 import { isLoopbackHost } from './loopback';
-import { labelChildren, type RuntimeMetrics } from './metrics';
+import type { RuntimeMetrics } from './metrics';
 import type { Readiness } from './readiness';
 
 export interface HttpAppOptions {
@@ -41,34 +32,17 @@ export interface HttpApp {
   drain(graceMs: number): Promise<{ cut: number }>;
 }
 
-/** One exchange on /mcp, as its metrics and log line will describe it. */
-interface HttpScope {
-  /** Links the SDK entry's web Request back to this exchange (SCOPE_HEADER). */
-  key: string;
-  requestId: string;
-  /** How an answer with a success status ended (one with an error status is judged by that status). */
-  outcome: Outcome;
-  labels: RequestLabels;
-  /** Counted as in flight for the drain. */
-  holdsDrain: boolean;
-}
-
 /** What readJson returns when it has answered the request itself. */
 const REFUSED = Symbol('refused');
 
 // Links the web Request the SDK adapter builds back to our request: set on the Node request, copied by the adapter.
 const SCOPE_HEADER = 'x-mcp-fleet-scope';
 
-/** Methods whose successful calls the middleware pipeline logs itself. */
-const PIPELINE_METHODS = new Set(['tools/call', 'resources/read', 'prompts/get']);
-
 export function createHttpApp(options: HttpAppOptions): HttpApp {
-  const { config, logger, metrics, readiness, knownTools } = options;
+  const { config, logger, metrics, readiness } = options;
+  const rules = exchangeRules({ ...options, loopback: isLoopbackHost(config.host) });
   const maxBody = config.http.maxBodyBytes;
   const linger = { bytes: config.http.lingerBytes, ms: config.http.lingerMs };
-  const loopback = isLoopbackHost(config.host);
-  const allowedHosts = config.http.allowedHosts.length > 0 ? config.http.allowedHosts : loopback ? localhostAllowedHostnames() : undefined;
-  const allowedOrigins = config.http.allowedOrigins.length > 0 ? config.http.allowedOrigins : loopback ? localhostAllowedOrigins() : undefined;
   const onerror = (error: Error) => logger.warn({ err: error.message }, 'mcp request rejected by the SDK');
 
   const lane = config.http.fastLane ? new FastLane() : undefined;
@@ -82,16 +56,9 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     : undefined;
   const serveMcp = toNodeHandler({ fetch: async (request, extra) => readOutcome(request, await mcp.fetch(request, extra)) }, { maxRequestBodySize: maxBody, onerror });
 
-  const answered = labelChildren((labels: RequestLabels & { outcome: Outcome }) => metrics.requests.labels(labels));
-  const timed = labelChildren((labels: RequestLabels) => metrics.duration.labels(labels));
-  // Every tool's series exist from the first scrape, at zero: an error ratio is defined before the first error.
-  for (const tool of knownTools) {
-    for (const outcome of OUTCOMES) metrics.requests.inc({ method: 'tools/call', tool, outcome }, 0);
-    metrics.duration.zero({ method: 'tools/call', tool });
-  }
   let inFlight = 0;
   let nextScope = 0;
-  const scopes = new Map<string, HttpScope>();
+  const scopes = new Map<string, ExchangeScope>();
   const draining = () => readiness.state === 'draining';
   const fault = { on: false };
   const toggleFault = () => {
@@ -114,8 +81,8 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   });
 
   /** Answers a request before (or instead of) reading its body, which is then discarded within bounds; true. */
-  function reject(req: IncomingMessage, res: ServerResponse, status: number, code: number, message: string, headers?: Record<string, string>): true {
-    sendRpcError(res, status, code, message, headers);
+  function reject(req: IncomingMessage, res: ServerResponse, refusal: Refusal): true {
+    sendRpcError(res, refusal.status, refusal.code, refusal.message, refusal.headers);
     discardRest(req, linger);
     return true;
   }
@@ -151,14 +118,8 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   }
 
   /** Gives the exchange its request id, and counts and logs it when its response closes, whatever answered it. */
-  function observe(req: IncomingMessage, res: ServerResponse): HttpScope {
-    const scope: HttpScope = {
-      key: String(nextScope++),
-      requestId: pickRequestId(req.headers['x-request-id']),
-      outcome: 'ok',
-      labels: { method: req.method === 'POST' ? 'invalid' : req.method!.toLowerCase(), tool: '' },
-      holdsDrain: false,
-    };
+  function observe(req: IncomingMessage, res: ServerResponse): ExchangeScope {
+    const scope = rules.begin(req.method!, req.headers['x-request-id'], undefined, String(nextScope++));
     res.setHeader('x-request-id', scope.requestId);
     const started = performance.now();
     metrics.inFlight.inc();
@@ -166,66 +127,42 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
       scopes.delete(scope.key);
       if (scope.holdsDrain) inFlight--;
       metrics.inFlight.dec();
-      const { method, tool } = scope.labels;
-      const outcome = res.statusCode >= 400 ? outcomeOfStatus(res.statusCode) : scope.outcome;
-      const seconds = (performance.now() - started) / 1000;
-      // Labels written out, not spread: on Node 20 `{ ...fresh, newKey }` costs ~0.6 µs per added key.
-      answered({ method, tool, outcome }).inc();
-      timed(scope.labels).observe(seconds);
-      // A call the pipeline answered has its own "call" line; this one then is only for debugging.
-      const level = res.statusCode < 400 && PIPELINE_METHODS.has(method) ? 'debug' : 'info';
-      if (!logger.isLevelEnabled(level)) return;
-      const durationMs = Math.round(seconds * 10_000) / 10;
-      logger[level]({ requestId: scope.requestId, httpMethod: req.method, status: res.statusCode, method, tool, outcome, durationMs }, 'mcp request');
+      rules.end(scope, { httpMethod: req.method!, status: res.statusCode, seconds: (performance.now() - started) / 1000 });
     });
     return scope;
   }
 
   /** Refuses, before any body is read, a request from a host or origin not allowed or with a token not valid. */
   async function guard(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
-    const rejection = checkHostAndOrigin(req);
-    if (rejection) return reject(req, res, 403, JSON_RPC.serverError, rejection);
-    // A token that is present must be valid, even for a tool that needs none.
-    if (!options.authenticate || req.headers.authorization === undefined) return false;
-    const problem = await authenticate(req as IncomingMessage & { auth?: AuthInfo }, options.authenticate);
-    if (problem instanceof KeysUnavailableError) {
-      logger.error({ err: problem.message }, 'cannot check tokens');
-      return reject(req, res, 503, JSON_RPC.serverError, `Service unavailable: ${problem.message}; retry in ${problem.retryAfterSec} s`, {
-        'retry-after': String(problem.retryAfterSec),
-      });
-    }
-    if (!problem) return false;
-    return reject(req, res, 401, JSON_RPC.serverError, `Unauthorized: ${problem}`, {
-      'www-authenticate': `Bearer realm="mcp", error="invalid_token", error_description="${problem.replace(/["\\]/g, "'")}"`,
-    });
+    const forbidden = rules.checkHostAndOrigin(req.headers.host, req.headers.origin);
+    if (forbidden) return reject(req, res, forbidden);
+    const verified = await rules.verifyBearer(req.headers.authorization);
+    if (verified && 'status' in verified) return reject(req, res, verified);
+    // Where the SDK's Node adapter takes it from.
+    if (verified) (req as IncomingMessage & { auth?: AuthInfo }).auth = verified;
+    return false;
   }
 
   /** The parsed JSON body, labelled for metrics and logs; REFUSED when it was too large or not JSON (answered). */
-  async function readJson(req: IncomingMessage, res: ServerResponse, scope: HttpScope): Promise<unknown> {
+  async function readJson(req: IncomingMessage, res: ServerResponse, scope: ExchangeScope): Promise<unknown> {
     const text = await readBody(req, maxBody);
-    if (text === undefined) {
-      reject(req, res, 413, JSON_RPC.invalidRequest, `Request body exceeds ${maxBody} bytes (http.maxBodyBytes); send less or raise HTTP__MAX_BODY_BYTES`);
+    const parsed = text === undefined ? rules.tooLarge() : rules.parse(text, scope);
+    if ('status' in parsed) {
+      reject(req, res, parsed);
       return REFUSED;
     }
-    try {
-      const body: unknown = JSON.parse(text);
-      scope.labels = labelRequest(body, knownTools);
-      return body;
-    } catch (error) {
-      reject(req, res, 400, JSON_RPC.parseError, `Parse error: the body is not valid JSON (${(error as Error).message})`);
-      return REFUSED;
-    }
+    return parsed.body;
   }
 
   /** Hands the request to a legacy session, the fast lane or the SDK's entry, in that order of precedence. */
-  async function dispatch(req: IncomingMessage, res: ServerResponse, body: unknown, scope: HttpScope): Promise<void> {
+  async function dispatch(req: IncomingMessage, res: ServerResponse, body: unknown, scope: ExchangeScope): Promise<void> {
     // The pipeline reads the request id and client address from here (ctx.http.req), whatever the client sent.
     req.headers['x-request-id'] = scope.requestId;
     req.headers[CLIENT_ADDRESS_HEADER] = clientAddress(req, config.http.trustProxy);
     req.headers[SCOPE_HEADER] = scope.key;
     scopes.set(scope.key, scope);
     // Long-lived streams (GET, subscriptions/listen) do not hold up a drain.
-    scope.holdsDrain = req.method !== 'GET' && scope.labels.method !== 'subscriptions/listen';
+    scope.holdsDrain = holdsDrain(req.method!, scope.labels);
     if (scope.holdsDrain) inFlight++;
 
     if (sessions && (await isLegacyRequest(toProbeRequest(req), body, { maxRequestBodySize: maxBody }))) {
@@ -239,39 +176,10 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     return serveMcp(req, res, body);
   }
 
-  function checkHostAndOrigin(req: IncomingMessage): string | undefined {
-    if (allowedHosts) {
-      const host = validateHostHeader(req.headers.host, allowedHosts);
-      if (!host.ok) return `Forbidden: ${host.message}; allowed hosts: ${allowedHosts.join(', ')} (http.allowedHosts)`;
-    }
-    if (allowedOrigins) {
-      const origin = validateOriginHeader(req.headers.origin, allowedOrigins);
-      if (!origin.ok) return `Forbidden: ${origin.message}; allowed origins: ${allowedOrigins.join(', ')} (http.allowedOrigins)`;
-    }
-    return undefined;
-  }
-
-  /**
-   * Sets the outcome of an exchange the SDK's entry answered, from its answer and what the pipeline reported. An
-   * answer sent as an event stream (the SDK's stateless 2025 leg answers every POST so) is judged by its last
-   * message as it passes; a stream that ends without one stays `stream`.
-   */
+  /** Judges an answer the SDK's entry gave, for the exchange it belongs to. */
   async function readOutcome(request: Request, response: Response): Promise<Response> {
     const scope = scopes.get(request.headers.get(SCOPE_HEADER) ?? '');
-    if (!scope || response.status >= 400) return response;
-    const type = response.headers.get('content-type') ?? '';
-    if (type.startsWith('text/event-stream') && response.body && scope.holdsDrain) {
-      scope.outcome = 'stream';
-      const judged = response.body.pipeThrough(lastAnswerOf((answer) => (scope.outcome = outcomeOf(answer, reportedOutcome(request)))));
-      return new Response(judged, { status: response.status, headers: response.headers });
-    }
-    if (!type.startsWith('application/json')) {
-      scope.outcome = response.body ? 'stream' : 'ok';
-      return response;
-    }
-    const text = await response.text();
-    scope.outcome = outcomeOf(text, reportedOutcome(request));
-    return new Response(text, { status: response.status, headers: response.headers });
+    return scope ? rules.judge(scope, request, response) : response;
   }
 
   return {
@@ -290,34 +198,6 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
       return { cut };
     },
   };
-}
-
-/**
- * Passes an event stream through unchanged and, when it ends, hands `judge` the data of its last message: the
- * answer, which ends the stream of a single request. Keeps only that message and the unfinished one.
- */
-function lastAnswerOf(judge: (answer: string) => void): TransformStream<Uint8Array, Uint8Array> {
-  const decoder = new TextDecoder();
-  let pending = '';
-  let last: string | undefined;
-  const take = (events: string[]) => {
-    for (const event of events) {
-      const data = event.split('\n').find((line) => line.startsWith('data: '));
-      if (data) last = data.slice(6);
-    }
-  };
-  return new TransformStream({
-    transform(chunk, controller) {
-      controller.enqueue(chunk);
-      const events = (pending + decoder.decode(chunk, { stream: true })).split('\n\n');
-      pending = events.pop()!;
-      take(events);
-    },
-    flush() {
-      take([pending + decoder.decode()]);
-      if (last !== undefined) judge(last);
-    },
-  });
 }
 
 /** The body as text, or undefined as soon as it is larger than maxBytes (the rest is left unread). */
@@ -358,21 +238,6 @@ function discardRest(req: IncomingMessage, limits: { bytes: number; ms: number }
     .resume();
 }
 
-/**
- * Puts the verified token on `req.auth`, where the SDK's Node adapter takes it from; returns why it is not valid,
- * or the KeysUnavailableError that kept it from being checked.
- */
-async function authenticate(req: IncomingMessage & { auth?: AuthInfo }, verify: (token: string) => Promise<AuthInfo>): Promise<string | KeysUnavailableError | undefined> {
-  const match = /^Bearer +([\w.~+/-]+=*) *$/i.exec(req.headers.authorization ?? '');
-  if (!match) return 'the Authorization header must be "Bearer <token>"';
-  try {
-    req.auth = await verify(match[1]!);
-    return undefined;
-  } catch (error) {
-    return error instanceof KeysUnavailableError ? error : (error as Error).message;
-  }
-}
-
 /** The connection's address, or with `trustProxy` hops of proxies in front the address the outermost trusted one saw. */
 function clientAddress(req: IncomingMessage, trustProxy: number): string {
   const socket = req.socket.remoteAddress ?? 'unknown';
@@ -380,11 +245,6 @@ function clientAddress(req: IncomingMessage, trustProxy: number): string {
   const forwarded = String(req.headers['x-forwarded-for'] ?? '').split(',').map((hop) => hop.trim()).filter(Boolean);
   const chain = [...forwarded, socket];
   return chain[Math.max(0, chain.length - 1 - trustProxy)]!;
-}
-
-function pickRequestId(header: string | string[] | undefined): string {
-  const value = Array.isArray(header) ? header[0] : header;
-  return value && /^[\w.:-]{1,128}$/.test(value) ? value : randomUUID();
 }
 
 /** A body-less web Request with the headers the SDK's era classification reads; the parsed body goes beside it. */

@@ -4,4 +4,4 @@ export { isLoopbackHost } from './loopback';
 export { OUTCOMES, type Outcome } from './json-rpc';
 export { createMetrics, DURATION_BUCKETS, type RuntimeMetrics } from './metrics';
 export { Readiness, type ReadinessCheck, type ReadinessReport } from './readiness';
-export { createTelemetry, isPrepareRun, serve, startService, StartupError, type RunningService, type ServeOptions, type Telemetry } from './serve';
+export { createTelemetry, isPrepareRun, serve, startService, StartupError, type RunningService, type ServeOptions, type ServiceDefinition, type Telemetry } from './serve';

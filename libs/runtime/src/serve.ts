@@ -27,6 +27,11 @@ export interface ServeOptions {
   logger?: Logger;
 }
 
+/** Everything a host needs to serve an app: its factory and how to serve it. An app's `defineService()` returns it for either host. */
+export interface ServiceDefinition extends ServeOptions {
+  factory: McpServerFactory;
+}
+
 export interface RunningService {
   /** The MCP endpoint, for the HTTP transport. */
   url?: string;
@@ -143,7 +148,8 @@ async function listen(server: Server, config: RuntimeConfig): Promise<void> {
   }
 }
 
-async function listToolNames(factory: McpServerFactory): Promise<Set<string>> {
+/** The names of the tools an instance of `factory` registers. */
+export async function listToolNames(factory: McpServerFactory): Promise<Set<string>> {
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   const server = await factory({ era: 'legacy' });
   await server.connect(serverSide);

@@ -27,6 +27,14 @@ export function storageProductionProblems(config: StorageConfig, environment: st
   return ['databaseUrl is required in production (set DATABASE_URL): PGlite keeps data inside one pod, on a read-only root filesystem at that'];
 }
 
+/** What a Lambda function needs: PostgreSQL, because each function instance has a folder of its own, lost when it is recycled. */
+export function storageFunctionProblems(config: StorageConfig): string[] {
+  if (config.databaseUrl) return [];
+  return [
+    `databaseUrl is required in a function (set DATABASE_URL, from a secret): PGlite on dataDir ${JSON.stringify(config.dataDir)} would keep data in one function instance's own folder, lost when the instance is recycled and never seen by the others`,
+  ];
+}
+
 /** memory:// and absolute paths as they are; a relative path from the workspace root, or the working folder outside one. */
 export function resolveDataDir(dataDir: string, from: string): string {
   if (dataDir === 'memory://' || isAbsolute(dataDir)) return dataDir;

@@ -17,3 +17,4 @@ export { startTcpProxy, type TcpProxy } from './tcp-proxy';
 export { startPrometheus, type PrometheusAlert, type PrometheusOptions, type RunningPrometheus } from './prometheus';
 export { waitUntil } from './wait-until';
 export { dockerfileProblems, policyProblems, renderOverlay, schemaProblems, type Manifest } from './manifests';
+export { fromLambdaResult, installStreamingRuntime, lambdaContext, lambdaFetch, lambdaStreamFetch, ResponseStreamCapture, toLambdaEvent, type EventKind } from './lambda';

@@ -1,0 +1,153 @@
+import { access, standardChain, withMiddleware } from '@mcp-fleet/middleware';
+import { McpServer } from '@modelcontextprotocol/server';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import * as z from 'zod';
+import { ConfigError, runtimeConfigSchema } from './config';
+import { createLambdaHandlers, EMF_NAMESPACE, LAMBDA_PAYLOAD_BYTES } from './lambda';
+import { createLogger } from './logger';
+
+// The event path through the real SDK clients is tested in libs/testing (lambda.test.ts) and in every app that
+// targets Lambda; here, what the host decides itself.
+
+const logger = createLogger({ service: 'lambda-host', level: 'silent' });
+const middleware = standardChain({ logger, timeout: { ms: 5_000 } });
+const open = { _meta: access({ public: true }) };
+
+function factory() {
+  const server = withMiddleware(new McpServer({ name: 'lambda-host', version: '1.0.0' }), middleware);
+  server.registerTool('echo', { inputSchema: z.object({ message: z.string() }), ...open }, async ({ message }) => ({ content: [{ type: 'text', text: message }] }));
+  server.registerTool('big', { inputSchema: z.object({}), ...open }, async () => ({ content: [{ type: 'text', text: 'x'.repeat(LAMBDA_PAYLOAD_BYTES) }] }));
+  server.registerTool('crash', { inputSchema: z.object({}), ...open }, async () => {
+    throw new TypeError('boom');
+  });
+  return server;
+}
+
+const context = { awsRequestId: '8f5e3c1a-0000-4000-8000-000000000001' } as Context;
+
+/** A Function URL event: payload 2.0, as aws-lambda-go's lambda-urls-request.json has it. */
+function event(method: string, path: string, body?: string, headers: Record<string, string> = {}): APIGatewayProxyEventV2 {
+  return {
+    version: '2.0',
+    routeKey: '$default',
+    rawPath: path,
+    rawQueryString: '',
+    headers: { host: 'abc123.lambda-url.us-east-1.on.aws', 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers },
+    requestContext: {
+      accountId: 'anonymous',
+      apiId: 'abc123',
+      domainName: 'abc123.lambda-url.us-east-1.on.aws',
+      domainPrefix: 'abc123',
+      http: { method, path, protocol: 'HTTP/1.1', sourceIp: '198.51.100.7', userAgent: 'test' },
+      requestId: 'r',
+      routeKey: '$default',
+      stage: '$default',
+      time: '03/Dec/2026:19:00:00 +0000',
+      timeEpoch: 0,
+    },
+    body,
+    isBase64Encoded: false,
+  };
+}
+
+const envelope = { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientInfo': { name: 't', version: '0' }, 'io.modelcontextprotocol/clientCapabilities': {} };
+
+/** A 2026-07-28 tools/call, as a conforming client posts it. */
+const call = (name: string, args: Record<string, unknown> = {}) =>
+  event('POST', '/mcp', JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name, arguments: args, _meta: envelope } }), {
+    'mcp-protocol-version': '2026-07-28',
+    'mcp-method': 'tools/call',
+    'mcp-name': name,
+  });
+
+async function handlers(config: Record<string, unknown> = {}) {
+  return createLambdaHandlers(async () => ({
+    name: 'lambda-host',
+    config: runtimeConfigSchema.parse({ logLevel: 'silent', ...config }),
+    logger,
+    factory,
+  }));
+}
+
+/** The EMF lines written while `run` runs. */
+async function emfLines(run: () => Promise<unknown>): Promise<Record<string, unknown>[]> {
+  const written: string[] = [];
+  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => written.push(String(chunk)) > 0);
+  try {
+    await run();
+  } finally {
+    spy.mockRestore();
+  }
+  return written.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => '_aws' in line);
+}
+
+afterEach(() => vi.restoreAllMocks());
+
+describe('the Lambda host', () => {
+  it('refuses at cold start what a function cannot serve, naming the key and what to set', async () => {
+    const refused = handlers({ transport: 'stdio', http: { legacySessions: true } });
+    await expect(refused).rejects.toThrow(ConfigError);
+    await expect(refused).rejects.toThrow(/transport = "stdio".*set TRANSPORT=http[\s\S]*http\.legacySessions = true.*HTTP__LEGACY_SESSIONS=false/);
+  });
+
+  it('answers a call and writes one EMF line from the same outcome the counters take', async () => {
+    const { handler } = await handlers();
+    let result: APIGatewayProxyStructuredResultV2 | undefined;
+    const lines = await emfLines(async () => {
+      result = (await handler(call('echo', { message: 'hi' }), context)) as APIGatewayProxyStructuredResultV2;
+      await handler(call('crash'), context);
+    });
+    expect(result!.statusCode).toBe(200);
+    expect(JSON.parse(result!.body!)).toMatchObject({ result: { content: [{ type: 'text', text: 'hi' }] } });
+    expect(result!.headers!['x-request-id']).toBe(context.awsRequestId);
+    expect(lines).toHaveLength(2);
+    const [ok, crash] = lines;
+    expect(ok).toMatchObject({ Service: 'lambda-host', Requests: 1, ServerErrors: 0, method: 'tools/call', tool: 'echo', outcome: 'ok', awsRequestId: context.awsRequestId });
+    expect((ok!._aws as { CloudWatchMetrics: { Namespace: string; Dimensions: string[][] }[] }).CloudWatchMetrics[0]).toMatchObject({ Namespace: EMF_NAMESPACE, Dimensions: [['Service']] });
+    expect(typeof ok!.Latency).toBe('number');
+    expect(crash).toMatchObject({ tool: 'crash', outcome: 'server_error', ServerErrors: 1 });
+  });
+
+  it('says that probes and metrics are the platform\'s in a function, and answers GET as the HTTP entry does', async () => {
+    const { handler } = await handlers();
+    const probe = (await handler(event('GET', '/healthz'), context)) as APIGatewayProxyStructuredResultV2;
+    expect(probe.statusCode).toBe(404);
+    expect(probe.body).toMatch(/A function has no \/healthz, \/readyz or \/metrics: Lambda reports its health/);
+    const get = (await handler(event('GET', '/mcp'), context)) as APIGatewayProxyStructuredResultV2;
+    expect(get.statusCode).toBe(405);
+  });
+
+  it('answers 413 past http.maxBodyBytes, and past Lambda\'s own limit when the config allows more', async () => {
+    const small = await handlers({ http: { maxBodyBytes: 100 } });
+    const tooLarge = (await small.handler(call('echo', { message: 'x'.repeat(200) }), context)) as APIGatewayProxyStructuredResultV2;
+    expect(tooLarge.statusCode).toBe(413);
+    expect(JSON.parse(tooLarge.body!).error.message).toBe('Request body exceeds 100 bytes (http.maxBodyBytes); send less or raise HTTP__MAX_BODY_BYTES');
+    const large = await handlers({ http: { maxBodyBytes: 64 * 1024 * 1024 } });
+    const overLambda = (await large.handler(call('echo', { message: 'x'.repeat(LAMBDA_PAYLOAD_BYTES) }), context)) as APIGatewayProxyStructuredResultV2;
+    expect(overLambda.statusCode).toBe(413);
+    expect(JSON.parse(overLambda.body!).error.message).toMatch(/exceeds 6291456 bytes \(Lambda's limit on a buffered payload/);
+  });
+
+  it('answers a result too large for a buffered response with 500 and the way out, not a failed invocation', async () => {
+    const { handler } = await handlers();
+    let result: APIGatewayProxyStructuredResultV2 | undefined;
+    const [line] = await emfLines(async () => (result = (await handler(call('big'), context)) as APIGatewayProxyStructuredResultV2));
+    expect(line).toMatchObject({ tool: 'big', outcome: 'server_error', ServerErrors: 1 });
+    expect(result!.statusCode).toBe(500);
+    expect(JSON.parse(result!.body!).error.message).toMatch(/over Lambda's 6291456-byte limit on a buffered response; serve this app through the streaming handler/);
+  });
+
+  it('refuses a request from a host that is not allowed, when http.allowedHosts is set', async () => {
+    const { handler } = await handlers({ http: { allowedHosts: ['mcp.example.com'] } });
+    const result = (await handler(call('echo', { message: 'hi' }), context)) as APIGatewayProxyStructuredResultV2;
+    expect(result.statusCode).toBe(403);
+    expect(result.body).toContain('allowed hosts: mcp.example.com (http.allowedHosts)');
+  });
+
+  it('says where the streaming handler runs when the Lambda runtime is not there', async () => {
+    const { streamingHandler } = await handlers();
+    const { Writable } = await import('node:stream');
+    await expect(streamingHandler(call('echo', { message: 'hi' }), new Writable(), context)).rejects.toThrow(/runs in the Lambda Node.js runtime only/);
+  });
+});

@@ -1,0 +1,210 @@
+import { Readable, type Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createMcpHandler, type AuthInfo } from '@modelcontextprotocol/server';
+import { CLIENT_ADDRESS_HEADER } from '@mcp-fleet/middleware';
+import type { Context } from 'aws-lambda';
+import { ConfigError } from './config';
+import { exchangeRules, holdsDrain, refusalBody, type ExchangeScope, type Refusal } from './exchange';
+import { pooledFactory } from './instance-pool';
+import { JSON_RPC, type Outcome } from './json-rpc';
+import { fromEvent, splitHeaders, toResult, type EventRequest, type HttpEvent, type HttpResult } from './lambda-events';
+import { createMetrics } from './metrics';
+import { createTelemetry, listToolNames, type ServiceDefinition } from './serve';
+
+/**
+ * The Lambda host: the same factory, config, rules and middleware chain as `serve()`, behind Lambda's HTTP events
+ * instead of a Node HTTP server. Instances are built once per function instance (pooled, as over HTTP), at cold
+ * start, where a config a function cannot serve is refused with the reason.
+ */
+
+/** Lambda's limit on a buffered request or response payload. */
+export const LAMBDA_PAYLOAD_BYTES = 6 * 1024 * 1024;
+/** The CloudWatch namespace of the runtime's Embedded Metric Format lines; the alarms of lambda-stack read it. */
+export const EMF_NAMESPACE = 'MCPFleet';
+/** The metrics of each EMF line, with their units: the names lambda-stack's alarms use. */
+export const EMF_METRICS = { requests: 'Requests', serverErrors: 'ServerErrors', latency: 'Latency' } as const;
+
+type StreamingHandler = (event: HttpEvent, responseStream: Writable, context: Context) => Promise<void>;
+
+export interface LambdaHandlers {
+  /** Buffered answers: API Gateway HTTP API (payload 2.0), a Function URL in BUFFERED mode, REST API (payload 1.0). */
+  handler(event: HttpEvent, context: Context): Promise<HttpResult>;
+  /** A Function URL in RESPONSE_STREAM mode: event streams arrive as they are written. Wrapped by awslambda.streamifyResponse. */
+  streamingHandler: StreamingHandler;
+}
+
+/** What the Lambda Node.js runtime puts on globalThis.awslambda, as far as the streaming handler uses it. */
+interface StreamingRuntime {
+  streamifyResponse(handler: StreamingHandler): StreamingHandler;
+  HttpResponseStream: { from(stream: Writable, metadata: Record<string, unknown>): Writable };
+}
+
+/** Why a config cannot be served by a function, each with what to set instead. */
+export function functionProblems(config: ServiceDefinition['config']): string[] {
+  const problems: string[] = [];
+  if (config.transport === 'stdio') problems.push('transport = "stdio": a function is invoked over HTTP events, it has no stdin; set TRANSPORT=http');
+  if (config.http.legacySessions) {
+    problems.push(
+      'http.legacySessions = true: a session lives in one process, but each call may reach another function instance and instances are frozen between calls; set HTTP__LEGACY_SESSIONS=false (2025-era clients are then served statelessly)',
+    );
+  }
+  return problems;
+}
+
+/**
+ * Builds an app's service once (its `defineService()`, told it runs in a function) and returns the handlers.
+ * A ConfigError lists what a function cannot serve; the function's init then fails with that message.
+ */
+export async function createLambdaHandlers(define: () => Promise<ServiceDefinition>): Promise<LambdaHandlers> {
+  const service = await define();
+  const problems = functionProblems(service.config);
+  if (problems.length > 0) throw new ConfigError(problems);
+  const { config, name } = service;
+  const logger = service.logger ?? createTelemetry(name, config).logger;
+  const metrics = service.metrics ?? createMetrics(name);
+  const knownTools = await listToolNames(service.factory);
+  const rules = exchangeRules({ config, logger, metrics, knownTools, authenticate: service.authenticate, loopback: false });
+  const maxBody = Math.min(config.http.maxBodyBytes, LAMBDA_PAYLOAD_BYTES);
+  const mcp = createMcpHandler(pooledFactory(service.factory), {
+    legacy: 'stateless',
+    maxRequestBodySize: maxBody,
+    onerror: (error) => logger.warn({ err: error.message }, 'mcp request rejected by the SDK'),
+  });
+  logger.info({ host: 'lambda', tools: knownTools.size }, 'ready');
+
+  /** One exchange: the answer, and `end` to count and log it with the status sent, once its body has been sent. */
+  async function exchange(event: HttpEvent, context: Context): Promise<{ response: Response; end: (status: number) => void; format: EventRequest['format'] }> {
+    const started = performance.now();
+    const request = fromEvent(event);
+    const { format } = request;
+    if (request.path !== '/mcp') return { response: notFound(request.path), end: () => undefined, format };
+    const scope = rules.begin(request.method, request.headers.get('x-request-id'), context.awsRequestId);
+    let response: Response;
+    try {
+      response = await answer(request, scope);
+    } catch (error) {
+      logger.error({ err: error, requestId: scope.requestId }, 'request failed inside the runtime');
+      response = refusalResponse({ status: 500, code: JSON_RPC.serverError, message: 'Internal error' });
+    }
+    response.headers.set('x-request-id', scope.requestId);
+    return {
+      response,
+      format,
+      end: (status) => {
+        const seconds = (performance.now() - started) / 1000;
+        const outcome = rules.end(scope, { httpMethod: request.method, status, seconds, fields: { awsRequestId: context.awsRequestId } });
+        writeEmf(name, scope, outcome, seconds, context.awsRequestId);
+      },
+    };
+  }
+
+  /** The rules in the HTTP host's order: guard, read the body, dispatch to the SDK's entry, judge the answer. */
+  async function answer(request: EventRequest, scope: ExchangeScope): Promise<Response> {
+    const forbidden = rules.checkHostAndOrigin(request.headers.get('host'), request.headers.get('origin'));
+    if (forbidden) return refusalResponse(forbidden);
+    const verified = await rules.verifyBearer(request.headers.get('authorization'));
+    if (verified && 'status' in verified) return refusalResponse(verified);
+    let body: unknown;
+    if (request.method === 'POST') {
+      const size = request.body?.length ?? 0;
+      const tooLarge =
+        config.http.maxBodyBytes <= LAMBDA_PAYLOAD_BYTES ? rules.tooLarge() : rules.tooLarge(maxBody, "(Lambda's limit on a buffered payload; http.maxBodyBytes is higher); send less");
+      const parsed = size > maxBody ? tooLarge : rules.parse(request.body?.toString('utf8') ?? '', scope);
+      if ('status' in parsed) return refusalResponse(parsed);
+      body = parsed.body;
+    }
+    scope.holdsDrain = holdsDrain(request.method, scope.labels);
+    // The pipeline reads the request id and client address from the request's headers, whatever the client sent.
+    request.headers.set('x-request-id', scope.requestId);
+    request.headers.set(CLIENT_ADDRESS_HEADER, request.sourceIp);
+    const webRequest = new Request(request.url, { method: request.method, headers: request.headers });
+    const response = await mcp.fetch(webRequest, { authInfo: verified as AuthInfo | undefined, parsedBody: body });
+    return rules.judge(scope, webRequest, response);
+  }
+
+  async function handler(event: HttpEvent, context: Context): Promise<HttpResult> {
+    const { response, end, format } = await exchange(event, context);
+    let result = toResult(response.status, response, Buffer.from(await response.arrayBuffer()), format);
+    // Lambda would fail the invocation, and the client would learn nothing; say what happened instead.
+    if (Buffer.byteLength(result.body ?? '') > LAMBDA_PAYLOAD_BYTES - 64 * 1024) {
+      logger.error({ bytes: Buffer.byteLength(result.body ?? '') }, 'answer too large for a buffered Lambda response');
+      const refusal = refusalResponse({
+        status: 500,
+        code: JSON_RPC.serverError,
+        message: `The answer is over Lambda's ${LAMBDA_PAYLOAD_BYTES}-byte limit on a buffered response; serve this app through the streaming handler (a Function URL with invoke mode RESPONSE_STREAM)`,
+      });
+      refusal.headers.set('x-request-id', response.headers.get('x-request-id') ?? '');
+      result = toResult(refusal.status, refusal, Buffer.from(await refusal.arrayBuffer()), format);
+    }
+    end(result.statusCode ?? 200);
+    return result;
+  }
+
+  async function streaming(event: HttpEvent, responseStream: Writable, context: Context): Promise<void> {
+    const runtime = streamingRuntime();
+    const { response, end } = await exchange(event, context);
+    const { headers, cookies } = splitHeaders(response);
+    const stream = runtime.HttpResponseStream.from(responseStream, { statusCode: response.status, headers, cookies });
+    try {
+      if (response.body) await pipeline(Readable.fromWeb(response.body as import('node:stream/web').ReadableStream), stream);
+      else stream.end();
+    } finally {
+      end(response.status);
+    }
+  }
+
+  const runtime = installedRuntime();
+  return { handler, streamingHandler: runtime ? runtime.streamifyResponse(streaming) : streaming };
+}
+
+const installedRuntime = () => (globalThis as unknown as { awslambda?: StreamingRuntime }).awslambda;
+
+function streamingRuntime(): StreamingRuntime {
+  const runtime = installedRuntime();
+  if (!runtime) throw new Error('globalThis.awslambda is missing: the streaming handler runs in the Lambda Node.js runtime only; use `handler` elsewhere');
+  return runtime;
+}
+
+function refusalResponse(refusal: Refusal): Response {
+  return new Response(refusalBody(refusal), { status: refusal.status, headers: { 'content-type': 'application/json', ...refusal.headers } });
+}
+
+/** The HTTP host's probes and metrics are the platform's in a function: say so instead of a bare 404. */
+function notFound(path: string): Response {
+  const error = `no route for ${path}; the MCP endpoint is /mcp. A function has no /healthz, /readyz or /metrics: Lambda reports its health, and request metrics are CloudWatch Embedded Metric Format lines in its logs`;
+  return new Response(JSON.stringify({ error }), { status: 404, headers: { 'content-type': 'application/json' } });
+}
+
+/**
+ * One CloudWatch Embedded Metric Format line per exchange, from the same outcome the Prometheus counters take:
+ * CloudWatch turns it into the Requests, ServerErrors and Latency metrics of the service, which the deployment's
+ * alarms watch; method, tool and outcome stay searchable properties, not dimensions (each would be a metric).
+ */
+function writeEmf(service: string, scope: ExchangeScope, outcome: Outcome, seconds: number, awsRequestId: string): void {
+  const line = {
+    _aws: {
+      Timestamp: Date.now(),
+      CloudWatchMetrics: [
+        {
+          Namespace: EMF_NAMESPACE,
+          Dimensions: [['Service']],
+          Metrics: [
+            { Name: EMF_METRICS.requests, Unit: 'Count' },
+            { Name: EMF_METRICS.serverErrors, Unit: 'Count' },
+            { Name: EMF_METRICS.latency, Unit: 'Milliseconds' },
+          ],
+        },
+      ],
+    },
+    Service: service,
+    [EMF_METRICS.requests]: 1,
+    [EMF_METRICS.serverErrors]: outcome === 'server_error' ? 1 : 0,
+    [EMF_METRICS.latency]: Math.round(seconds * 10_000) / 10,
+    method: scope.labels.method,
+    tool: scope.labels.tool,
+    outcome,
+    requestId: scope.requestId,
+    awsRequestId,
+  };
+  process.stdout.write(`${JSON.stringify(line)}\n`);
+}
