@@ -1,3 +1,4 @@
 import { projectConfig } from '../../vitest.preset.ts';
 
-export default projectConfig();
+// The two entry scripts are tested as processes (cli.test.ts), as a person and the CDK CLI run them.
+export default projectConfig({ exclude: ['src/synth.ts', 'src/cdk-app.ts'] });

@@ -26,7 +26,8 @@ if (!existsSync(entry)) {
 }
 
 const outdir = join(appDir, 'dist');
-rmSync(outdir, { recursive: true, force: true });
+// Only what this build writes: dist/ also holds the function's bundle (build-lambda) and its synth (cdk.out).
+for (const file of ['main.js', 'main.js.map', 'package.json', 'package-lock.json']) rmSync(join(outdir, file), { force: true });
 const started = performance.now();
 const metafile = await bundleApp(appDir, outdir);
 const bytes = Object.values(metafile.outputs).reduce((sum, output) => sum + output.bytes, 0);

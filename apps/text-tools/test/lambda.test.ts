@@ -4,11 +4,11 @@ import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as V1Transport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type * as Entry from '../src/lambda';
 
 // text-tools' own Lambda entry (src/lambda.ts), imported as the function's init would, driven with the events
 // API Gateway and Function URLs send and by the real SDK clients through a fetch that makes those events.
-type Entry = typeof import('../src/lambda');
-let entry: Entry;
+let entry: typeof Entry;
 let removeRuntime: () => void;
 /** What the function wrote with process.stdout.write: its EMF metric lines (the logs go to fd 1 through pino). */
 const emf: { Service: string; Requests: number; ServerErrors: number; method: string; tool: string; outcome: string }[] = [];

@@ -1,5 +1,6 @@
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { createMcpHandler, type AuthInfo } from '@modelcontextprotocol/server';
 import { CLIENT_ADDRESS_HEADER } from '@mcp-fleet/middleware';
 import type { Context } from 'aws-lambda';
@@ -146,7 +147,7 @@ export async function createLambdaHandlers(define: () => Promise<ServiceDefiniti
     const { headers, cookies } = splitHeaders(response);
     const stream = runtime.HttpResponseStream.from(responseStream, { statusCode: response.status, headers, cookies });
     try {
-      if (response.body) await pipeline(Readable.fromWeb(response.body as import('node:stream/web').ReadableStream), stream);
+      if (response.body) await pipeline(Readable.fromWeb(response.body as WebReadableStream), stream);
       else stream.end();
     } finally {
       end(response.status);

@@ -17,11 +17,15 @@ write('apps/weather/package.json', JSON.stringify({ name: 'weather', mcpFleet: {
 write('apps/weather/src/main.ts', '');
 write('apps/not-mcp/package.json', JSON.stringify({ name: 'not-mcp' }));
 write('apps/not-mcp/src/main.ts', '');
+write('apps/both/package.json', JSON.stringify({ name: 'both', mcpFleet: { port: 3006, lambda: {} } }));
+write('apps/both/src/main.ts', '');
+write('apps/fn-only/package.json', JSON.stringify({ name: 'fn-only', mcpFleet: { port: 3007, kubernetes: false, lambda: { memoryMb: 512 } } }));
+write('apps/fn-only/src/main.ts', '');
 write('apps/half-made/package.json', JSON.stringify({ name: 'half-made', mcpFleet: {} }));
 write('libs/cache/package.json', JSON.stringify({ name: '@x/cache', nx: { name: 'cache', tags: ['type:lib'] } }));
 write('tools/odd/package.json', JSON.stringify({ name: '@x/odd', nx: { name: 'odd' }, scripts: { test: 'node run-my-tests.js' } }));
 write('libs/not-nx/package.json', JSON.stringify({ name: 'not-nx' }));
-const files = ['apps/weather/package.json', 'apps/not-mcp/package.json', 'apps/half-made/package.json', 'libs/cache/package.json', 'tools/odd/package.json', 'libs/not-nx/package.json'];
+const files = ['apps/weather/package.json', 'apps/both/package.json', 'apps/fn-only/package.json', 'apps/not-mcp/package.json', 'apps/half-made/package.json', 'libs/cache/package.json', 'tools/odd/package.json', 'libs/not-nx/package.json'];
 
 const infer = async (options = {}) => {
   const results = await createNodesV2[1](files, options, context);
@@ -60,13 +64,24 @@ describe('createNodesV2', () => {
 
   it('infers what Nx needs to cache and order each target', async () => {
     const { build, serve, test, image, deploy } = (await infer())['apps/weather/package.json']!['apps/weather']!.targets!;
-    expect(build).toMatchObject({ cache: true, dependsOn: ['^build'], outputs: ['{projectRoot}/dist'], options: { command: 'tsx ../../tools/scripts/build-app.ts', cwd: '{projectRoot}' } });
+    expect(build).toMatchObject({ cache: true, dependsOn: ['^build'], options: { command: 'tsx ../../tools/scripts/build-app.ts', cwd: '{projectRoot}' } });
+    // Its own files, not dist/: restoring it from the cache must not take the function's bundle away.
+    expect(build!.outputs).toEqual(['{projectRoot}/dist/main.js', '{projectRoot}/dist/main.js.map', '{projectRoot}/dist/package.json', '{projectRoot}/dist/package-lock.json']);
     expect(serve).toMatchObject({ dependsOn: ['build'], continuous: true });
     expect(test).toMatchObject({ cache: true, dependsOn: ['build'], inputs: ['default', '^production', 'testEnvironment'], outputs: ['{projectRoot}/coverage'] });
     expect(deploy).toMatchObject({ options: { command: 'tsx ../../tools/scripts/deploy.ts --app weather' } });
     expect(deploy!.cache).toBeUndefined();
     // The shared Dockerfile is an input of every app's image: nx affected lists every app when it changes.
     expect(image!.inputs).toEqual(expect.arrayContaining(['{workspaceRoot}/deploy/Dockerfile', '{workspaceRoot}/deploy/Dockerfile.dockerignore']));
+  });
+
+  it('gives an app with mcpFleet.lambda the function\'s targets, and one with kubernetes: false no image or deploy', async () => {
+    const projects = await infer();
+    const both = projects['apps/both/package.json']!['apps/both']!.targets!;
+    expect(Object.keys(both)).toEqual(['build', 'serve', 'test', 'lint', 'typecheck', 'load', 'soak', 'image', 'deploy', 'build-lambda', 'synth']);
+    expect(both['build-lambda']).toMatchObject({ cache: true, outputs: ['{projectRoot}/dist/lambda', '{projectRoot}/dist/lambda.zip'] });
+    expect(both.synth).toMatchObject({ dependsOn: ['build-lambda'], options: { command: 'tsx ../../tools/lambda-stack/src/synth.ts --app both' } });
+    expect(Object.keys(projects['apps/fn-only/package.json']!['apps/fn-only']!.targets!)).toEqual(['build', 'serve', 'test', 'lint', 'typecheck', 'load', 'soak', 'build-lambda', 'synth']);
   });
 
   it('takes other target names from the plugin options', async () => {

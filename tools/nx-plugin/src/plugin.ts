@@ -21,7 +21,7 @@ export const createNodesV2: CreateNodesV2<McpFleetPluginOptions> = [
 ];
 
 interface Manifest {
-  mcpFleet?: unknown;
+  mcpFleet?: { kubernetes?: boolean; lambda?: unknown };
   nx?: unknown;
   scripts?: Record<string, string>;
 }
@@ -39,8 +39,8 @@ function appNode(file: string, options: McpFleetPluginOptions, context: CreateNo
   const root = dirname(file);
   if (!manifest.mcpFleet || !existsSync(join(context.workspaceRoot, root, 'src', 'main.ts'))) return {};
   const app = basename(root);
-  const targets = appTargets(app);
-  const named = Object.fromEntries(TARGET_KINDS.map((kind) => [options.targetNames?.[kind] ?? kind, targets[kind]]));
+  const targets = appTargets(app, { kubernetes: manifest.mcpFleet.kubernetes !== false, lambda: manifest.mcpFleet.lambda !== undefined });
+  const named = Object.fromEntries(TARGET_KINDS.flatMap((kind) => (targets[kind] ? [[options.targetNames?.[kind] ?? kind, targets[kind]]] : [])));
   const project: ProjectConfiguration = { root, name: app, projectType: 'application', tags: ['type:app'], targets: named };
   return { projects: { [root]: project } };
 }

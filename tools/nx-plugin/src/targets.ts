@@ -1,7 +1,7 @@
 import type { TargetConfiguration } from '@nx/devkit';
 
 /** The targets every app gets, by kind; each kind's name can be changed in nx.json's plugin options. */
-export const TARGET_KINDS = ['build', 'serve', 'test', 'lint', 'typecheck', 'load', 'soak', 'image', 'deploy'] as const;
+export const TARGET_KINDS = ['build', 'serve', 'test', 'lint', 'typecheck', 'load', 'soak', 'image', 'deploy', 'build-lambda', 'synth'] as const;
 export type TargetKind = (typeof TARGET_KINDS)[number];
 
 export interface McpFleetPluginOptions {
@@ -32,18 +32,53 @@ export function packageTargets(scripts: Record<string, string> = {}): Partial<Re
   return Object.fromEntries(Object.entries(CHECKS).filter(([kind]) => !(kind in scripts)));
 }
 
+/** Where an app ships: on Kubernetes (an image, deploy.ts) unless `mcpFleet.kubernetes` is false; as a function with `mcpFleet.lambda`. */
+export interface AppShipping {
+  kubernetes: boolean;
+  lambda: boolean;
+}
+
 /**
  * What an MCP service under apps/ runs, the same for every app: the commands, and what Nx needs to cache and
- * order them (inputs, outputs, dependsOn). Only `app` differs.
+ * order them (inputs, outputs, dependsOn). Only `app` and where it ships differ.
  */
-export function appTargets(app: string): Record<TargetKind, TargetConfiguration> {
+export function appTargets(app: string, shipping: AppShipping = { kubernetes: true, lambda: false }): Partial<Record<TargetKind, TargetConfiguration>> {
+  const { image, deploy, ...rest } = everyAppTarget(app);
+  return {
+    ...rest,
+    ...(shipping.kubernetes ? { image, deploy } : {}),
+    ...(shipping.lambda ? functionTargets(app) : {}),
+  };
+}
+
+/** A function's targets: its bundle and zip (build-lambda), and its CloudFormation (synth, offline). */
+function functionTargets(app: string): Record<'build-lambda' | 'synth', TargetConfiguration> {
+  return {
+    'build-lambda': {
+      ...run('tsx ../../tools/scripts/build-lambda.ts'),
+      cache: true,
+      inputs: ['production', '^production', '{workspaceRoot}/tools/scripts/build-lambda.ts', '{workspaceRoot}/tools/scripts/src/bundle.ts'],
+      outputs: ['{projectRoot}/dist/lambda', '{projectRoot}/dist/lambda.zip'],
+    },
+    synth: {
+      ...run(`tsx ../../tools/lambda-stack/src/synth.ts --app ${app}`),
+      cache: true,
+      dependsOn: ['build-lambda'],
+      inputs: ['{projectRoot}/package.json', '{projectRoot}/dist/lambda.zip', '{workspaceRoot}/tools/lambda-stack/src/**/*.ts'],
+      outputs: ['{projectRoot}/dist/cdk.out'],
+    },
+  };
+}
+
+function everyAppTarget(app: string): Record<Exclude<TargetKind, 'build-lambda' | 'synth'>, TargetConfiguration> {
   return {
     build: {
       ...run('tsx ../../tools/scripts/build-app.ts'),
       cache: true,
       dependsOn: ['^build'],
       inputs: ['production', '^production', '{workspaceRoot}/tools/scripts/build-app.ts'],
-      outputs: ['{projectRoot}/dist'],
+      // Its own files only: dist/ also holds the function's bundle and synth when the app ships as one.
+      outputs: ['{projectRoot}/dist/main.js', '{projectRoot}/dist/main.js.map', '{projectRoot}/dist/package.json', '{projectRoot}/dist/package-lock.json'],
     },
     serve: { ...run('node --enable-source-maps dist/main.js'), dependsOn: ['build'], continuous: true },
     test: {
