@@ -13,11 +13,13 @@ const { JobPermission } = github.workflows;
  * GitHub environment of the same name holds its protection rules and its KUBECONFIG secret. The namespace is
  * the one deploy/environments/<name> (the kustomize component every app's overlay lists) sets. The strategy is
  * deploy.ts's: production takes a canary judged on its own traffic first (README: "Canary releases"), staging's
- * little traffic could not judge one.
+ * little traffic could not judge one. An app that ships as a function (mcpFleet.lambda) is deployed to each
+ * environment's AWS account and region by `cdk deploy`, its own CodeDeploy canary rolling it back (README: "Ship an
+ * app as a function").
  */
 export const ENVIRONMENTS = [
-  { name: 'staging', namespace: 'mcp-fleet-staging', url: 'https://staging.example.com', strategy: 'rolling' },
-  { name: 'production', namespace: 'mcp-fleet', url: 'https://example.com', strategy: 'canary' },
+  { name: 'staging', namespace: 'mcp-fleet-staging', url: 'https://staging.example.com', strategy: 'rolling', awsRegion: 'us-east-1' },
+  { name: 'production', namespace: 'mcp-fleet', url: 'https://example.com', strategy: 'canary', awsRegion: 'us-east-1' },
 ] as const;
 
 /**
@@ -48,21 +50,21 @@ const postgresService = {
  * A job that works on what changed since NX_BASE (full history, nx-set-shas): read-only, with the check
  * environment, its one output a step's. The plan job and the affected-apps jobs are such jobs.
  */
-function affectedJob(name: string, output: { name: string; stepId: string }, steps: Step[], condition?: string): Job {
+function affectedJob(name: string, output: { names: string[]; stepId: string }, steps: Step[], condition?: string): Job {
   return {
     name,
     ...(condition ? { if: condition } : {}),
     runsOn: ['ubuntu-latest'],
     timeoutMinutes: 15,
     permissions: { contents: JobPermission.READ, actions: JobPermission.READ },
-    outputs: { [output.name]: { stepId: output.stepId, outputName: output.name } },
+    outputs: Object.fromEntries(output.names.map((outputName) => [outputName, { stepId: output.stepId, outputName }])),
     env: CHECK_ENV,
     steps: [...affectedJobStart(), ...steps],
   };
 }
 
 /** Lists the affected tasks and splits them into shards; its output is the shard job's matrix. */
-const planJob: Job = affectedJob('Plan: affected tasks into shards', { name: 'shards', stepId: 'plan' }, [
+const planJob: Job = affectedJob('Plan: affected tasks into shards', { names: ['shards'], stepId: 'plan' }, [
   {
     name: 'The task durations of the last run on main',
     uses: ACTIONS.cacheRestore.uses,
@@ -189,12 +191,13 @@ const summaryJob: Job = {
 };
 
 /**
- * A job whose output `apps` (a JSON list, the matrix of the jobs after it) is the apps affected since NX_BASE:
- * changed themselves, through a library they use, or through the shared Dockerfile (an input of every app's image).
+ * A job whose outputs (JSON lists, the matrices of the jobs after it) are the apps affected since NX_BASE:
+ * changed themselves, through a library they use, or through the shared Dockerfile (an input of every app's image);
+ * `apps` those on Kubernetes, `functions` those that ship as a Lambda function.
  */
 function affectedAppsJob(name: string, condition: string | undefined, list: { args: string; env?: Record<string, string> }): Job {
   const listStep = { id: 'list', name: 'List the affected apps', run: `node --import tsx tools/scripts/affected-apps.ts ${list.args}`, ...(list.env ? { env: list.env } : {}) };
-  return affectedJob(name, { name: 'apps', stepId: 'list' }, [INSTALL_STEP, listStep], condition);
+  return affectedJob(name, { names: ['apps', 'functions'], stepId: 'list' }, [INSTALL_STEP, listStep], condition);
 }
 
 /** Pull requests: the apps whose image the change touches. */
@@ -376,6 +379,51 @@ function deployJob(environment: (typeof ENVIRONMENTS)[number], needs: string): J
   };
 }
 
+const functionMatrix = { failFast: false, matrix: { domain: { app: '${{ fromJSON(needs.apps.outputs.functions) }}' as unknown as string[] } } };
+
+/**
+ * Deploys each app that ships as a function to one environment with `cdk deploy` (tools/lambda-stack). CloudFormation
+ * hands the `live` alias to CodeDeploy, which shifts it as a canary and rolls it back when an alarm fires; the
+ * stack update then fails, and so does this job. Credentials by OIDC: a role to assume, no stored keys.
+ */
+function functionJob(environment: (typeof ENVIRONMENTS)[number], needs?: string): Job {
+  return {
+    name: `${environment.name} function \${{ matrix.app }}`,
+    needs: ['apps', ...(needs ? [needs] : [])],
+    if: "needs.apps.outputs.functions != '[]'",
+    runsOn: ['ubuntu-latest'],
+    // CloudFormation waits for the canary: its minutes (mcpFleet.lambda.canaryMinutes, 5 by default), then the rest.
+    timeoutMinutes: 60,
+    permissions: { contents: JobPermission.READ, idToken: JobPermission.WRITE },
+    environment: { name: environment.name, url: environment.url },
+    concurrency: { group: `deploy-function-${environment.name}-\${{ matrix.app }}`, 'cancel-in-progress': false },
+    strategy: functionMatrix,
+    steps: [
+      checkoutStep({ history: false }),
+      setupNodeStep(NODE_VERSIONS[0]),
+      INSTALL_STEP,
+      {
+        name: 'AWS role',
+        run: [
+          'if [ -z "$ROLE" ]; then',
+          '  echo "::error title=No AWS role::Set the AWS_DEPLOY_ROLE_ARN secret on the $ENVIRONMENT environment: a role this repository may assume by OIDC (README: Ship an app as a function)"',
+          '  exit 1',
+          'fi',
+        ].join('\n'),
+        env: { ROLE: '${{ secrets.AWS_DEPLOY_ROLE_ARN }}', ENVIRONMENT: environment.name },
+      },
+      { name: 'AWS credentials by OIDC', uses: ACTIONS.awsCredentials.uses, with: { 'role-to-assume': '${{ secrets.AWS_DEPLOY_ROLE_ARN }}', 'aws-region': environment.awsRegion } },
+      { name: 'Bundle the function', run: 'npx nx run "$APP:build-lambda"', env: { APP: '${{ matrix.app }}' } },
+      {
+        name: 'Deploy; CodeDeploy shifts live as a canary and rolls it back on an alarm',
+        run: `npx cdk deploy --require-approval never --no-notices --progress events -c app="$APP" -c environment=${environment.name}`,
+        workingDirectory: 'tools/lambda-stack',
+        env: { APP: '${{ matrix.app }}' },
+      },
+    ],
+  };
+}
+
 /** projen renders YAML from plain objects, which hold no comments; this writes each pinned action's tag beside its sha. */
 function commentActionVersions(file: YamlFile): void {
   const versions = new Map<string, string>(Object.values(ACTIONS).map((action) => [action.uses, action.version]));
@@ -400,7 +448,7 @@ export function synthesize(outdir: string): void {
   // A bare Project comes with empty build tasks; Nx runs this workspace's tasks, so projen keeps only "default".
   for (const task of ['build', 'pre-compile', 'compile', 'post-compile', 'test', 'package']) project.tasks.removeTask(task);
   new ProjenrcTsx(project);
-  project.gitignore.exclude('node_modules/', 'dist/', 'coverage/', '.nx/', '.data/', '*.log', '.env', 'release/', 'ci-shards/');
+  project.gitignore.exclude('node_modules/', 'dist/', 'coverage/', '.nx/', '.data/', '*.log', '.env', 'release/', 'ci-shards/', 'cdk.out/');
   const gh = new github.GitHub(project, { mergify: false, pullRequestLint: false, workflows: true });
 
   // A newer push to the same branch or pull request makes an older check run pointless.
@@ -417,6 +465,7 @@ export function synthesize(outdir: string): void {
   deploy.file?.addOverride('permissions', 'read-all');
   deploy.addJobs({ apps: appsJob, image: imageJob });
   ENVIRONMENTS.forEach((environment, index) => deploy.addJob(environment.name, deployJob(environment, index === 0 ? 'image' : ENVIRONMENTS[index - 1]!.name)));
+  ENVIRONMENTS.forEach((environment, index) => deploy.addJob(`${environment.name}-function`, functionJob(environment, index === 0 ? undefined : `${ENVIRONMENTS[index - 1]!.name}-function`)));
 
   for (const workflow of [ci, deploy]) if (workflow.file) commentActionVersions(workflow.file);
   // GitHub folds generated files in diffs and leaves them out of language statistics.

@@ -13,8 +13,8 @@ const write = (file: string, content: string) => {
   mkdirSync(dirname(join(repo, file)), { recursive: true });
   writeFileSync(join(repo, file), content);
 };
-const pkg = (name: string, dependencies: Record<string, string> = {}) =>
-  JSON.stringify({ name: `@ws/${name}`, version: '0.0.0', private: true, dependencies, nx: { name } }, null, 2);
+const pkg = (name: string, dependencies: Record<string, string> = {}, mcpFleet?: object) =>
+  JSON.stringify({ name: `@ws/${name}`, version: '0.0.0', private: true, dependencies, nx: { name }, ...(mcpFleet ? { mcpFleet } : {}) }, null, 2);
 const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, encoding: 'utf8' }).trim();
 const commit = (message: string) => {
   git('add', '-A');
@@ -41,7 +41,8 @@ beforeAll(() => {
   write('libs/other/src/index.ts', 'export const other = 1;\n');
   write('apps/alpha/package.json', pkg('alpha', { '@ws/shared': '*' }));
   write('apps/alpha/src/main.ts', "import { shared } from '@ws/shared';\nexport const alpha = shared;\n");
-  write('apps/beta/package.json', pkg('beta', { '@ws/other': '*' }));
+  // beta ships as a function only.
+  write('apps/beta/package.json', pkg('beta', { '@ws/other': '*' }, { kubernetes: false, lambda: {} }));
   write('apps/beta/src/main.ts', 'export const beta = 2;\n');
   git('init', '-q', '-b', 'main');
   git('config', 'user.email', 'test@example.com');
@@ -79,7 +80,8 @@ describe('affected-apps.ts on a git repository with real nx', () => {
     const listed = await runScript('affected-apps.ts', ['--apps', 'beta, alpha', '--github-output'], { cwd: repo, env: { ...env, GITHUB_OUTPUT: output } });
     expect(listed.code).toBe(0);
     expect(JSON.parse(listed.stdout)).toEqual(['alpha', 'beta']);
-    expect(readFileSync(output, 'utf8')).toBe('apps=["alpha","beta"]\n');
+    // The deploy workflow's two matrices: the apps on Kubernetes, and the functions.
+    expect(readFileSync(output, 'utf8')).toBe('apps=["alpha"]\nfunctions=["beta"]\n');
 
     const unknown = await runScript('affected-apps.ts', ['--apps', 'alpha,shared'], { cwd: repo, env });
     expect(unknown.code).toBe(2);

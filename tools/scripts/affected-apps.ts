@@ -1,10 +1,10 @@
 #!/usr/bin/env tsx
 // The deploy workflow's matrix: the apps a change affects, directly or through a lib they use.
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, existsSync, readdirSync } from 'node:fs';
+import { appendFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { affectedApps, requestedApps } from './src/affected-apps';
+import { affectedApps, byTarget, requestedApps, type Shipping } from './src/affected-apps';
 import { cliOrExit } from './src/cli';
 
 const usage = `
@@ -18,7 +18,8 @@ a change to docs only lists nothing. Run it from the workspace root.
                     nx.json's defaultBase)
   --head REF        compare up to this commit (default: $NX_HEAD, else the working tree, uncommitted included)
   --apps LIST       no comparison: exactly these apps, comma- or space-separated; each must exist
-  --github-output   also write apps=<the list> to $GITHUB_OUTPUT, for the deploy workflow's matrix
+  --github-output   also write to $GITHUB_OUTPUT, for the deploy workflow's matrices: apps=<those on Kubernetes>
+                    (all but mcpFleet.kubernetes false) and functions=<those with an mcpFleet.lambda entry>
 `;
 const { values } = cliOrExit(process.argv.slice(2), usage, {
   base: { type: 'string' },
@@ -54,12 +55,16 @@ try {
 }
 
 const json = JSON.stringify(apps);
-console.error(`affected-apps: ${apps.length === 0 ? 'no app to deploy' : `${apps.length} app(s): ${apps.join(', ')}`}`);
+const shippingOf = (app: string) => (JSON.parse(readFileSync(join(root, 'apps', app, 'package.json'), 'utf8')) as { mcpFleet?: Shipping }).mcpFleet ?? {};
+const { kubernetes, functions } = byTarget(apps, shippingOf);
+console.error(
+  `affected-apps: ${apps.length === 0 ? 'no app to deploy' : `${apps.length} app(s): ${apps.join(', ')}; on Kubernetes: ${kubernetes.join(', ') || 'none'}; as functions: ${functions.join(', ') || 'none'}`}`,
+);
 console.log(json);
 if (values['github-output']) {
   if (!process.env.GITHUB_OUTPUT) {
     console.error('affected-apps: --github-output needs $GITHUB_OUTPUT (set by GitHub Actions) to name a file');
     process.exit(2);
   }
-  appendFileSync(process.env.GITHUB_OUTPUT, `apps=${json}\n`);
+  appendFileSync(process.env.GITHUB_OUTPUT, `apps=${JSON.stringify(kubernetes)}\nfunctions=${JSON.stringify(functions)}\n`);
 }

@@ -12,7 +12,7 @@ import { CI_TARGETS, NODE_VERSIONS } from './src/pipeline';
 const root = join(import.meta.dirname, '..', '..');
 const WORKFLOWS = '.github/workflows';
 
-interface Step { name: string; id?: string; uses?: string; run?: string; if?: string; env?: Record<string, string>; with?: Record<string, unknown> }
+interface Step { name: string; id?: string; uses?: string; run?: string; if?: string; env?: Record<string, string>; with?: Record<string, unknown>; 'working-directory'?: string }
 interface Job {
   name: string;
   needs?: string | string[];
@@ -101,7 +101,7 @@ describe('structure', () => {
   });
 
   it('takes its matrix from the affected apps, builds once, and sends production only what staging took', () => {
-    expect(Object.keys(deploy.jobs)).toEqual(['apps', 'image', ...ENVIRONMENTS.map((e) => e.name)]);
+    expect(Object.keys(deploy.jobs)).toEqual(['apps', 'image', ...ENVIRONMENTS.map((e) => e.name), ...ENVIRONMENTS.map((e) => `${e.name}-function`)]);
     expect(deploy.jobs.apps!.steps.at(-1)!.run).toContain('tools/scripts/affected-apps.ts');
     for (const id of ['image', 'staging', 'production']) expect(deploy.jobs[id]!.strategy!.matrix).toEqual({ app: '${{ fromJSON(needs.apps.outputs.apps) }}' });
     expect(deploy.jobs.staging!.needs).toEqual(['apps', 'image']);
@@ -126,7 +126,36 @@ describe('structure', () => {
     const writes = Object.fromEntries(
       Object.entries({ ...ci.jobs, ...deploy.jobs }).map(([id, job]) => [id, Object.keys(job.permissions ?? {}).filter((scope) => job.permissions![scope] === 'write')]),
     );
-    expect(writes).toEqual({ plan: [], shard: [], summary: [], images: [], smoke: [], apps: [], image: ['packages'], staging: ['id-token'], production: ['id-token'] });
+    expect(writes).toEqual({
+      plan: [],
+      shard: [],
+      summary: [],
+      images: [],
+      smoke: [],
+      apps: [],
+      image: ['packages'],
+      staging: ['id-token'],
+      production: ['id-token'],
+      'staging-function': ['id-token'],
+      'production-function': ['id-token'],
+    });
+  });
+
+  it('deploys each function with cdk deploy, staging then production, by OIDC with no stored keys', () => {
+    // A single need is written as a string.
+    expect(deploy.jobs['staging-function']!.needs).toEqual('apps');
+    expect(deploy.jobs['production-function']!.needs).toEqual(['apps', 'staging-function']);
+    for (const environment of ENVIRONMENTS) {
+      const job = deploy.jobs[`${environment.name}-function`]!;
+      expect(job.strategy!.matrix).toEqual({ app: '${{ fromJSON(needs.apps.outputs.functions) }}' });
+      expect(job.if).toBe("needs.apps.outputs.functions != '[]'");
+      const credentials = job.steps.find((step) => step.uses?.startsWith('aws-actions/configure-aws-credentials@'))!;
+      expect(credentials.with).toEqual({ 'role-to-assume': '${{ secrets.AWS_DEPLOY_ROLE_ARN }}', 'aws-region': environment.awsRegion });
+      expect(JSON.stringify(job)).not.toMatch(/aws-access-key-id|AWS_SECRET_ACCESS_KEY/);
+      const deployStep = job.steps.at(-1)!;
+      expect(deployStep.run).toBe(`npx cdk deploy --require-approval never --no-notices --progress events -c app="$APP" -c environment=${environment.name}`);
+      expect(deployStep['working-directory']).toBe('tools/lambda-stack');
+    }
   });
 
   it('runs one deploy per environment and app at a time, and never cancels one', () => {

@@ -54,6 +54,8 @@ describe('deploy.yml, its own commands, against kube-fake with real kubectl', ()
       for (const entry of readdirSync(join(root, 'apps', app)).filter((file) => file !== 'package.json')) symlinkSync(join(root, 'apps', app, entry), join(workdir, 'apps', app, entry));
       const manifest = JSON.parse(readFileSync(join(root, 'apps', app, 'package.json'), 'utf8')) as { mcpFleet: object };
       if (app === 'text-tools') manifest.mcpFleet = { ...manifest.mcpFleet, canary: { interval: '1s', passes: 2 } };
+      // Its function jobs need AWS, which nothing here can reach: they are skipped as for an app on Kubernetes only.
+      delete (manifest.mcpFleet as { lambda?: unknown }).lambda;
       writeFileSync(join(workdir, 'apps', app, 'package.json'), JSON.stringify(manifest));
     }
     [staging, production] = await Promise.all([
@@ -80,8 +82,11 @@ describe('deploy.yml, its own commands, against kube-fake with real kubectl', ()
       image: 'success',
       staging: 'success',
       production: 'success',
+      'staging-function': 'skipped',
+      'production-function': 'skipped',
     });
     expect(run.jobs.apps!.outputs.apps).toBe('["text-tools"]');
+    expect(run.jobs.apps!.outputs.functions).toBe('[]');
     expect(readFileSync(join(workdir, 'release', 'text-tools.image'), 'utf8').trim()).toBe(RELEASED);
     expect(imageOf(staging, 'text-tools')).toBe(RELEASED);
     expect(imageOf(production, 'text-tools')).toBe(RELEASED);

@@ -5,13 +5,14 @@ import { join } from 'node:path';
 import { runtimeConfigSchema } from '@mcp-fleet/runtime';
 import { policyProblems, renderOverlay, schemaProblems, type Manifest } from '@mcp-fleet/testing';
 import { parse } from 'yaml';
+import { onKubernetes, type McpFleetEntry } from './generators/app-packages';
 import { GRAFANA_DASHBOARD_LABEL, MONITORING_FILE, OPERATOR_LABELS, renderMonitoring, resolveObjectives } from './monitoring';
 
 const KINDS = ['ConfigMap', 'Deployment', 'HorizontalPodAutoscaler', 'Ingress', 'PodDisruptionBudget', 'PrometheusRule', 'Service', 'ServiceMonitor'];
 
 export interface AppManifest {
   name: string;
-  mcpFleet?: { port?: number; objectives?: unknown };
+  mcpFleet?: McpFleetEntry;
 }
 
 /** The apps of a workspace: folders of apps/ whose package.json has an mcpFleet entry. */
@@ -45,6 +46,11 @@ export function productionDrain(appDir: string, manifests: Manifest[]): { graceM
 export function appProblems(workspaceRoot: string, app: string): string[] {
   const appDir = join(workspaceRoot, 'apps', app);
   const problems: string[] = [];
+  const port = readManifest(workspaceRoot, app).mcpFleet?.port;
+  const configured = readYaml(join(appDir, 'config', 'base.yaml')).port;
+  if (port !== configured) problems.push(`${app}: mcpFleet.port is ${port} but config/base.yaml says port: ${configured}; make them the same`);
+  // A function only has no manifests or alerts: tools/lambda-stack describes it.
+  if (!onKubernetes(readManifest(workspaceRoot, app).mcpFleet ?? {})) return problems;
   // Every environment of the fleet, as the service generator writes an overlay for each.
   for (const environment of readdirSync(join(workspaceRoot, 'deploy', 'environments'))) {
     if (!existsSync(join(appDir, 'deploy', 'overlays', environment))) {
@@ -65,9 +71,6 @@ export function appProblems(workspaceRoot: string, app: string): string[] {
   if (objectiveProblems.length === 0 && (!existsSync(monitoringFile) || readFileSync(monitoringFile, 'utf8') !== renderMonitoring(app, objectives))) {
     problems.push(`${app}: ${MONITORING_FILE} is not what its mcpFleet.objectives generate; run npx nx g @mcp-fleet/nx-plugin:monitoring ${app} (it is never edited by hand)`);
   }
-  const port = readManifest(workspaceRoot, app).mcpFleet?.port;
-  const configured = readYaml(join(appDir, 'config', 'base.yaml')).port;
-  if (port !== configured) problems.push(`${app}: mcpFleet.port is ${port} but config/base.yaml says port: ${configured}; make them the same`);
   return problems;
 }
 

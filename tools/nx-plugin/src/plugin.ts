@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { createNodesFromFiles, type CreateNodesContextV2, type CreateNodesV2, type ProjectConfiguration } from '@nx/devkit';
+import { onKubernetes, type McpFleetEntry } from './generators/app-packages';
 import { appTargets, packageTargets, TARGET_KINDS, type McpFleetPluginOptions } from './targets';
 
 /**
@@ -21,7 +22,7 @@ export const createNodesV2: CreateNodesV2<McpFleetPluginOptions> = [
 ];
 
 interface Manifest {
-  mcpFleet?: { kubernetes?: boolean; lambda?: unknown };
+  mcpFleet?: McpFleetEntry;
   nx?: unknown;
   scripts?: Record<string, string>;
 }
@@ -39,7 +40,7 @@ function appNode(file: string, options: McpFleetPluginOptions, context: CreateNo
   const root = dirname(file);
   if (!manifest.mcpFleet || !existsSync(join(context.workspaceRoot, root, 'src', 'main.ts'))) return {};
   const app = basename(root);
-  const targets = appTargets(app, { kubernetes: manifest.mcpFleet.kubernetes !== false, lambda: manifest.mcpFleet.lambda !== undefined });
+  const targets = appTargets(app, { kubernetes: onKubernetes(manifest.mcpFleet), lambda: manifest.mcpFleet.lambda !== undefined });
   const named = Object.fromEntries(TARGET_KINDS.flatMap((kind) => (targets[kind] ? [[options.targetNames?.[kind] ?? kind, targets[kind]]] : [])));
   const project: ProjectConfiguration = { root, name: app, projectType: 'application', tags: ['type:app'], targets: named };
   return { projects: { [root]: project } };

@@ -1,7 +1,8 @@
 // The generator end to end, as a user runs it: in a copy of this workspace, `nx g` makes an app for every
-// combination of --auth and --database, then the new apps' own lint and typecheck targets, and the test target
-// (coverage gates, e2e and contract tests included) of the corner apps, must pass with no edit; affected-apps
-// must list them for the deploy matrix, and their manifests must keep the fleet's rules.
+// combination of --auth and --database (and of --target: kubernetes, both, lambda), then the new apps' own lint and
+// typecheck targets, and the test target (coverage gates, e2e and contract tests included) of the corner apps,
+// must pass with no edit; affected-apps must list them for the deploy matrix, and their manifests must keep the
+// fleet's rules.
 import { execFileSync, spawn } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -14,17 +15,19 @@ import { promtoolRuleChecks } from '../src/monitoring';
 
 const root = workspaceRoot();
 const COMBINATIONS = [
-  { auth: 'none', database: 'none' },
-  { auth: 'jwt', database: 'none' },
-  { auth: 'none', database: 'postgres' },
-  { auth: 'jwt', database: 'postgres' },
+  { auth: 'none', database: 'none', target: 'kubernetes', app: 'gen-none-none' },
+  { auth: 'jwt', database: 'none', target: 'kubernetes', app: 'gen-jwt-none' },
+  { auth: 'none', database: 'postgres', target: 'kubernetes', app: 'gen-none-postgres' },
+  { auth: 'jwt', database: 'postgres', target: 'both', app: 'gen-jwt-postgres' },
+  { auth: 'none', database: 'none', target: 'lambda', app: 'gen-fn' },
 ] as const;
-const apps = COMBINATIONS.map(({ auth, database }) => `gen-${auth}-${database}`);
-// The corners run every branch of the templates and their interaction: gen-none-none has neither option,
-// gen-jwt-postgres both (and the tool generator's output). The two mixed apps only combine blocks the corners
-// run, so their own lint and typecheck catch a template that renders wrong for them; running their tests too
-// would re-run the same code for minutes of CPU.
-const TESTED = ['gen-none-none', 'gen-jwt-postgres'];
+const apps = COMBINATIONS.map(({ app }) => app);
+// The corners run every branch of the templates and their interaction: gen-none-none has no option,
+// gen-jwt-postgres every one (both targets, and the tool generator's output), gen-fn a function only. The two
+// mixed apps only combine blocks the corners run, so their own lint and typecheck catch a template that renders
+// wrong for them; running their tests too would re-run the same code for minutes of CPU.
+const TESTED = ['gen-none-none', 'gen-jwt-postgres', 'gen-fn'];
+const ON_KUBERNETES = COMBINATIONS.filter(({ target }) => target !== 'lambda').map(({ app }) => app);
 // Generating and testing four apps is minutes of work on a loaded 2-core machine: a ceiling, not an expectation.
 const CEILING_MS = 900_000;
 
@@ -65,9 +68,9 @@ afterAll(() => rmSync(workspace, { recursive: true, force: true }));
 
 describe('nx g @mcp-fleet/nx-plugin:service, in a copy of this workspace', () => {
   it('makes an app for every --auth and --database that lints and type-checks, and whose corners pass their tests, with no edit', { timeout: CEILING_MS }, async () => {
-    for (const [index, { auth, database }] of COMBINATIONS.entries()) {
+    for (const { auth, database, target, app } of COMBINATIONS) {
       // --skipInstall: npm install would write into the node_modules this copy borrows; the lockfile is updated below.
-      const generated = await nx('g', '@mcp-fleet/nx-plugin:service', apps[index]!, '--auth', auth, '--database', database, '--skipInstall');
+      const generated = await nx('g', '@mcp-fleet/nx-plugin:service', app, '--auth', auth, '--database', database, '--target', target, '--skipInstall');
       expect(generated.code, generated.output).toBe(0);
     }
     const tool = await nx('g', '@mcp-fleet/nx-plugin:tool', 'get_forecast', '--project', 'gen-jwt-postgres');
@@ -97,10 +100,14 @@ describe('nx g @mcp-fleet/nx-plugin:service, in a copy of this workspace', () =>
     // default), so the other apps are listed as well; the new ones must be there with no pipeline edit.
     expect(JSON.parse(listed.output.trim().split('\n').at(-1)!)).toEqual(expect.arrayContaining(apps));
     for (const app of apps) expect(appProblems(workspace, app)).toEqual([]);
+    // The function's bundle and its CloudFormation, as `nx run <app>:synth` makes them (build-lambda first).
+    const synth = await nx('run', 'gen-fn:synth', '--output-style=static');
+    expect(synth.code, synth.output.slice(-4000)).toBe(0);
+    expect(synth.output).toMatch(/synth: mcp-gen-fn-staging -> .* Lambda::Function, .*Lambda::Url/);
     expect(portClashes(workspace)).toEqual([]);
     // Every new app's alerts hold on the real promtool; their rules differ only by name, so one stands for all.
-    const { objectives } = appObjectives(workspace, apps[0]!);
-    expect(await promtoolRuleChecks(apps[0]!, objectives)).toMatch(/Unit Testing: .*\n\s+SUCCESS/);
+    const { objectives } = appObjectives(workspace, ON_KUBERNETES[0]!);
+    expect(await promtoolRuleChecks(ON_KUBERNETES[0]!, objectives)).toMatch(/Unit Testing: .*\n\s+SUCCESS/);
   });
 
   it('refuses a second app of the same name, and leaves the workspace as it was', { timeout: CEILING_MS }, async () => {

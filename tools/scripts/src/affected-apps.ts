@@ -17,3 +17,17 @@ export function affectedApps(nxJson: string, known: string[]): string[] {
   if (!Array.isArray(projects)) throw new Error(`nx show projects printed ${nxJson.slice(0, 200)}, not a JSON list`);
   return projects.filter((name): name is string => typeof name === 'string' && known.includes(name)).sort();
 }
+
+/** An app's `mcpFleet` entry, as far as where it ships goes. */
+export interface Shipping {
+  kubernetes?: boolean;
+  lambda?: unknown;
+}
+
+/** The apps split by where they ship: on Kubernetes unless `kubernetes: false`; as a function with a `lambda` entry. */
+export function byTarget(apps: string[], shippingOf: (app: string) => Shipping): { kubernetes: string[]; functions: string[] } {
+  return {
+    kubernetes: apps.filter((app) => shippingOf(app).kubernetes !== false),
+    functions: apps.filter((app) => shippingOf(app).lambda !== undefined),
+  };
+}

@@ -17,6 +17,7 @@ export const ACTIONS = {
   setupBuildx: { uses: 'docker/setup-buildx-action@37fe631027851001ddb9b187196cc803df7f5f0e', version: 'v4.3.0' },
   dockerLogin: { uses: 'docker/login-action@4907a6ddec9925e35a0a9e82d7399ccc52663121', version: 'v4.1.0' },
   buildPush: { uses: 'docker/build-push-action@53b7df96c91f9c12dcc8a07bcb9ccacbed38856a', version: 'v7.3.0' },
+  awsCredentials: { uses: 'aws-actions/configure-aws-credentials@7474bc4690e29a8392af63c5b98e7449536d5c3a', version: 'v4.3.1' },
 } as const;
 
 /** Node 24 is what production images run; 20.19 is the oldest Node the workspace supports (package.json engines). */

@@ -30,7 +30,7 @@ describe('monitoring generator', () => {
     await monitoringGenerator(tree, { app: 'documents' });
     expect(tree.exists(`apps/documents/${MONITORING_FILE}`)).toBe(true);
     expect(tree.exists(`apps/text-tools/${MONITORING_FILE}`)).toBe(false);
-    await expect(monitoringGenerator(tree, { app: 'docs' })).rejects.toThrow('monitoring: "docs" is no app of this workspace (apps/<name>/package.json with an mcpFleet entry); the apps are documents, text-tools');
+    await expect(monitoringGenerator(tree, { app: 'docs' })).rejects.toThrow('monitoring: "docs" is no app of this workspace on Kubernetes (apps/<name>/package.json with an mcpFleet entry, not kubernetes: false); those apps are documents, text-tools');
   });
 
   it('writes nothing at all when any app\'s objectives are wrong, and lists every problem', async () => {

@@ -1,12 +1,12 @@
 import { formatFiles, type Tree } from '@nx/devkit';
 import { MONITORING_FILE, renderMonitoring, resolveObjectives } from '../../monitoring';
-import { appPackages } from '../app-packages';
+import { appPackages, onKubernetes } from '../app-packages';
 import type { MonitoringGeneratorSchema } from './schema';
 
-/** The fleet's apps in the tree: folders of apps/ whose package.json has an mcpFleet entry. */
+/** The fleet's apps on Kubernetes in the tree: folders of apps/ whose package.json has an mcpFleet entry (a function has CloudWatch alarms instead). */
 const fleetAppsIn = (tree: Tree) =>
   appPackages(tree)
-    .filter(({ manifest }) => manifest.mcpFleet)
+    .filter(({ manifest }) => manifest.mcpFleet && onKubernetes(manifest.mcpFleet))
     .map(({ app }) => app)
     .sort();
 
@@ -26,7 +26,7 @@ export function writeMonitoring(tree: Tree, apps: string[]): void {
 export default async function monitoringGenerator(tree: Tree, options: MonitoringGeneratorSchema): Promise<void> {
   const apps = fleetAppsIn(tree);
   if (options.app !== undefined && !apps.includes(options.app)) {
-    throw new Error(`monitoring: "${options.app}" is no app of this workspace (apps/<name>/package.json with an mcpFleet entry); the apps are ${apps.join(', ') || 'none'}`);
+    throw new Error(`monitoring: "${options.app}" is no app of this workspace on Kubernetes (apps/<name>/package.json with an mcpFleet entry, not kubernetes: false); those apps are ${apps.join(', ') || 'none'}`);
   }
   writeMonitoring(tree, options.app === undefined ? apps : [options.app]);
   await formatFiles(tree);

@@ -22,7 +22,7 @@ const generate = (options: Parameters<typeof serviceGenerator>[1]) => serviceGen
 describe('service generator', () => {
   it('scaffolds the app: sources, tests, config, deploy on the shared base, and a package.json with no scripts', async () => {
     await generate({ name: 'weather-alerts' });
-    for (const file of ['src/main.ts', 'src/server.ts', 'src/config.ts', 'src/tools/greet.ts', 'src/tools/greet.test.ts', 'test/integration.test.ts', 'test/e2e.test.ts', 'test/contract.test.ts', 'test/support/harness.ts', 'config/base.yaml', 'config/test.yaml', 'config/production.yaml', 'deploy/base/kustomization.yaml', 'deploy/overlays/staging/kustomization.yaml', 'README.md']) {
+    for (const file of ['src/main.ts', 'src/service.ts', 'src/server.ts', 'src/config.ts', 'src/tools/greet.ts', 'src/tools/greet.test.ts', 'test/integration.test.ts', 'test/e2e.test.ts', 'test/contract.test.ts', 'test/support/harness.ts', 'config/base.yaml', 'config/test.yaml', 'config/production.yaml', 'deploy/base/kustomization.yaml', 'deploy/overlays/staging/kustomization.yaml', 'README.md']) {
       expect(tree.exists(`apps/weather-alerts/${file}`), file).toBe(true);
     }
     expect(tree.exists('apps/weather-alerts/src/store')).toBe(false);
@@ -47,9 +47,33 @@ describe('service generator', () => {
     expect(read('apps/weather-alerts/deploy/overlays/production/kustomization.yaml')).toContain('components: [../../../../../deploy/environments/production]');
   });
 
+  it('with --target lambda, ships as a function only: its Lambda entry and test, its settings, no manifests or alerts', async () => {
+    await generate({ name: 'fn', target: 'lambda', auth: 'jwt', database: 'postgres' });
+    for (const file of ['src/lambda.ts', 'test/lambda.test.ts', 'src/service.ts', 'src/main.ts', 'test/e2e.test.ts']) expect(tree.exists(`apps/fn/${file}`), file).toBe(true);
+    expect(tree.exists('apps/fn/deploy')).toBe(false);
+    expect(readJson(tree, 'apps/fn/package.json').mcpFleet).toEqual({
+      port: 3003,
+      loadCall: { tool: 'greet', arguments: { name: 'load test' } },
+      kubernetes: false,
+      lambda: { secrets: { DATABASE_URL: 'mcp-fleet/fn/database-url', AUTH__SECRET: 'mcp-fleet/fn/auth-secret' } },
+    });
+    expect(read('apps/fn/src/lambda.ts')).toContain("createLambdaHandlers(() => defineService({ host: 'lambda' }))");
+    expect(read('apps/fn/src/service.ts')).toContain("...(host === 'lambda' ? storageFunctionProblems(config) : [])");
+    expect(read('apps/fn/README.md')).toContain('npx nx run fn:build-lambda');
+    expect(read('apps/fn/README.md')).not.toContain('kustomize');
+  });
+
+  it('with --target both, ships both ways: manifests and alerts, and the Lambda entry with default settings', async () => {
+    await generate({ name: 'twice', target: 'both' });
+    for (const file of ['src/lambda.ts', 'test/lambda.test.ts', 'deploy/base/kustomization.yaml', 'deploy/base/monitoring.yaml']) expect(tree.exists(`apps/twice/${file}`), file).toBe(true);
+    expect(readJson(tree, 'apps/twice/package.json').mcpFleet).toMatchObject({ lambda: {} });
+    expect(readJson(tree, 'apps/twice/package.json').mcpFleet.kubernetes).toBeUndefined();
+    await expect(generate({ name: 'bad', target: 'ftp' as 'lambda' })).rejects.toThrow('service: --target must be kubernetes, lambda or both, got "ftp"');
+  });
+
   it('with --auth jwt, verifies tokens and scopes the example tool', async () => {
     await generate({ name: 'secure', auth: 'jwt' });
-    expect(read('apps/secure/src/main.ts')).toContain('authenticate: createTokenVerifier(tokens)');
+    expect(read('apps/secure/src/service.ts')).toContain('authenticate: createTokenVerifier(tokens)');
     expect(read('apps/secure/src/server.ts')).toContain("_meta: access({ scopes: [SCOPES.greet] })");
     expect(read('apps/secure/src/config.ts')).toContain("auth: authConfigSchema('secure')");
     expect(read('apps/secure/deploy/base/kustomization.yaml')).toContain('key: auth-secret');
@@ -58,7 +82,7 @@ describe('service generator', () => {
   it('with --database postgres, wires the repository, its migration and the storage lib', async () => {
     await generate({ name: 'notes', database: 'postgres' });
     expect(read('apps/notes/src/store/migrations.ts')).toContain('create table greetings');
-    expect(read('apps/notes/src/main.ts')).toContain('await Greetings.open(await openDatabase(config, storage))');
+    expect(read('apps/notes/src/service.ts')).toContain('await Greetings.open(await openDatabase(config, storage))');
     expect(read('apps/notes/vitest.config.ts')).toContain("globalSetup: 'test/global-setup.ts'");
     expect(readJson(tree, 'apps/notes/package.json').dependencies['@mcp-fleet/storage']).toBe('*');
     expect(read('apps/notes/config/base.yaml')).toContain('dataDir: .data/notes');

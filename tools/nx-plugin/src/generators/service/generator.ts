@@ -12,6 +12,7 @@ export interface NormalizedService {
   name: string;
   auth: 'none' | 'jwt';
   database: 'none' | 'postgres';
+  target: 'kubernetes' | 'lambda' | 'both';
   port: number;
   root: string;
   /** The fleet's environments (deploy/environments/*): one overlay each. */
@@ -30,6 +31,8 @@ export function normalizeOptions(tree: Tree, options: ServiceGeneratorSchema): N
   if (auth !== 'none' && auth !== 'jwt') throw new Error(`service: --auth must be none or jwt, got "${auth}"`);
   const database = options.database ?? 'none';
   if (database !== 'none' && database !== 'postgres') throw new Error(`service: --database must be none or postgres, got "${database}"`);
+  const target = options.target ?? 'kubernetes';
+  if (!['kubernetes', 'lambda', 'both'].includes(target)) throw new Error(`service: --target must be kubernetes, lambda or both, got "${target}"`);
 
   const taken = new Map(appPackages(tree).flatMap(({ app, manifest }) => (manifest.mcpFleet?.port ? [[manifest.mcpFleet.port, app] as const] : [])));
   const port = options.port ?? Math.max(FIRST_PORT - 1, ...taken.keys()) + 1;
@@ -37,7 +40,7 @@ export function normalizeOptions(tree: Tree, options: ServiceGeneratorSchema): N
   if (taken.has(port)) throw new Error(`service: port ${port} is ${taken.get(port)}'s (apps/${taken.get(port)}/package.json mcpFleet.port); pick another, or leave --port out for the next free one`);
   const environments = tree.children('deploy/environments');
   if (environments.length === 0) throw new Error('service: deploy/environments/ has no environment to write overlays for; is this the mcp-fleet workspace?');
-  return { name, auth, database, port, root: `apps/${name}`, environments };
+  return { name, auth, database, target, port, root: `apps/${name}`, environments };
 }
 
 /**
@@ -54,6 +57,17 @@ function workspaceVersion(tree: Tree, dependency: string): string {
   throw new Error(`service: no package of this workspace depends on ${dependency}, so there is no version to use`);
 }
 
+/** Where an app ships, as its package.json says it: `mcpFleet.lambda` (its function's settings), `kubernetes: false`. */
+function shipping(service: NormalizedService): Record<string, unknown> {
+  if (service.target === 'kubernetes') return {};
+  // The function reads its secrets from AWS Secrets Manager by these names (README: "Ship it as a function").
+  const secrets = {
+    ...(service.database === 'postgres' ? { DATABASE_URL: `mcp-fleet/${service.name}/database-url` } : {}),
+    ...(service.auth === 'jwt' ? { AUTH__SECRET: `mcp-fleet/${service.name}/auth-secret` } : {}),
+  };
+  return { ...(service.target === 'lambda' ? { kubernetes: false } : {}), lambda: Object.keys(secrets).length > 0 ? { secrets } : {} };
+}
+
 function writePackageJson(tree: Tree, service: NormalizedService): void {
   const postgres = service.database === 'postgres';
   const pick = (names: string[]) => Object.fromEntries(names.map((dependency) => [dependency, dependency.startsWith('@mcp-fleet/') ? '*' : workspaceVersion(tree, dependency)]));
@@ -61,11 +75,11 @@ function writePackageJson(tree: Tree, service: NormalizedService): void {
     name: service.name,
     version: '0.1.0',
     private: true,
-    description: `${service.name}: an MCP service of the fleet (auth: ${service.auth}, database: ${service.database}).`,
+    description: `${service.name}: an MCP service of the fleet (auth: ${service.auth}, database: ${service.database}, target: ${service.target}).`,
     type: 'module',
     dependencies: pick(['@mcp-fleet/middleware', '@mcp-fleet/runtime', ...(postgres ? ['@mcp-fleet/storage'] : []), '@modelcontextprotocol/server', 'zod']),
     devDependencies: pick(['@mcp-fleet/testing', '@modelcontextprotocol/client', '@modelcontextprotocol/sdk']),
-    mcpFleet: { port: service.port, loadCall: { tool: 'greet', arguments: { name: 'load test' } } },
+    mcpFleet: { port: service.port, loadCall: { tool: 'greet', arguments: { name: 'load test' } }, ...shipping(service) },
   });
 }
 
@@ -79,15 +93,21 @@ function writeOverlays(tree: Tree, service: NormalizedService): void {
   }
 }
 
-/** `nx g @mcp-fleet/nx-plugin:service <name> [--auth none|jwt] [--database none|postgres] [--port N]` */
+/** `nx g @mcp-fleet/nx-plugin:service <name> [--auth none|jwt] [--database none|postgres] [--target kubernetes|lambda|both] [--port N]` */
 export default async function serviceGenerator(tree: Tree, options: ServiceGeneratorSchema): Promise<GeneratorCallback> {
   const service = normalizeOptions(tree, options);
-  const substitutions = { ...service, jwt: service.auth === 'jwt', postgres: service.database === 'postgres', tmpl: '' };
+  const kubernetes = service.target !== 'lambda';
+  const lambda = service.target !== 'kubernetes';
+  const substitutions = { ...service, jwt: service.auth === 'jwt', postgres: service.database === 'postgres', kubernetes, lambda, tmpl: '' };
   generateFiles(tree, join(__dirname, 'files', 'common'), service.root, substitutions);
   if (substitutions.postgres) generateFiles(tree, join(__dirname, 'files', 'postgres'), service.root, substitutions);
+  if (lambda) generateFiles(tree, join(__dirname, 'files', 'lambda'), service.root, substitutions);
   writePackageJson(tree, service);
-  writeOverlays(tree, service);
-  writeMonitoring(tree, [service.name]);
+  if (kubernetes) {
+    generateFiles(tree, join(__dirname, 'files', 'kubernetes'), service.root, substitutions);
+    writeOverlays(tree, service);
+    writeMonitoring(tree, [service.name]);
+  }
   await formatFiles(tree);
   // npm install links the new workspace and records it in package-lock.json, so `npm ci` keeps working.
   return () => {
