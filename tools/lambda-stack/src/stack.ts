@@ -2,7 +2,7 @@ import { EMF_METRICS, EMF_NAMESPACE } from '@mcp-fleet/runtime/lambda';
 import { CfnOutput, Duration, RemovalPolicy, SecretValue, Stack, type StackProps } from 'aws-cdk-lib';
 import { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import { Alarm, ComparisonOperator, MathExpression, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { Alarm, ComparisonOperator, MathExpression, Metric, TreatMissingData, type AlarmProps } from 'aws-cdk-lib/aws-cloudwatch';
 import { LambdaApplication, LambdaDeploymentConfig, LambdaDeploymentGroup, TrafficRouting } from 'aws-cdk-lib/aws-codedeploy';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Alias, Architecture, Code, Function as LambdaFunction, FunctionUrlAuthType, InvokeMode, Runtime } from 'aws-cdk-lib/aws-lambda';
@@ -79,37 +79,28 @@ export class McpFunctionStack extends Stack {
 
     const metric = (metricName: string, statistic: string) =>
       new Metric({ namespace: EMF_NAMESPACE, metricName, dimensionsMap: { Service: app }, statistic, period: Duration.minutes(1) });
+    // Every rollback trigger fires above its threshold; no data (no traffic) is no reason to roll back.
+    const above = (id: string, alarmName: string, alarmDescription: string, props: Pick<AlarmProps, 'metric' | 'threshold' | 'evaluationPeriods'>) =>
+      new Alarm(this, id, { alarmName, alarmDescription, ...props, comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD, treatMissingData: TreatMissingData.NOT_BREACHING });
     const alarms = [
-      new Alarm(this, 'ServerErrorRatio', {
-        alarmName: `${name} server errors`,
-        alarmDescription: `More than ${settings.maxErrorRatio * 100}% of ${app}'s requests were the server's fault (runtime EMF: ServerErrors / Requests)`,
+      above('ServerErrorRatio', `${name} server errors`, `More than ${settings.maxErrorRatio * 100}% of ${app}'s requests were the server's fault (runtime EMF: ServerErrors / Requests)`, {
         metric: new MathExpression({
           expression: 'IF(requests > 0, errors / requests, 0)',
           usingMetrics: { errors: metric(EMF_METRICS.serverErrors, 'Sum'), requests: metric(EMF_METRICS.requests, 'Sum') },
           period: Duration.minutes(1),
         }),
         threshold: settings.maxErrorRatio,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
         evaluationPeriods: 1,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
       }),
-      new Alarm(this, 'LatencyP95', {
-        alarmName: `${name} p95 latency`,
-        alarmDescription: `${app}'s p95 request latency is over ${settings.maxP95Ms} ms (runtime EMF: Latency)`,
+      above('LatencyP95', `${name} p95 latency`, `${app}'s p95 request latency is over ${settings.maxP95Ms} ms (runtime EMF: Latency)`, {
         metric: metric(EMF_METRICS.latency, 'p95'),
         threshold: settings.maxP95Ms,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
         evaluationPeriods: 2,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
       }),
-      new Alarm(this, 'InvocationErrors', {
-        alarmName: `${name} invocation errors`,
-        alarmDescription: `The live alias of ${app} failed invocations (a crash, a timeout, an init that refused its config)`,
+      above('InvocationErrors', `${name} invocation errors`, `The live alias of ${app} failed invocations (a crash, a timeout, an init that refused its config)`, {
         metric: this.alias.metricErrors({ period: Duration.minutes(1), statistic: 'Sum' }),
         threshold: 0,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
         evaluationPeriods: 1,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
       }),
     ];
 
