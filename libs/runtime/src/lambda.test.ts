@@ -14,7 +14,9 @@ const logger = createLogger({ service: 'lambda-host', level: 'silent' });
 const middleware = standardChain({ logger, timeout: { ms: 5_000 } });
 const open = { _meta: access({ public: true }) };
 
+let builds = 0;
 function factory() {
+  builds++;
   const server = withMiddleware(new McpServer({ name: 'lambda-host', version: '1.0.0' }), middleware);
   server.registerTool('echo', { inputSchema: z.object({ message: z.string() }), ...open }, async ({ message }) => ({ content: [{ type: 'text', text: message }] }));
   server.registerTool('big', { inputSchema: z.object({}), ...open }, async () => ({ content: [{ type: 'text', text: 'x'.repeat(LAMBDA_PAYLOAD_BYTES) }] }));
@@ -107,6 +109,24 @@ describe('the Lambda host', () => {
     expect((ok!._aws as { CloudWatchMetrics: { Namespace: string; Dimensions: string[][] }[] }).CloudWatchMetrics[0]).toMatchObject({ Namespace: EMF_NAMESPACE, Dimensions: [['Service']] });
     expect(typeof ok!.Latency).toBe('number');
     expect(crash).toMatchObject({ tool: 'crash', outcome: 'server_error', ServerErrors: 1 });
+  });
+
+  it('builds server instances once per function instance, not per invocation, in both eras', async () => {
+    const { handler } = await handlers();
+    const legacy = () => {
+      const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'echo', arguments: { message: 'old' } } });
+      return event('POST', '/mcp', body, { 'mcp-protocol-version': '2025-11-25' });
+    };
+    for (const request of [() => call('echo', { message: 'new' }), legacy]) {
+      const first = (await handler(request(), context)) as APIGatewayProxyStructuredResultV2;
+      expect(first.statusCode).toBe(200);
+      const built = builds;
+      for (let invocation = 0; invocation < 5; invocation++) {
+        const result = (await handler(request(), context)) as APIGatewayProxyStructuredResultV2;
+        expect(result.body).toMatch(/"text":"(new|old)"/);
+      }
+      expect(builds).toBe(built);
+    }
   });
 
   it('says that probes and metrics are the platform\'s in a function, and answers GET as the HTTP entry does', async () => {

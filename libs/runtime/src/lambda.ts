@@ -1,3 +1,5 @@
+import { EventEmitter } from 'node:events';
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
@@ -6,6 +8,7 @@ import { CLIENT_ADDRESS_HEADER } from '@mcp-fleet/middleware';
 import type { Context } from 'aws-lambda';
 import { ConfigError } from './config';
 import { exchangeRules, holdsDrain, refusalBody, type ExchangeScope, type Refusal } from './exchange';
+import { FastLane } from './fast-lane';
 import { pooledFactory } from './instance-pool';
 import { JSON_RPC, type Outcome } from './json-rpc';
 import { fromEvent, splitHeaders, toResult, type EventRequest, type HttpEvent, type HttpResult } from './lambda-events';
@@ -66,7 +69,9 @@ export async function createLambdaHandlers(define: () => Promise<ServiceDefiniti
   const knownTools = await listToolNames(service.factory);
   const rules = exchangeRules({ config, logger, metrics, knownTools, authenticate: service.authenticate, loopback: false });
   const maxBody = Math.min(config.http.maxBodyBytes, LAMBDA_PAYLOAD_BYTES);
-  const mcp = createMcpHandler(pooledFactory(service.factory), {
+  // As over HTTP: single requests of both eras on pooled instances, answered by the SDK's own parts.
+  const lane = new FastLane();
+  const mcp = createMcpHandler(pooledFactory(service.factory, lane), {
     legacy: 'stateless',
     maxRequestBodySize: maxBody,
     onerror: (error) => logger.warn({ err: error.message }, 'mcp request rejected by the SDK'),
@@ -118,8 +123,13 @@ export async function createLambdaHandlers(define: () => Promise<ServiceDefiniti
     // The pipeline reads the request id and client address from the request's headers, whatever the client sent.
     request.headers.set('x-request-id', scope.requestId);
     request.headers.set(CLIENT_ADDRESS_HEADER, request.sourceIp);
+    const authInfo = verified as AuthInfo | undefined;
+    const sink = new ResponseSink();
+    const { pathname, search } = new URL(request.url);
+    const req = { method: request.method, url: pathname + search, headers: Object.fromEntries(request.headers) } as IncomingMessage;
+    if (lane.serve({ req, res: sink as unknown as ServerResponse, body, authInfo, settle: (outcome) => (scope.outcome = outcome) })) return sink.response;
     const webRequest = new Request(request.url, { method: request.method, headers: request.headers });
-    const response = await mcp.fetch(webRequest, { authInfo: verified as AuthInfo | undefined, parsedBody: body });
+    const response = await mcp.fetch(webRequest, { authInfo, parsedBody: body });
     return rules.judge(scope, webRequest, response);
   }
 
@@ -164,6 +174,49 @@ function streamingRuntime(): StreamingRuntime {
   const runtime = installedRuntime();
   if (!runtime) throw new Error('globalThis.awslambda is missing: the streaming handler runs in the Lambda Node.js runtime only; use `handler` elsewhere');
   return runtime;
+}
+
+/**
+ * As much of a ServerResponse as the fast lane writes to (writeHead, write, end, destroy, `close`), as a web
+ * Response: it resolves when the head is written, and its body streams what is written after.
+ */
+class ResponseSink extends EventEmitter {
+  headersSent = false;
+  readonly response: Promise<Response>;
+  private resolve!: (response: Response) => void;
+  private controller!: ReadableStreamDefaultController<Uint8Array>;
+  private readonly body = new ReadableStream<Uint8Array>({ start: (controller) => void (this.controller = controller) });
+  private readonly encoder = new TextEncoder();
+
+  constructor() {
+    super();
+    this.response = new Promise((resolve) => (this.resolve = resolve));
+  }
+
+  writeHead(status: number, headers: OutgoingHttpHeaders): this {
+    this.headersSent = true;
+    const values = Object.entries(headers).map(([name, value]) => [name, String(value)]);
+    this.resolve(new Response(this.body, { status, headers: values }));
+    return this;
+  }
+
+  write(chunk: string): boolean {
+    this.controller.enqueue(this.encoder.encode(chunk));
+    return true;
+  }
+
+  end(chunk?: string): this {
+    if (chunk) this.write(chunk);
+    this.controller.close();
+    this.emit('close');
+    return this;
+  }
+
+  destroy(error?: Error): this {
+    this.controller.error(error);
+    this.emit('close');
+    return this;
+  }
 }
 
 function refusalResponse(refusal: Refusal): Response {
