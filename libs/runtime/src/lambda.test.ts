@@ -5,7 +5,9 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import * as z from 'zod';
 import { ConfigError, runtimeConfigSchema } from './config';
 import { createLambdaHandlers, EMF_NAMESPACE, LAMBDA_PAYLOAD_BYTES } from './lambda';
+import { CASES, createServer, LEGACY_CASES } from './lane-cases';
 import { createLogger } from './logger';
+import { serve } from './serve';
 
 // The event path through the real SDK clients is tested in libs/testing (lambda.test.ts) and in every app that
 // targets Lambda; here, what the host decides itself.
@@ -169,5 +171,26 @@ describe('the Lambda host', () => {
     const { streamingHandler } = await handlers();
     const { Writable } = await import('node:stream');
     await expect(streamingHandler(call('echo', { message: 'hi' }), new Writable(), context)).rejects.toThrow(/runs in the Lambda Node.js runtime only/);
+  });
+});
+
+describe('the Lambda host against the HTTP host', () => {
+  it('answers every request of both eras exactly as the HTTP host does: status, content type and body, byte for byte', async () => {
+    const quiet = { config: runtimeConfigSchema.parse({ port: 0, logLevel: 'silent' }), logger: createLogger({ service: 'lane-fixture', level: 'silent' }) };
+    const service = await serve(createServer, { name: 'lane-fixture', ...quiet, handleSignals: false });
+    const { handler } = await createLambdaHandlers(async () => ({ name: 'lane-fixture', ...quiet, factory: createServer }));
+    try {
+      await emfLines(async () => {
+        for (const [name, request] of [...CASES, ...LEGACY_CASES]) {
+          const response = await fetch(service.url!, { method: 'POST', ...request });
+          const overHttp = { status: response.status, type: response.headers.get('content-type'), body: await response.text() };
+          const lambdaEvent = { ...event('POST', '/mcp', request.body), headers: { host: 'abc123.lambda-url.us-east-1.on.aws', ...request.headers } };
+          const result = (await handler(lambdaEvent, context)) as APIGatewayProxyStructuredResultV2;
+          expect({ name, status: result.statusCode, type: result.headers!['content-type'] ?? null, body: result.body }).toEqual({ name, ...overHttp });
+        }
+      });
+    } finally {
+      await service.shutdown('test over');
+    }
   });
 });
