@@ -1,6 +1,17 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { access, textResult, withMiddleware, type Middleware } from '@mcp-fleet/middleware';
-import { completable, fromJsonSchema, inputRequired, McpServer, ResourceTemplate, type ServerContext } from '@modelcontextprotocol/server';
+import {
+  acceptedContent,
+  CLIENT_CAPABILITIES_META_KEY,
+  completable,
+  fromJsonSchema,
+  inputRequired,
+  McpServer,
+  ResourceTemplate,
+  type InputRequest,
+  type RequestStateCodec,
+  type ServerContext,
+} from '@modelcontextprotocol/server';
 import * as z from 'zod';
 import { CONTACT_SCHEMA, DEFAULTS_SCHEMA, ENUMS_SCHEMA, JSON_SCHEMA_2020_12, PNG, TEXT, WAV } from './fixtures';
 
@@ -8,10 +19,16 @@ const open = { _meta: access({ public: true }) };
 const noInput = z.object({});
 const city = ['paris', 'park', 'party'];
 
-/** The conformance suite's fixture server, on our middleware chain like any app. Pure: no I/O at import. */
-export function createConformanceServer(deps: { middleware: Middleware[] }): McpServer {
+/**
+ * The conformance suite's fixture server, on our middleware chain like any app. Pure: no I/O at import.
+ * `requestState` seals the multi-round-trip state its input-required tools hand the client (HMAC, the SDK's codec).
+ */
+export function createConformanceServer(deps: { middleware: Middleware[]; requestState: RequestStateCodec<Record<string, unknown>> }): McpServer {
   const server = withMiddleware(
-    new McpServer({ name: 'mcp-fleet-conformance', version: '0.0.0' }, { capabilities: { logging: {}, completions: {}, resources: { subscribe: true } } }),
+    new McpServer(
+      { name: 'mcp-fleet-conformance', version: '0.0.0' },
+      { capabilities: { logging: {}, completions: {}, resources: { subscribe: true } }, requestState: { verify: deps.requestState.verify } },
+    ),
     deps.middleware,
   );
   const tool = (name: string, description: string, run: (input: Record<string, string>, ctx: ServerContext) => Promise<unknown>, inputSchema: z.ZodObject = noInput) =>
@@ -39,6 +56,7 @@ export function createConformanceServer(deps: { middleware: Middleware[] }): Mcp
   server.registerTool('json_schema_2020_12_tool', { description: 'Takes input described in JSON Schema 2020-12.', inputSchema: fromJsonSchema(JSON_SCHEMA_2020_12), ...open }, async () =>
     textResult('ok'),
   );
+  registerInputRequiredFixtures(server, tool, deps.requestState);
   tool('test_image_content', 'Returns an image.', async () => ({ content: [{ type: 'image', data: PNG, mimeType: 'image/png' }] }));
   tool('test_audio_content', 'Returns audio.', async () => ({ content: [{ type: 'audio', data: WAV, mimeType: 'audio/wav' }] }));
   tool('test_embedded_resource', 'Returns an embedded resource.', async () => ({
@@ -145,4 +163,88 @@ export function createConformanceServer(deps: { middleware: Middleware[] }): Mcp
     messages: [user({ type: 'image', data: PNG, mimeType: 'image/png' }), user({ type: 'text', text: 'Please analyze the image above.' })],
   }));
   return server;
+}
+
+type Tool = (name: string, description: string, run: (input: Record<string, string>, ctx: ServerContext) => Promise<unknown>) => unknown;
+
+/** A form elicitation for one string field. */
+const askFor = (message: string, field: string): InputRequest =>
+  inputRequired.elicit({ message, requestedSchema: { type: 'object', properties: { [field]: { type: 'string' } }, required: [field] } });
+const sample = (text: string, maxTokens = 50): InputRequest => inputRequired.createMessage({ messages: [{ role: 'user', content: { type: 'text', text } }], maxTokens });
+/** The text of a sampling answer in `inputResponses`, undefined when there is none. */
+const sampledText = (ctx: ServerContext, key: string): string | undefined => {
+  const answer = ctx.mcpReq.inputResponses?.[key] as { content?: { type?: string; text?: string } } | undefined;
+  return answer?.content?.type === 'text' ? answer.content.text : undefined;
+};
+const rootsOf = (ctx: ServerContext, key: string): string[] | undefined =>
+  (ctx.mcpReq.inputResponses?.[key] as { roots?: { uri: string }[] } | undefined)?.roots?.map((root) => root.uri);
+
+/**
+ * The input-required (multi-round-trip, SEP-2322) fixtures of the 2026-07-28 suite: each asks the client for input
+ * in an InputRequiredResult and completes when a retry brings the answers, re-asking for what is missing. State
+ * that must survive a round goes into `requestState`, sealed by the codec, so a tampered one is refused (-32602).
+ */
+function registerInputRequiredFixtures(server: McpServer, tool: Tool, codec: RequestStateCodec<Record<string, unknown>>): void {
+  tool('test_input_required_result_elicitation', 'Asks for your name, then greets you.', async (_input, ctx) => {
+    const answer = acceptedContent(ctx.mcpReq.inputResponses, 'user_name');
+    if (typeof answer?.name !== 'string') return inputRequired({ inputRequests: { user_name: askFor('What is your name?', 'name') } });
+    return textResult(`Hello, ${answer.name}!`);
+  });
+  tool('test_input_required_result_sampling', 'Asks the client\'s model a question.', async (_input, ctx) => {
+    const text = sampledText(ctx, 'capital_question');
+    if (text === undefined) return inputRequired({ inputRequests: { capital_question: sample('What is the capital of France?') } });
+    return textResult(text);
+  });
+  tool('test_input_required_result_list_roots', 'Lists the client\'s roots.', async (_input, ctx) => {
+    const roots = rootsOf(ctx, 'client_roots');
+    if (!roots) return inputRequired({ inputRequests: { client_roots: inputRequired.listRoots() } });
+    return textResult(`Roots: ${roots.join(', ') || 'none'}`);
+  });
+  tool('test_input_required_result_request_state', 'Keeps its state in requestState across the round trip.', async (_input, ctx) => {
+    const state = ctx.mcpReq.requestState<{ asked: string }>();
+    if (state?.asked !== 'confirm' || !ctx.mcpReq.inputResponses?.confirm) {
+      return inputRequired({ inputRequests: { confirm: askFor('Proceed?', 'ok') }, requestState: await codec.mint({ asked: 'confirm' }) });
+    }
+    return textResult('state-ok: the requestState came back intact');
+  });
+  tool('test_input_required_result_multiple_inputs', 'Asks for a name, a sample and the roots at once.', async (_input, ctx) => {
+    const name = acceptedContent(ctx.mcpReq.inputResponses, 'user_name');
+    const text = sampledText(ctx, 'greeting');
+    const roots = rootsOf(ctx, 'client_roots');
+    if (typeof name?.name === 'string' && text !== undefined && roots) return textResult(`${name.name}, ${text} Roots: ${roots.join(', ')}`);
+    return inputRequired({
+      inputRequests: { user_name: askFor('What is your name?', 'name'), greeting: sample('Say hello.'), client_roots: inputRequired.listRoots() },
+      requestState: await codec.mint({ asked: 'all' }),
+    });
+  });
+  tool('test_input_required_result_multi_round', 'Asks two questions, one round each.', async (_input, ctx) => {
+    const state = ctx.mcpReq.requestState<{ round: number; name?: string }>();
+    const name = acceptedContent(ctx.mcpReq.inputResponses, 'step1');
+    const color = acceptedContent(ctx.mcpReq.inputResponses, 'step2');
+    if (state?.round === 2 && typeof color?.color === 'string') return textResult(`${state.name} likes ${color.color}`);
+    if (state?.round === 1 && typeof name?.name === 'string') {
+      return inputRequired({ inputRequests: { step2: askFor('Step 2: What is your favorite color?', 'color') }, requestState: await codec.mint({ round: 2, name: name.name }) });
+    }
+    return inputRequired({ inputRequests: { step1: askFor('Step 1: What is your name?', 'name') }, requestState: await codec.mint({ round: 1 }) });
+  });
+  tool('test_input_required_result_tampered_state', 'Refuses a requestState that was changed on the way.', async (_input, ctx) => {
+    if (ctx.mcpReq.requestState() !== undefined && ctx.mcpReq.inputResponses?.confirm) return textResult('state intact');
+    return inputRequired({ inputRequests: { confirm: askFor('Proceed?', 'ok') }, requestState: await codec.mint({ asked: 'confirm' }) });
+  });
+  tool('test_input_required_result_capabilities', 'Asks only through what the client declared it supports.', async (_input, ctx) => {
+    // The SDK lifts the envelope's reserved keys out of _meta into ctx.mcpReq.envelope.
+    const declared = ((ctx.mcpReq.envelope as Record<string, unknown> | undefined)?.[CLIENT_CAPABILITIES_META_KEY] ?? {}) as Record<string, unknown>;
+    const inputRequests: Record<string, InputRequest> = {
+      ...(declared.elicitation ? { user_name: askFor('What is your name?', 'name') } : {}),
+      ...(declared.sampling ? { greeting: sample('Say hello.') } : {}),
+      ...(declared.roots ? { client_roots: inputRequired.listRoots() } : {}),
+    };
+    if (Object.keys(inputRequests).length === 0 || Object.keys(ctx.mcpReq.inputResponses ?? {}).length > 0) return textResult('nothing left to ask');
+    return inputRequired({ inputRequests });
+  });
+  server.registerPrompt('test_input_required_result_prompt', { description: 'Asks for the context to use first.' }, async (ctx) => {
+    const answer = acceptedContent(ctx.mcpReq.inputResponses, 'user_context');
+    if (typeof answer?.context !== 'string') return inputRequired({ inputRequests: { user_context: askFor('What context should the prompt use?', 'context') } }) as never;
+    return { messages: [{ role: 'user', content: { type: 'text', text: `Use this context: ${answer.context}` } }] };
+  });
 }
