@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import {
   classifyInboundRequest,
   CLIENT_CAPABILITIES_META_KEY,
@@ -64,7 +64,7 @@ const SSE_KEEP_ALIVE_MS = 15_000;
 /** One HTTP exchange the lane is serving. */
 interface Exchange {
   id: JSONRPCRequest['id'];
-  res: ServerResponse;
+  res: LaneResponse;
   /** A 2025-era request: its answer is an event stream, as the SDK's stateless legacy entry writes it. */
   legacy: boolean;
   /** True while the message is handed to the instance synchronously: an error sent then is a pre-handler one. */
@@ -155,10 +155,24 @@ interface Route {
   classification?: MessageClassification;
 }
 
+/** What the lane reads of a request: a Node IncomingMessage, or the Lambda host's plain object of the same fields. */
+export type LaneIncoming = Pick<IncomingMessage, 'method' | 'url' | 'headers'>;
+
+/** What the lane writes an answer to: a Node ServerResponse, or the Lambda host's response sink. */
+export interface LaneResponse {
+  readonly headersSent: boolean;
+  writeHead(status: number, headers: OutgoingHttpHeaders): LaneResponse;
+  write(chunk: string): unknown;
+  end(chunk?: string): unknown;
+  destroy(error?: Error): unknown;
+  once(event: 'close', listener: () => void): unknown;
+  off(event: 'close', listener: () => void): unknown;
+}
+
 /** What the runtime hands the lane for one request. */
 export interface LaneRequest {
-  req: IncomingMessage;
-  res: ServerResponse;
+  req: LaneIncoming;
+  res: LaneResponse;
   body: unknown;
   authInfo?: AuthInfo;
   /** Called once with the outcome when the answer has been written (not when declined). */
@@ -332,7 +346,7 @@ export class FastLane implements InstanceTaker {
    * params carry no `_meta` claims no envelope, and with a 2025 version in its header and a method other than
    * initialize it is legacy ("no-claim") every time (SDK 2.4, classifyRequestBody).
    */
-  private legacyRoute(req: IncomingMessage, body: unknown): Route | undefined {
+  private legacyRoute(req: LaneIncoming, body: unknown): Route | undefined {
     if (this.legacyIdle.size === 0 || req.headers['mcp-session-id'] !== undefined) return undefined;
     const accept = header(req, 'accept');
     if (!accept?.includes('application/json') || !accept.includes('text/event-stream')) return undefined;
@@ -423,10 +437,10 @@ function isObject(value: unknown): value is Record<string, unknown> {
  * back to back wakes each reader once per batch instead of once per answer, which cost more CPU than the whole MCP
  * dispatch (bench (b): 175 → ~110 µs per call) and lengthened the tail. A lone request waits only for its own turn.
  */
-const answers: { res: ServerResponse; text: string; legacy: boolean; status: number }[] = [];
+const answers: { res: LaneResponse; text: string; legacy: boolean; status: number }[] = [];
 
 /** JSON for a modern request; for a 2025-era one the one-event stream the SDK's legacy entry answers with. */
-function writeAnswer(res: ServerResponse, text: string, legacy: boolean, status = 200): void {
+function writeAnswer(res: LaneResponse, text: string, legacy: boolean, status = 200): void {
   if (answers.length === 0) setImmediate(writeAnswers);
   answers.push({ res, text, legacy, status });
 }
@@ -452,7 +466,7 @@ function writeAnswers(): void {
 }
 
 /** A single header's value; Node has already stripped the whitespace around it that the SDK strips. */
-function header(req: IncomingMessage, name: string): string | undefined {
+function header(req: LaneIncoming, name: string): string | undefined {
   const value = req.headers[name];
   return typeof value === 'string' ? value : undefined;
 }
@@ -461,7 +475,7 @@ function header(req: IncomingMessage, name: string): string | undefined {
  * The web Request a handler sees as `ctx.http.req`, made only when it is used beyond its method, URL and headers,
  * and its Headers only when used beyond `get` and `has`: building them would cost more than the rest of the lane.
  */
-function lazyWebRequest(req: IncomingMessage): Request {
+function lazyWebRequest(req: LaneIncoming): Request {
   const url = `http://${req.headers.host ?? 'localhost'}${req.url ?? '/mcp'}`;
   let webHeaders: Headers | undefined;
   const realHeaders = () => (webHeaders ??= toWebHeaders(req));

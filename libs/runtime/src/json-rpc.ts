@@ -94,7 +94,7 @@ export function sendRpcError(
 }
 
 /** A Node request's headers as web Headers (repeated ones appended), for the SDK's web-standard APIs. */
-export function toWebHeaders(req: IncomingMessage): Headers {
+export function toWebHeaders(req: Pick<IncomingMessage, 'headers'>): Headers {
   const headers = new Headers();
   for (const [name, value] of Object.entries(req.headers)) {
     if (typeof value === 'string') headers.set(name, value);

@@ -73,12 +73,12 @@ describe('responses to Lambda results', () => {
   };
 
   it('gives payload 2.0 its cookies apart, whole, and text as text', () => {
-    const result = toResult(200, response('application/json'), Buffer.from('{"ok":true}'), '2.0');
+    const result = toResult(response('application/json'), Buffer.from('{"ok":true}'), '2.0');
     expect(result).toEqual({ statusCode: 200, headers: { 'content-type': 'application/json', 'x-request-id': 'r1' }, cookies, body: '{"ok":true}', isBase64Encoded: false });
   });
 
   it('gives payload 1.0 every Set-Cookie as its own multi-value entry', () => {
-    const result = toResult(200, response('text/event-stream'), Buffer.from('data: {}\n\n'), '1.0');
+    const result = toResult(response('text/event-stream'), Buffer.from('data: {}\n\n'), '1.0');
     expect(result).toEqual({
       statusCode: 200,
       multiValueHeaders: { 'content-type': ['text/event-stream'], 'x-request-id': ['r1'], 'set-cookie': cookies },
@@ -89,7 +89,7 @@ describe('responses to Lambda results', () => {
 
   it('sends bytes that are not text as base64, unchanged', () => {
     const bytes = Buffer.from([0, 255, 1, 254, 10, 13]);
-    const result = toResult(200, response('application/octet-stream'), bytes, '2.0');
+    const result = toResult(response('application/octet-stream'), bytes, '2.0');
     expect(result.isBase64Encoded).toBe(true);
     expect(Buffer.from(result.body!, 'base64')).toEqual(bytes);
   });

@@ -15,6 +15,8 @@ export interface EventRequest {
   method: string;
   url: string;
   path: string;
+  /** The path with its query, as an HTTP request line has it. */
+  target: string;
   headers: Headers;
   body: Buffer | undefined;
   sourceIp: string;
@@ -31,8 +33,8 @@ export function fromEvent(event: HttpEvent): EventRequest {
     for (const [name, value] of Object.entries(event.headers ?? {})) if (value !== undefined) headers.set(name, value);
     if (event.cookies?.length) headers.set('cookie', event.cookies.join('; '));
     const host = headers.get('host') ?? event.requestContext.domainName;
-    const query = event.rawQueryString ? `?${event.rawQueryString}` : '';
-    return { method: event.requestContext.http.method, url: `https://${host}${event.rawPath}${query}`, path: event.rawPath, headers, body, sourceIp: event.requestContext.http.sourceIp, format: '2.0' };
+    const target = event.rawQueryString ? `${event.rawPath}?${event.rawQueryString}` : event.rawPath;
+    return { method: event.requestContext.http.method, url: `https://${host}${target}`, path: event.rawPath, target, headers, body, sourceIp: event.requestContext.http.sourceIp, format: '2.0' };
   }
   // 1.0 gives each header both ways; the multi-value form, when present, has every value.
   if (event.multiValueHeaders) {
@@ -42,9 +44,9 @@ export function fromEvent(event: HttpEvent): EventRequest {
   }
   const query = new URLSearchParams();
   for (const [name, values] of Object.entries(event.multiValueQueryStringParameters ?? {})) for (const value of values ?? []) query.append(name, value);
-  const search = query.size > 0 ? `?${query}` : '';
+  const target = query.size > 0 ? `${event.path}?${query}` : event.path;
   const host = headers.get('host') ?? event.requestContext.domainName ?? 'localhost';
-  return { method: event.httpMethod, url: `https://${host}${event.path}${search}`, path: event.path, headers, body, sourceIp: event.requestContext.identity.sourceIp, format: '1.0' };
+  return { method: event.httpMethod, url: `https://${host}${target}`, path: event.path, target, headers, body, sourceIp: event.requestContext.identity.sourceIp, format: '1.0' };
 }
 
 /** Content types sent as text; anything else is sent base64. */
@@ -60,7 +62,8 @@ export function splitHeaders(response: Response): { headers: Record<string, stri
 }
 
 /** A buffered result in the format the event's source expects. */
-export function toResult(status: number, response: Response, bytes: Buffer, format: '2.0' | '1.0'): HttpResult {
+export function toResult(response: Response, bytes: Buffer, format: '2.0' | '1.0'): HttpResult {
+  const status = response.status;
   const textual = TEXTUAL.test(response.headers.get('content-type') ?? '');
   const body = textual ? bytes.toString('utf8') : bytes.toString('base64');
   const { headers, cookies } = splitHeaders(response);

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { OutgoingHttpHeaders } from 'node:http';
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
@@ -8,7 +8,7 @@ import { CLIENT_ADDRESS_HEADER } from '@mcp-fleet/middleware';
 import type { Context } from 'aws-lambda';
 import { ConfigError } from './config';
 import { exchangeRules, holdsDrain, refusalBody, type ExchangeScope, type Refusal } from './exchange';
-import { FastLane } from './fast-lane';
+import { FastLane, type LaneResponse } from './fast-lane';
 import { pooledFactory } from './instance-pool';
 import { JSON_RPC, type Outcome } from './json-rpc';
 import { fromEvent, splitHeaders, toResult, type EventRequest, type HttpEvent, type HttpResult } from './lambda-events';
@@ -69,6 +69,8 @@ export async function createLambdaHandlers(define: () => Promise<ServiceDefiniti
   const knownTools = await listToolNames(service.factory);
   const rules = exchangeRules({ config, logger, metrics, knownTools, authenticate: service.authenticate, loopback: false });
   const maxBody = Math.min(config.http.maxBodyBytes, LAMBDA_PAYLOAD_BYTES);
+  const tooLarge =
+    config.http.maxBodyBytes <= LAMBDA_PAYLOAD_BYTES ? rules.tooLarge() : rules.tooLarge(maxBody, "(Lambda's limit on a buffered payload; http.maxBodyBytes is higher); send less");
   // As over HTTP: single requests of both eras on pooled instances, answered by the SDK's own parts.
   const lane = new FastLane();
   const mcp = createMcpHandler(pooledFactory(service.factory, lane), {
@@ -112,10 +114,7 @@ export async function createLambdaHandlers(define: () => Promise<ServiceDefiniti
     if (verified && 'status' in verified) return refusalResponse(verified);
     let body: unknown;
     if (request.method === 'POST') {
-      const size = request.body?.length ?? 0;
-      const tooLarge =
-        config.http.maxBodyBytes <= LAMBDA_PAYLOAD_BYTES ? rules.tooLarge() : rules.tooLarge(maxBody, "(Lambda's limit on a buffered payload; http.maxBodyBytes is higher); send less");
-      const parsed = size > maxBody ? tooLarge : rules.parse(request.body?.toString('utf8') ?? '', scope);
+      const parsed = (request.body?.length ?? 0) > maxBody ? tooLarge : rules.parse(request.body?.toString('utf8') ?? '', scope);
       if ('status' in parsed) return refusalResponse(parsed);
       body = parsed.body;
     }
@@ -125,9 +124,8 @@ export async function createLambdaHandlers(define: () => Promise<ServiceDefiniti
     request.headers.set(CLIENT_ADDRESS_HEADER, request.sourceIp);
     const authInfo = verified as AuthInfo | undefined;
     const sink = new ResponseSink();
-    const { pathname, search } = new URL(request.url);
-    const req = { method: request.method, url: pathname + search, headers: Object.fromEntries(request.headers) } as IncomingMessage;
-    if (lane.serve({ req, res: sink as unknown as ServerResponse, body, authInfo, settle: (outcome) => (scope.outcome = outcome) })) return sink.response;
+    const req = { method: request.method, url: request.target, headers: Object.fromEntries(request.headers) };
+    if (lane.serve({ req, res: sink, body, authInfo, settle: (outcome) => (scope.outcome = outcome) })) return sink.response;
     const webRequest = new Request(request.url, { method: request.method, headers: request.headers });
     const response = await mcp.fetch(webRequest, { authInfo, parsedBody: body });
     return rules.judge(scope, webRequest, response);
@@ -135,17 +133,18 @@ export async function createLambdaHandlers(define: () => Promise<ServiceDefiniti
 
   async function handler(event: HttpEvent, context: Context): Promise<HttpResult> {
     const { response, end, format } = await exchange(event, context);
-    let result = toResult(response.status, response, Buffer.from(await response.arrayBuffer()), format);
+    let result = toResult(response, Buffer.from(await response.arrayBuffer()), format);
+    const bytes = Buffer.byteLength(result.body ?? '');
     // Lambda would fail the invocation, and the client would learn nothing; say what happened instead.
-    if (Buffer.byteLength(result.body ?? '') > LAMBDA_PAYLOAD_BYTES - 64 * 1024) {
-      logger.error({ bytes: Buffer.byteLength(result.body ?? '') }, 'answer too large for a buffered Lambda response');
+    if (bytes > LAMBDA_PAYLOAD_BYTES - 64 * 1024) {
+      logger.error({ bytes }, 'answer too large for a buffered Lambda response');
       const refusal = refusalResponse({
         status: 500,
         code: JSON_RPC.serverError,
         message: `The answer is over Lambda's ${LAMBDA_PAYLOAD_BYTES}-byte limit on a buffered response; serve this app through the streaming handler (a Function URL with invoke mode RESPONSE_STREAM)`,
       });
       refusal.headers.set('x-request-id', response.headers.get('x-request-id') ?? '');
-      result = toResult(refusal.status, refusal, Buffer.from(await refusal.arrayBuffer()), format);
+      result = toResult(refusal, Buffer.from(await refusal.arrayBuffer()), format);
     }
     end(result.statusCode ?? 200);
     return result;
@@ -180,7 +179,7 @@ function streamingRuntime(): StreamingRuntime {
  * As much of a ServerResponse as the fast lane writes to (writeHead, write, end, destroy, `close`), as a web
  * Response: it resolves when the head is written, and its body streams what is written after.
  */
-class ResponseSink extends EventEmitter {
+class ResponseSink extends EventEmitter implements LaneResponse {
   headersSent = false;
   readonly response: Promise<Response>;
   private resolve!: (response: Response) => void;
