@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startPrometheus } from './prometheus';
+import { startLogReader, startPrometheus } from './prometheus';
 import { waitUntil } from './wait-until';
 
 let value = 0;
@@ -30,5 +30,17 @@ describe('startPrometheus', () => {
 
   it('says what is wrong when the configuration is refused', async () => {
     await expect(startPrometheus({ jobs: [], rules: { 'bad.yaml': { groups: [{ name: 'x', rules: [{ record: 'x', expr: 'sum(' }] }] } } })).rejects.toThrow(/prometheus exited before it was ready:[\s\S]*bad\.yaml/);
+  });
+
+  it('takes the port once Prometheus has said both where it listens and that it is ready, in either order', () => {
+    const listening = 'ts=x caller=tls_config.go:232 level=info component=web msg="Listening on" address=127.0.0.1:36619';
+    const ready = 'ts=x caller=main.go:973 level=info msg="Server is ready to receive web requests."';
+    const readyFirst = startLogReader();
+    expect(readyFirst(ready)).toBeUndefined();
+    expect(readyFirst(listening)).toBe(36619);
+    const portFirst = startLogReader();
+    expect(portFirst(listening)).toBeUndefined();
+    expect(portFirst('ts=x level=info msg="Starting rule manager..."')).toBeUndefined();
+    expect(portFirst(ready)).toBe(36619);
   });
 });

@@ -68,7 +68,7 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Runni
 
   const timeoutMs = options.startTimeoutMs ?? 60_000;
   const port = await new Promise<number>((resolve, reject) => {
-    let found: number | undefined;
+    const readPort = startLogReader();
     const timer = setTimeout(() => reject(new Error(`prometheus was not ready within ${timeoutMs} ms:\n${log.join('\n')}`)), timeoutMs);
     child.once('error', (error: NodeJS.ErrnoException) => {
       clearTimeout(timer);
@@ -80,10 +80,10 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Runni
     });
     createInterface({ input: child.stderr! }).on('line', (line) => {
       if (log.length < 200) log.push(line);
-      found ??= Number(/msg="Listening on" address=[\d.]+:(\d+)/.exec(line)?.[1]) || undefined;
-      if (found && line.includes('Server is ready to receive web requests')) {
+      const port = readPort(line);
+      if (port) {
         clearTimeout(timer);
-        resolve(found);
+        resolve(port);
       }
     });
   }).catch(async (error: unknown) => {
@@ -103,5 +103,19 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Runni
     query: async (expr) => (await api<{ result: { metric: Record<string, string>; value: [number, string] }[] }>(`query?query=${encodeURIComponent(expr)}`)).result,
     alerts: async () => (await api<{ alerts: PrometheusAlert[] }>('alerts')).alerts,
     stop,
+  };
+}
+
+/**
+ * Reads Prometheus's start log line by line; returns its port once it has logged both the port and its readiness.
+ * Two goroutines log them, so they come in either order.
+ */
+export function startLogReader(): (line: string) => number | undefined {
+  let port: number | undefined;
+  let ready = false;
+  return (line) => {
+    port ??= Number(/msg="Listening on" address=[\d.]+:(\d+)/.exec(line)?.[1]) || undefined;
+    ready ||= line.includes('Server is ready to receive web requests');
+    return ready ? port : undefined;
   };
 }
