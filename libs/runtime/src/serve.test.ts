@@ -5,13 +5,13 @@ import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as V1Transport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { createServer as createHttpServer } from 'node:http';
 import { clientAddressOf, createTokenVerifier } from '@mcp-fleet/middleware';
-import { McpServer } from '@modelcontextprotocol/server';
+import { McpServer, ProtocolError, ProtocolErrorCode, Server } from '@modelcontextprotocol/server';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { runtimeConfigSchema } from './config';
 import { createLogger, type Logger } from './logger';
-import { serve, type RunningService, type ServeOptions } from './serve';
+import { listToolNames, serve, type RunningService, type ServeOptions } from './serve';
 
 type Line = Record<string, unknown>;
 
@@ -328,6 +328,26 @@ describe('serve with legacy sessions', () => {
     expect(refused.status).toBe(503);
     expect(await refused.text()).toContain('shutting down');
     expect(await stopping).toBe(0);
+  });
+});
+
+describe('listToolNames', () => {
+  it("names every tool on every page of a server's listing, none for a server without tools, and says why it cannot", async () => {
+    const pages: Record<string, { tools: { name: string; inputSchema: { type: 'object' } }[]; nextCursor?: string }> = {
+      '': { tools: [{ name: 'a', inputSchema: { type: 'object' } }], nextCursor: 'two' },
+      two: { tools: [{ name: 'b', inputSchema: { type: 'object' } }, { name: 'c', inputSchema: { type: 'object' } }] },
+    };
+    const paging = new Server({ name: 'paging', version: '0' }, { capabilities: { tools: {} } });
+    paging.setRequestHandler('tools/list', (request) => pages[request.params?.cursor ?? '']!);
+    expect([...(await listToolNames(() => paging))]).toEqual(['a', 'b', 'c']);
+
+    expect(await listToolNames(() => new McpServer({ name: 'none', version: '0' }))).toEqual(new Set());
+
+    const broken = new Server({ name: 'broken', version: '0' }, { capabilities: { tools: {} } });
+    broken.setRequestHandler('tools/list', () => {
+      throw new ProtocolError(ProtocolErrorCode.InternalError, 'no catalogue');
+    });
+    await expect(listToolNames(() => broken)).rejects.toThrow('listing the tools: tools/list answered -32603 no catalogue');
   });
 });
 
