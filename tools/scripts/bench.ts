@@ -30,8 +30,9 @@ under the same load:
   (j) (b) answering the call as a 2025-era client sends it to a stateless server (no envelope, no session)
   (k) the bare SDK v1 in its documented stateless pattern answering that call: the 2025 era's baseline
   (l) (j) with the same 100 extra tools
-Every variant is started and warmed up once, then measured in rounds of short turns: each round drives every
-variant once, in the opposite order each round. Prints requests/s, p50 and p99 latency, errors, the server's
+Every server runs with the Node flags the image starts an app with (IMAGE_NODE_FLAGS, deploy/Dockerfile), the
+bare SDK's too. Every variant is started and warmed up once, then measured in rounds of short turns: each round
+drives every variant once, in the opposite order each round. Prints requests/s, p50 and p99 latency, errors, the server's
 RSS and its CPU time per request (each the median of the rounds; errors their sum), and ratios to (a), to (d)
 and, for (e), (f) and (l), to the same server with one tool. A ratio is the median of the per-round ratios: a VM
 that slows down for a while slows both sides of a ratio alike within a round, so the spell cancels out instead

@@ -1,5 +1,6 @@
 export { connectHttpClient, createTestClient, type ProtocolEra, type TestClient } from './test-client';
 export {
+  IMAGE_NODE_FLAGS,
   startServerProcess,
   workspaceRoot,
   type Exit,

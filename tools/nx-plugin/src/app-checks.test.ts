@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { dockerfileProblems, renderOverlay, workspaceRoot, type Manifest } from '@mcp-fleet/testing';
+import { dockerfileProblems, IMAGE_NODE_FLAGS, renderOverlay, workspaceRoot, type Manifest } from '@mcp-fleet/testing';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { appProblems, fleetApps, monitoringProblems, portClashes, productionDrain, readManifest } from './app-checks';
@@ -23,7 +23,10 @@ describe('every app of this workspace', () => {
   });
 
   it('is built by the one shared Dockerfile, which keeps the image rules', () => {
-    expect(dockerfileProblems(readFileSync(join(root, 'deploy', 'Dockerfile'), 'utf8'))).toEqual([]);
+    const dockerfile = readFileSync(join(root, 'deploy', 'Dockerfile'), 'utf8');
+    expect(dockerfileProblems(dockerfile)).toEqual([]);
+    // Tests and the bench run an app as the image does.
+    expect(JSON.parse(/^CMD (.*)$/m.exec(dockerfile)![1]!)).toEqual(['node', ...IMAGE_NODE_FLAGS, 'dist/main.js']);
   });
 
   it('is started by docker-compose.yml publishing only apps, on loopback, and demanding no variable of the whole file', () => {
