@@ -14,7 +14,7 @@ import { ensureNode24, NODE24_VERSION } from './src/node24';
 import { table } from './src/report';
 
 const usage = `
-Usage: npm run bench [-- --rounds 30 --duration 1s --warmup 3s --connections 50 --only a,b --node24 --json --out FILE]
+Usage: npm run bench [-- --rounds 30 --duration 1s --warmup 10s --connections 50 --only a,b --node24 --json --out FILE]
 
 Serves the same echo tool several ways, each as its own process on loopback, and drives each with autocannon
 under the same load:
@@ -30,19 +30,21 @@ under the same load:
   (j) (b) answering the call as a 2025-era client sends it to a stateless server (no envelope, no session)
   (k) the bare SDK v1 in its documented stateless pattern answering that call: the 2025 era's baseline
   (l) (j) with the same 100 extra tools
+  (m) (k) with the same 100 extra tools: (l)'s baseline
 Every server runs with the Node flags the image starts an app with (IMAGE_NODE_FLAGS, deploy/Dockerfile), the
 bare SDK's too. Every variant is started and warmed up once, then measured in rounds of short turns: each round
-drives every variant once, in the opposite order each round. Prints requests/s, p50 and p99 latency, errors, the server's
-RSS and its CPU time per request (each the median of the rounds; errors their sum), and ratios to (a), to (d)
-and, for (e), (f) and (l), to the same server with one tool. A ratio is the median of the per-round ratios: a VM
-that slows down for a while slows both sides of a ratio alike within a round, so the spell cancels out instead
-of landing on one variant. "vs SDK" is against the bare SDK of the variant's protocol era: (k) for (j) and (l),
-(a) for the rest. On a small machine the load generator shares the cores, so req/s moves between
+drives every variant once, in the opposite order each round. Prints requests/s, p50 and p99 latency, errors, the
+server's RSS and its CPU time per request (each the median of the rounds; errors their sum), and ratios to the
+bare SDK, to (d) and, for (e), (f), (l) and (m), to the same server with one tool. A ratio is the median of the
+per-round ratios: a VM that slows down for a while slows both sides of a ratio alike within a round, so the spell
+cancels out instead of landing on one variant. "vs SDK" is against the bare SDK of the variant's protocol era and
+size: (k) for (j), (m) for (l), (a) for the rest. On a small machine the load generator shares the cores, so req/s moves between
 runs; CPU µs per request is the steadier comparison.
 
   --rounds N          turns each variant is measured (default 30)
   --duration TIME     measured turn per variant and round (default 1s)
-  --warmup TIME       unmeasured run first, once per process (default 3s)
+  --warmup TIME       unmeasured run first, once per process (default 10s: on Node 24 a server's CPU per
+                      request settles only after ~8 s of load, as V8 tiers its code up)
   --connections N     concurrent connections (default 50)
   --only LIST         some variants, e.g. a,b
   --node PATH         run every server on this Node binary (default: the one running the bench)
@@ -78,7 +80,8 @@ const VARIANTS: BenchVariant[] = [
   { id: 'i', name: `runtime, +${EXTRA_TOOLS} tools, per principal`, app: bench('runtime-echo/dist/main.js'), env: { MCP_ENV: undefined, BENCH_EXTRA_TOOLS: String(EXTRA_TOOLS), BENCH_PER_PRINCIPAL: 'true' } },
   { id: 'j', name: 'runtime, 2025-era stateless call', app: bench('runtime-echo/dist/main.js'), env: { MCP_ENV: undefined }, call: 'echo-2025', baseline: 'k' },
   { id: 'k', name: 'bare SDK v1, stateless (2025 era)', app: bench('bare-sdk-v1-server.mjs'), call: 'echo-2025', baseline: 'k' },
-  { id: 'l', name: `runtime, +${EXTRA_TOOLS} tools, 2025-era call`, app: bench('runtime-echo/dist/main.js'), env: { MCP_ENV: undefined, BENCH_EXTRA_TOOLS: String(EXTRA_TOOLS) }, call: 'echo-2025', baseline: 'k', oneTool: 'j' },
+  { id: 'l', name: `runtime, +${EXTRA_TOOLS} tools, 2025-era call`, app: bench('runtime-echo/dist/main.js'), env: { MCP_ENV: undefined, BENCH_EXTRA_TOOLS: String(EXTRA_TOOLS) }, call: 'echo-2025', baseline: 'm', oneTool: 'j' },
+  { id: 'm', name: `bare SDK v1, +${EXTRA_TOOLS} tools (2025 era)`, app: bench('bare-sdk-v1-server.mjs'), env: { BENCH_EXTRA_TOOLS: String(EXTRA_TOOLS) }, call: 'echo-2025', baseline: 'm', oneTool: 'k' },
 ];
 
 let settings: { rounds: number; duration: number; warmup: number; connections: number; variants: BenchVariant[]; node: string };
@@ -90,7 +93,7 @@ try {
   settings = {
     rounds: parseCount(values.rounds, '--rounds', 30),
     duration: parseDuration(values.duration ?? '1s', '--duration'),
-    warmup: parseDuration(values.warmup ?? '3s', '--warmup'),
+    warmup: parseDuration(values.warmup ?? '10s', '--warmup'),
     connections: parseCount(values.connections, '--connections', 50),
     variants: VARIANTS.filter((variant) => !only || only.includes(variant.id)),
     node: values.node24 ? await ensureNode24(root, (line) => process.stderr.write(`bench: ${line}\n`)) : (values.node ?? process.execPath),
@@ -191,7 +194,7 @@ if (values.json) {
   console.log(JSON.stringify(output, null, 2));
 } else {
   const show = (n: number) => (Number.isNaN(n) ? '-' : n.toFixed(2));
-  console.log(`servers on Node ${serverNode}, load from Node ${process.version}; "vs SDK": (k) for (j) and (l), (a) for the rest`);
+  console.log(`servers on Node ${serverNode}, load from Node ${process.version}; "vs SDK": (k) for (j), (m) for (l), (a) for the rest`);
   console.log(
     table(
       ['variant', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'RSS MB', 'CPU µs/req', 'req/s vs SDK', 'p99 vs SDK', 'CPU vs SDK', 'req/s vs d', 'req/s vs 1 tool'],
