@@ -1,10 +1,10 @@
 /** One way of serving the bench's echo call: how to start it and which HTTP request makes the call. */
 export interface BenchVariant {
-  id: 'a' | 'b' | 'c' | 'd' | 'e' | 'f' | 'g' | 'h' | 'i' | 'j' | 'k' | 'l';
+  id: 'a' | 'b' | 'c' | 'd' | 'e' | 'f' | 'g' | 'h' | 'i' | 'j' | 'k' | 'l' | 'm';
   name: string;
   /** What each request asks: the echo call (default), the same call as a 2025-era client sends it, or tools/list. */
   call?: 'echo' | 'echo-2025' | 'list';
-  /** The variant its "vs SDK" ratios compare with: the bare SDK serving the same era (default a, the modern one). */
+  /** The variant its "vs SDK" ratios compare with: the bare SDK serving the same era and tools (default a). */
   baseline?: BenchVariant['id'];
   /** An app under apps/ or the path of a server script. */
   app: string;
