@@ -38,8 +38,8 @@ server's RSS and its CPU time per request (each the median of the rounds; errors
 bare SDK, to (d) and, for (e), (f), (l) and (m), to the same server with one tool. A ratio is the median of the
 per-round ratios: a VM that slows down for a while slows both sides of a ratio alike within a round, so the spell
 cancels out instead of landing on one variant. "vs SDK" is against the bare SDK of the variant's protocol era and
-size: (k) for (j), (m) for (l), (a) for the rest. On a small machine the load generator shares the cores, so req/s moves between
-runs; CPU µs per request is the steadier comparison.
+size: (k) for (j), (m) for (l), (a) for the rest. On a small machine the load generator shares the cores, so req/s
+moves between runs; CPU µs per request is the steadier comparison.
 
   --rounds N          turns each variant is measured (default 30)
   --duration TIME     measured turn per variant and round (default 1s)

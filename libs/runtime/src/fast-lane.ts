@@ -56,7 +56,7 @@ const LISTINGS = {
 } as const;
 const REQUEST_KEYS = new Set(['jsonrpc', 'id', 'method', 'params']);
 /** The 2025-era revisions (MCP-Protocol-Version) the SDK's stateless legacy entry serves. */
-const LEGACY_VERSIONS = new Set(SUPPORTED_PROTOCOL_VERSIONS.filter((version) => version < '2026'));
+export const LEGACY_VERSIONS = new Set(SUPPORTED_PROTOCOL_VERSIONS.filter((version) => version < '2026'));
 const MAX_ENVELOPES = 1024;
 const SSE_HEADERS = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' };
 const SSE_KEEP_ALIVE_MS = 15_000;

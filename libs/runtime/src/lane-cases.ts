@@ -113,6 +113,11 @@ export function createServer() {
   return server;
 }
 
+/** The request of either era: its headers without those a case takes away (undefined), and its body as JSON. */
+function request(headers: Record<string, string | undefined>, body: object) {
+  return { headers: Object.fromEntries(Object.entries(headers).filter((entry): entry is [string, string] => entry[1] !== undefined)), body: JSON.stringify(body) };
+}
+
 export const envelope = { 'io.modelcontextprotocol/protocolVersion': REVISION, 'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '0' }, 'io.modelcontextprotocol/clientCapabilities': {} };
 
 /** A 2026-07-28 request as a conforming client sends it, with `change` applied to its headers and body. */
@@ -126,8 +131,7 @@ export function modern(method: string, params: Record<string, unknown> = {}, cha
     ...(named !== undefined && ['tools/call', 'prompts/get', 'resources/read'].includes(method) && { 'mcp-name': named }),
     ...change.headers,
   };
-  const body = JSON.stringify({ jsonrpc: '2.0', id: 7, method, params: { ...params, _meta: { ...envelope, ...change.meta } }, ...change.body });
-  return { headers: Object.fromEntries(Object.entries(headers).filter((entry): entry is [string, string] => entry[1] !== undefined)), body };
+  return request(headers, { jsonrpc: '2.0', id: 7, method, params: { ...params, _meta: { ...envelope, ...change.meta } }, ...change.body });
 }
 
 export const CASES: [string, ReturnType<typeof modern>][] = [
@@ -190,8 +194,7 @@ export const LEGACY = '2025-11-25';
 /** A request as a 2025-era client sends it to a stateless server after initialize: no envelope, no session. */
 export function legacy(method: string, params?: Record<string, unknown>, change: { headers?: Record<string, string | undefined>; body?: Record<string, unknown> } = {}) {
   const headers: Record<string, string | undefined> = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': LEGACY, ...change.headers };
-  const body = JSON.stringify({ jsonrpc: '2.0', id: 7, method, ...(params && { params }), ...change.body });
-  return { headers: Object.fromEntries(Object.entries(headers).filter((entry): entry is [string, string] => entry[1] !== undefined)), body };
+  return request(headers, { jsonrpc: '2.0', id: 7, method, ...(params && { params }), ...change.body });
 }
 
 // Every case of CASES that a 2025-era client can send, in its form, and what only that era has. Not the handlers

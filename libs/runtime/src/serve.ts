@@ -3,7 +3,6 @@ import type { Server } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   InMemoryTransport,
-  SUPPORTED_PROTOCOL_VERSIONS,
   type AuthInfo,
   type JSONRPCErrorResponse,
   type JSONRPCResultResponse,
@@ -11,6 +10,7 @@ import {
 } from '@modelcontextprotocol/server';
 import { serveStdio } from '@modelcontextprotocol/server/stdio';
 import { ConfigError, type RuntimeConfig } from './config';
+import { LEGACY_VERSIONS } from './fast-lane';
 import { createHttpApp } from './http-app';
 import { createLogger, type Logger } from './logger';
 import { createMetrics, type RuntimeMetrics } from './metrics';
@@ -155,7 +155,7 @@ async function listen(server: Server, config: RuntimeConfig): Promise<void> {
 }
 
 /** The newest 2025-era revision: the one a tool listing is asked in (any instance answers it, whatever it builds for). */
-const LISTING_VERSION = SUPPORTED_PROTOCOL_VERSIONS.filter((version) => version < '2026').sort().at(-1)!;
+const LISTING_VERSION = [...LEGACY_VERSIONS].sort().at(-1)!;
 
 /**
  * The names of the tools an instance of `factory` registers, asked of it in plain JSON-RPC over an in-memory pair.

@@ -72,10 +72,6 @@ export function workspaceRoot(from = process.cwd()): string {
 }
 
 /**
- * Starts a built app as a real process on an ephemeral loopback port and resolves once it logs that it
- * listens. The caller stops it (afterAll); a process that exits early rejects with its stderr.
- */
-/**
  * The Node flags deploy/Dockerfile's CMD runs every app with; tests and the bench run a process with them too, so
  * they measure what production runs (app-checks.test.ts fails when the two part).
  * - `--max-semi-space-size=16`: V8 sizes its young generation from the memory it may use. In a pod of
@@ -85,6 +81,10 @@ export function workspaceRoot(from = process.cwd()): string {
  */
 export const IMAGE_NODE_FLAGS: readonly string[] = ['--enable-source-maps', '--max-semi-space-size=16'];
 
+/**
+ * Starts a built app as a real process on an ephemeral loopback port and resolves once it logs that it
+ * listens. The caller stops it (afterAll); a process that exits early rejects with its stderr.
+ */
 export async function startServerProcess(options: ServerProcessOptions): Promise<ServerProcess> {
   const root = workspaceRoot();
   const isPath = options.app.includes('/') || options.app.endsWith('.js');
