@@ -1,6 +1,6 @@
 import type { AuthInfo } from '@modelcontextprotocol/server';
 import { createRemoteJWKSet, errors as jose, jwtVerify, SignJWT } from 'jose';
-import type { Middleware } from './context';
+import type { CallContext, Middleware } from './context';
 import { AccessError } from './errors';
 
 export interface TokenOptions {
@@ -89,15 +89,18 @@ export function createTokenIssuer(options: TokenOptions & { ttlSec: number }): (
  * Discovery (the list methods) never reaches the pipeline, so it stays open.
  */
 export function auth(): Middleware {
-  return async (ctx, next) => {
-    if (ctx.access.public) return next();
-    if (!ctx.caller) {
-      throw new AccessError(`authentication required: ${ctx.kind} ${ctx.name} needs an Authorization: Bearer <token> header`);
-    }
-    const missing = ctx.access.scopes.filter((scope) => !ctx.caller!.scopes.includes(scope));
-    if (missing.length > 0) throw new AccessError(`forbidden: ${ctx.kind} ${ctx.name} needs the scope ${missing.join(', ')}`);
-    return next();
+  return (ctx, next) => {
+    const refusal = ctx.access.public ? undefined : refusalOf(ctx);
+    // next()'s own promise, not an async function's around it: that would take two more microtask turns.
+    return refusal ? Promise.reject(refusal) : next();
   };
+}
+
+/** Why a call that is not public may not run: no caller, or a scope its token lacks. */
+function refusalOf(ctx: CallContext): AccessError | undefined {
+  if (!ctx.caller) return new AccessError(`authentication required: ${ctx.kind} ${ctx.name} needs an Authorization: Bearer <token> header`);
+  const missing = ctx.access.scopes.filter((scope) => !ctx.caller!.scopes.includes(scope));
+  return missing.length > 0 ? new AccessError(`forbidden: ${ctx.kind} ${ctx.name} needs the scope ${missing.join(', ')}`) : undefined;
 }
 
 function secretKey(secret: string | undefined): Uint8Array {

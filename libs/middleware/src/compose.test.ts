@@ -53,6 +53,23 @@ describe('compose', () => {
     await expect(compose([throwing])(ctx, async () => 1)).rejects.toThrow('sync');
   });
 
+  it("hands a middleware a promise whether the handler throws, returns a value, or returns a promise", async () => {
+    const results: Promise<unknown>[] = [];
+    const keep: Middleware = (_ctx, next) => {
+      const result = next();
+      results.push(result);
+      return result;
+    };
+    await expect(
+      compose([keep])(ctx, () => {
+        throw new Error('sync handler');
+      }),
+    ).rejects.toThrow('sync handler');
+    expect(await compose([keep])(ctx, () => 'plain')).toBe('plain');
+    expect(await compose([keep])(ctx, async () => 'promised')).toBe('promised');
+    expect(results.map((result) => result instanceof Promise)).toEqual([true, true, true]);
+  });
+
   it('refuses a second call to next()', async () => {
     const twice: Middleware = async (_ctx, next) => {
       await next();

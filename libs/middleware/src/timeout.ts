@@ -9,20 +9,24 @@ export interface TimeoutOptions {
 
 /** Gives up on a call after its limit: aborts the call (and so the handler's signal) and answers with a timeout error. */
 export function timeout(options: TimeoutOptions): Middleware {
-  return async (ctx, next) => {
-    const ms = options.overrides?.[ctx.name] ?? options.ms;
-    let timer: NodeJS.Timeout | undefined;
-    const expired = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
+  // One promise settled by whichever comes first, not a race of two: half the allocation on every call.
+  return (ctx, next) =>
+    new Promise((resolve, reject) => {
+      const ms = options.overrides?.[ctx.name] ?? options.ms;
+      const timer = setTimeout(() => {
         const error = new TimeoutError(`${ctx.kind} ${ctx.name} timed out after ${ms} ms`);
         ctx.abort(error);
         reject(error);
       }, ms);
+      next().then(
+        (result) => {
+          clearTimeout(timer);
+          resolve(result);
+        },
+        (error: unknown) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      );
     });
-    try {
-      return await Promise.race([next(), expired]);
-    } finally {
-      clearTimeout(timer);
-    }
-  };
 }

@@ -17,7 +17,7 @@ export function withMiddleware(server: McpServer, middlewares: readonly Middlewa
   // The host learns how each call ended from here, the outermost layer, whatever the chain holds.
   const call = (described: Described, sdk: ServerContext, handler: (sdk: ServerContext) => unknown): Promise<unknown> => {
     const ctx = new Call(described, sdk);
-    return settle(ctx, () => run(ctx, async () => handler(withSignalOf(ctx, sdk))), (outcome) => reportOutcome(sdk, outcome));
+    return settle(ctx, () => run(ctx, () => handler(withSignalOf(ctx, sdk))), (outcome) => reportOutcome(sdk, outcome));
   };
 
   const registerTool = server.registerTool.bind(server) as Callback;

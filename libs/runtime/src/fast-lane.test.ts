@@ -3,11 +3,20 @@
 // the entry writes a request's client identity, the engagement and identity tests here fail.
 import { types } from 'node:util';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
-import { McpServer, type McpRequestContext } from '@modelcontextprotocol/server';
+import {
+  classifyInboundRequest,
+  CLIENT_CAPABILITIES_META_KEY,
+  CLIENT_INFO_META_KEY,
+  LOG_LEVEL_META_KEY,
+  McpServer,
+  PROTOCOL_VERSION_META_KEY,
+  type McpRequestContext,
+} from '@modelcontextprotocol/server';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { runtimeConfigSchema } from './config';
 import { CASES, createServer, held, legacy, LEGACY_CASES, modern, REVISION } from './lane-cases';
+import { CLASSIFIER_REVISION } from './lane-dispatch';
 import { createLogger } from './logger';
 import { serve, type RunningService } from './serve';
 
@@ -68,6 +77,35 @@ describe('the fast lane', () => {
     // What holdsClientState (fast-lane.ts) reads of a 2025-era instance: present, and empty on a new one.
     expect(server._loggingLevels).toBeInstanceOf(Map);
     expect(['_negotiatedProtocolVersion', '_clientCapabilities', '_clientVersion'].filter((name) => !(name in server))).toEqual([]);
+  });
+
+  it("accepts as modern exactly the envelopes the SDK's dispatch accepts (lane-dispatch.ts does not check them again)", () => {
+    const server = createServer().server as unknown as { _negotiatedProtocolVersion?: string; _negotiatedWireCodec(): { checkInboundEnvelope(material: { envelope: object }): string | undefined } };
+    server._negotiatedProtocolVersion = CLASSIFIER_REVISION;
+    const codec = server._negotiatedWireCodec();
+    const good = { [PROTOCOL_VERSION_META_KEY]: CLASSIFIER_REVISION, [CLIENT_CAPABILITIES_META_KEY]: {}, [CLIENT_INFO_META_KEY]: { name: 'c', version: '1' } };
+    const { [CLIENT_INFO_META_KEY]: _info, ...anonymous } = good;
+    const { [CLIENT_CAPABILITIES_META_KEY]: _capabilities, ...incapable } = good;
+    const envelopes: object[] = [
+      good,
+      anonymous,
+      incapable,
+      { ...good, [LOG_LEVEL_META_KEY]: 'debug' },
+      { ...good, [LOG_LEVEL_META_KEY]: 'loud' },
+      { ...good, [CLIENT_INFO_META_KEY]: { name: 'c' } },
+      { ...good, [CLIENT_CAPABILITIES_META_KEY]: 'all' },
+      { ...good, [CLIENT_CAPABILITIES_META_KEY]: { sampling: 'yes' } },
+      { ...good, [PROTOCOL_VERSION_META_KEY]: 2026 },
+      { ...good, progressToken: {} },
+    ];
+    const verdicts = envelopes.map((envelope) => {
+      const body = { jsonrpc: '2.0', id: 1, method: 'ping', params: { _meta: envelope } };
+      const classified = classifyInboundRequest({ httpMethod: 'POST', body, protocolVersionHeader: CLASSIFIER_REVISION, mcpMethodHeader: 'ping' });
+      return { envelope, classifier: classified.kind === 'modern', dispatch: codec.checkInboundEnvelope({ envelope }) === undefined };
+    });
+    expect(verdicts.filter(({ classifier, dispatch }) => classifier !== dispatch)).toEqual([]);
+    // Both kinds are among them.
+    expect(new Set(verdicts.map(({ dispatch }) => dispatch))).toEqual(new Set([true, false]));
   });
 
   it('lists tools, prompts and templates as they are after one is disabled, enabled, removed or registered', async () => {

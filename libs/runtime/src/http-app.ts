@@ -35,7 +35,8 @@ export interface HttpApp {
 /** What readJson returns when it has answered the request itself. */
 const REFUSED = Symbol('refused');
 
-// Links the web Request the SDK adapter builds back to our request: set on the Node request, copied by the adapter.
+// Links the web Request the SDK adapter builds back to our exchange (readOutcome): set on the Node request of one the
+// SDK's entry answers, copied by the adapter.
 const SCOPE_HEADER = 'x-mcp-fleet-scope';
 
 export function createHttpApp(options: HttpAppOptions): HttpApp {
@@ -159,8 +160,6 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     // The pipeline reads the request id and client address from here (ctx.http.req), whatever the client sent.
     req.headers['x-request-id'] = scope.requestId;
     req.headers[CLIENT_ADDRESS_HEADER] = clientAddress(req, config.http.trustProxy);
-    req.headers[SCOPE_HEADER] = scope.key;
-    scopes.set(scope.key, scope);
     // Long-lived streams (GET, subscriptions/listen) do not hold up a drain.
     scope.holdsDrain = holdsDrain(req.method!, scope.labels);
     if (scope.holdsDrain) inFlight++;
@@ -173,6 +172,8 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     }
     const authInfo = (req as { auth?: AuthInfo }).auth;
     if (lane?.serve({ req, res, body, authInfo, settle: (outcome) => (scope.outcome = outcome) })) return;
+    req.headers[SCOPE_HEADER] = scope.key;
+    scopes.set(scope.key, scope);
     return serveMcp(req, res, body);
   }
 

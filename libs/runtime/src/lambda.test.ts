@@ -160,6 +160,19 @@ describe('the Lambda host', () => {
     expect(JSON.parse(result!.body!).error.message).toMatch(/over Lambda's 6291456-byte limit on a buffered response; serve this app through the streaming handler/);
   });
 
+  it("writes out an invocation's log lines before it returns", async () => {
+    // A destination that holds lines until flushed, as the runtime's own does (logger.ts, BatchedWriter).
+    const held: string[] = [];
+    const written: string[] = [];
+    const destination = { write: (line: string) => held.push(line), flush: (done?: () => void) => (written.push(...held.splice(0)), done?.()) };
+    const heard = createLogger({ service: 'lambda-host', level: 'debug', destination });
+    const { handler } = await createLambdaHandlers(async () => ({ name: 'lambda-host', config: runtimeConfigSchema.parse({ logLevel: 'debug' }), logger: heard, factory }));
+    await emfLines(async () => handler(call('echo', { message: 'hi' }), context));
+    expect(held).toEqual([]);
+    // The first invocation starts the service: its "ready" line comes first.
+    expect(written.map((line) => (JSON.parse(line) as { msg: string }).msg)).toEqual(['ready', 'mcp request']);
+  });
+
   it('refuses a request from a host that is not allowed, when http.allowedHosts is set', async () => {
     const { handler } = await handlers({ http: { allowedHosts: ['mcp.example.com'] } });
     const result = (await handler(call('echo', { message: 'hi' }), context)) as APIGatewayProxyStructuredResultV2;

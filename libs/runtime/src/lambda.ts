@@ -101,6 +101,8 @@ export async function createLambdaHandlers(define: () => Promise<ServiceDefiniti
       end: (status) => {
         const seconds = (performance.now() - started) / 1000;
         const outcome = rules.end(scope, { httpMethod: request.method, status, seconds, fields: { awsRequestId: context.awsRequestId } });
+        // The environment may be frozen, or reclaimed, once the invocation returns: its log lines go out now.
+        logger.flush();
         writeEmf(name, scope, outcome, seconds, context.awsRequestId);
       },
     };
