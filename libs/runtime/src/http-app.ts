@@ -216,7 +216,7 @@ function readBody(req: IncomingMessage, maxBytes: number): string | undefined | 
       req.off('data', onData).off('end', onEnd).pause();
       resolve(undefined);
     };
-    const onEnd = () => resolve(Buffer.concat(chunks).toString('utf8'));
+    const onEnd = () => resolve((chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)).toString('utf8'));
     req.on('data', onData).once('end', onEnd).once('error', fail);
   });
 }
