@@ -61,13 +61,21 @@ export function outcomeOfStatus(status: number): Outcome {
 export function outcomeOf(body: string, reported?: CallOutcome): Outcome {
   // An answer with neither key anywhere cannot be an error; only the others are parsed (a listing can be large).
   if (!body.includes('"error"') && !body.includes('"isError"')) return 'ok';
-  let message: { error?: { code?: unknown }; result?: { isError?: unknown } };
+  let message: AnswerMessage;
   try {
-    message = JSON.parse(body) as typeof message;
+    message = JSON.parse(body) as AnswerMessage;
   } catch {
     // A non-JSON body from the SDK is not ours to judge; the status code says enough.
     return 'ok';
   }
+  return outcomeOfMessage(message, reported);
+}
+
+/** What outcomeOf reads of an answer. */
+type AnswerMessage = { error?: { code?: unknown }; result?: { isError?: unknown } };
+
+/** outcomeOf for an answer not yet written out (the fast lane's). */
+export function outcomeOfMessage(message: AnswerMessage, reported?: CallOutcome): Outcome {
   const failed = message.error !== undefined || message.result?.isError === true;
   if (!failed) return 'ok';
   if (reported === 'ok') return 'server_error';
