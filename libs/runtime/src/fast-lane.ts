@@ -23,7 +23,7 @@ import {
 import { reportedOutcome } from '@mcp-fleet/middleware';
 import { IdleInstances, principalOf, SHARED, type InstanceTaker } from './instance-pool';
 import { outcomeOfMessage, toWebHeaders, type Outcome } from './json-rpc';
-import { dispatchRequest, LazyAbort } from './lane-dispatch';
+import { dispatchRequest, ENVELOPE_KEYS, LazyAbort } from './lane-dispatch';
 
 /**
  * Methods a single request may take the lane for, in either era: the instance answers them entirely and keeps no
@@ -368,7 +368,7 @@ export class FastLane implements InstanceTaker {
     const meta = plainRequestMeta(body);
     const cacheable = meta !== undefined && meta[PROTOCOL_VERSION_META_KEY] === protocolVersionHeader;
     // The envelope the last request carried, compared member by member before one is made into a key (~0.5 µs).
-    if (cacheable && this.lastEnvelope && ENVELOPE_MEMBERS.every((member) => sameJson(meta[member], this.lastEnvelope!.meta[member]))) {
+    if (cacheable && this.lastEnvelope && ENVELOPE_KEYS.every((key) => sameJson(meta[key], this.lastEnvelope!.meta[key]))) {
       return { message: body as JSONRPCRequest, classification: this.lastEnvelope.classification };
     }
     const key = cacheable ? envelopeKey(meta) : undefined;
@@ -427,9 +427,6 @@ function plainRequestMeta(body: unknown): Record<string, unknown> | undefined {
   const token = meta.progressToken;
   return token === undefined || typeof token === 'string' || Number.isSafeInteger(token) ? meta : undefined;
 }
-
-/** The envelope members the SDK validates. */
-const ENVELOPE_MEMBERS = [PROTOCOL_VERSION_META_KEY, CLIENT_INFO_META_KEY, CLIENT_CAPABILITIES_META_KEY, LOG_LEVEL_META_KEY];
 
 /** The envelope members the SDK validates, as one string: absent and null stay distinct. */
 function envelopeKey(meta: Record<string, unknown>): string {

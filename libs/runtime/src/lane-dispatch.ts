@@ -13,7 +13,7 @@ import {
 } from '@modelcontextprotocol/server';
 
 /** The envelope members the protocol layer lifts out of a request's `_meta` into `ctx.mcpReq.envelope`. */
-const ENVELOPE_KEYS: readonly string[] = [PROTOCOL_VERSION_META_KEY, CLIENT_INFO_META_KEY, CLIENT_CAPABILITIES_META_KEY, LOG_LEVEL_META_KEY];
+export const ENVELOPE_KEYS: readonly string[] = [PROTOCOL_VERSION_META_KEY, CLIENT_INFO_META_KEY, CLIENT_CAPABILITIES_META_KEY, LOG_LEVEL_META_KEY];
 /** Multi-round-trip members of a request's params: a request carrying them is the SDK's to dispatch. */
 const RETRY_KEYS = ['inputResponses', 'requestState'];
 const NO_REQUEST_STATE = () => undefined;
@@ -101,7 +101,8 @@ const LAZY_SIGNAL: PropertyDescriptor = {
  *
  * Only the common shape is dispatched here (the lane serves spec methods only): a request whose method the era has
  * and whose handler exists, classified modern by the SDK's classifier (which accepts only an envelope the era
- * accepts) or 2025-era without an envelope, and that carries no multi-round-trip material. Anything else, and every refusal, goes to `_onrequest` unchanged.
+ * accepts) or 2025-era without an envelope, and that carries no multi-round-trip material. Anything else, and every
+ * refusal, goes to `_onrequest` unchanged.
  */
 export function dispatchRequest(server: Server, message: JSONRPCRequest, extra: MessageExtraInfo, aborter: LazyAbort): void {
   const protocol = server as unknown as ProtocolInternals;
