@@ -1,4 +1,4 @@
-import { authConfigSchema, authProductionProblems } from '@mcp-fleet/middleware';
+import { authConfigSchema, authProductionProblems, rateLimitConfigSchema } from '@mcp-fleet/middleware';
 import type { Config } from '@mcp-fleet/runtime';
 import { storageConfigShape, storageProductionProblems } from '@mcp-fleet/storage';
 import * as z from 'zod';
@@ -8,8 +8,7 @@ export const documentsConfigSchema = z.object({
   auth: authConfigSchema('documents'),
   /** Users created at start-up when missing: for development and test only. */
   seedUsers: z.array(z.strictObject({ username: z.string().min(1), password: z.string().min(1) })).default([]),
-  /** Calls per caller (token subject, or client address without a token) in each window. */
-  rateLimit: z.strictObject({ points: z.number().int().positive().default(120), durationSec: z.number().int().positive().default(60) }).prefault({}),
+  rateLimit: rateLimitConfigSchema,
   /** Failed logins: per account and address a growing back-off, per address a cap (see LoginLimits). */
   loginLimits: z
     .strictObject({

@@ -1,4 +1,4 @@
-import { installStreamingRuntime, lambdaContext, lambdaFetch, lambdaStreamFetch, toLambdaEvent, type EventKind } from '@mcp-fleet/testing';
+import { heapAfterGc, hostileEvents, hostileRequests, installStreamingRuntime, lambdaContext, lambdaFetch, lambdaStreamFetch, toLambdaEvent, type EventKind } from '@mcp-fleet/testing';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as V1Transport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -15,7 +15,7 @@ const emf: { Service: string; Requests: number; ServerErrors: number; method: st
 
 beforeAll(async () => {
   vi.stubEnv('MCP_ENV', 'test');
-  vi.stubEnv('LOG_LEVEL', 'warn');
+  vi.stubEnv('LOG_LEVEL', 'error');
   vi.spyOn(process.stdout, 'write').mockImplementation((line) => emf.push(JSON.parse(String(line)) as (typeof emf)[number]) > 0);
   removeRuntime = installStreamingRuntime();
   entry = await import('../src/lambda');
@@ -101,6 +101,35 @@ describe('text-tools as a function: what the HTTP entry answers, the same', () =
     const ping = { jsonrpc: '2.0', id: 1, method: 'ping' };
     expect((await invoke(post(ping, { 'x-request-id': 'trace-42' }))).headers.get('x-request-id')).toBe('trace-42');
     expect((await invoke(post(ping))).headers.get('x-request-id')).toMatch(/^c6af9ac6-7b61-11e6-9a41-\d{12}$/);
+  });
+});
+
+describe('text-tools as a function under hostile input', () => {
+  it('answers 10,000 hostile events (payload 2.0, 1.0, and shapes no HTTP source sends) without a server error or a failed invocation, in bounded memory', async () => {
+    const statuses = new Map<number, number>();
+    const serverErrors: Record<number, unknown[]> = {};
+    const invoke = async (events: unknown[]) => {
+      for (const event of events) {
+        const status = ((await entry.handler(event as never, lambdaContext())) as APIGatewayProxyStructuredResultV2).statusCode!;
+        statuses.set(status, (statuses.get(status) ?? 0) + 1);
+        if (status >= 500) (serverErrors[status] ??= []).push(event);
+      }
+      // What this test keeps of them (the EMF lines, the spy's record of each write) is not the function's.
+      emf.length = 0;
+      vi.mocked(process.stdout.write).mockClear();
+    };
+    // A first round makes what the first requests of each kind make once; what the next 10,000 keep is growth.
+    await invoke(hostileEvents(hostileRequests(1_000, 7), url('function-url').host));
+    const before = heapAfterGc();
+    await invoke(hostileEvents(hostileRequests(10_000), url('function-url').host));
+    const growth = heapAfterGc() - before;
+    expect(serverErrors).toEqual({});
+    expect(statuses.get(400)).toBeGreaterThan(1000);
+    // The runtime's bounded memos (hosts, origins, envelopes) fill up to a few MB; a kilobyte kept per event is 10 MB more.
+    expect(growth, `+${(growth / 1024 / 1024).toFixed(1)} MB`).toBeLessThan(12 * 1024 * 1024);
+    const client = await modern(lambdaFetch(entry.handler));
+    expect((await client.callTool({ name: 'echo', arguments: { message: 'still here' } })).content).toEqual([{ type: 'text', text: 'still here' }]);
+    await client.close();
   });
 });
 

@@ -17,7 +17,7 @@ export {
   type Middleware,
 } from './context';
 export { AccessError, ConflictError, errors, NotFoundError, outcomeOfError, PublicError, RateLimitError, TimeoutError } from './errors';
-export { memoryStore, rateLimit, rateLimitError, type LimiterStore, type RateLimitOptions } from './rate-limit';
+export { MAX_LIMITER_KEYS, memoryStore, rateLimit, rateLimitConfigSchema, rateLimitError, type LimiterStore, type RateLimitOptions } from './rate-limit';
 export { redactSecrets } from './redact';
 export { isErrorResult, reportedOutcome, reportOutcome, settle, type CallOutcome } from './outcome';
 export { requestLogging, type RequestLoggingOptions } from './request-logging';

@@ -1,7 +1,7 @@
 import { RateLimiterMemory } from 'rate-limiter-flexible';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { CallContext } from './context';
-import { rateLimit } from './rate-limit';
+import { memoryStore, rateLimit, rateLimitConfigSchema } from './rate-limit';
 
 beforeEach(() => vi.useFakeTimers());
 afterEach(() => vi.useRealTimers());
@@ -37,5 +37,21 @@ describe('rateLimit', () => {
     await expect(call(two, { caller: 'a' })).rejects.toThrow('rate limit exceeded');
     const broken = rateLimit({ points: 1, durationSec: 60, store: () => ({ consume: () => Promise.reject(new Error('store down')) }) as never });
     await expect(call(broken, { caller: 'a' })).rejects.toThrow('store down');
+  });
+
+  it('keeps at most maxKeys keys in memory, forgetting the oldest first (10,000 distinct addresses sent)', async () => {
+    const store = memoryStore({ points: 1, duration: 60, keyPrefix: 'calls' }, 1_000);
+    const limit = rateLimit({ points: 1, durationSec: 60, store: () => store });
+    for (let i = 0; i < 10_000; i++) expect(await call(limit, { address: `198.51.${i >> 8}.${i & 255}` })).toBe('ok');
+    // What the wrapper bounds: rate-limiter-flexible's own map of keys.
+    expect((store as unknown as { _memoryStorage: { _storage: Map<string, unknown> } })._memoryStorage._storage.size).toBe(1_000);
+    await expect(call(limit, { address: '198.51.39.15' })).rejects.toThrow('rate limit exceeded');
+    expect(await call(limit, { address: '198.51.0.0' })).toBe('ok');
+  });
+
+  it("has the fleet's default of 120 calls a minute, and refuses a limit that is no number of calls", () => {
+    expect(rateLimitConfigSchema.parse(undefined)).toEqual({ points: 120, durationSec: 60 });
+    expect(rateLimitConfigSchema.safeParse({ points: 0 }).success).toBe(false);
+    expect(rateLimitConfigSchema.safeParse({ points: 1.5 }).success).toBe(false);
   });
 });

@@ -33,9 +33,17 @@ export const runtimeConfigSchema = z.strictObject({
        * address is read that many hops back in X-Forwarded-For. 0, the default, uses the connection's address.
        */
       trustProxy: z.number().int().min(0).default(0),
-      /** Allowed Host names; empty means the loopback names when bound to loopback, and no check otherwise. */
-      allowedHosts: z.array(z.string().min(1)).default([]),
-      allowedOrigins: z.array(z.string().min(1)).default([]),
+      /**
+       * Host names clients reach the service by (DNS-rebinding protection). Empty: the loopback names on a loopback
+       * bind, the domain invoked in a function; on any other bind it must be set (the manifests set it from the
+       * Ingress host). "*" accepts any host, for a service behind a proxy that checks it.
+       */
+      allowedHosts: z.array(z.string().min(1).max(253)).max(100).default([]),
+      /**
+       * Browser origins (host names) that may call the service. Empty: the loopback origins on a loopback bind, no
+       * browser origin anywhere else. A request without Origin (any client but a browser) passes. "*" accepts any.
+       */
+      allowedOrigins: z.array(z.string().min(1).max(253)).max(100).default([]),
     })
     .prefault({}),
   /**

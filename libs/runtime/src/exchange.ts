@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { localhostAllowedHostnames, localhostAllowedOrigins, validateHostHeader, validateOriginHeader, type AuthInfo } from '@modelcontextprotocol/server';
 import { KeysUnavailableError, reportedOutcome } from '@mcp-fleet/middleware';
-import type { RuntimeConfig } from './config';
+import { ConfigError, type RuntimeConfig } from './config';
 import { JSON_RPC, labelRequest, OUTCOMES, outcomeOf, outcomeOfStatus, type Outcome, type RequestLabels } from './json-rpc';
 import type { Logger } from './logger';
 import { labelChildren, type RuntimeMetrics } from './metrics';
@@ -20,9 +20,16 @@ export interface ExchangeOptions {
   knownTools: ReadonlySet<string>;
   /** Verifies a bearer token; a throw answers 401 with its message. Without it, Authorization is not read. */
   authenticate?: (token: string) => Promise<AuthInfo>;
-  /** Listening on loopback only: then, unless configured, only the loopback host names and origins are allowed. */
-  loopback: boolean;
+  reach: Reach;
 }
+
+/**
+ * How clients reach the service, which decides the Host and Origin checks when `http.allowedHosts` and
+ * `http.allowedOrigins` are not set: on a `loopback` bind only the loopback names and origins; on the `network`
+ * (any other bind) the hosts must be configured (the manifests set them from the Ingress host) and no browser
+ * origin is allowed; as a `function`, the domain it was invoked on, and no browser origin.
+ */
+export type Reach = 'loopback' | 'network' | 'function';
 
 /** An answer given instead of dispatching the request, as a JSON-RPC error with an HTTP status. */
 export interface Refusal {
@@ -61,18 +68,25 @@ export type ExchangeRules = ReturnType<typeof exchangeRules>;
 export function exchangeRules(options: ExchangeOptions) {
   const { config, logger, metrics, knownTools } = options;
   const maxBody = config.http.maxBodyBytes;
-  const { loopback } = options;
-  const allowedHosts = config.http.allowedHosts.length > 0 ? config.http.allowedHosts : loopback ? localhostAllowedHostnames() : undefined;
-  const allowedOrigins = config.http.allowedOrigins.length > 0 ? config.http.allowedOrigins : loopback ? localhostAllowedOrigins() : undefined;
+  const { reach } = options;
+  const problems = hostCheckProblems(config, reach);
+  if (problems.length > 0) throw new ConfigError(problems);
+  const configured = (list: string[], loopbackDefault: () => string[]) =>
+    list.includes('*') ? undefined : list.length > 0 ? list : reach === 'loopback' ? loopbackDefault() : [];
+  // undefined: not checked ("*"); a function with no hosts configured takes the domain each event was sent to.
+  const allowedHosts = reach === 'function' && config.http.allowedHosts.length === 0 ? 'invoked' : configured(config.http.allowedHosts, localhostAllowedHostnames);
+  const allowedOrigins = configured(config.http.allowedOrigins, localhostAllowedOrigins);
   const forbidden = (why: string): Refusal => ({ status: 403, code: JSON_RPC.serverError, message: `Forbidden: ${why}` });
+  const hostRefusal = (host: string, allowed: string[], which: string) => {
+    const result = validateHostHeader(host || undefined, allowed);
+    return result.ok ? undefined : forbidden(`${result.message}; allowed hosts: ${allowed.join(', ') || 'none'} (${which})`);
+  };
   // The SDK's checks parse a URL each time (~2 µs a request); a client sends the same Host and Origin every time.
-  const hostVerdict = memoized((host: string) => {
-    const result = validateHostHeader(host || undefined, allowedHosts!);
-    return result.ok ? undefined : forbidden(`${result.message}; allowed hosts: ${allowedHosts!.join(', ')} (http.allowedHosts)`);
-  });
+  const hostVerdict = memoized((host: string) => hostRefusal(host, allowedHosts as string[], 'http.allowedHosts'));
   const originVerdict = memoized((origin: string) => {
     const result = validateOriginHeader(origin || undefined, allowedOrigins!);
-    return result.ok ? undefined : forbidden(`${result.message}; allowed origins: ${allowedOrigins!.join(', ')} (http.allowedOrigins)`);
+    const allowed = allowedOrigins!.length > 0 ? allowedOrigins!.join(', ') : 'none: a browser origin must be listed';
+    return result.ok ? undefined : forbidden(`${result.message}; allowed origins: ${allowed} (http.allowedOrigins)`);
   });
   const answered = labelChildren((labels: RequestLabels & { outcome: Outcome }) => metrics.requests.labels(labels));
   const timed = labelChildren((labels: RequestLabels) => metrics.duration.labels(labels));
@@ -97,9 +111,16 @@ export function exchangeRules(options: ExchangeOptions) {
       };
     },
 
-    /** Refuses a request from a host or origin that is not allowed (DNS rebinding), before its body is read. */
-    checkHostAndOrigin(host: string | null | undefined, origin: string | null | undefined): Refusal | undefined {
-      return (allowedHosts && hostVerdict(host ?? '')) || (allowedOrigins && originVerdict(origin ?? '')) || undefined;
+    /**
+     * Refuses a request from a host or origin that is not allowed (DNS rebinding), before its body is read.
+     * `invokedOn` is the domain a function's event was sent to.
+     */
+    checkHostAndOrigin(host: string | null | undefined, origin: string | null | undefined, invokedOn?: string): Refusal | undefined {
+      const hostProblem =
+        allowedHosts === 'invoked'
+          ? hostRefusal(host ?? '', invokedOn ? [hostnameOf(invokedOn)] : [], 'the domain the function was invoked on; http.allowedHosts names others')
+          : allowedHosts && hostVerdict(host ?? '');
+      return hostProblem || (allowedOrigins && originVerdict(origin ?? '')) || undefined;
     },
 
     /**
@@ -115,11 +136,12 @@ export function exchangeRules(options: ExchangeOptions) {
           return await options.authenticate(match[1]!);
         } catch (error) {
           if (error instanceof KeysUnavailableError) {
+            // What failed (the provider's address, the library's words) is for the log, not for any caller.
             logger.error({ err: error.message }, 'cannot check tokens');
             return {
               status: 503,
               code: JSON_RPC.serverError,
-              message: `Service unavailable: ${error.message}; retry in ${error.retryAfterSec} s`,
+              message: `Service unavailable: the identity provider's keys could not be fetched to check the token; retry in ${error.retryAfterSec} s`,
               headers: { 'retry-after': String(error.retryAfterSec) },
             };
           }
@@ -141,13 +163,16 @@ export function exchangeRules(options: ExchangeOptions) {
 
     /** The parsed body, with the scope labelled from it; or the refusal of a body that is not JSON. */
     parse(text: string, scope: ExchangeScope): { body: unknown } | Refusal {
+      let body: unknown;
       try {
-        const body: unknown = JSON.parse(text);
-        scope.labels = labelRequest(body, knownTools);
-        return { body };
+        body = JSON.parse(text);
       } catch (error) {
         return { status: 400, code: JSON_RPC.parseError, message: `Parse error: the body is not valid JSON (${(error as Error).message})` };
       }
+      // The SDK's schemas recurse into every value: thousands of levels overflow the stack (an answer of 500).
+      if (nestsDeeper(body, MAX_JSON_DEPTH)) return { status: 400, code: JSON_RPC.invalidRequest, message: `Invalid request: the body nests deeper than ${MAX_JSON_DEPTH} levels` };
+      scope.labels = labelRequest(body, knownTools);
+      return { body };
     },
 
     /**
@@ -189,6 +214,31 @@ export function exchangeRules(options: ExchangeOptions) {
     },
   };
 }
+
+/** How deep a request body may nest objects and arrays: far more than any MCP message needs. */
+export const MAX_JSON_DEPTH = 256;
+
+/** Whether a parsed JSON value nests objects and arrays more than `levels` deep (never deeper than that itself). */
+function nestsDeeper(value: unknown, levels: number): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  if (levels === 0) return true;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (nestsDeeper(value[i], levels - 1)) return true;
+    return false;
+  }
+  for (const key in value) if (nestsDeeper((value as Record<string, unknown>)[key], levels - 1)) return true;
+  return false;
+}
+
+/** Why the Host check cannot be set up for a service reached so (empty when it can). */
+export function hostCheckProblems(config: RuntimeConfig, reach: Reach): string[] {
+  if (reach !== 'network' || config.http.allowedHosts.length > 0) return [];
+  return [
+    `http.allowedHosts is empty, but host ${config.host} is not loopback: name the hosts clients reach the service by (HTTP__ALLOWED_HOSTS=mcp.example.com; the manifests set it from the Ingress host), or "*" to accept any Host behind a proxy that checks it`,
+  ];
+}
+
+const hostnameOf = (domain: string): string => new URL(`https://${domain}`).hostname;
 
 /**
  * `verdict`, remembered for the last MAX_REMEMBERED distinct values: the values come from clients, so a flood of

@@ -145,7 +145,10 @@ interface LaneInstance {
   listings: Map<string, string>;
   /** How many changes the instance has announced: a listing made across one is not kept. */
   changes: number;
-  /** Its tools whose input schema declares x-mcp-header parameters (the SDK's entry checks those headers itself). */
+  /**
+   * Whether each registered tool's input schema declares x-mcp-header parameters (the SDK's entry checks those
+   * headers itself); at most one entry per registered tool.
+   */
   headerTools: Map<string, boolean>;
 }
 
@@ -408,8 +411,10 @@ function holdsClientState(server: Server): boolean {
 function declaresHeaders(instance: LaneInstance, tool: string): boolean {
   let declares = instance.headerTools.get(tool);
   if (declares === undefined) {
-    declares = JSON.stringify(instance.product.toolInputSchemaJson(tool) ?? {}).includes('"x-mcp-header"');
-    instance.headerTools.set(tool, declares);
+    const schema = instance.product.toolInputSchemaJson(tool);
+    declares = schema !== undefined && JSON.stringify(schema).includes('"x-mcp-header"');
+    // Remembered for registered tools only: the name is the caller's, and an unknown one would grow the map.
+    if (schema !== undefined) instance.headerTools.set(tool, declares);
   }
   return declares;
 }

@@ -41,7 +41,7 @@ const SCOPE_HEADER = 'x-mcp-fleet-scope';
 
 export function createHttpApp(options: HttpAppOptions): HttpApp {
   const { config, logger, metrics, readiness } = options;
-  const rules = exchangeRules({ ...options, loopback: isLoopbackHost(config.host) });
+  const rules = exchangeRules({ ...options, reach: isLoopbackHost(config.host) ? 'loopback' : 'network' });
   const maxBody = config.http.maxBodyBytes;
   const linger = { bytes: config.http.lingerBytes, ms: config.http.lingerMs };
   const onerror = (error: Error) => logger.warn({ err: error.message }, 'mcp request rejected by the SDK');

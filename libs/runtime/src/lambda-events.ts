@@ -20,13 +20,28 @@ export interface EventRequest {
   headers: Headers;
   body: Buffer | undefined;
   sourceIp: string;
+  /** The domain the event was sent to (the Function URL's or the API's), when the event says. */
+  domainName?: string;
   /** Which result format the event's source expects. */
   format: '2.0' | '1.0';
 }
 
 const isV2 = (event: HttpEvent): event is APIGatewayProxyEventV2 => (event as { version?: string }).version === '2.0';
 
+/**
+ * The request an event carries. Throws, saying what is missing, for anything that is not an HTTP event of API
+ * Gateway or a Function URL (a direct invoke with another payload, say): the host answers that with 400.
+ */
 export function fromEvent(event: HttpEvent): EventRequest {
+  if (typeof event !== 'object' || event === null) throw new TypeError(`the event is ${event === null ? 'null' : typeof event}, not an object`);
+  const request = readEvent(event);
+  for (const member of ['method', 'path', 'sourceIp'] as const) {
+    if (typeof request[member] !== 'string') throw new TypeError(`the event has no ${member} (${isV2(event) ? 'payload 2.0' : 'payload 1.0'})`);
+  }
+  return request;
+}
+
+function readEvent(event: HttpEvent): EventRequest {
   const headers = new Headers();
   const body = event.body == null ? undefined : Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8');
   if (isV2(event)) {
@@ -34,7 +49,17 @@ export function fromEvent(event: HttpEvent): EventRequest {
     if (event.cookies?.length) headers.set('cookie', event.cookies.join('; '));
     const host = headers.get('host') ?? event.requestContext.domainName;
     const target = event.rawQueryString ? `${event.rawPath}?${event.rawQueryString}` : event.rawPath;
-    return { method: event.requestContext.http.method, url: `https://${host}${target}`, path: event.rawPath, target, headers, body, sourceIp: event.requestContext.http.sourceIp, format: '2.0' };
+    return {
+      method: event.requestContext.http.method,
+      url: `https://${host}${target}`,
+      path: event.rawPath,
+      target,
+      headers,
+      body,
+      sourceIp: event.requestContext.http.sourceIp,
+      domainName: event.requestContext.domainName,
+      format: '2.0',
+    };
   }
   // 1.0 gives each header both ways; the multi-value form, when present, has every value.
   if (event.multiValueHeaders) {
@@ -46,7 +71,17 @@ export function fromEvent(event: HttpEvent): EventRequest {
   for (const [name, values] of Object.entries(event.multiValueQueryStringParameters ?? {})) for (const value of values ?? []) query.append(name, value);
   const target = query.size > 0 ? `${event.path}?${query}` : event.path;
   const host = headers.get('host') ?? event.requestContext.domainName ?? 'localhost';
-  return { method: event.httpMethod, url: `https://${host}${target}`, path: event.path, target, headers, body, sourceIp: event.requestContext.identity.sourceIp, format: '1.0' };
+  return {
+    method: event.httpMethod,
+    url: `https://${host}${target}`,
+    path: event.path,
+    target,
+    headers,
+    body,
+    sourceIp: event.requestContext.identity.sourceIp,
+    domainName: event.requestContext.domainName,
+    format: '1.0',
+  };
 }
 
 /** Content types sent as text; anything else is sent base64. */

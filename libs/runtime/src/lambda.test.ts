@@ -55,6 +55,9 @@ function event(method: string, path: string, body?: string, headers: Record<stri
   };
 }
 
+/** The event with these headers set too. */
+const withHeaders = (sent: APIGatewayProxyEventV2, headers: Record<string, string>): APIGatewayProxyEventV2 => ({ ...sent, headers: { ...sent.headers, ...headers } });
+
 const envelope = { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientInfo': { name: 't', version: '0' }, 'io.modelcontextprotocol/clientCapabilities': {} };
 
 /** A 2026-07-28 tools/call, as a conforming client posts it. */
@@ -178,6 +181,17 @@ describe('the Lambda host', () => {
     const result = (await handler(call('echo', { message: 'hi' }), context)) as APIGatewayProxyStructuredResultV2;
     expect(result.statusCode).toBe(403);
     expect(result.body).toContain('allowed hosts: mcp.example.com (http.allowedHosts)');
+  });
+
+  it('refuses a browser origin and a host other than the domain invoked, unless configured (DNS rebinding)', async () => {
+    const { handler } = await handlers();
+    const status = async (headers: Record<string, string>) => ((await handler(withHeaders(call('echo', { message: 'hi' }), headers), context)) as APIGatewayProxyStructuredResultV2).statusCode;
+    expect(await status({})).toBe(200);
+    expect(await status({ origin: 'https://attacker.example' })).toBe(403);
+    expect(await status({ host: 'rebound.attacker.example' })).toBe(403);
+    const listed = await handlers({ http: { allowedOrigins: ['app.example.com'] } });
+    const fromApp = withHeaders(call('echo', { message: 'hi' }), { origin: 'https://app.example.com' });
+    expect(((await listed.handler(fromApp, context)) as APIGatewayProxyStructuredResultV2).statusCode).toBe(200);
   });
 
   it('says where the streaming handler runs when the Lambda runtime is not there', async () => {

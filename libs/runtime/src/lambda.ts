@@ -67,7 +67,7 @@ export async function createLambdaHandlers(define: () => Promise<ServiceDefiniti
   const logger = service.logger ?? createTelemetry(name, config).logger;
   const metrics = service.metrics ?? createMetrics(name);
   const knownTools = await listToolNames(service.factory);
-  const rules = exchangeRules({ config, logger, metrics, knownTools, authenticate: service.authenticate, loopback: false });
+  const rules = exchangeRules({ config, logger, metrics, knownTools, authenticate: service.authenticate, reach: 'function' });
   const maxBody = Math.min(config.http.maxBodyBytes, LAMBDA_PAYLOAD_BYTES);
   const tooLarge =
     config.http.maxBodyBytes <= LAMBDA_PAYLOAD_BYTES ? rules.tooLarge() : rules.tooLarge(maxBody, "(Lambda's limit on a buffered payload; http.maxBodyBytes is higher); send less");
@@ -83,7 +83,13 @@ export async function createLambdaHandlers(define: () => Promise<ServiceDefiniti
   /** One exchange: the answer, and `end` to count and log it with the status sent, once its body has been sent. */
   async function exchange(event: HttpEvent, context: Context): Promise<{ response: Response; end: (status: number) => void; format: EventRequest['format'] }> {
     const started = performance.now();
-    const request = fromEvent(event);
+    let request: EventRequest;
+    try {
+      request = fromEvent(event);
+    } catch (error) {
+      logger.warn({ err: (error as Error).message }, 'not an HTTP event');
+      return { response: notAnHttpEvent(error as Error), end: () => undefined, format: (event as { version?: unknown })?.version === '2.0' ? '2.0' : '1.0' };
+    }
     const { format } = request;
     if (request.path !== '/mcp') return { response: notFound(request.path), end: () => undefined, format };
     const scope = rules.begin(request.method, request.headers.get('x-request-id'), context.awsRequestId);
@@ -110,7 +116,7 @@ export async function createLambdaHandlers(define: () => Promise<ServiceDefiniti
 
   /** The rules in the HTTP host's order: guard, read the body, dispatch to the SDK's entry, judge the answer. */
   async function answer(request: EventRequest, scope: ExchangeScope): Promise<Response> {
-    const forbidden = rules.checkHostAndOrigin(request.headers.get('host'), request.headers.get('origin'));
+    const forbidden = rules.checkHostAndOrigin(request.headers.get('host'), request.headers.get('origin'), request.domainName);
     if (forbidden) return refusalResponse(forbidden);
     const verified = await rules.verifyBearer(request.headers.get('authorization'));
     if (verified && 'status' in verified) return refusalResponse(verified);
@@ -222,6 +228,12 @@ class ResponseSink extends EventEmitter implements LaneResponse {
 
 function refusalResponse(refusal: Refusal): Response {
   return new Response(refusalBody(refusal), { status: refusal.status, headers: { 'content-type': 'application/json', ...refusal.headers } });
+}
+
+/** What a payload other than API Gateway's or a Function URL's HTTP event is answered with. */
+function notAnHttpEvent(error: Error): Response {
+  const message = `not an HTTP event of API Gateway or a Function URL: ${error.message}`;
+  return new Response(JSON.stringify({ error: message }), { status: 400, headers: { 'content-type': 'application/json' } });
 }
 
 /** The HTTP host's probes and metrics are the platform's in a function: say so instead of a bare 404. */

@@ -220,7 +220,8 @@ describe('serve over HTTP', () => {
     const down = await call();
     expect(down.status).toBe(503);
     expect(down.headers.get('retry-after')).toBe('5');
-    expect(await down.text()).toContain("Service unavailable: the identity provider's keys (auth.jwksUrl) could not be fetched");
+    // A fixed message: the library's error and the provider's address stay in the log.
+    expect(((await down.json()) as { error: { message: string } }).error.message).toBe("Service unavailable: the identity provider's keys could not be fetched to check the token; retry in 5 s");
 
     await new Promise<void>((resolve) => idp.listen(port, '127.0.0.1', resolve));
     try {
@@ -231,6 +232,15 @@ describe('serve over HTTP', () => {
       idp.closeAllConnections();
       await new Promise((resolve) => idp.close(resolve));
     }
+  });
+
+  it('refuses to listen beyond loopback without http.allowedHosts, naming the key and the fix', async () => {
+    const attempt = serve(fixture(createLogger({ service: 'fixture', level: 'silent' })), {
+      name: 'fixture',
+      config: runtimeConfigSchema.parse({ port: 0, host: '0.0.0.0' }),
+      handleSignals: false,
+    });
+    await expect(attempt).rejects.toThrow(/http\.allowedHosts is empty, but host 0\.0\.0\.0 is not loopback/);
   });
 
   it('checks Host against a configured allow-list when bound beyond loopback', async () => {

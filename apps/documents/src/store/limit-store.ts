@@ -1,6 +1,6 @@
-import type { LimiterStore } from '@mcp-fleet/middleware';
+import { memoryStore, type LimiterStore } from '@mcp-fleet/middleware';
 import type pg from 'pg';
-import { RateLimiterMemory, RateLimiterPostgres } from 'rate-limiter-flexible';
+import { RateLimiterPostgres } from 'rate-limiter-flexible';
 
 /**
  * Limit counts in PostgreSQL's rate_limits table (migration 2), so that every replica sees the same counts; while
@@ -16,5 +16,5 @@ export const postgresLimitStore =
       tableName: 'rate_limits',
       tableCreated: true,
       clearExpiredByTimeout: true,
-      insuranceLimiter: new RateLimiterMemory(settings),
+      insuranceLimiter: memoryStore(settings),
     });

@@ -1,0 +1,65 @@
+// The Host and Origin checks of an exchange, for each way a service is reached (DNS-rebinding protection, which the
+// MCP transport spec makes a MUST for Origin): what passes and what is refused, with what it says.
+import { describe, expect, it } from 'vitest';
+import { ConfigError, runtimeConfigSchema } from './config';
+import { exchangeRules, type Reach } from './exchange';
+import { createLogger } from './logger';
+import { createMetrics } from './metrics';
+
+const rules = (reach: Reach, http: Record<string, unknown> = {}, host = reach === 'network' ? '0.0.0.0' : '127.0.0.1') =>
+  exchangeRules({
+    config: runtimeConfigSchema.parse({ host, http }),
+    logger: createLogger({ service: 'exchange', level: 'silent' }),
+    metrics: createMetrics('exchange'),
+    knownTools: new Set(),
+    reach,
+  });
+
+/** The status of the refusal, or 'pass'. */
+const verdict = (refusal: { status: number; message: string } | undefined) => refusal?.status ?? 'pass';
+
+describe('the Host and Origin checks', () => {
+  it('on the network: the configured hosts only, and no browser origin unless one is listed', () => {
+    const network = rules('network', { allowedHosts: ['mcp.example.com'] });
+    expect(verdict(network.checkHostAndOrigin('mcp.example.com', undefined))).toBe('pass');
+    expect(verdict(network.checkHostAndOrigin('mcp.example.com:443', null))).toBe('pass');
+    expect(verdict(network.checkHostAndOrigin('rebound.attacker.example', undefined))).toBe(403);
+    expect(verdict(network.checkHostAndOrigin(undefined, undefined))).toBe(403);
+    const fromBrowser = network.checkHostAndOrigin('mcp.example.com', 'https://mcp.example.com');
+    expect(fromBrowser?.status).toBe(403);
+    expect(fromBrowser?.message).toBe('Forbidden: Invalid Origin: mcp.example.com; allowed origins: none: a browser origin must be listed (http.allowedOrigins)');
+    const listed = rules('network', { allowedHosts: ['mcp.example.com'], allowedOrigins: ['app.example.com'] });
+    expect(verdict(listed.checkHostAndOrigin('mcp.example.com', 'https://app.example.com'))).toBe('pass');
+    expect(verdict(listed.checkHostAndOrigin('mcp.example.com', 'https://evil.example'))).toBe(403);
+  });
+
+  it('on the network without hosts: refuses to start, naming the key, the host and the fix', () => {
+    expect(() => rules('network')).toThrow(ConfigError);
+    expect(() => rules('network')).toThrow(/http\.allowedHosts is empty, but host 0\.0\.0\.0 is not loopback: name the hosts clients reach the service by \(HTTP__ALLOWED_HOSTS=/);
+  });
+
+  it('"*" turns a check off, for a service behind a proxy that does it', () => {
+    const open = rules('network', { allowedHosts: ['*'], allowedOrigins: ['*'] });
+    expect(verdict(open.checkHostAndOrigin('anything.example', 'https://anywhere.example'))).toBe('pass');
+  });
+
+  it('on loopback: the loopback names and origins, as before', () => {
+    const loopback = rules('loopback');
+    expect(verdict(loopback.checkHostAndOrigin('127.0.0.1:3001', 'http://localhost:6274'))).toBe('pass');
+    expect(verdict(loopback.checkHostAndOrigin('evil.example', undefined))).toBe(403);
+    expect(verdict(loopback.checkHostAndOrigin('localhost', 'https://evil.example'))).toBe(403);
+  });
+
+  it('in a function: the domain the event was sent to, and no browser origin unless one is listed', () => {
+    const fn = rules('function');
+    const domain = 'abc123.lambda-url.us-east-1.on.aws';
+    expect(verdict(fn.checkHostAndOrigin(domain, undefined, domain))).toBe('pass');
+    const elsewhere = fn.checkHostAndOrigin('rebound.attacker.example', undefined, domain);
+    expect(elsewhere?.message).toBe(`Forbidden: Invalid Host: rebound.attacker.example; allowed hosts: ${domain} (the domain the function was invoked on; http.allowedHosts names others)`);
+    expect(verdict(fn.checkHostAndOrigin(domain, undefined, undefined))).toBe(403);
+    expect(verdict(fn.checkHostAndOrigin(domain, 'https://evil.example', domain))).toBe(403);
+    const named = rules('function', { allowedHosts: ['mcp.example.com'], allowedOrigins: ['app.example.com'] });
+    expect(verdict(named.checkHostAndOrigin('mcp.example.com', 'https://app.example.com', domain))).toBe('pass');
+    expect(verdict(named.checkHostAndOrigin(domain, undefined, domain))).toBe(403);
+  });
+});
