@@ -2,7 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connectHttpClient, startServerProcess, workspaceRoot, type ServerProcess } from '@mcp-fleet/testing';
+import { request as httpRequest } from 'node:http';
+import { connectHttpClient, deploymentEnv, hostileRequests, renderOverlay, sendHostile, startIngressProxy, startServerProcess, workspaceRoot, type ServerProcess } from '@mcp-fleet/testing';
 import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as V1Transport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { SignJWT, UnsecuredJWT } from 'jose';
@@ -190,6 +191,55 @@ describe.each(backends)('documents as a process over HTTP, on $name', (backend) 
   it('reports the database on /readyz', async () => {
     const ready = await fetch(`${server.baseUrl}/readyz`);
     expect(await ready.json()).toEqual({ ready: true, status: 'ready', checks: { database: 'ok' } });
+  });
+});
+
+describe('documents behind the Ingress, as its production manifests set it up', () => {
+  /** A 2025-era login through `url`, sent from the loopback address `from`; the answer's text. */
+  const login = (url: string, from: string, username: string, password: string, forwardedFor?: string) =>
+    new Promise<string>((resolve, reject) => {
+      const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-11-25', ...(forwardedFor && { 'x-forwarded-for': forwardedFor }) };
+      const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'login', arguments: { username, password } } });
+      const req = httpRequest(url, { method: 'POST', headers, localAddress: from }, (res) => {
+        let text = '';
+        res.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+        res.once('end', () => resolve(text));
+      });
+      req.once('error', reject).end(body);
+    });
+
+  it("does not lock one address out for another's failed logins, and a forged X-Forwarded-For changes nothing", async () => {
+    const manifests = renderOverlay(join(workspaceRoot(), 'apps', 'documents'), 'production');
+    const { HTTP__TRUST_PROXY, HTTP__ALLOWED_HOSTS } = deploymentEnv(manifests.find((manifest) => manifest.kind === 'Deployment')!);
+    const publicHost = manifests.find((manifest) => manifest.kind === 'Ingress')!.spec.rules[0].host as string;
+    const server = await startServerProcess({ app: 'documents', env: { DATA_DIR: 'memory://', AUTH__SECRET: SECRET, DATABASE_URL: undefined, HTTP__TRUST_PROXY, HTTP__ALLOWED_HOSTS } });
+    const ingress = await startIngressProxy({ target: server.baseUrl, host: publicHost });
+    try {
+      // The attacker spends its address's 50 failures over 51 accounts, claiming the victim's address every time.
+      const answers: string[] = [];
+      for (let attempt = 0; attempt <= 51; attempt++) answers.push(await login(ingress.url, '127.0.0.2', `user-${attempt}`, 'wrong', '127.0.0.3'));
+      expect(answers[50]).toContain('invalid username or password');
+      expect(answers[51]).toMatch(/too many failed logins from 127\.0\.0\.2; retry in \d+ s/);
+      expect(await login(ingress.url, '127.0.0.3', 'testuser', 'password')).toContain('access_token');
+    } finally {
+      await ingress.close();
+      await server.stop();
+    }
+  });
+});
+
+describe('documents under hostile input', () => {
+  it('answers 10,000 hostile requests without a server error, in a 96 MB heap, and keeps serving', async () => {
+    const server = await startServerProcess({ app: 'documents', env: { ...pgliteEnv, DATA_DIR: 'memory://' }, nodeFlags: ['--liftoff-only', '--max-old-space-size=96'] });
+    try {
+      const run = await sendHostile(server.baseUrl, hostileRequests(10_000));
+      expect(run.serverErrors).toEqual({});
+      const alice = await modern(server.url, await loginAs(server.url, 'testuser'));
+      expect((await alice.callTool({ name: 'list_documents', arguments: {} })).isError).toBeFalsy();
+      await alice.close();
+    } finally {
+      expect((await server.stop()).code).toBe(0);
+    }
   });
 });
 

@@ -1,4 +1,4 @@
-import { connectHttpClient, startServerProcess, waitUntil, workspaceRoot, type ServerProcess } from '@mcp-fleet/testing';
+import { connectHttpClient, hostileRequests, sendHostile, startServerProcess, waitUntil, workspaceRoot, type ServerProcess } from '@mcp-fleet/testing';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/client';
 import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/client/stdio';
@@ -169,6 +169,36 @@ describe('text-tools as a process, stateless (the default)', () => {
     const response = await fetch(`${server.baseUrl}/nope`);
     expect(response.status).toBe(404);
     expect(await response.text()).toContain('/mcp');
+  });
+});
+
+describe('text-tools limiting its callers', () => {
+  it('refuses an address its calls past the limit, before the handler, saying when to retry', async () => {
+    const server = await startServerProcess({ app: 'text-tools', env: { RATE_LIMIT__POINTS: '3', RATE_LIMIT__DURATION_SEC: '60' } });
+    try {
+      const client = await modernClient(server.url);
+      const texts: string[] = [];
+      for (let call = 0; call < 4; call++) texts.push(((await client.callTool({ name: 'echo', arguments: { message: 'hi' } })).content as { text: string }[])[0]!.text);
+      expect(texts.slice(0, 3)).toEqual(['hi', 'hi', 'hi']);
+      expect(texts[3]).toMatch(/^rate limit exceeded for address 127\.0\.0\.1: 3 calls per 60 s; retry in \d+ s$/);
+      await client.close();
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
+describe('text-tools under hostile input', () => {
+  it('answers 10,000 hostile requests without a server error, in a 96 MB heap, and keeps serving', async () => {
+    // The old space capped well under the pod's 256 MiB: a process that kept what callers send would die of it.
+    const server = await startServerProcess({ app: 'text-tools', nodeFlags: ['--liftoff-only', '--max-old-space-size=96'] });
+    try {
+      const run = await sendHostile(server.baseUrl, hostileRequests(10_000));
+      expect(run.serverErrors).toEqual({});
+      await expectStillServing(server.url);
+    } finally {
+      expect((await server.stop()).code).toBe(0);
+    }
   });
 });
 

@@ -17,5 +17,7 @@ export { declaredSurface, runInspector, surfaceViaInspector, type InspectorOptio
 export { startTcpProxy, type TcpProxy } from './tcp-proxy';
 export { startPrometheus, type PrometheusAlert, type PrometheusOptions, type RunningPrometheus } from './prometheus';
 export { waitUntil } from './wait-until';
-export { dockerfileProblems, policyProblems, renderOverlay, schemaProblems, type Manifest } from './manifests';
+export { deploymentEnv, dockerfileProblems, policyProblems, renderOverlay, schemaProblems, type Manifest } from './manifests';
 export { fromLambdaResult, installStreamingRuntime, lambdaContext, lambdaFetch, lambdaStreamFetch, ResponseStreamCapture, toLambdaEvent, type EventKind } from './lambda';
+export { heapAfterGc, hostileEvents, hostileRequests, sendHostile, type HostileRequest, type HostileRun } from './hostile-input';
+export { startIngressProxy, type IngressProxy } from './ingress-proxy';

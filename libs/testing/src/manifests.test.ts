@@ -25,6 +25,10 @@ const good = (): Manifest[] => [
               readinessProbe: { httpGet: { path: '/readyz', port: 8080 } },
               startupProbe: { httpGet: { path: '/healthz', port: 8080 } },
               securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true },
+              env: [
+                { name: 'HTTP__TRUST_PROXY', value: '1' },
+                { name: 'HTTP__ALLOWED_HOSTS', value: 'x.example.com' },
+              ],
             },
           ],
         },
@@ -44,6 +48,12 @@ const good = (): Manifest[] => [
     kind: 'Ingress',
     metadata: { name: 'x' },
     spec: { tls: [{ hosts: ['x.example.com'] }], rules: [{ host: 'x.example.com', http: { paths: [{ path: '/mcp', pathType: 'Exact', backend: { service: { name: 'x', port: { number: 80 } } } }] } }] },
+  },
+  {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    metadata: { name: 'x' },
+    spec: { podSelector: { matchLabels: labels }, policyTypes: ['Ingress', 'Egress'], ingress: [{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }] }] },
   },
 ];
 const drain = { graceMs: 25_000, drainDelayMs: 5_000 };
@@ -90,6 +100,16 @@ describe('policyProblems', () => {
       'Ingress/x: backend gone is no Service here',
     ]);
     expect(policyProblems(broken.slice(1), drain)).toEqual(['expected one Deployment, found 0']);
+  });
+
+  it('behind an Ingress: refuses no trust in the hop it adds, its host not allowed, and pods no NetworkPolicy guards', () => {
+    const exposed = good().filter((manifest) => manifest.kind !== 'NetworkPolicy');
+    exposed[0]!.spec.template.spec.containers[0].env = [{ name: 'HTTP__ALLOWED_HOSTS', value: 'other.example.com' }];
+    expect(policyProblems(exposed, drain)).toEqual([
+      "Deployment/x: an Ingress routes to it, but HTTP__TRUST_PROXY is unset: every caller would have the controller's address (one rate limit and one login lockout for all); set it to the hops the Ingress adds (1)",
+      'Deployment/x: HTTP__ALLOWED_HOSTS (other.example.com) lacks the Ingress host x.example.com, so requests through the Ingress would be refused; copy it from the Ingress (deploy/mcp-service does)',
+      'Service/x: no NetworkPolicy limits who reaches its pods, so anyone in the cluster could, and forge X-Forwarded-For',
+    ]);
   });
 });
 

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
 import { Ingress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
+import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import { PrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule';
 import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor';
@@ -25,6 +26,7 @@ const MODELS: Record<string, { validate(): void } & (new (data: never) => { vali
   'autoscaling/v2/HorizontalPodAutoscaler': HorizontalPodAutoscaler as never,
   'policy/v1/PodDisruptionBudget': PodDisruptionBudget as never,
   'networking.k8s.io/v1/Ingress': Ingress as never,
+  'networking.k8s.io/v1/NetworkPolicy': NetworkPolicy as never,
   'v1/ConfigMap': ConfigMap as never,
   'monitoring.coreos.com/v1/ServiceMonitor': ServiceMonitor as never,
   'monitoring.coreos.com/v1/PrometheusRule': PrometheusRule as never,
@@ -48,11 +50,18 @@ export function schemaProblems(manifests: Manifest[]): string[] {
 const selects = (selector: Record<string, string> | undefined, labels: Record<string, string>) =>
   !!selector && Object.keys(selector).length > 0 && Object.entries(selector).every(([key, value]) => labels[key] === value);
 
+/** The variables a Deployment's first container sets to plain values (not from a Secret), by name. */
+export function deploymentEnv(deployment: Manifest): Record<string, string> {
+  const env = (deployment.spec.template.spec.containers[0].env ?? []) as { name: string; value?: string }[];
+  return Object.fromEntries(env.filter((variable) => variable.value !== undefined).map((variable) => [variable.name, variable.value!]));
+}
+
 /**
  * The fleet's rules for a service's manifests, as "Kind/name: problem" lines: probes, limits, non-root,
  * read-only root, no privilege escalation, RollingUpdate with maxSurge 1 and maxUnavailable 0, a progress
  * deadline, a grace period longer than the runtime's drain, tagged images (never latest), an HPA of 2-10 at 70%
- * CPU, a PDB and a Service that select the pods, and TLS on the Ingress.
+ * CPU, a PDB and a Service that select the pods, TLS on the Ingress; behind an Ingress, trust in the one hop it
+ * adds and its host allowed; a NetworkPolicy over every Service's pods.
  */
 export function policyProblems(manifests: Manifest[], drain: { graceMs: number; drainDelayMs: number }): string[] {
   const problems: string[] = [];
@@ -99,13 +108,28 @@ export function policyProblems(manifests: Manifest[], drain: { graceMs: number; 
     if (!of('PodDisruptionBudget').some((pdb) => selects(pdb.spec.selector?.matchLabels, podLabels))) problems.push(`${id}: no PodDisruptionBudget selects its pods`);
     const service = of('Service').find((s) => selects(s.spec.selector, podLabels));
     if (!service) problems.push(`${id}: no Service selects its pods`);
+    const env = deploymentEnv(deployment);
     for (const ingress of of('Ingress')) {
       if (!ingress.spec.tls?.length) problems.push(`Ingress/${ingress.metadata.name}: must terminate TLS`);
-      const backends = (ingress.spec.rules ?? []).flatMap((rule: { http?: { paths: { backend: { service: { name: string } } }[] } }) => rule.http?.paths ?? []);
-      for (const path of backends) {
-        if (!of('Service').some((s) => s.metadata.name === path.backend.service.name)) problems.push(`Ingress/${ingress.metadata.name}: backend ${path.backend.service.name} is no Service here`);
+      for (const rule of (ingress.spec.rules ?? []) as { host?: string; http?: { paths: { backend: { service: { name: string } } }[] } }[]) {
+        for (const path of rule.http?.paths ?? []) {
+          if (!of('Service').some((s) => s.metadata.name === path.backend.service.name)) problems.push(`Ingress/${ingress.metadata.name}: backend ${path.backend.service.name} is no Service here`);
+        }
+        if (!rule.http?.paths.some((path) => path.backend.service.name === service?.metadata.name)) continue;
+        if (!(Number(env.HTTP__TRUST_PROXY) >= 1)) {
+          problems.push(`${id}: an Ingress routes to it, but HTTP__TRUST_PROXY is ${env.HTTP__TRUST_PROXY ?? 'unset'}: every caller would have the controller's address (one rate limit and one login lockout for all); set it to the hops the Ingress adds (1)`);
+        }
+        const hosts = (env.HTTP__ALLOWED_HOSTS ?? '').split(',').map((host) => host.trim());
+        if (rule.host && !hosts.includes(rule.host) && !hosts.includes('*')) {
+          problems.push(`${id}: HTTP__ALLOWED_HOSTS (${env.HTTP__ALLOWED_HOSTS ?? 'unset'}) lacks the Ingress host ${rule.host}, so requests through the Ingress would be refused; copy it from the Ingress (deploy/mcp-service does)`);
+        }
       }
     }
+  }
+  for (const service of of('Service')) {
+    const pods = deployments.map((deployment) => deployment.spec.template.metadata?.labels ?? {}).filter((labels) => selects(service.spec.selector, labels));
+    const guarded = pods.every((labels) => of('NetworkPolicy').some((policy) => selects(policy.spec.podSelector?.matchLabels, labels) && policy.spec.policyTypes?.includes('Ingress')));
+    if (pods.length > 0 && !guarded) problems.push(`Service/${service.metadata.name}: no NetworkPolicy limits who reaches its pods, so anyone in the cluster could, and forge X-Forwarded-For`);
   }
   return problems;
 }

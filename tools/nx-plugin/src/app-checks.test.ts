@@ -33,7 +33,9 @@ describe('every app of this workspace', () => {
     const text = readFileSync(join(root, 'docker-compose.yml'), 'utf8');
     // ${VAR:?message} fails every compose command while VAR is unset, even one for another service.
     expect(text).not.toMatch(/\$\{\w+:?\?/);
-    const { services } = parse(text) as { services: Record<string, { ports?: string[]; build?: { dockerfile: string; args: { APP: string } }; read_only?: boolean }> };
+    const { services } = parse(text) as {
+      services: Record<string, { ports?: string[]; build?: { dockerfile: string; args: { APP: string } }; read_only?: boolean; environment?: Record<string, string> }>;
+    };
     for (const [name, service] of Object.entries(services)) {
       if (!service.build) {
         expect(service.ports, `${name} is no app: nothing of it is published`).toBeUndefined();
@@ -42,6 +44,8 @@ describe('every app of this workspace', () => {
       expect(service.build).toMatchObject({ dockerfile: 'deploy/Dockerfile', args: { APP: name } });
       expect(service.read_only).toBe(true);
       expect(service.ports).toEqual([`127.0.0.1:${readManifest(root, name).mcpFleet?.port}:8080`]);
+      // The image binds 0.0.0.0, where the runtime will not start without the host names it is reached by.
+      expect(service.environment?.HTTP__ALLOWED_HOSTS).toBe('localhost,127.0.0.1');
     }
   });
 

@@ -8,7 +8,7 @@ import { parse } from 'yaml';
 import { onKubernetes, type McpFleetEntry } from './generators/app-packages';
 import { GRAFANA_DASHBOARD_LABEL, MONITORING_FILE, OPERATOR_LABELS, renderMonitoring, resolveObjectives } from './monitoring';
 
-const KINDS = ['ConfigMap', 'Deployment', 'HorizontalPodAutoscaler', 'Ingress', 'PodDisruptionBudget', 'PrometheusRule', 'Service', 'ServiceMonitor'];
+const KINDS = ['ConfigMap', 'Deployment', 'HorizontalPodAutoscaler', 'Ingress', 'NetworkPolicy', 'PodDisruptionBudget', 'PrometheusRule', 'Service', 'ServiceMonitor'];
 
 export interface AppManifest {
   name: string;

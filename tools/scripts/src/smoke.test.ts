@@ -41,11 +41,15 @@ const deployment = (env: object[]) => [{ apiVersion: 'apps/v1', kind: 'Deploymen
 const secret = (name: string) => ({ name, valueFrom: { secretKeyRef: { name: 'x-secrets', key: name.toLowerCase() } } });
 
 describe('containerEnv', () => {
-  it('gives PORT, the database URL, and every other Secret-backed variable a throwaway value; plain values stay the image\'s', () => {
-    const lines = containerEnv('x', deployment([secret('DATABASE_URL'), secret('AUTH__SECRET'), { name: 'SHUTDOWN__GRACE_MS', value: '25000' }]), { port: 8080, databaseUrl: 'postgres://db/x' });
-    expect(lines.slice(0, 2)).toEqual(['PORT=8080', 'DATABASE_URL=postgres://db/x']);
-    expect(lines[2]).toMatch(/^AUTH__SECRET=[0-9a-f]{48}$/);
-    expect(lines).toHaveLength(3);
+  it("gives PORT, the Deployment's plain values with the loopback hosts, the database URL, and every other Secret-backed variable a throwaway value", () => {
+    const plain = [
+      { name: 'SHUTDOWN__GRACE_MS', value: '25000' },
+      { name: 'HTTP__ALLOWED_HOSTS', value: 'x.example.com' },
+    ];
+    const lines = containerEnv('x', deployment([secret('DATABASE_URL'), secret('AUTH__SECRET'), ...plain]), { port: 8080, databaseUrl: 'postgres://db/x' });
+    expect(lines.slice(0, 4)).toEqual(['PORT=8080', 'SHUTDOWN__GRACE_MS=25000', 'HTTP__ALLOWED_HOSTS=x.example.com,localhost,127.0.0.1', 'DATABASE_URL=postgres://db/x']);
+    expect(lines[4]).toMatch(/^AUTH__SECRET=[0-9a-f]{48}$/);
+    expect(lines).toHaveLength(5);
   });
 
   it('refuses an app that needs a database without one, and manifests without a Deployment', () => {

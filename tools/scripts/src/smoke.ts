@@ -1,18 +1,21 @@
 // What the image smoke test checks of a running app, whether a container or a plain process serves it: ready,
 // and answering MCP as itself. The script (smoke.ts) wires these to Docker, the clock and the output.
 import { randomBytes } from 'node:crypto';
-import type { Manifest } from '@mcp-fleet/testing';
+import { deploymentEnv, type Manifest } from '@mcp-fleet/testing';
 
 /**
- * The environment a container of the app needs to start as production: PORT, and every variable its Deployment
- * takes from a Secret, each a throwaway value but DATABASE_URL, which must name a real database. Returned as
- * KEY=VALUE lines for `docker run --env-file`.
+ * The environment a container of the app gets in production, to start it so: PORT, the Deployment's plain values
+ * (its allowed hosts also naming the loopback ones the smoke test reaches it by), and every variable it takes from
+ * a Secret, each a throwaway value but DATABASE_URL, which must name a real database. Returned as KEY=VALUE lines
+ * for `docker run --env-file`.
  */
 export function containerEnv(app: string, manifests: Manifest[], options: { port: number; databaseUrl?: string }): string[] {
   const deployment = manifests.find((manifest) => manifest.kind === 'Deployment');
   if (!deployment) throw new Error(`${app}: its production overlay renders no Deployment`);
+  const plain = deploymentEnv(deployment);
+  if (plain.HTTP__ALLOWED_HOSTS) plain.HTTP__ALLOWED_HOSTS = `${plain.HTTP__ALLOWED_HOSTS},localhost,127.0.0.1`;
   const env = (deployment.spec.template.spec.containers[0].env ?? []) as { name: string; valueFrom?: { secretKeyRef?: unknown } }[];
-  const lines = [`PORT=${options.port}`];
+  const lines = [`PORT=${options.port}`, ...Object.entries(plain).map(([name, value]) => `${name}=${value}`)];
   for (const variable of env.filter((entry) => entry.valueFrom?.secretKeyRef)) {
     if (variable.name === 'DATABASE_URL') {
       if (!options.databaseUrl) throw new Error(`${app} needs DATABASE_URL (its Deployment takes it from a Secret); pass --database-url postgres://…`);
