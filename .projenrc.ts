@@ -46,6 +46,9 @@ const postgresService = {
 // Every script step runs `node --import tsx tools/scripts/…`: one process, where `npx tsx` would start npm and
 // then two Node processes (~0.5 s of CPU a step).
 
+/** A push to main: the only event whose steps may hold a secret that writes what later runs trust. */
+const ON_MAIN = "github.event_name == 'push' && github.ref == 'refs/heads/main'";
+
 /**
  * A job that works on what changed since NX_BASE (full history, nx-set-shas): read-only, with the check
  * environment, its one output a step's. The plan job and the affected-apps jobs are such jobs.
@@ -81,6 +84,8 @@ const planJob: Job = affectedJob('Plan: affected tasks into shards', { names: ['
 /** The name a shard's results go by, as an artifact and as a folder of the summary job. */
 const SHARD_NAME = 'shard-${{ matrix.shard.index }}-node${{ matrix.node }}';
 
+const NX_CACHE_SERVER = 'node --import tsx tools/scripts/nx-cache-server.ts --store github --detach --github-env "$GITHUB_ENV"';
+
 /** Runs one shard's projects on one Node version, with the Nx remote cache, and keeps its results for the summary. */
 const shardJob: Job = {
   name: 'Shard ${{ matrix.shard.index }} (Node ${{ matrix.node }})',
@@ -111,10 +116,20 @@ const shardJob: Job = {
         ].join('\n'),
       },
     },
+    // Two steps, one of which runs: the write token is handed out by the workflow, on a push to main only, so no step
+    // a pull request runs has it, whatever the code under review does with its environment.
     {
       id: 'nx-cache',
-      name: 'Nx remote cache: a loopback server over the Actions cache, or your own (secrets.NX_CACHE_URL)',
-      run: 'node --import tsx tools/scripts/nx-cache-server.ts --store github --detach --github-env "$GITHUB_ENV"',
+      name: 'Nx remote cache, read-only: a loopback server over the Actions cache, or your own (secrets.NX_CACHE_URL)',
+      if: `!(${ON_MAIN})`,
+      run: NX_CACHE_SERVER,
+      env: { NX_CACHE_URL: '${{ secrets.NX_CACHE_URL }}', NX_CACHE_READ_TOKEN: '${{ secrets.NX_CACHE_READ_TOKEN }}' },
+    },
+    {
+      id: 'nx-cache-writer',
+      name: 'Nx remote cache, read-write (a push to main fills it)',
+      if: ON_MAIN,
+      run: NX_CACHE_SERVER,
       env: { NX_CACHE_URL: '${{ secrets.NX_CACHE_URL }}', NX_CACHE_READ_TOKEN: '${{ secrets.NX_CACHE_READ_TOKEN }}', NX_CACHE_WRITE_TOKEN: '${{ secrets.NX_CACHE_WRITE_TOKEN }}' },
     },
     {
@@ -169,12 +184,12 @@ const summaryJob: Job = {
     },
     {
       name: 'Durations for the next plan (pushes to main)',
-      if: "github.event_name == 'push' && github.ref == 'refs/heads/main'",
+      if: ON_MAIN,
       run: `node --import tsx tools/scripts/ci-plan.ts record --durations ${DURATIONS.path} ci-shards/*`,
     },
     {
       name: 'Keep them',
-      if: "github.event_name == 'push' && github.ref == 'refs/heads/main'",
+      if: ON_MAIN,
       uses: ACTIONS.cacheSave.uses,
       with: { path: DURATIONS.path, key: DURATIONS.key },
     },
@@ -264,8 +279,11 @@ const REGISTRY = {
 
 const appMatrix = { failFast: false, matrix: { domain: { app: '${{ fromJSON(needs.apps.outputs.apps) }}' as unknown as string[] } } };
 
-/** Lists the apps to ship: the ones a push changed (nx affected since the last successful deploy), or the dispatch input. */
-const appsJob = affectedAppsJob('Apps to deploy', undefined, { args: '--apps "$REQUESTED_APPS" --github-output', env: { REQUESTED_APPS: '${{ inputs.apps }}' } });
+/**
+ * Lists the apps to ship: the ones a push changed (nx affected since the last successful deploy), or the dispatch
+ * input. Only from main: a dispatch on another branch deploys nothing, as every later job needs this one.
+ */
+const appsJob = affectedAppsJob('Apps to deploy', "github.ref == 'refs/heads/main'", { args: '--apps "$REQUESTED_APPS" --github-output', env: { REQUESTED_APPS: '${{ inputs.apps }}' } });
 
 /** Builds and pushes one image per app, once; what it records (image@digest) is what every environment deploys. */
 const imageJob: Job = {
@@ -336,8 +354,8 @@ function deployJob(environment: (typeof ENVIRONMENTS)[number], needs: string): J
     runsOn: ['ubuntu-latest'],
     // A canary bakes for up to --canary-max-intervals (10 x 1 min by default) before its rollout.
     timeoutMinutes: environment.strategy === 'canary' ? 45 : 20,
-    // id-token: write lets a cloud's OIDC login replace the KUBECONFIG secret (README: "Cluster credentials").
-    permissions: { contents: JobPermission.READ, idToken: JobPermission.WRITE },
+    // Add idToken: JobPermission.WRITE with a cloud's OIDC login in place of the KUBECONFIG secret (README: "Cluster credentials").
+    permissions: { contents: JobPermission.READ },
     environment: { name: environment.name, url: environment.url },
     // One rollout per app and environment at a time; a newer run waits, and a running deploy is never cancelled.
     concurrency: { group: `deploy-${environment.name}-\${{ matrix.app }}`, 'cancel-in-progress': false },
@@ -375,6 +393,15 @@ function deployJob(environment: (typeof ENVIRONMENTS)[number], needs: string): J
             run: 'node --import tsx tools/scripts/deploy.ts --namespace "$NAMESPACE" --app "$APP" --image "$(cat "release/$APP.image")" --summary "$GITHUB_STEP_SUMMARY"',
             env: { NAMESPACE: environment.namespace, APP: '${{ matrix.app }}' },
           },
+      {
+        // GitHub stops a cancelled job with SIGINT, then SIGTERM 7.5 s later, then SIGKILL: deploy.ts deletes its
+        // canary at the first, but a job killed outright (or a lost runner) would leave it serving. Only this run's.
+        id: 'cleanup',
+        name: "After a cancelled or failed deploy: delete the canary and the lock this run holds, if any",
+        if: 'cancelled() || failure()',
+        run: 'node --import tsx tools/scripts/deploy.ts --cleanup --namespace "$NAMESPACE" --app "$APP"',
+        env: { NAMESPACE: environment.namespace, APP: '${{ matrix.app }}' },
+      },
     ],
   };
 }

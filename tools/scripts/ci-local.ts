@@ -69,7 +69,7 @@ const run = await runWorkflow(workflow.jobs, {
   // A push to main, so that the summary records the durations the next ci:local plans by.
   context: { github: { event_name: 'push', ref: 'refs/heads/main', sha: head }, secrets: { NX_CACHE_URL: '', NX_CACHE_READ_TOKEN: '', NX_CACHE_WRITE_TOKEN: '' } },
   matrix: { node: [process.versions.node] },
-  skip: { install: 'npm ci ran once, before the jobs', 'nx-cache': `ci:local serves the cache: ${cache.url}` },
+  skip: { install: 'npm ci ran once, before the jobs', 'nx-cache': `ci:local serves the cache: ${cache.url}`, 'nx-cache-writer': `ci:local serves the cache: ${cache.url}` },
   env: {
     NX_SELF_HOSTED_REMOTE_CACHE_SERVER: cache.url,
     NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN: cache.token,

@@ -3,15 +3,64 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { startKubeFake, type KubeFake } from '@mcp-fleet/kube-fake';
+import { waitUntil, workspaceRoot } from '@mcp-fleet/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SCRIPT_BUNDLES } from './test/bundle-scripts';
 import { CLOCK_SPEED, deployment, healthy, imageOf, service } from './test/deployments';
 import { runScript } from './test/run-script';
 
+/**
+ * A command as a person starts it at a terminal: in a process group of its own, which a Ctrl-C (SIGINT to the
+ * group) reaches whole, wrappers (npm, nx) and all. Its stdout, line by line; it is killed if a test fails first.
+ */
+function startInGroup(command: string, args: string[], env: Record<string, string> = {}) {
+  // Not CI's run id, when these tests run in CI: each deploy here is its own holder of the lock.
+  const child = spawn(command, args, { cwd: workspaceRoot(), detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, GITHUB_RUN_ID: '', ...env } });
+  const lines: string[] = [];
+  const waiters: { prefix: string; resolve: () => void }[] = [];
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  createInterface({ input: child.stdout }).on('line', (line) => {
+    lines.push(line);
+    for (const waiter of waiters.filter((w) => line.includes(w.prefix))) waiter.resolve();
+  });
+  const exited = once(child, 'close') as Promise<[number | null, NodeJS.Signals | null]>;
+  running.add(child.pid!);
+  void exited.then(() => running.delete(child.pid!));
+  return {
+    lines,
+    stderr: () => stderr,
+    exited,
+    /** Resolves at the first line containing `text`, or rejects when the command ends without one. */
+    waitForLine: (text: string) =>
+      new Promise<void>((resolve, reject) => {
+        if (lines.some((line) => line.includes(text))) return resolve();
+        waiters.push({ prefix: text, resolve });
+        void exited.then(() => reject(new Error(`${command} ended before printing "${text}":\n${lines.join('\n')}\n${stderr}`)));
+      }),
+    /** The signal to the whole group, as a terminal's Ctrl-C or a CI runner's cancel sends it. */
+    signalGroup: (signal: NodeJS.Signals) => process.kill(-child.pid!, signal),
+    kill: () => process.kill(-child.pid!, 'SIGKILL'),
+  };
+}
+
+/** Process groups a test started and has not seen end: killed after each test, whatever happened. */
+const running = new Set<number>();
+afterEach(() => {
+  for (const pid of running) {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // Gone already.
+    }
+  }
+  running.clear();
+});
+
 const OLD = 'registry.test/mcp-fleet/text-tools:aaaa111';
 
 /** deploy.ts as a real process, with real kubectl, against the fake (asynchronously: the fake shares this process). */
-const deploy = (fake: KubeFake, ...args: string[]) => runScript('deploy.ts', ['--kubeconfig', fake.kubeconfig, ...args]);
+const deploy = (fake: KubeFake, ...args: string[]) => runScript('deploy.ts', ['--kubeconfig', fake.kubeconfig, ...args], { env: { GITHUB_RUN_ID: '' } });
 
 let fake: KubeFake;
 beforeEach(async () => {
@@ -139,7 +188,8 @@ describe('deploy.ts with real kubectl against kube-fake', () => {
     expect(fake.deployment('text-tools-canary')).toBeDefined();
     const second = await deploy(fake, '--app', 'text-tools', '--image', 'registry.test/mcp-fleet/text-tools:ffff666');
     expect(second.code).toBe(1);
-    expect(second.stdout).toMatch(/text-tools: another deploy of text-tools is running \(.+ pid \d+, its lock expires /);
+    // A rolling deploy takes the same lock, and is refused.
+    expect(second.stdout).toMatch(/text-tools: another deploy of text-tools is running \(.+ pid \d+, lease\/text-tools-deploy; it expires /);
 
     child.kill('SIGTERM');
     const [code, signal] = await exited;
@@ -148,5 +198,101 @@ describe('deploy.ts with real kubectl against kube-fake', () => {
     expect(fake.deployment('text-tools-canary')).toBeUndefined();
     expect(fake.deployment('text-tools')!.metadata.generation).toBe(before.metadata.generation);
     expect(imageOf(fake, 'text-tools')).toBe(OLD);
+  });
+
+  describe('stopped by signals', () => {
+    const NEW = 'registry.test/mcp-fleet/text-tools:eeee555';
+    const canaryArgs = ['--app', 'text-tools', '--image', NEW, '--strategy', 'canary', '--canary-interval', '1s', '--canary-passes', '50'];
+    beforeEach(() => {
+      fake.addService(service('text-tools'));
+      fake.scriptTraffic(OLD, { rps: 20 });
+      fake.scriptTraffic(NEW, { rps: 20 });
+    });
+    const nothingLeft = () => fake.deployment('text-tools-canary') === undefined && fake.lease('text-tools-deploy') === undefined && imageOf(fake, 'text-tools') === OLD;
+
+    it('takes one Ctrl-C delivered twice at once (a wrapper passing it on) as one: the canary and the lock go, the report is printed, exit 130', async () => {
+      const run = startInGroup(process.execPath, [join(SCRIPT_BUNDLES, 'deploy.mjs'), '--kubeconfig', fake.kubeconfig, ...canaryArgs]);
+      await run.waitForLine('text-tools: interval 1:');
+      run.signalGroup('SIGINT');
+      await waitUntil(() => run.lines.some((line) => line.startsWith('SIGINT: stopping')), { what: 'the first signal taken' });
+      run.signalGroup('SIGINT');
+      const [code] = await run.exited;
+      const output = run.lines.join('\n');
+      if (code !== 130) console.log(output, run.stderr());
+      expect({ code, output, stderr: run.stderr() }).toMatchObject({ code: 130 });
+      expect(run.lines).toContain('text-tools: canary text-tools-canary deleted');
+      expect(run.lines).toContain('text-tools: lock released (lease/text-tools-deploy deleted)');
+      expect(output).toContain('text-tools: interrupted (SIGINT); canary deleted, deployment/text-tools untouched on');
+      expect(nothingLeft()).toBe(true);
+    });
+
+    it("stops at a signal while the canary's pods are still becoming ready: interrupted, not 'never became ready'", async () => {
+      fake.script(NEW, { kind: 'never-ready' });
+      const run = startInGroup(process.execPath, [join(SCRIPT_BUNDLES, 'deploy.mjs'), '--kubeconfig', fake.kubeconfig, ...canaryArgs, '--timeout', '60s']);
+      await run.waitForLine('waiting for it (up to 60s)');
+      await waitUntil(() => fake.deployment('text-tools-canary') !== undefined, { what: 'the canary created' });
+      run.signalGroup('SIGTERM');
+      const [code] = await run.exited;
+      expect(code).toBe(143);
+      expect(run.lines.join('\n')).toContain('text-tools: interrupted (SIGTERM); canary deleted');
+      expect(run.lines.join('\n')).not.toContain('never became ready');
+      expect(nothingLeft()).toBe(true);
+    });
+
+    it('through npm run deploy, as the README says to run it: one Ctrl-C, and npm returns only once the canary and the lock are gone', async () => {
+      const run = startInGroup('npm', ['run', '--silent', 'deploy', '--', '--kubeconfig', fake.kubeconfig, ...canaryArgs]);
+      await run.waitForLine('text-tools: interval 1:');
+      run.signalGroup('SIGINT');
+      await run.exited;
+      expect(nothingLeft()).toBe(true);
+      expect(run.lines).toContain('text-tools: canary text-tools-canary deleted');
+    });
+
+    it('through nx run <app>:deploy: one Ctrl-C (which nx passes on as SIGINT and SIGTERM too), and nx returns only once the canary and the lock are gone', async () => {
+      const run = startInGroup('npx', ['nx', 'run', 'text-tools:deploy', '--kubeconfig', fake.kubeconfig, ...canaryArgs.slice(2), '--output-style=stream-without-prefixes'], {
+        NX_DAEMON: 'false',
+        NX_NO_CLOUD: 'true',
+        NX_ISOLATE_PLUGINS: 'false',
+      });
+      await run.waitForLine('interval 1:');
+      run.signalGroup('SIGINT');
+      await run.exited;
+      expect(nothingLeft()).toBe(true);
+    });
+
+    it('keeps its lock past the lease while it bakes; killed outright, its lock expires and the next deploy takes over, deleting the canary it left', async () => {
+      const first = startInGroup(process.execPath, [join(SCRIPT_BUNDLES, 'deploy.mjs'), '--kubeconfig', fake.kubeconfig, ...canaryArgs, '--lock-lease', '2s']);
+      await first.waitForLine('text-tools: interval 4:');
+      // Four seconds in, twice its lease: renewed, so another deploy is refused.
+      const refused = await deploy(fake, '--app', 'text-tools', '--image', 'registry.test/mcp-fleet/text-tools:ffff666', '--lock-lease', '2s');
+      expect(refused.stdout).toMatch(/another deploy of text-tools is running/);
+      first.kill();
+      await first.exited;
+      expect(fake.deployment('text-tools-canary')).toBeDefined();
+      const lease = fake.lease('text-tools-deploy')!;
+      await waitUntil(() => Date.now() > Date.parse(lease.spec.renewTime) + 2000, { what: "the killed deploy's lease expired" });
+      const next = await deploy(fake, '--app', 'text-tools', '--image', 'registry.test/mcp-fleet/text-tools:ffff666', '--lock-lease', '2s');
+      expect(next.code, next.stdout).toBe(0);
+      expect(next.stdout).toMatch(/text-tools: took the deploy lock over from .+ pid \d+, whose lease had expired/);
+      expect(next.stdout).toMatch(/text-tools: deployment\/text-tools-canary was left by a deploy that did not finish \(.+\): canary text-tools-canary deleted/);
+      expect(fake.deployment('text-tools-canary')).toBeUndefined();
+      expect(fake.lease('text-tools-deploy')).toBeUndefined();
+    });
+
+    it('--cleanup, after a run was killed: deletes the canary and the lock that run holds, and nothing of another run', async () => {
+      const killed = startInGroup(process.execPath, [join(SCRIPT_BUNDLES, 'deploy.mjs'), '--kubeconfig', fake.kubeconfig, ...canaryArgs], { GITHUB_RUN_ID: '41', GITHUB_RUN_ATTEMPT: '1', GITHUB_REPOSITORY: 'acme/fleet' });
+      await killed.waitForLine('text-tools: interval 1:');
+      killed.kill();
+      await killed.exited;
+      const other = await runScript('deploy.ts', ['--kubeconfig', fake.kubeconfig, '--cleanup', '--app', 'text-tools'], { env: { GITHUB_RUN_ID: '42', GITHUB_RUN_ATTEMPT: '1', GITHUB_REPOSITORY: 'acme/fleet' } });
+      expect(other.stdout).toContain("text-tools: canary text-tools-canary left alone: it is github-run acme/fleet#41.1's, not this one's");
+      expect(fake.deployment('text-tools-canary')).toBeDefined();
+      const own = await runScript('deploy.ts', ['--kubeconfig', fake.kubeconfig, '--cleanup', '--app', 'text-tools'], { env: { GITHUB_RUN_ID: '41', GITHUB_RUN_ATTEMPT: '1', GITHUB_REPOSITORY: 'acme/fleet' } });
+      expect(own.code).toBe(0);
+      expect(own.stdout).toBe('text-tools: canary text-tools-canary deleted\ntext-tools: lock released (lease/text-tools-deploy deleted)\n');
+      expect(nothingLeft()).toBe(true);
+      const outsideCi = await runScript('deploy.ts', ['--kubeconfig', fake.kubeconfig, '--cleanup', '--app', 'text-tools'], { env: { GITHUB_RUN_ID: '' } });
+      expect(outsideCi).toMatchObject({ code: 2, stderr: expect.stringContaining('--cleanup finds what this GitHub Actions run left by its run id') });
+    });
   });
 });

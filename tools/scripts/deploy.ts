@@ -4,15 +4,17 @@
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { cliOrExit } from './src/cli';
-import { canaryRelease, lockHolder } from './src/deploy/canary';
 import { kubectl } from './src/deploy/kubectl';
-import { CANARY_FLAGS, deployOptions, type DeployOptions } from './src/deploy/options';
-import { rolloutWithRollback, type ReleaseOutcome } from './src/deploy/rollout';
+import { holderIdentity } from './src/deploy/lock';
+import { CANARY_FLAGS, cleanupOptions, deployOptions, LEASE_SECONDS, type DeployOptions } from './src/deploy/options';
+import { cleanUpAfter, lockedRelease } from './src/deploy/release';
+import type { ReleaseOutcome } from './src/deploy/rollout';
 import { markdownSummary } from './src/deploy/summary';
 
 const usage = `
-Usage: tsx tools/scripts/deploy.ts --app NAME --image REF [--app NAME --image REF …] [options]
+Usage: npm run deploy -- --app NAME --image REF [--app NAME --image REF …] [options]
        npx nx run <app>:deploy --image REF [options]
+       npm run deploy -- --cleanup --app NAME [--app NAME …] [--namespace NS]
 
 For each app: kubectl set image deployment/<app> <app>=<image>, then kubectl rollout status --timeout.
 When the rollout fails (progress deadline exceeded, timeout, crash loop): collect the Deployment's conditions,
@@ -36,13 +38,19 @@ print the report, and exit 1. Exit 0 only when every app rolled out.
                       aborts with the stable Deployment untouched and exits 1. README: "Canary releases".
   --prometheus-url URL  read the canary's numbers from this Prometheus (default: each pod's /metrics through
                       the API server's pod proxy)
+  --lock-lease TIME   how long the app's deploy lock (the Lease <app>-deploy) holds without renewal; a deploy
+                      renews it every third of that, and one killed outright frees it after it (default ${LEASE_SECONDS}s)
+  --cleanup           deploy nothing: delete the canary and the deploy lock of each --app if this GitHub Actions
+                      run holds them (deploy.yml's step after a cancelled or failed deploy)
 ${Object.entries(CANARY_FLAGS)
   .map(([flag, spec]) => `  --${flag.padEnd(26)}${spec.help}${spec.default === undefined ? '' : ` (default ${spec.default})`}`)
   .join('\n')}
 An app sets its own canary settings in its package.json, mcpFleet.canary, by these names without "canary-",
 camel-cased ({ "interval": "2m", "maxErrorRatio": 2 }); a flag wins over the app's setting.
-Ctrl-C or SIGTERM deletes a canary and rolls back a rollout under way, then exits 130 / 143 (a second one exits
-at once). While one deploy of an app holds its canary, another deploy of that app is refused.
+One deploy of an app at a time: each takes the app's lock (a Lease it renews) and another is refused meanwhile.
+Ctrl-C, SIGTERM or SIGHUP deletes a canary at once, then rolls back a rollout under way, lets the lock go and
+exits 130 / 143 / 129. Signals within a second of it are the same one (npm and nx pass Ctrl-C on again); a later
+one stops waiting for the rollback, but nothing this deploy created is ever left behind.
 `;
 
 const { values } = cliOrExit(process.argv.slice(2), usage, {
@@ -58,6 +66,8 @@ const { values } = cliOrExit(process.argv.slice(2), usage, {
   summary: { type: 'string' },
   strategy: { type: 'string' },
   'prometheus-url': { type: 'string' },
+  'lock-lease': { type: 'string' },
+  cleanup: { type: 'boolean' },
   ...(Object.fromEntries(Object.keys(CANARY_FLAGS).map((flag) => [flag, { type: 'string' }])) as Record<keyof typeof CANARY_FLAGS, { type: 'string' }>),
 });
 
@@ -73,37 +83,60 @@ function appCanary(app: string): unknown {
   }
 }
 
+const holder = holderIdentity();
+const fail = (error: unknown): never => {
+  console.error(`deploy: ${(error as Error).message}`);
+  process.exit(2);
+};
+
+if (values.cleanup) {
+  // CI's step after a cancelled or failed deploy: only what this run holds, found by the run's identity.
+  if (!process.env.GITHUB_RUN_ID) fail(new Error('--cleanup finds what this GitHub Actions run left by its run id, and GITHUB_RUN_ID is not set; by hand: kubectl delete deployment/<app>-canary lease/<app>-deploy'));
+  let cleanup: ReturnType<typeof cleanupOptions>;
+  try {
+    cleanup = cleanupOptions(values);
+  } catch (error) {
+    fail(error);
+  }
+  for (const app of cleanup!.apps) await cleanUpAfter(app, cleanup!, kubectl, holder, (line) => console.log(`${app}: ${line}`));
+  process.exit(0);
+}
+
 let options: DeployOptions;
 try {
   options = deployOptions(values, appCanary);
 } catch (error) {
-  console.error(`deploy: ${(error as Error).message}`);
-  process.exit(2);
+  fail(error);
 }
 
-// The first Ctrl-C or SIGTERM stops every release: a canary deletes itself, a rollout under way is rolled back.
-// A second one exits at once.
+// The first Ctrl-C, SIGTERM or SIGHUP stops every release: a canary is deleted at once, a rollout under way rolled
+// back. The same signal again within a second is that one still (a wrapper passing it on, or sent to the whole
+// process group); a later one stops waiting for rollbacks. Nothing this deploy created is left either way.
+const REPEAT_WINDOW_MS = 1000;
 const interrupt = new AbortController();
-const exitCodeOf = (signal: unknown) => (signal === 'SIGINT' ? 130 : 143);
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+const hurry = new AbortController();
+let interruptedAt = 0;
+const EXIT_CODES: Record<string, number> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
+for (const signal of Object.keys(EXIT_CODES)) {
   process.on(signal, () => {
-    if (interrupt.signal.aborted) process.exit(exitCodeOf(signal));
-    console.log(`\n${signal}: stopping; canaries are deleted and rollouts under way rolled back before exit (again to exit now)`);
-    interrupt.abort(signal);
+    if (!interrupt.signal.aborted) {
+      interruptedAt = Date.now();
+      console.log(`\n${signal}: stopping; canaries are deleted now, rollouts under way rolled back, locks let go`);
+      interrupt.abort(signal);
+    } else if (Date.now() - interruptedAt >= REPEAT_WINDOW_MS && !hurry.signal.aborted) {
+      console.log(`\n${signal} again: no longer waiting for rollbacks; canaries and locks are still cleaned up before exit`);
+      hurry.abort(signal);
+    }
   });
 }
 
 async function deployOne(release: DeployOptions['releases'][number]): Promise<ReleaseOutcome> {
-  const say = (line: string) => console.log(`${release.app}: ${line}`);
-  if (options.strategy === 'canary') return canaryRelease(release, options, kubectl, say, interrupt.signal);
-  const held = options.dryRun ? undefined : await lockHolder(release.app, options, kubectl);
-  if (held) return { app: release.app, image: release.image, status: 'not-started', report: `${release.app}: ${held}` };
-  return rolloutWithRollback(release, options, kubectl, say, interrupt.signal);
+  return lockedRelease(release, options, kubectl, (line) => console.log(`${release.app}: ${line}`), { interrupt: interrupt.signal, hurry: hurry.signal }, holder);
 }
 
 const outcomes: ReleaseOutcome[] = [];
-if (options.parallel) outcomes.push(...(await Promise.all(options.releases.map(deployOne))));
-else for (const release of options.releases) outcomes.push(await deployOne(release));
+if (options!.parallel) outcomes.push(...(await Promise.all(options!.releases.map(deployOne))));
+else for (const release of options!.releases) outcomes.push(await deployOne(release));
 
 for (const outcome of outcomes.filter((o) => o.report)) console.log(`\n${outcome.report}`);
 console.log('\nsummary:');
@@ -111,6 +144,6 @@ for (const outcome of outcomes) {
   const detail = outcome.status === 'rolled-back' ? ` (back on ${outcome.previousImage})` : '';
   console.log(`  ${outcome.app.padEnd(20)} ${outcome.status}${detail}`);
 }
-if (values.summary) appendFileSync(values.summary, markdownSummary(outcomes, options.namespace));
-if (interrupt.signal.aborted) process.exit(exitCodeOf(interrupt.signal.reason));
+if (values.summary) appendFileSync(values.summary, markdownSummary(outcomes, options!.namespace));
+if (interrupt.signal.aborted) process.exit(EXIT_CODES[String(interrupt.signal.reason)] ?? 1);
 process.exit(outcomes.every((outcome) => outcome.status === 'rolled-out' || outcome.status === 'planned') ? 0 : 1);

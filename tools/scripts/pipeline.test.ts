@@ -96,8 +96,23 @@ describe('structure', () => {
   const jobs = [...Object.values(ci.jobs), ...Object.values(deploy.jobs)];
   const steps = jobs.flatMap((job) => job.steps);
 
-  it('deploys only on a push to main, or by hand', () => {
+  const deployStep = (job: string) => deploy.jobs[job]!.steps.find((step) => step.id === 'deploy')!;
+
+  it('deploys only on a push to main, or by hand from main', () => {
     expect(deploy.on).toEqual({ push: { branches: ['main'] }, workflow_dispatch: expect.objectContaining({ inputs: expect.any(Object) }) });
+    // Every deploy job needs the apps job, which runs on main alone: a dispatch on a branch deploys nothing.
+    expect(deploy.jobs.apps!.if).toBe("github.ref == 'refs/heads/main'");
+    for (const [id, job] of Object.entries(deploy.jobs)) if (id !== 'apps') expect([job.needs].flat(), id).toContain('apps');
+  });
+
+  it("cleans up after a cancelled or failed deploy: the canary and the lock this run holds, and no other's", () => {
+    for (const environment of ENVIRONMENTS) {
+      const steps = deploy.jobs[environment.name]!.steps;
+      const cleanup = steps.at(-1)!;
+      expect(cleanup).toMatchObject({ id: 'cleanup', if: 'cancelled() || failure()', run: 'node --import tsx tools/scripts/deploy.ts --cleanup --namespace "$NAMESPACE" --app "$APP"' });
+      expect(cleanup.env).toEqual({ NAMESPACE: environment.namespace, APP: '${{ matrix.app }}' });
+      expect(steps.at(-2)!.id).toBe('deploy');
+    }
   });
 
   it('takes its matrix from the affected apps, builds once, and sends production only what staging took', () => {
@@ -110,7 +125,7 @@ describe('structure', () => {
     const build = deploy.jobs.image!.steps.find((step) => step.id === 'build')!;
     expect(build.with).toMatchObject({ push: true, provenance: 'mode=max', sbom: true, tags: '${{ steps.name.outputs.image }}:${{ github.sha }}' });
     // Both environments deploy the digest the image job recorded, never a tag.
-    for (const environment of ENVIRONMENTS) expect(deploy.jobs[environment.name]!.steps.at(-1)!.run).toContain('--image "$(cat "release/$APP.image")"');
+    for (const environment of ENVIRONMENTS) expect(deployStep(environment.name).run).toContain('--image "$(cat "release/$APP.image")"');
     expect(deploy.jobs.image!.steps.find((step) => step.run?.includes('release/$APP.image'))!.run).toContain('"$IMAGE@$DIGEST"');
   });
 
@@ -134,8 +149,9 @@ describe('structure', () => {
       smoke: [],
       apps: [],
       image: ['packages'],
-      staging: ['id-token'],
-      production: ['id-token'],
+      // The Kubernetes deploys log in with the KUBECONFIG secret: no OIDC token until a cloud login replaces it.
+      staging: [],
+      production: [],
       'staging-function': ['id-token'],
       'production-function': ['id-token'],
     });
@@ -173,7 +189,7 @@ describe('structure', () => {
   it('deploys each environment to the namespace its shared component sets, which every app\'s overlay lists', () => {
     const apps = readdirSync(join(root, 'apps')).filter((app) => existsSync(join(root, 'apps', app, 'deploy')));
     for (const environment of ENVIRONMENTS) {
-      expect(deploy.jobs[environment.name]!.steps.at(-1)!.env!.NAMESPACE).toBe(environment.namespace);
+      expect(deployStep(environment.name).env!.NAMESPACE).toBe(environment.namespace);
       const component = parse(read(`deploy/environments/${environment.name}/kustomization.yaml`)) as { namespace: string };
       expect(component.namespace).toBe(environment.namespace);
       for (const app of apps) {
@@ -207,22 +223,39 @@ describe('structure', () => {
     expect(summary.steps.at(-1)).toMatchObject({ name: 'Every shard passed', env: { PLAN: '${{ needs.plan.result }}', SHARDS: '${{ needs.shard.result }}' } });
   });
 
-  it('gives every shard the Nx remote cache before nx runs: the Actions cache service passed in, tokens chosen by event', () => {
+  it('gives every shard the Nx remote cache before nx runs: the Actions cache service passed in, one of two steps by event', () => {
     const steps = ci.jobs.shard!.steps;
     const expose = steps.findIndex((step) => step.uses?.startsWith('actions/github-script@'));
-    const server = steps.findIndex((step) => step.id === 'nx-cache');
+    const reader = steps.findIndex((step) => step.id === 'nx-cache');
+    const writer = steps.findIndex((step) => step.id === 'nx-cache-writer');
     const nx = steps.findIndex((step) => step.id === 'shard');
     expect(expose).toBeGreaterThan(steps.findIndex((step) => step.id === 'install'));
-    expect(server).toBe(expose + 1);
-    expect(nx).toBeGreaterThan(server);
+    expect([reader, writer]).toEqual([expose + 1, expose + 2]);
+    expect(nx).toBeGreaterThan(writer);
     // Exactly the cache service's settings, which GitHub gives actions and not run: steps.
     for (const name of ['ACTIONS_RESULTS_URL', 'ACTIONS_CACHE_URL', 'ACTIONS_RUNTIME_TOKEN', 'ACTIONS_CACHE_SERVICE_V2']) expect(steps[expose]!.with!.script).toContain(`'${name}'`);
-    expect(steps[server]!.run).toBe('node --import tsx tools/scripts/nx-cache-server.ts --store github --detach --github-env "$GITHUB_ENV"');
-    // The server picks the token from GITHUB_EVENT_NAME and GITHUB_REF (read-only unless a push to main; tested in
-    // remote-cache.test.ts and nx-cache-server.test.ts); your own server comes from the repository's settings.
-    expect(steps[server]!.env).toEqual({ NX_CACHE_URL: '${{ secrets.NX_CACHE_URL }}', NX_CACHE_READ_TOKEN: '${{ secrets.NX_CACHE_READ_TOKEN }}', NX_CACHE_WRITE_TOKEN: '${{ secrets.NX_CACHE_WRITE_TOKEN }}' });
+    for (const index of [reader, writer]) expect(steps[index]!.run).toBe('node --import tsx tools/scripts/nx-cache-server.ts --store github --detach --github-env "$GITHUB_ENV"');
+    // Exactly one runs: the writer on a push to main, the reader on anything else.
+    const onMain = "github.event_name == 'push' && github.ref == 'refs/heads/main'";
+    expect([steps[reader]!.if, steps[writer]!.if]).toEqual([`!(${onMain})`, onMain]);
+    expect(steps[reader]!.env).toEqual({ NX_CACHE_URL: '${{ secrets.NX_CACHE_URL }}', NX_CACHE_READ_TOKEN: '${{ secrets.NX_CACHE_READ_TOKEN }}' });
+    expect(steps[writer]!.env).toEqual({ NX_CACHE_URL: '${{ secrets.NX_CACHE_URL }}', NX_CACHE_READ_TOKEN: '${{ secrets.NX_CACHE_READ_TOKEN }}', NX_CACHE_WRITE_TOKEN: '${{ secrets.NX_CACHE_WRITE_TOKEN }}' });
     // No job restores .nx/cache by copying folders: Nx 23 refuses artifacts it did not record itself.
     expect(read(`${WORKFLOWS}/ci.yml`)).not.toMatch(/path: \.nx\/cache/);
+  });
+
+  it("hands the cache's write token only to a step that runs on a push to main, never to one a pull request runs", () => {
+    const onMain = "github.event_name == 'push' && github.ref == 'refs/heads/main'";
+    for (const [file, parsed] of [['ci.yml', ci], ['deploy.yml', deploy]] as const) {
+      expect(JSON.stringify({ ...parsed, jobs: {} }), `${file}: the workflow's own env`).not.toContain('NX_CACHE_WRITE_TOKEN');
+      for (const [id, job] of Object.entries(parsed.jobs)) {
+        expect(JSON.stringify({ ...job, steps: [] }), `${file}: job ${id}'s own env`).not.toContain('NX_CACHE_WRITE_TOKEN');
+        for (const step of job.steps.filter((s) => JSON.stringify(s).includes('NX_CACHE_WRITE_TOKEN'))) {
+          expect({ file, job: id, step: step.name, if: step.if }).toEqual({ file, job: id, step: step.name, if: onMain });
+        }
+      }
+    }
+    expect(read(`${WORKFLOWS}/ci.yml`).match(/secrets\.NX_CACHE_WRITE_TOKEN/g)).toHaveLength(1);
   });
 
   it('builds and smoke-tests the image of every affected app on a pull request: not pushed, unprivileged, read-only, healthy, answering MCP', () => {

@@ -28,13 +28,17 @@ let workdir: string;
 let staging: KubeFake;
 let production: KubeFake;
 
-/** A push-like run for text-tools (named by the dispatch input, as affected-apps is tested on its own). */
-const runDeploy = () =>
+/** What GitHub gives every step of one run: the deploys' lock holder, which the cleanup step finds again. */
+const RUN = { GITHUB_RUN_ID: '7', GITHUB_RUN_ATTEMPT: '1', GITHUB_REPOSITORY: 'acme/fleet' };
+
+/** A push-like run for text-tools (named by the dispatch input, as affected-apps is tested on its own), on `ref`. */
+const runDeploy = (ref = 'refs/heads/main') =>
   runWorkflow(deployYml.jobs, {
     workdir,
+    env: RUN,
     context: {
       inputs: { apps: 'text-tools' },
-      github: { repository_owner: 'Acme', sha: '0123456789abcdef0123456789abcdef01234567', actor: 'ci' },
+      github: { repository_owner: 'Acme', sha: '0123456789abcdef0123456789abcdef01234567', actor: 'ci', ref },
       // Each environment's KUBECONFIG secret; the runner gives a job the secret of its own environment.
       // No PROMETHEUS_URL: production's canary reads the pods' own /metrics through the API server.
       secrets: { KUBECONFIG: '', PROMETHEUS_URL: '' },
@@ -107,7 +111,9 @@ describe('deploy.yml, its own commands, against kube-fake with real kubectl', ()
     expect(run.jobs.production!.summary).toContain('#### text-tools: canary analysis');
     expect(production.deployment('text-tools-canary')).toBeUndefined();
     const skipped = run.steps.filter((step) => step.outcome === 'skipped');
-    expect(skipped.every((step) => /^uses (actions|docker|nrwl)\//.test(step.reason!) || step.reason!.startsWith('npm ci'))).toBe(true);
+    // …and the cleanup after a cancelled or failed deploy, which this one was not.
+    const expected = (reason: string) => /^uses (actions|docker|nrwl)\//.test(reason) || reason.startsWith('npm ci') || reason === 'its condition is false: cancelled() || failure()';
+    expect(skipped.filter((step) => !expected(step.reason!))).toEqual([]);
     console.log(run.steps.map((step) => `${step.outcome.padEnd(7)} ${step.job}: ${step.step}${step.reason ? ` (${step.reason})` : ''}`).join('\n'));
   });
 
@@ -119,6 +125,11 @@ describe('deploy.yml, its own commands, against kube-fake with real kubectl', ()
     const failed = run.steps.filter((step) => step.outcome === 'failed');
     expect(failed.map((step) => `${step.job}: ${step.step}`)).toEqual(['staging (text-tools): Deploy, rolled back if the rollout fails']);
     expect(failed[0]!.output).toContain('progress deadline exceeded');
+    // After a failure, the cleanup step runs: this run's canary and lock, were any left, would go.
+    const cleanup = run.steps.find((step) => step.step.startsWith('After a cancelled or failed deploy'))!;
+    expect(cleanup).toMatchObject({ job: 'staging (text-tools)', outcome: 'passed' });
+    expect(cleanup.output).toContain('text-tools: no canary text-tools-canary');
+    expect(cleanup.output).toContain('text-tools: no deploy lock held');
     expect(imageOf(staging, 'text-tools')).toBe(OLD);
     expect(staging.deployment('text-tools')?.status.availableReplicas).toBe(2);
     expect(imageOf(production, 'text-tools')).toBe(OLD);
@@ -143,10 +154,17 @@ describe('deploy.yml, its own commands, against kube-fake with real kubectl', ()
     console.log(summary);
   });
 
+  it('deploys nothing when dispatched from another branch than main', async () => {
+    const run = await runDeploy('refs/heads/feature');
+    expect(Object.values(run.jobs).map((job) => job.status)).toEqual(Array(6).fill('skipped'));
+    expect(imageOf(staging, 'text-tools')).toBe(OLD);
+  });
+
   it('stops at the credentials step, with an error that says what to set, when an environment has no KUBECONFIG', async () => {
     const run = await runWorkflow(deployYml.jobs, {
       workdir,
-      context: { inputs: { apps: 'text-tools' }, github: { repository_owner: 'acme', sha: 'f'.repeat(40), actor: 'ci' }, secrets: { KUBECONFIG: '' } },
+      env: RUN,
+      context: { inputs: { apps: 'text-tools' }, github: { repository_owner: 'acme', sha: 'f'.repeat(40), actor: 'ci', ref: 'refs/heads/main' }, secrets: { KUBECONFIG: '' } },
       actionOutputs: { build: { digest: DIGEST } },
       skip: { install: 'npm ci: installed already' },
     });

@@ -55,9 +55,11 @@ export class Cluster {
   readonly events: K8sObject[] = [];
   /** Seeded by tests (no controller moves them): what kubectl reads as Services. */
   readonly services = new Map<string, K8sObject>();
+  /** coordination.k8s.io Leases, as clients write them: kube-fake only stores them, with optimistic concurrency. */
+  readonly leases = new Map<string, K8sObject>();
   private readonly behaviours = new Map<string, Behaviour>();
   private readonly traffic = new Map<string, Traffic>();
-  private readonly served = new Map<string, { metrics: RuntimeMetrics; requests: number; errors: number }>();
+  private readonly served = new Map<string, { metrics: RuntimeMetrics; requests: number; errors: number; restartedAt?: number }>();
   private readonly progressSince = new Map<string, { hash: string; at: number }>();
   private readonly listeners = new Set<(event: WatchEvent) => void>();
 
@@ -79,21 +81,17 @@ export class Cluster {
 
   /**
    * The pod's /metrics as the runtime writes them (the runtime's own registry): every request its scripted traffic
-   * has brought since the pod became ready, by cluster time, counted on each read.
+   * has brought since the pod became ready (or its container last restarted), by cluster time, counted on each read;
+   * `process_start_time_seconds` is the container's.
    */
   async metricsOf(pod: K8sObject): Promise<string> {
     const container = pod.spec.containers?.[0] ?? {};
-    let state = this.served.get(pod.metadata.uid!);
-    if (!state) {
-      state = { metrics: createMetrics(pod.metadata.labels?.['app.kubernetes.io/name'] ?? pod.metadata.labels?.app ?? container.name), requests: 0, errors: 0 };
-      // Every outcome's series exists at zero, as the runtime makes them for each tool.
-      for (const outcome of ['ok', 'server_error']) state.metrics.requests.inc({ method: 'tools/call', tool: 'echo', outcome }, 0);
-      this.served.set(pod.metadata.uid!, state);
-    }
+    const state = this.served.get(pod.metadata.uid!) ?? this.startServing(pod);
     const traffic = this.traffic.get(container.image);
     const readySince = readyCondition(pod)?.lastTransitionTime;
     if (traffic && readySince) {
-      const requests = Math.floor((traffic.rps * Math.max(0, this.now() - Date.parse(readySince))) / 1000);
+      const since = Math.max(Date.parse(readySince), state.restartedAt ?? 0);
+      const requests = Math.floor((traffic.rps * Math.max(0, this.now() - since)) / 1000);
       const errors = Math.floor(requests * (traffic.errorRatio ?? 0));
       const labels = { method: 'tools/call', tool: 'echo' };
       state.metrics.requests.inc({ ...labels, outcome: 'server_error' }, errors - state.errors);
@@ -102,7 +100,24 @@ export class Cluster {
       state.requests = requests;
       state.errors = errors;
     }
-    return state.metrics.registry.metrics();
+    const startedAt = (state.restartedAt ?? Date.parse(pod.metadata.creationTimestamp!)) / 1000;
+    return (await state.metrics.registry.metrics()).replace(/^(process_start_time_seconds(?:\{[^}]*\})?) .*$/m, `$1 ${startedAt}`);
+  }
+
+  /** The pod's container restarts now: its counters start again from zero, with a new start time. */
+  restartPod(namespace: string, name: string): void {
+    const pod = this.pods.get(key(namespace, name));
+    if (!pod) throw new Error(`kube-fake: no pod ${namespace}/${name} to restart`);
+    this.startServing(pod, this.now());
+  }
+
+  private startServing(pod: K8sObject, restartedAt?: number) {
+    const name = pod.metadata.labels?.['app.kubernetes.io/name'] ?? pod.metadata.labels?.app ?? pod.spec.containers?.[0]?.name;
+    const state = { metrics: createMetrics(name), requests: 0, errors: 0, restartedAt };
+    // Every outcome's series exists at zero, as the runtime makes them for each tool.
+    for (const outcome of ['ok', 'server_error']) state.metrics.requests.inc({ method: 'tools/call', tool: 'echo', outcome }, 0);
+    this.served.set(pod.metadata.uid!, state);
+    return state;
   }
 
   subscribe(listener: (event: WatchEvent) => void): () => void {
@@ -144,6 +159,14 @@ export class Cluster {
     this.stamp(deployment);
     this.emit('DELETED', deployment);
     return deployment;
+  }
+
+  /** Stores a Lease as written (created or replaced), with a new resourceVersion; returns it. */
+  putLease(lease: K8sObject): K8sObject {
+    const stored = structuredClone(lease);
+    this.stamp(stored);
+    this.leases.set(key(stored.metadata.namespace!, stored.metadata.name), stored);
+    return structuredClone(stored);
   }
 
   /** Replaces a deployment as a PATCH or PUT would; a changed spec is a new generation. */

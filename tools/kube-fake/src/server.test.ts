@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startKubeFake, type KubeFake } from './server';
 
@@ -19,6 +21,40 @@ const get = async (path: string, url = fake.url) => {
 };
 
 describe('kube-fake over HTTP', () => {
+  it('removes the kubeconfig it wrote when it closes', async () => {
+    const other = await startKubeFake();
+    expect(existsSync(other.kubeconfig)).toBe(true);
+    await other.close();
+    expect(existsSync(dirname(other.kubeconfig))).toBe(false);
+  });
+
+  it('keeps Leases with optimistic concurrency: create once, replace at the current version, delete on preconditions', async () => {
+    const base = `${fake.url}/apis/coordination.k8s.io/v1/namespaces/fleet/leases`;
+    const send = async (method: string, url: string, body?: object) => {
+      const response = await fetch(url, { method, body: body && JSON.stringify(body) });
+      return { status: response.status, body: (await response.json()) as { metadata: { resourceVersion: string }; reason?: string } };
+    };
+    const created = await send('POST', base, { metadata: { name: 'app-deploy' }, spec: { holderIdentity: 'a' } });
+    expect(created.status).toBe(201);
+    expect((await send('POST', base, { metadata: { name: 'app-deploy' } })).body.reason).toBe('AlreadyExists');
+    const version = created.body.metadata.resourceVersion;
+    expect((await send('PUT', `${base}/app-deploy`, { metadata: { name: 'app-deploy', resourceVersion: '1' }, spec: {} })).status).toBe(409);
+    const replaced = await send('PUT', `${base}/app-deploy`, { metadata: { name: 'app-deploy', resourceVersion: version }, spec: { holderIdentity: 'b' } });
+    expect(replaced.status).toBe(200);
+    expect((await send('DELETE', `${base}/app-deploy`, { preconditions: { resourceVersion: version } })).status).toBe(409);
+    expect((await send('DELETE', `${base}/app-deploy`, { preconditions: { resourceVersion: replaced.body.metadata.resourceVersion } })).status).toBe(200);
+    expect(fake.lease('app-deploy')).toBeUndefined();
+  });
+
+  it("restarts a pod's container: its counters start again from zero, with a new process start time", async () => {
+    const pod = [...fake.cluster.pods.values()].find((p) => p.metadata.namespace === 'fleet')!;
+    const proxy = `${fake.url}/api/v1/namespaces/fleet/pods/${pod.metadata.name}/proxy/metrics`;
+    const started = async () => Number(/^process_start_time_seconds\{[^}]*\} (\S+)$/m.exec(await (await fetch(proxy)).text())![1]);
+    const before = await started();
+    fake.restartPod(pod.metadata.name);
+    expect(await started()).toBeGreaterThan(before);
+  });
+
   it('serves discovery as kubectl reads it', async () => {
     expect((await get('/api')).body.versions).toEqual(['v1']);
     expect((await get('/apis')).body.groups[0].name).toBe('apps');

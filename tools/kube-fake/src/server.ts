@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +9,7 @@ import { jsonPatch, mergePatch, strategicMergePatch } from './patch';
 export interface KubeFake {
   /** http://127.0.0.1:<port> */
   url: string;
-  /** A kubeconfig whose current context points at this fake, with `namespace` as its namespace. */
+  /** A kubeconfig whose current context points at this fake, with `namespace` as its namespace (removed by close). */
   kubeconfig: string;
   namespace: string;
   cluster: Cluster;
@@ -20,6 +20,9 @@ export interface KubeFake {
   scriptTraffic(image: string, traffic: Traffic): void;
   addDeployment(manifest: K8sObject): K8sObject;
   addService(manifest: K8sObject): K8sObject;
+  /** The pod's container restarts: its /metrics counters start again from zero, with a new process start time. */
+  restartPod(name: string): void;
+  lease(name: string): K8sObject | undefined;
   /**
    * Prometheus HTTP service discovery (`http_sd_configs`) of the namespace's ready pods, each scraped through the
    * API server's pod proxy, labelled as a ServiceMonitor with `podTargetLabels` labels them.
@@ -91,6 +94,8 @@ export async function startKubeFake(options: KubeFakeOptions = {}): Promise<Kube
     if (proxy) return proxyToPod(res, proxy[1]!, proxy[2]!, proxy[3]!);
     const sd = /^\/kube-fake\/http-sd\/([^/]+)$/.exec(path)?.[1];
     if (sd) return send(res, 200, httpSd(sd));
+    const lease = /^\/apis\/coordination\.k8s\.io\/v1\/namespaces\/([^/]+)\/leases(?:\/([^/]+))?$/.exec(path);
+    if (lease) return leases(req, res, lease[1]!, lease[2]);
 
     const match = /^\/(?:api\/v1|apis\/apps\/v1)\/namespaces\/([^/]+)\/([a-z]+)(?:\/([^/]+))?$/.exec(path);
     const resource = match?.[2] as Resource | undefined;
@@ -119,6 +124,8 @@ export async function startKubeFake(options: KubeFakeOptions = {}): Promise<Kube
     if (!found) return send(res, 404, status(404, 'NotFound', `${resource}${RESOURCES[resource].group ? `.${RESOURCES[resource].group}` : ''} "${name}" not found`, { name, kind: resource }));
     if (req.method === 'GET') return send(res, 200, found);
     if (resource === 'deployments' && req.method === 'DELETE') {
+      const refused = preconditionFailure(await readBody(req), found, `deployments.apps "${name}"`);
+      if (refused) return send(res, 409, refused);
       const deleted = cluster.deleteDeployment(ns!, name!)!;
       return send(res, 200, { ...deleted, metadata: { ...deleted.metadata, deletionTimestamp: new Date().toISOString() } });
     }
@@ -135,6 +142,39 @@ export async function startKubeFake(options: KubeFakeOptions = {}): Promise<Kube
     else return send(res, 415, status(415, 'UnsupportedMediaType', `kube-fake does not implement ${type} patches`));
     if (url.searchParams.get('dryRun') === 'All') return send(res, 200, next);
     return send(res, 200, cluster.updateDeployment(ns!, name!, next as K8sObject));
+  }
+
+  /** Leases (coordination.k8s.io/v1): create, get, list, replace only at the current resourceVersion, delete with preconditions. */
+  async function leases(req: IncomingMessage, res: ServerResponse, ns: string, name: string | undefined): Promise<void> {
+    const what = (leaseName: string | undefined) => `leases.coordination.k8s.io "${leaseName}"`;
+    const details = (leaseName: string | undefined) => ({ name: leaseName, group: 'coordination.k8s.io', kind: 'leases' });
+    if (!name) {
+      if (req.method === 'GET') return send(res, 200, { apiVersion: 'coordination.k8s.io/v1', kind: 'LeaseList', metadata: { resourceVersion: cluster.resourceVersion }, items: [...cluster.leases.values()].filter((item) => item.metadata.namespace === ns) });
+      if (req.method !== 'POST') return send(res, 405, status(405, 'MethodNotAllowed', `${req.method} is not supported on leases by kube-fake`));
+      const lease = JSON.parse(await readBody(req)) as K8sObject;
+      const leaseName = lease.metadata?.name;
+      if (!leaseName) return send(res, 422, status(422, 'Invalid', 'Lease.coordination.k8s.io is invalid: metadata.name is required'));
+      if (cluster.leases.has(key(ns, leaseName))) return send(res, 409, status(409, 'AlreadyExists', `${what(leaseName)} already exists`, details(leaseName)));
+      const metadata = { ...lease.metadata, namespace: ns, uid: randomUUID(), creationTimestamp: new Date().toISOString() };
+      return send(res, 201, cluster.putLease({ ...lease, apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata }));
+    }
+    const found = cluster.leases.get(key(ns, name));
+    if (!found) return send(res, 404, status(404, 'NotFound', `${what(name)} not found`, details(name)));
+    if (req.method === 'GET') return send(res, 200, found);
+    if (req.method === 'PUT') {
+      const next = JSON.parse(await readBody(req)) as K8sObject;
+      if (next.metadata?.resourceVersion !== found.metadata.resourceVersion) {
+        return send(res, 409, status(409, 'Conflict', `Operation cannot be fulfilled on ${what(name)}: the object has been modified; please apply your changes to the latest version and try again`, details(name)));
+      }
+      return send(res, 200, cluster.putLease({ ...next, metadata: { ...next.metadata, namespace: ns, name, uid: found.metadata.uid } }));
+    }
+    if (req.method === 'DELETE') {
+      const refused = preconditionFailure(await readBody(req), found, what(name));
+      if (refused) return send(res, 409, refused);
+      cluster.leases.delete(key(ns, name));
+      return send(res, 200, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: details(name) });
+    }
+    return send(res, 405, status(405, 'MethodNotAllowed', `${req.method} is not supported on a lease by kube-fake`));
   }
 
   function storeOf(resource: Resource): () => Iterable<K8sObject> {
@@ -220,6 +260,8 @@ export async function startKubeFake(options: KubeFakeOptions = {}): Promise<Kube
       cluster.services.set(key(service.metadata.namespace, service.metadata.name), service);
       return service;
     },
+    restartPod: (name) => cluster.restartPod(namespace, name),
+    lease: (name) => cluster.leases.get(key(namespace, name)),
     httpSdUrl: `http://127.0.0.1:${port}/kube-fake/http-sd/${namespace}`,
     deployment: (name) => cluster.deployments.get(key(namespace, name)),
     rolledOut: (name) =>
@@ -240,6 +282,7 @@ export async function startKubeFake(options: KubeFakeOptions = {}): Promise<Kube
       for (const res of watches) res.end();
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
+      rmSync(kubeconfigDir, { recursive: true, force: true });
     },
   };
 }
@@ -279,6 +322,24 @@ function selects(query: URLSearchParams, item: K8sObject): boolean {
     if (actual !== value) return false;
   }
   return true;
+}
+
+/**
+ * The 409 a DELETE's DeleteOptions preconditions (uid, resourceVersion) earn when the object is not the one they
+ * name, as the API server words it; undefined when they hold or there are none.
+ */
+function preconditionFailure(body: string, object: K8sObject, what: string) {
+  const preconditions = (body ? (JSON.parse(body) as { preconditions?: { uid?: string; resourceVersion?: string } }) : {}).preconditions ?? {};
+  for (const [field, label] of [
+    ['uid', 'UID'],
+    ['resourceVersion', 'ResourceVersion'],
+  ] as const) {
+    const wanted = preconditions[field];
+    if (wanted !== undefined && wanted !== object.metadata[field]) {
+      return status(409, 'Conflict', `Operation cannot be fulfilled on ${what}: Precondition failed: ${label} in precondition: ${wanted}, ${label} in object meta: ${object.metadata[field]}`);
+    }
+  }
+  return undefined;
 }
 
 function status(code: number, reason: string, message: string, details?: object) {

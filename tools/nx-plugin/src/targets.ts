@@ -13,7 +13,9 @@ const run = (command: string): Pick<TargetConfiguration, 'executor' | 'options'>
   executor: 'nx:run-commands',
   options: { command, cwd: '{projectRoot}' },
 });
-const script = (name: string, app: string) => run(`tsx ../../tools/scripts/${name}.ts --app ${app}`);
+// One process, not tsx's wrapper: it would pass a Ctrl-C on to the script a second time, and SIGKILL a script slow to
+// answer it (deploy.ts cleans up what it created before it exits).
+const script = (name: string, app: string) => run(`node --import tsx ../../tools/scripts/${name}.ts --app ${app}`);
 
 /** The checks every project runs; a library's or tool's inputs and outputs come from nx.json's targetDefaults. */
 const CHECKS = {

@@ -71,12 +71,14 @@ describe('the Nx remote cache protocol over a directory store', () => {
     expect(await tooBig.text()).toContain('at most 10');
   });
 
-  it('answers 500 with the reason when the store fails, and keeps serving', async () => {
-    const broken: CacheStore = { description: 'broken', get: () => Promise.reject(new Error('disk on fire')), put: () => Promise.resolve(true) };
-    await start(broken);
+  it("answers 500 when the store fails, with its reason (paths and all) in the log only, and keeps serving", async () => {
+    const broken: CacheStore = { description: 'broken', get: () => Promise.reject(new Error(`disk on fire at ${dir}`)), put: () => Promise.resolve(true) };
+    const logged: { error?: string }[] = [];
+    server = await startRemoteCache({ store: broken, tokens: new Map(TOKENS), scratch: join(dir, 'scratch'), onRequest: (entry) => logged.push(entry) });
     const failed = await get('9');
     expect(failed.status).toBe(500);
-    expect(await failed.text()).toContain('disk on fire');
+    expect(await failed.text()).toBe('the cache store failed; the server log says why\n');
+    await expect.poll(() => logged.at(-1)?.error).toBe(`disk on fire at ${dir}`);
     expect((await put('9', 'x')).status).toBe(200);
   });
 });
@@ -142,6 +144,23 @@ describe('the GitHub Actions cache store', () => {
     expect((await put('42', 'other')).status).toBe(409);
     // The restored archive is removed once served; the entry stays in the service.
     await expect.poll(() => readdirSync(join(dir, '.nx', 'remote-cache'))).toEqual([]);
+  });
+
+  it('answers 409, not 500, to a second upload of a hash while the first is being saved', async () => {
+    const toolkit = fakeToolkit(dir);
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const save = toolkit.saveCache;
+    toolkit.saveCache = async (paths, key) => (await held, save(paths, key));
+    await start(actionsCacheStore(toolkit));
+    const first = put('42', 'first');
+    await expect.poll(() => readdirSync(join(dir, '.nx', 'remote-cache'))).toEqual(['42']);
+    const second = await put('42', 'second');
+    expect(second.status).toBe(409);
+    expect(await second.text()).not.toContain(dir);
+    release();
+    expect((await first).status).toBe(200);
+    expect(await (await get('42')).text()).toBe('first');
   });
 
   it('refuses to start without the cache service, and says how to pass it in', () => {

@@ -25,8 +25,8 @@ export interface RemoteCacheOptions {
   tokens: Map<string, Access>;
   /** Where uploads are spooled before the store takes them (a folder of its own, removed by close()). */
   scratch: string;
-  /** Called for each request once answered: a log line. */
-  onRequest?: (entry: { method: string; hash: string; status: number; bytes: number }) => void;
+  /** Called for each request once answered: a log line (with the store's error, which the client is not told). */
+  onRequest?: (entry: { method: string; hash: string; status: number; bytes: number; error?: string }) => void;
   /** The largest archive taken, in bytes (default 2 GiB); a larger PUT is answered 413. */
   maxBytes?: number;
 }
@@ -61,7 +61,7 @@ export async function startRemoteCache(options: RemoteCacheOptions, port = 0, ho
   const maxBytes = options.maxBytes ?? 2 ** 31;
   let uploads = 0;
 
-  async function answer(req: IncomingMessage): Promise<{ status: number; body?: Readable; size?: number; text?: string; bytes?: number }> {
+  async function answer(req: IncomingMessage): Promise<{ status: number; body?: Readable; size?: number; text?: string; bytes?: number; error?: string }> {
     const match = /^\/v1\/cache\/([^/?]+)$/.exec(new URL(req.url ?? '/', 'http://cache').pathname);
     if (!match) return { status: 404, text: 'not found: the cache lives at /v1/cache/{hash}' };
     const hash = match[1]!;
@@ -106,7 +106,8 @@ export async function startRemoteCache(options: RemoteCacheOptions, port = 0, ho
   const server: Server = createServer((req, res) => {
     const hash = (req.url ?? '').split('/').at(-1) ?? '';
     answer(req)
-      .catch((error: unknown) => ({ status: 500, text: `the cache store failed: ${(error as Error).message}` }) as Awaited<ReturnType<typeof answer>>)
+      // The store's own words (paths, the service's answers) go to the log only.
+      .catch((error: unknown) => ({ status: 500, text: 'the cache store failed; the server log says why', error: (error as Error).message }) as Awaited<ReturnType<typeof answer>>)
       .then(async (result) => {
         if (result.body) {
           res.writeHead(result.status, { 'content-type': 'application/octet-stream', 'content-length': String(result.size) });
@@ -116,7 +117,7 @@ export async function startRemoteCache(options: RemoteCacheOptions, port = 0, ho
           res.writeHead(result.status, { 'content-type': 'text/plain', ...(req.complete ? {} : { connection: 'close' }) });
           res.end(`${result.text ?? ''}\n`);
         }
-        options.onRequest?.({ method: req.method ?? '?', hash, status: result.status, bytes: result.bytes ?? 0 });
+        options.onRequest?.({ method: req.method ?? '?', hash, status: result.status, bytes: result.bytes ?? 0, ...(result.error && { error: result.error }) });
       });
   });
   await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, host, resolve));
@@ -192,7 +193,13 @@ export function actionsCacheStore(api: ActionsCacheApi): CacheStore {
       return { body, size: statSync(relative(hash)).size };
     },
     put: async (hash, spooled) => {
-      linkSync(spooled, relative(hash));
+      try {
+        linkSync(spooled, relative(hash));
+      } catch (error) {
+        // Another upload of the hash is being saved, or a download of it is being served: it is stored already.
+        if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+        throw error;
+      }
       try {
         return (await api.saveCache([relative(hash)], `nx-${hash}`)) !== -1;
       } finally {

@@ -61,14 +61,50 @@ function evaluate(expression: string, scope: Scope): unknown {
   throw new Error(`the workflow runner does not evaluate \${{ ${expression} }}; keep expressions to context values`);
 }
 
-/** The conditions our workflows use: always(), and `path == 'value'` or `path != 'value'`, joined by &&. */
-function evaluateCondition(condition: string, scope: Scope): boolean {
-  return condition.split(' && ').every((part) => {
-    if (part === 'always()') return true;
-    const comparison = /^([\w.-]+) (==|!=) '(.*)'$/.exec(part);
-    if (!comparison) throw new Error(`the workflow runner does not evaluate the condition "${condition}"`);
+/** The status check functions GitHub gives an `if:`; a step that names none runs only while nothing has failed. */
+const STATUS_CHECK = /\b(always|success|failure|cancelled)\(\)/;
+
+/**
+ * The conditions our workflows use: `path == 'value'`, `path != 'value'` and the status checks, joined by && and ||,
+ * negated by !( … ). `failed`: whether a step of the job has failed (nothing is ever cancelled here).
+ */
+function evaluateCondition(condition: string, scope: Scope, failed = false): boolean {
+  const tokens = condition.match(/!\(|\(|\)|&&|\|\||[\w.-]+ (?:==|!=) '[^']*'|\w+\(\)/g) ?? [];
+  if (tokens.join('').replace(/\s/g, '') !== condition.replace(/\s/g, '')) throw new Error(`the workflow runner does not evaluate the condition "${condition}"`);
+  let at = 0;
+  const term = (): boolean => {
+    const token = tokens[at++];
+    if (token === '!(' || token === '(') {
+      const value = either();
+      if (tokens[at++] !== ')') throw new Error(`unbalanced parentheses in "${condition}"`);
+      return token === '!(' ? !value : value;
+    }
+    if (token === 'always()') return true;
+    if (token === 'success()') return !failed;
+    if (token === 'failure()') return failed;
+    if (token === 'cancelled()') return false;
+    const comparison = /^([\w.-]+) (==|!=) '(.*)'$/.exec(token ?? '');
+    if (!comparison) throw new Error(`the workflow runner does not evaluate "${token}" in "${condition}"`);
     return (String(lookup(comparison[1]!, scope)) === comparison[3]) === (comparison[2] === '==');
-  });
+  };
+  const both = (): boolean => {
+    let value = term();
+    while (tokens[at] === '&&') {
+      at++;
+      // Each side is evaluated: a context value a condition names and the run lacks fails loudly.
+      value = term() && value;
+    }
+    return value;
+  };
+  const either = (): boolean => {
+    let value = both();
+    while (tokens[at] === '||') {
+      at++;
+      value = both() || value;
+    }
+    return value;
+  };
+  return either();
 }
 
 const substitute = (text: string, scope: Scope) => text.replace(/\$\{\{\s*(.+?)\s*\}\}/g, (_, expression: string) => String(evaluate(expression, scope)));
@@ -108,7 +144,7 @@ export async function runWorkflow(jobs: Record<string, WorkflowJob>, options: Ru
     const needs = [job.needs ?? []].flat();
     const secrets = { ...options.context.secrets, ...options.environmentSecrets?.[job.environment?.name ?? ''] };
     const scope: Scope = { ...options.context, secrets, needs: needsScope() };
-    const always = job.if?.includes('always()') ?? false;
+    const always = job.if !== undefined && STATUS_CHECK.test(job.if);
     const blocked = !always && needs.some((id) => results[id]?.status !== 'success');
     if (blocked || (job.if !== undefined && !evaluateCondition(job.if, scope))) {
       results[jobId] = { status: 'skipped', outputs: {}, summary: '' };
@@ -135,8 +171,8 @@ export async function runWorkflow(jobs: Record<string, WorkflowJob>, options: Ru
       for (const [index, step] of job.steps.entries()) {
         const stepsScope = stepScope.steps as Scope;
         const reason = step.uses ? `uses ${step.uses.split('@')[0]}, which only runs on GitHub` : step.id ? options.skip?.[step.id] : undefined;
-        // After a failure only an always() step runs, as on GitHub.
-        const wanted = failed ? step.if?.includes('always()') === true && evaluateCondition(step.if, stepScope) : step.if === undefined || evaluateCondition(step.if, stepScope);
+        // As on GitHub: a step whose condition names no status check runs only while nothing has failed.
+        const wanted = step.if === undefined ? !failed : (STATUS_CHECK.test(step.if) || !failed) && evaluateCondition(step.if, stepScope, failed);
         if (reason || !wanted) {
           steps.push({ job: instance, step: step.name, outcome: 'skipped', reason: reason ?? (failed ? 'an earlier step failed' : `its condition is false: ${step.if}`) });
           if (step.id && options.actionOutputs?.[step.id]) stepsScope[step.id] = { outputs: options.actionOutputs[step.id] };

@@ -34,6 +34,18 @@ describe('judge', () => {
     expect(judge({ canary: track(100, 0, 0.3), stable: track(100, 0) }, RULES).reasons).toEqual(['p95 475.5 ms > 1.5x stable 4.8 ms']);
     expect(judge({ canary: track(100, 0, 0.004), stable: track(100, 0, 0.001) }, RULES).verdict).toBe('pass');
   });
+  it.each([
+    ['a NaN error count', { ...track(100, 0), serverErrors: Number.NaN }, 'the canary pods\' server error count is NaN'],
+    ['an infinite request count', { ...track(100, 0), requests: Infinity }, "the canary pods' request count is Infinity"],
+    ['a negative window (a restart counted as growth)', track(-40, 0), "the canary pods' request count is -40"],
+    ['more errors than requests', track(100, 101), 'the canary pods have more server errors (101) than requests (100)'],
+    ['a NaN latency', { ...track(100, 0), buckets: [[0.005, Number.NaN], [Infinity, 100]] as [number, number][] }, "the canary pods' latency histogram is not cumulative (NaN at le=0.005, 0 below it)"],
+    ['a histogram that falls', { ...track(100, 0), buckets: [[0.005, 100], [Infinity, 60]] as [number, number][] }, "the canary pods' latency histogram is not cumulative (60 at le=Infinity, 100 below it)"],
+  ])('calls %s a measurement error, never a pass', (_what, canary, reason) => {
+    const result = judge({ canary, stable: track(100, 0) }, RULES);
+    expect(result.verdict).toBe('error');
+    expect(result.reasons).toContain(reason);
+  });
   it('is inconclusive, never a pass, with too few requests on either track', () => {
     const result = judge({ canary: track(10, 0), stable: track(0, 0) }, RULES);
     expect(result.verdict).toBe('inconclusive');

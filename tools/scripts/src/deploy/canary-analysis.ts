@@ -85,8 +85,37 @@ function figures(sample: TrackSample): TrackFigures {
 const percent = (ratio: number) => `${(ratio * 100).toFixed(1)}%`;
 const ms = (seconds: number | undefined) => (seconds === undefined ? '-' : `${(seconds * 1000).toFixed(1)} ms`);
 
-/** One interval's verdict: the canary against the stable pods over the same window. */
+const isCount = (value: number) => Number.isFinite(value) && value >= 0;
+
+/**
+ * Why a measurement cannot be judged, whichever source made it: a count that is not finite and at least zero, more
+ * errors than requests, a histogram that is not cumulative. Every comparison with NaN is false, so judging one
+ * would pass it.
+ */
+export function measurementProblems(measurement: Measurement): string[] {
+  const problems: string[] = [];
+  for (const track of ['canary', 'stable'] as const) {
+    const { requests, serverErrors, buckets } = measurement[track];
+    if (!isCount(requests)) problems.push(`the ${track} pods' request count is ${requests}`);
+    if (!isCount(serverErrors)) problems.push(`the ${track} pods' server error count is ${serverErrors}`);
+    else if (serverErrors > requests) problems.push(`the ${track} pods have more server errors (${serverErrors}) than requests (${requests})`);
+    let below = 0;
+    for (const [le, count] of buckets) {
+      // Prometheus extrapolates each bucket's increase on its own: a hair less than the bucket below is rounding.
+      if (!(le > 0) || !isCount(count) || count < below * (1 - 1e-9) - 1e-9) {
+        problems.push(`the ${track} pods' latency histogram is not cumulative (${count} at le=${le}, ${below} below it)`);
+        break;
+      }
+      below = count;
+    }
+  }
+  return problems;
+}
+
+/** One interval's verdict: the canary against the stable pods over the same window; an unreadable one is an error. */
 export function judge(measurement: Measurement, rules: CanaryRules): IntervalResult {
+  const problems = measurementProblems(measurement);
+  if (problems.length > 0) return { verdict: 'error', reasons: problems };
   const canary = figures(measurement.canary);
   const stable = figures(measurement.stable);
   const few = (

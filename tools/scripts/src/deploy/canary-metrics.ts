@@ -10,10 +10,29 @@ export const TRACK = 'app.kubernetes.io/track';
 export interface MetricsSource {
   /** Says where the numbers come from, for the log. */
   describe: string;
-  /** Marks the start of the first window. */
-  begin(): Promise<void>;
-  /** The window since the last call (or begin), per track; throws when it cannot be read. */
-  next(): Promise<Measurement>;
+  /** Marks the start of the first window; `signal` stops its reads. */
+  begin(signal?: AbortSignal): Promise<void>;
+  /** The window since the last call (or begin), per track; throws when it cannot be read, or reads nonsense. */
+  next(signal?: AbortSignal): Promise<Measurement>;
+}
+
+/** One pod's counters, and when its process started: a start time that changed is a restart. */
+export interface PodSample extends TrackSample {
+  startTime: number;
+}
+
+/** A number a counter or a bucket can hold: finite and not negative. Anything else is a measurement error. */
+function countOf(text: string, what: string): number {
+  const value = Number(text);
+  if (!Number.isFinite(value) || value < 0) throw new Error(`${what} is ${text}, not a count`);
+  return value;
+}
+
+/** A histogram bucket's upper bound: a positive number, or +Inf. */
+function boundOf(le: string | undefined): number {
+  const bound = le === '+Inf' ? Infinity : Number(le);
+  if (!(bound > 0)) throw new Error(`a histogram bucket's le is ${JSON.stringify(le)}, not a bound`);
+  return bound;
 }
 
 const empty = (): TrackSample => ({ requests: 0, serverErrors: 0, buckets: [] });
@@ -29,25 +48,29 @@ function addSample(into: TrackSample, sample: TrackSample, sign = 1): void {
   into.buckets.sort(([a], [b]) => a - b);
 }
 
-/** The request counters and latency histogram of one /metrics page, summed over methods and tools. */
-export function sampleOfExposition(text: string): TrackSample {
-  const sample = empty();
+/**
+ * The request counters and latency histogram of one /metrics page, summed over methods and tools, and the process's
+ * start time. A value that is no count, a bucket without a bound, or a missing start time is an error.
+ */
+export function sampleOfExposition(text: string): PodSample {
+  const sample: PodSample = { ...empty(), startTime: Number.NaN };
   let seen = false;
   for (const line of text.split('\n')) {
-    const match = /^(mcp_requests_total|mcp_request_duration_seconds_bucket)\{([^}]*)\}\s+(\S+)/.exec(line);
+    const match = /^(mcp_requests_total|mcp_request_duration_seconds_bucket|process_start_time_seconds)(?:\{([^}]*)\})?\s+(\S+)/.exec(line);
     if (!match) continue;
-    const labels = Object.fromEntries([...match[2]!.matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((label) => [label[1], label[2]]));
-    const value = Number(match[3]);
-    if (!Number.isFinite(value)) throw new Error(`unreadable sample: ${line}`);
-    if (match[1] === 'mcp_requests_total') {
+    const labels = Object.fromEntries([...(match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((label) => [label[1], label[2]]));
+    const value = countOf(match[3]!, `the sample ${line.slice(0, 200)}`);
+    if (match[1] === 'process_start_time_seconds') sample.startTime = value;
+    else if (match[1] === 'mcp_requests_total') {
       seen = true;
       sample.requests += value;
       if (labels.outcome === 'server_error') sample.serverErrors += value;
     } else {
-      addSample(sample, { requests: 0, serverErrors: 0, buckets: [[labels.le === '+Inf' ? Infinity : Number(labels.le), value]] });
+      addSample(sample, { requests: 0, serverErrors: 0, buckets: [[boundOf(labels.le), value]] });
     }
   }
   if (!seen) throw new Error('no mcp_requests_total series: is this an MCP service on the fleet runtime?');
+  if (!(sample.startTime > 0)) throw new Error('no process_start_time_seconds: a restart of the pod could not be told from its counters');
   return sample;
 }
 
@@ -57,19 +80,20 @@ interface PodList {
 
 /**
  * Each ready pod's /metrics, read through the API server's pod proxy at the start and end of a window; a pod's
- * window is its counters' growth (all of them for a pod new in the window or restarted in it).
+ * window is its counters' growth, all of them for a pod new in the window or restarted in it (its process start
+ * time changed). A counter lower than before without a restart is an error, never a negative window.
  */
 export function podProxySource(kubectl: Kubectl, target: { flags: string[]; namespace: string; selectors: Record<'stable' | 'canary', string>; port: number }): MetricsSource {
-  let last = new Map<string, TrackSample>();
-  const read = async (): Promise<Map<string, { track: 'stable' | 'canary'; sample: TrackSample }>> => {
-    const pods = new Map<string, { track: 'stable' | 'canary'; sample: TrackSample }>();
+  let last = new Map<string, PodSample>();
+  const read = async (signal?: AbortSignal): Promise<Map<string, { track: 'stable' | 'canary'; sample: PodSample }>> => {
+    const pods = new Map<string, { track: 'stable' | 'canary'; sample: PodSample }>();
     for (const track of ['stable', 'canary'] as const) {
-      const listed = await kubectl([...target.flags, 'get', 'pods', '-l', target.selectors[track], '-o', 'json']);
+      const listed = await kubectl([...target.flags, 'get', 'pods', '-l', target.selectors[track], '-o', 'json'], undefined, signal);
       if (listed.code !== 0) throw new Error(`kubectl get pods -l ${target.selectors[track]}: ${listed.stderr.trim()}`);
       const ready = (JSON.parse(listed.stdout) as PodList).items.filter((pod) => pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
       if (ready.length === 0) throw new Error(`no ready ${track} pod (-l ${target.selectors[track]})`);
       // All of a track's pods at once: the window's ends are as close to the same instant as kubectl allows.
-      const pages = await Promise.all(ready.map((pod) => kubectl([...target.flags, 'get', '--raw', `/api/v1/namespaces/${target.namespace}/pods/${pod.metadata.name}:${target.port}/proxy/metrics`])));
+      const pages = await Promise.all(ready.map((pod) => kubectl([...target.flags, 'get', '--raw', `/api/v1/namespaces/${target.namespace}/pods/${pod.metadata.name}:${target.port}/proxy/metrics`], undefined, signal)));
       ready.forEach((pod, index) => {
         const page = pages[index]!;
         try {
@@ -84,17 +108,22 @@ export function podProxySource(kubectl: Kubectl, target: { flags: string[]; name
   };
   return {
     describe: `each pod's /metrics through the API server (port ${target.port})`,
-    async begin() {
-      last = new Map([...(await read())].map(([name, pod]) => [name, pod.sample]));
+    async begin(signal) {
+      last = new Map([...(await read(signal))].map(([name, pod]) => [name, pod.sample]));
     },
-    async next() {
-      const now = await read();
+    async next(signal) {
+      const now = await read(signal);
       const window: Measurement = { stable: empty(), canary: empty() };
       for (const [name, pod] of now) {
-        addSample(window[pod.track], pod.sample);
         const before = last.get(name);
-        // A counter lower than before means the pod restarted in the window: all it counts is new.
-        if (before && before.requests <= pod.sample.requests) addSample(window[pod.track], before, -1);
+        const grown = { requests: pod.sample.requests, serverErrors: pod.sample.serverErrors, buckets: pod.sample.buckets.map(([le, count]): [number, number] => [le, count]) };
+        if (before?.startTime === pod.sample.startTime) {
+          addSample(grown, before, -1);
+          if (grown.requests < 0 || grown.serverErrors < 0 || grown.buckets.some(([, count]) => count < 0)) {
+            throw new Error(`pod ${name}'s counters went down with no restart (process_start_time_seconds unchanged): its /metrics cannot be trusted`);
+          }
+        }
+        addSample(window[pod.track], grown);
       }
       last = new Map([...now].map(([name, pod]) => [name, pod.sample]));
       return window;
@@ -125,12 +154,12 @@ export function prometheusQueries(app: string, namespace: string, windowSeconds:
 
 export function prometheusSource(url: string, app: string, namespace: string, timeoutMs = 10_000): MetricsSource {
   let since = Date.now();
-  const query = async (expr: string, at: number) => {
+  const query = async (expr: string, at: number, signal?: AbortSignal) => {
     const endpoint = new URL('api/v1/query', url.endsWith('/') ? url : `${url}/`);
     endpoint.search = new URLSearchParams({ query: expr, time: String(at / 1000) }).toString();
     let body: PromVector;
     try {
-      const response = await fetch(endpoint, { signal: AbortSignal.timeout(timeoutMs) });
+      const response = await fetch(endpoint, { signal: signal ? AbortSignal.any([AbortSignal.timeout(timeoutMs), signal]) : AbortSignal.timeout(timeoutMs) });
       const text = await response.text();
       try {
         body = JSON.parse(text) as PromVector;
@@ -150,10 +179,10 @@ export function prometheusSource(url: string, app: string, namespace: string, ti
     async begin() {
       since = Date.now();
     },
-    async next() {
+    async next(signal) {
       const at = Date.now();
       const queries = prometheusQueries(app, namespace, Math.max(1, Math.round((at - since) / 1000)));
-      const [requests, latency] = await Promise.all([query(queries.requests, at), query(queries.latency, at)]);
+      const [requests, latency] = await Promise.all([query(queries.requests, at, signal), query(queries.latency, at, signal)]);
       since = at;
       if (requests.length > 0 && !requests.some(({ metric }) => metric[TRACK_LABEL])) {
         throw new Error(`the series have no ${TRACK_LABEL} label: add podTargetLabels: [${TRACK}] to the app's ServiceMonitor (nx g @mcp-fleet/nx-plugin:monitoring)`);
@@ -161,12 +190,16 @@ export function prometheusSource(url: string, app: string, namespace: string, ti
       const window: Measurement = { stable: empty(), canary: empty() };
       const sink = empty();
       const trackOf = (metric: Record<string, string>) => (metric[TRACK_LABEL] === 'canary' ? window.canary : metric[TRACK_LABEL] === 'stable' ? window.stable : sink);
+      // Prometheus writes NaN and ±Inf as strings like any value: each must be a count, or the interval is an error.
       for (const { metric, value } of requests) {
-        const count = Number(value[1]);
+        const count = countOf(String(value?.[1]), `Prometheus's increase of mcp_requests_total${JSON.stringify(metric)}`);
         trackOf(metric).requests += count;
         if (metric.outcome === 'server_error') trackOf(metric).serverErrors += count;
       }
-      for (const { metric, value } of latency) addSample(trackOf(metric), { requests: 0, serverErrors: 0, buckets: [[metric.le === '+Inf' ? Infinity : Number(metric.le), Number(value[1])]] });
+      for (const { metric, value } of latency) {
+        const count = countOf(String(value?.[1]), `Prometheus's increase of mcp_request_duration_seconds_bucket${JSON.stringify(metric)}`);
+        addSample(trackOf(metric), { requests: 0, serverErrors: 0, buckets: [[boundOf(metric.le), count]] });
+      }
       return window;
     },
   };

@@ -5,9 +5,10 @@ import { startKubeFake, type KubeFake, type Traffic } from '@mcp-fleet/kube-fake
 import { startPrometheus, waitUntil } from '@mcp-fleet/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CLOCK_SPEED, deployment, service } from '../../test/deployments';
-import { canaryName, canaryRelease } from './canary';
+import { canaryManifest, canaryName } from './canary';
 import { kubectl } from './kubectl';
-import { deployOptions } from './options';
+import { deployOptions, type DeployOptions } from './options';
+import { lockedRelease } from './release';
 
 const STABLE = 'r/docs:1';
 const NEW = 'r/docs:2';
@@ -24,12 +25,18 @@ beforeEach(async () => {
 });
 afterEach(() => fake.close());
 
+const never = new AbortController().signal;
+
+/** A release as deploy.ts makes it: under the app's lock, as `holder`. */
+const locked = (options: DeployOptions, say: (line: string) => void = () => undefined, signal = never, holder = 'canary-test') =>
+  lockedRelease(options.releases[0]!, options, kubectl, say, { interrupt: signal, hurry: never }, holder);
+
 /** One canary release of NEW, with 1 s intervals; returns the outcome, what it said, and the stable Deployment's state. */
-async function release(flags: Record<string, string | boolean> = {}, signal = new AbortController().signal) {
+async function release(flags: Record<string, string | boolean> = {}, signal = never, holder = 'canary-test') {
   const before = structuredClone(fake.deployment('docs')!);
   const options = deployOptions({ app: ['docs'], image: [NEW], kubeconfig: fake.kubeconfig, timeout: '20s', strategy: 'canary', 'canary-interval': '1s', 'canary-passes': '2', ...flags });
   const lines: string[] = [];
-  const outcome = await canaryRelease(options.releases[0]!, options, kubectl, (line) => lines.push(line), signal);
+  const outcome = await locked(options, (line) => lines.push(line), signal, holder);
   const stable = fake.deployment('docs')!;
   return { outcome, lines, untouched: stable.metadata.generation === before.metadata.generation && stable.spec.template.spec.containers[0].image === STABLE };
 }
@@ -47,7 +54,7 @@ describe('canaryRelease, real kubectl against kube-fake, numbers from the pods t
     expect(lines[0]).toBe('canary docs-canary: 1 pod(s) on r/docs:2 beside 2 stable (33% of pods); waiting for it (up to 20s) …');
     expect(lines).toContain('rolled out r/docs:2');
     // The canary Deployment's selector is its own track: the stable one's (and its HPA's) never counts its pods.
-    const create = fake.requests.find((request) => request.method === 'POST')!;
+    const create = fake.requests.find((request) => request.method === 'POST' && request.path.endsWith('/deployments'))!;
     expect(create.path).toBe('/apis/apps/v1/namespaces/fleet/deployments');
   });
 
@@ -101,25 +108,76 @@ describe('canaryRelease, real kubectl against kube-fake, numbers from the pods t
     fake.addService(service('legacy'));
     await fake.rolledOut('legacy');
     const options = deployOptions({ app: ['legacy'], image: ['r/legacy:2'], kubeconfig: fake.kubeconfig, strategy: 'canary' });
-    const outcome = await canaryRelease(options.releases[0]!, options, kubectl, () => undefined, new AbortController().signal);
+    const outcome = await locked(options);
     expect(outcome.status).toBe('not-started');
     expect(outcome.report).toContain("deployment/legacy's selector has no app.kubernetes.io/track label");
-    expect(fake.requests.some((request) => request.method !== 'GET')).toBe(false);
+    // Nothing but the lock, taken and let go.
+    expect(fake.requests.filter((request) => request.method !== 'GET').map((request) => `${request.method} ${request.path}`)).toEqual([
+      'POST /apis/coordination.k8s.io/v1/namespaces/fleet/leases',
+      'DELETE /apis/coordination.k8s.io/v1/namespaces/fleet/leases/legacy-deploy',
+    ]);
   });
 
   it('refuses a second deploy of the same app while one bakes, and deletes the canary when interrupted', async () => {
     fake.scriptTraffic(NEW, HEALTHY);
     const interrupt = new AbortController();
-    const first = release({ 'canary-passes': '100' }, interrupt.signal);
+    const first = release({ 'canary-passes': '100' }, interrupt.signal, 'first-deploy');
     await waitUntil(() => fake.deployment(canaryName('docs'))?.status?.availableReplicas === 1, { what: 'the first canary ready' });
-    const second = await release();
+    const second = await release({}, never, 'second-deploy');
     expect(second.outcome.status).toBe('not-started');
-    expect(second.outcome.report).toMatch(/^docs: another deploy of docs is running \(.+ pid \d+, its lock expires .+\); wait for it, or if it was killed outright: kubectl delete deployment\/docs-canary$/);
+    expect(second.outcome.report).toMatch(/^docs: another deploy of docs is running \(first-deploy, lease\/docs-deploy; it expires \S+ unless renewed\); wait for it, or if it was killed outright: kubectl delete lease\/docs-deploy$/);
+    expect(fake.deployment(canaryName('docs'))!.metadata.annotations!['mcp-fleet.dev/deploy-lock-holder']).toBe('first-deploy');
     interrupt.abort('SIGTERM');
-    const { outcome, untouched } = await first;
+    const { outcome, untouched, lines } = await first;
+    expect(outcome).toMatchObject({ status: 'interrupted', report: 'docs: interrupted (SIGTERM); canary deleted, deployment/docs untouched on r/docs:1' });
+    expect(lines.slice(-2)).toEqual(['canary docs-canary deleted', 'lock released (lease/docs-deploy deleted)']);
+    expect(untouched).toBe(true);
+    expect(canaryLeft()).toBe(false);
+    expect(fake.lease('docs-deploy')).toBeUndefined();
+  });
+
+  it("stops waiting for a canary that is not ready yet at the first interrupt: interrupted, not 'never became ready'", async () => {
+    fake.script(NEW, { kind: 'never-ready' });
+    const interrupt = new AbortController();
+    const running = release({ 'canary-passes': '2' }, interrupt.signal);
+    await waitUntil(() => fake.requests.some((request) => request.path.endsWith('/deployments') && request.query.includes('watch=true')) || fake.requests.some((request) => /docs-canary/.test(request.query) && request.query.includes('watch')), {
+      what: "kubectl rollout status watching the canary",
+    });
+    interrupt.abort('SIGTERM');
+    const { outcome, untouched } = await running;
     expect(outcome).toMatchObject({ status: 'interrupted', report: 'docs: interrupted (SIGTERM); canary deleted, deployment/docs untouched on r/docs:1' });
     expect(untouched).toBe(true);
     expect(canaryLeft()).toBe(false);
+  });
+
+  it('takes over the lock of a deploy killed outright, deletes the canary it left, and releases as usual', async () => {
+    fake.scriptTraffic(NEW, HEALTHY);
+    const options = deployOptions({ app: ['docs'], image: [NEW], kubeconfig: fake.kubeconfig });
+    fake.addDeployment(canaryManifest(fake.deployment('docs')! as never, options.releases[0]!, 1, 'killed-deploy') as never);
+    const renewTime = new Date(Date.now() - 120_000).toISOString();
+    fake.cluster.putLease({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'docs-deploy', namespace: 'fleet' }, spec: { holderIdentity: 'killed-deploy', leaseDurationSeconds: 60, renewTime } });
+    const { outcome, lines } = await release();
+    expect(lines.slice(0, 2)).toEqual([
+      'took the deploy lock over from killed-deploy, whose lease had expired',
+      'deployment/docs-canary was left by a deploy that did not finish (killed-deploy): canary docs-canary deleted',
+    ]);
+    expect(outcome.status, outcome.report).toBe('rolled-out');
+    expect(canaryLeft()).toBe(false);
+  });
+
+  it("counts a restarted canary pod's requests from its restart, and still judges it (its start time tells)", async () => {
+    fake.scriptTraffic(NEW, HEALTHY);
+    const lines: string[] = [];
+    const options = deployOptions({ app: ['docs'], image: [NEW], kubeconfig: fake.kubeconfig, timeout: '20s', strategy: 'canary', 'canary-interval': '1s', 'canary-passes': '3' });
+    const running = locked(options, (line) => {
+      lines.push(line);
+      // After the first judged interval, the canary's container restarts: its counters start again from zero.
+      if (line.startsWith('interval 1:')) fake.restartPod([...fake.cluster.pods.values()].find((pod) => pod.metadata.name.startsWith('docs-canary-'))!.metadata.name);
+    });
+    const outcome = await running;
+    expect(outcome.status, outcome.report).toBe('rolled-out');
+    expect(outcome.canary!.rows.map((row) => row[1])).toEqual(['pass', 'pass', 'pass']);
+    for (const row of outcome.canary!.rows) expect(Number(row[2])).toBeGreaterThan(0);
   });
 });
 
@@ -148,7 +206,7 @@ describe('canaryRelease with numbers from Prometheus', () => {
 
       fake.scriptTraffic('r/docs:3', HEALTHY);
       const options = deployOptions({ app: ['docs'], image: ['r/docs:3'], kubeconfig: fake.kubeconfig, timeout: '20s', strategy: 'canary', 'canary-passes': '2', ...flags });
-      const healthy = await canaryRelease(options.releases[0]!, options, kubectl, () => undefined, new AbortController().signal);
+      const healthy = await locked(options);
       expect(healthy.status, healthy.report).toBe('rolled-out');
       expect(healthy.canary!.rows.filter((row) => row[1] === 'pass')).toHaveLength(2);
       expect(canaryLeft()).toBe(false);

@@ -1,18 +1,18 @@
 // The canary release of one app: a `<app>-canary` Deployment on the new image behind the app's Service, judged
 // interval by interval against the stable pods (canary-analysis.ts) on numbers from canary-metrics.ts. Abort:
 // the canary goes, the stable Deployment was never touched. Promote: the rolling release (rollout.ts), then the
-// canary goes. The canary is also the lock: creating it fails while another deploy of the app holds one.
-import { hostname, userInfo } from 'node:os';
+// canary goes. The app's deploy lock (lock.ts) is held throughout; the canary names its holder, and is deleted
+// only by its own uid, so no deploy ever deletes another's.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { table } from '../report';
 import { analysisTable, decide, judge, type IntervalResult } from './canary-analysis';
 import { podProxySource, prometheusSource, TRACK, type MetricsSource } from './canary-metrics';
 import { selectorOf, type DeploymentJson } from './diagnosis';
-import { kubectlFlags, runbook, type AppRelease, type CanarySettings, type DeployOptions } from './options';
-import { currentRelease, diagnose, rolloutWithRollback, type Kubectl, type ReleaseOutcome } from './rollout';
+import { kubectlFlags, runbook, type AppRelease, type CanarySettings, type ClusterOptions, type DeployOptions } from './options';
+import { currentRelease, diagnose, reasonOf, rolloutWithRollback, type Kubectl, type ReleaseOutcome, type Stops } from './rollout';
 
-const LOCK_EXPIRES = 'mcp-fleet.dev/deploy-lock-expires';
-const LOCK_HOLDER = 'mcp-fleet.dev/deploy-lock-holder';
+/** The annotation that names the deploy a canary belongs to (its lock's holder). */
+const HOLDER = 'mcp-fleet.dev/deploy-lock-holder';
 
 export interface ServiceJson {
   spec?: { selector?: Record<string, string> };
@@ -58,8 +58,8 @@ export function canaryProblems(app: string, stable: DeploymentJson, service: Ser
   return problems;
 }
 
-/** The canary Deployment: the stable one's pod template on the new image, on its own track, holding the lock. */
-export function canaryManifest(stable: DeploymentJson, release: AppRelease, replicas: number, lockExpires: Date, holder: string): object {
+/** The canary Deployment: the stable one's pod template on the new image, on its own track, naming its deploy. */
+export function canaryManifest(stable: DeploymentJson, release: AppRelease, replicas: number, holder: string): object {
   const template = structuredClone(stable.spec.template);
   template.metadata = { ...template.metadata, labels: onCanaryTrack(template.metadata?.labels) };
   template.spec.containers = template.spec.containers.map((c) => (c.name === release.container ? { ...c, image: release.image } : c));
@@ -69,7 +69,7 @@ export function canaryManifest(stable: DeploymentJson, release: AppRelease, repl
     metadata: {
       name: canaryName(release.app),
       labels: onCanaryTrack(stable.metadata.labels),
-      annotations: { [LOCK_EXPIRES]: lockExpires.toISOString(), [LOCK_HOLDER]: holder },
+      annotations: { [HOLDER]: holder },
     },
     spec: {
       replicas,
@@ -79,21 +79,65 @@ export function canaryManifest(stable: DeploymentJson, release: AppRelease, repl
   };
 }
 
-/** Who holds the app's deploy lock (its canary Deployment), unless there is none or it expired. */
-export async function lockHolder(app: string, options: DeployOptions, kubectl: Kubectl): Promise<string | undefined> {
+interface CanaryJson {
+  metadata: { uid?: string; annotations?: Record<string, string> };
+}
+
+/** The app's canary as it is now, or undefined. */
+async function readCanary(app: string, options: ClusterOptions, kubectl: Kubectl): Promise<CanaryJson | undefined> {
   const shown = await kubectl([...kubectlFlags(options), 'get', `deployment/${canaryName(app)}`, '-o', 'json', '--ignore-not-found']);
-  if (shown.code !== 0 || shown.stdout.trim() === '') return undefined;
-  const annotations = (JSON.parse(shown.stdout) as DeploymentJson).metadata.annotations ?? {};
-  const expires = Date.parse(annotations[LOCK_EXPIRES] ?? '');
-  if (!(expires > Date.now())) return undefined;
-  return `another deploy of ${app} is running (${annotations[LOCK_HOLDER] ?? 'unknown holder'}, its lock expires ${annotations[LOCK_EXPIRES]}); wait for it, or if it was killed outright: kubectl delete deployment/${canaryName(app)}`;
+  if (shown.code !== 0) throw new Error(`cannot read deployment/${canaryName(app)}: ${shown.stderr.trim()}`);
+  return shown.stdout.trim() ? (JSON.parse(shown.stdout) as CanaryJson) : undefined;
 }
 
 /**
- * One app's canary release. Never throws for a failed release: the outcome says. Whatever happens after the
- * canary is created — abort, promotion, a crash, `signal` (Ctrl-C, SIGTERM) — the canary is deleted before this returns.
+ * Deletes the canary with this uid and no other (a precondition the API server checks), with its pods; says what
+ * happened. Bounded in time: it runs while the process is being stopped.
  */
-export async function canaryRelease(release: AppRelease, options: DeployOptions, kubectl: Kubectl, say: (line: string) => void, signal: AbortSignal): Promise<ReleaseOutcome> {
+async function deleteCanary(app: string, uid: string | undefined, namespace: string, options: ClusterOptions, kubectl: Kubectl): Promise<string> {
+  const name = canaryName(app);
+  const body = JSON.stringify({ kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Background', preconditions: { uid } });
+  const deleted = await kubectl([...kubectlFlags(options), '--request-timeout=30s', 'delete', '--raw', `/apis/apps/v1/namespaces/${namespace}/deployments/${name}`, '-f', '-'], body);
+  if (deleted.code === 0) return `canary ${name} deleted`;
+  if (/\(NotFound\)/.test(deleted.stderr)) return `canary ${name} already gone`;
+  if (/\(Conflict\)/.test(deleted.stderr)) return `canary ${name} left alone: it is another deploy's`;
+  return `could not delete the canary, delete it yourself: kubectl delete deployment/${name} (${deleted.stderr.trim()})`;
+}
+
+/**
+ * Deletes a canary a deploy that did not finish left behind (killed outright, its lease expired), once this deploy
+ * holds the lock: no live deploy can own one then. Says what it did, or nothing.
+ */
+export async function deleteLeftoverCanary(app: string, namespace: string, options: ClusterOptions, kubectl: Kubectl): Promise<string | undefined> {
+  const left = await readCanary(app, options, kubectl);
+  if (!left) return undefined;
+  const said = await deleteCanary(app, left.metadata.uid, namespace, options, kubectl);
+  return `deployment/${canaryName(app)} was left by a deploy that did not finish (${left.metadata.annotations?.[HOLDER] ?? 'no holder named'}): ${said}`;
+}
+
+/** For a deploy's cleanup after it was cancelled or failed: deletes the app's canary only if `holder` created it. */
+export async function deleteOwnCanary(app: string, namespace: string, holder: string, options: ClusterOptions, kubectl: Kubectl): Promise<string> {
+  const canary = await readCanary(app, options, kubectl);
+  if (!canary) return `no canary ${canaryName(app)}`;
+  const owner = canary.metadata.annotations?.[HOLDER];
+  if (owner !== holder) return `canary ${canaryName(app)} left alone: it is ${owner ?? 'no deploy'}'s, not this one's`;
+  return deleteCanary(app, canary.metadata.uid, namespace, options, kubectl);
+}
+
+/**
+ * One app's canary release, under the app's deploy lock (`lock`: its holder and namespace). Never throws for a
+ * failed release: the outcome says. Whatever happens after the canary is created — abort, promotion, a crash — the
+ * canary is deleted before this returns; an interrupt deletes it at once, before anything else is done.
+ */
+export async function canaryRelease(
+  release: AppRelease,
+  options: DeployOptions,
+  kubectl: Kubectl,
+  say: (line: string) => void,
+  stops: Stops,
+  lock: { holder: string; namespace: string },
+): Promise<ReleaseOutcome> {
+  const signal = stops.interrupt;
   const { app, image } = release;
   const flags = kubectlFlags(options);
   const settings = release.canary;
@@ -112,15 +156,19 @@ export async function canaryRelease(release: AppRelease, options: DeployOptions,
   if (problems.length > 0) return { app, image, previousImage, status: 'not-started', report: [`${app}: cannot run a canary:`, ...problems.map((p) => `  - ${p}`)].join('\n') };
 
   const { replicas, actualWeight } = canaryReplicas(stable.spec.replicas ?? 1, settings.weight);
-  const bakeMs = settings.limits.maxIntervals * settings.intervalMs;
-  const expires = new Date(Date.now() + 2 * options.timeoutMs + bakeMs + 10 * 60_000);
-  const holder = `${userInfo().username}@${hostname()} pid ${process.pid}${process.env.GITHUB_RUN_ID ? `, GitHub run ${process.env.GITHUB_RUN_ID}` : ''}`;
-  const created = await createCanary(canaryManifest(stable, release, replicas, expires, holder), app, options, kubectl, say);
-  if (created) return { app, image, previousImage, status: 'not-started', report: `${app}: ${created}` };
+  if (signal.aborted) return { app, image, previousImage, status: 'interrupted', report: `${app}: interrupted (${reasonOf(signal)}) before its canary was made; deployment/${app} untouched on ${previousImage}` };
+  const created = await kubectl([...flags, 'create', '-f', '-', '-o', 'json'], JSON.stringify(canaryManifest(stable, release, replicas, lock.holder)));
+  if (created.code !== 0) return { app, image, previousImage, status: 'not-started', report: `${app}: cannot create the canary: ${created.stderr.trim()}` };
+  const uid = (JSON.parse(created.stdout) as CanaryJson).metadata.uid;
+  // Deleted at the first interrupt, whatever is under way; the finally below waits for that same deletion.
+  let deletion: Promise<string> | undefined;
+  const deleteNow = () => (deletion ??= deleteCanary(app, uid, lock.namespace, options, kubectl));
+  signal.addEventListener('abort', deleteNow, { once: true });
 
   try {
     say(`canary ${name}: ${replicas} pod(s) on ${image} beside ${stable.spec.replicas ?? 1} stable (${actualWeight.toFixed(0)}% of pods); waiting for it (up to ${options.timeout}) …`);
-    const ready = await kubectl([...flags, 'rollout', 'status', `deployment/${name}`, `--timeout=${options.timeout}`]);
+    const ready = await kubectl([...flags, 'rollout', 'status', `deployment/${name}`, `--timeout=${options.timeout}`], undefined, signal);
+    signal.throwIfAborted();
     if (ready.code !== 0) {
       const report = await diagnose({ ...release, app: name }, options, kubectl, `the canary never became ready: ${ready.stderr.trim().split('\n').at(-1) ?? ''}`);
       return { app, image, previousImage, status: 'canary-aborted', report: `${report}\n  canary deleted; deployment/${app} untouched on ${previousImage}` };
@@ -143,50 +191,41 @@ export async function canaryRelease(release: AppRelease, options: DeployOptions,
       return { app, image, previousImage, status: 'canary-aborted', report, canary: analysis };
     }
     say(`canary passed: ${decision.why}; rolling ${image} out to deployment/${app}`);
-    return { ...(await rolloutWithRollback(release, options, kubectl, say, signal)), canary: analysis };
+    return { ...(await rolloutWithRollback(release, options, kubectl, say, stops)), canary: analysis };
   } catch (error) {
     if (!signal.aborted) throw error;
-    return { app, image, previousImage, status: 'interrupted', report: `${app}: interrupted (${String(signal.reason)}); canary deleted, deployment/${app} untouched on ${previousImage}` };
+    return { app, image, previousImage, status: 'interrupted', report: `${app}: interrupted (${reasonOf(signal)}); canary deleted, deployment/${app} untouched on ${previousImage}` };
   } finally {
-    const deleted = await kubectl([...flags, 'delete', `deployment/${name}`, '--ignore-not-found', '--wait=false']);
-    say(deleted.code === 0 ? `canary ${name} deleted` : `could not delete the canary, delete it yourself: kubectl delete deployment/${name} (${deleted.stderr.trim()})`);
+    signal.removeEventListener('abort', deleteNow);
+    say(await deleteNow());
   }
 }
 
-/** Creates the canary, which takes the lock; an expired lock (a deploy killed outright) is cleared once. */
-async function createCanary(manifest: object, app: string, options: DeployOptions, kubectl: Kubectl, say: (line: string) => void): Promise<string | undefined> {
-  for (let attempt = 0; attempt < 2; attempt++) {
-    const created = await kubectl([...kubectlFlags(options), 'create', '-f', '-', '-o', 'name'], JSON.stringify(manifest));
-    if (created.code === 0) return undefined;
-    if (!/AlreadyExists/.test(created.stderr)) return `cannot create the canary: ${created.stderr.trim()}`;
-    const held = await lockHolder(app, options, kubectl);
-    if (held) return held;
-    say(`deployment/${canaryName(app)} is left from a deploy that did not finish (its lock expired): deleting it`);
-    await kubectl([...kubectlFlags(options), 'delete', `deployment/${canaryName(app)}`, '--ignore-not-found']);
-  }
-  return `deployment/${canaryName(app)} exists and could not be replaced`;
-}
-
-/** Interval after interval until the analysis decides; the signal stops it between or during intervals. */
+/** Interval after interval until the analysis decides; the signal stops it between or during intervals, reads too. */
 async function bake(source: MetricsSource, settings: CanarySettings, signal: AbortSignal, say: (line: string) => void) {
   const results: IntervalResult[] = [];
   let begun = false;
+  // A read that failed because the deploy was stopped is no measurement error: the interrupt goes on up.
+  const measurementError = (error: unknown, prefix = ''): IntervalResult => {
+    signal.throwIfAborted();
+    return { verdict: 'error', reasons: [`${prefix}${(error as Error).message}`] };
+  };
   for (;;) {
     signal.throwIfAborted();
     if (!begun) {
       try {
-        await source.begin();
+        await source.begin(signal);
         begun = true;
       } catch (error) {
-        results.push({ verdict: 'error', reasons: [`no baseline: ${(error as Error).message}`] });
+        results.push(measurementError(error, 'no baseline: '));
       }
     }
     if (begun) {
       await sleep(settings.intervalMs, undefined, { signal });
       try {
-        results.push(judge(await source.next(), settings.rules));
+        results.push(judge(await source.next(signal), settings.rules));
       } catch (error) {
-        results.push({ verdict: 'error', reasons: [(error as Error).message] });
+        results.push(measurementError(error));
       }
     }
     const last = results.at(-1)!;

@@ -21,6 +21,8 @@ export interface DeployOptions {
   parallel: boolean;
   dryRun: boolean;
   strategy: 'rolling' | 'canary';
+  /** How long the app's deploy lock holds without renewal (lock.ts): a killed deploy's lock is free after this. */
+  leaseSeconds: number;
 }
 
 export interface CanarySettings {
@@ -120,6 +122,9 @@ function canarySettings(flagValues: CanaryValues & { 'prometheus-url'?: string }
   };
 }
 
+/** How long an app's deploy lock holds without renewal by default (--lock-lease); it is renewed every third of that. */
+export const LEASE_SECONDS = 60;
+
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 // registry/path:tag or registry/path@sha256:…; "latest" is refused, a release must name what it ships.
 const IMAGE = /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?::\d+)?(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*(?::[\w][\w.-]{0,127}|@sha256:[a-f0-9]{64})$/;
@@ -137,6 +142,7 @@ export function deployOptions(values: {
   'dry-run'?: boolean;
   strategy?: string;
   'prometheus-url'?: string;
+  'lock-lease'?: string;
 } & CanaryValues,
   /** An app's `mcpFleet.canary`, if it has one (deploy.ts reads apps/<app>/package.json). */
   appCanary: (app: string) => unknown = () => undefined,
@@ -167,6 +173,8 @@ export function deployOptions(values: {
   const releasesWithCanary = releases.map((release) => ({ ...release, canary: canarySettings(flags, appCanaryValues(release.app, appCanary(release.app))) }));
   const timeout = values.timeout ?? '5m';
   const timeoutMs = parseDuration(timeout, '--timeout');
+  const leaseMs = parseDuration(values['lock-lease'] ?? `${LEASE_SECONDS}s`, '--lock-lease');
+  if (leaseMs < 2000 || leaseMs > 3_600_000) throw new Error(`--lock-lease must be from 2s to 1h, got "${values['lock-lease']}"`);
   return {
     releases: releasesWithCanary,
     namespace: values.namespace,
@@ -177,11 +185,25 @@ export function deployOptions(values: {
     parallel: values.parallel ?? false,
     dryRun: values['dry-run'] ?? false,
     strategy,
+    leaseSeconds: Math.ceil(leaseMs / 1000),
   };
 }
 
+/** Where the cluster is: what every kubectl call takes, and all that --cleanup needs. */
+export type ClusterOptions = Pick<DeployOptions, 'namespace' | 'context' | 'kubeconfig'>;
+
+/** --cleanup's apps and cluster flags, checked as a deploy's are; it takes no image, strategy or setting. */
+export function cleanupOptions(values: { app?: string[]; image?: string[]; namespace?: string; context?: string; kubeconfig?: string }): ClusterOptions & { apps: string[] } {
+  const apps = values.app ?? [];
+  if (apps.length === 0) throw new Error('--cleanup needs the --app NAME (or names) whose canary and lock to clean up');
+  if ((values.image ?? []).length > 0) throw new Error('--cleanup deploys nothing: drop --image');
+  for (const app of apps) if (!DNS_LABEL.test(app)) throw new Error(`--app must be a Kubernetes name (lowercase letters, digits, dashes), got "${app}"`);
+  if (values.namespace !== undefined && !DNS_LABEL.test(values.namespace)) throw new Error(`--namespace must be a Kubernetes name, got "${values.namespace}"`);
+  return { apps, namespace: values.namespace, context: values.context, kubeconfig: values.kubeconfig };
+}
+
 /** kubectl's global flags for these options, before every command. */
-export function kubectlFlags(options: Pick<DeployOptions, 'kubeconfig' | 'context' | 'namespace'>): string[] {
+export function kubectlFlags(options: ClusterOptions): string[] {
   return [
     ...(options.kubeconfig ? ['--kubeconfig', options.kubeconfig] : []),
     ...(options.context ? ['--context', options.context] : []),

@@ -3,7 +3,7 @@ import { waitUntil } from '@mcp-fleet/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { deployOptions } from './options';
 import { kubectl } from './kubectl';
-import { rolloutWithRollback } from './rollout';
+import { rolloutWithRollback, type Kubectl } from './rollout';
 
 let fake: KubeFake;
 beforeEach(async () => {
@@ -45,13 +45,39 @@ describe('rolloutWithRollback', () => {
     fake.script('r/docs:slow', { kind: 'ready', afterMs: 7 * 24 * 3600_000 });
     const interrupt = new AbortController();
     const options = deployOptions({ app: ['docs'], image: ['r/docs:slow'], kubeconfig: fake.kubeconfig, timeout: '60s' });
-    const running = rolloutWithRollback(options.releases[0]!, options, kubectl, () => undefined, interrupt.signal);
+    const running = rolloutWithRollback(options.releases[0]!, options, kubectl, () => undefined, { interrupt: interrupt.signal, hurry: new AbortController().signal });
     // The event itself: kubectl rollout status is watching the deployment.
     await waitUntil(() => fake.requests.some((request) => request.query.includes('watch=true')), { what: 'kubectl rollout status watching' });
     interrupt.abort('SIGINT');
     const outcome = await running;
     expect(outcome.status).toBe('rolled-back');
     expect(outcome.report).toMatch(/^docs: rollout of r\/docs:slow failed: interrupted \(SIGINT\)/);
+    // Undone first, reported after: an interrupted process may be killed soon.
+    const undo = fake.requests.findIndex((request) => request.method === 'PATCH' && request.path.endsWith('/deployments/docs') && fake.requests.indexOf(request) > 1);
+    expect(fake.requests.slice(undo + 1).some((request) => request.path.endsWith('/replicasets'))).toBe(true);
+    expect(fake.deployment('docs')!.spec.template.spec.containers[0].image).toBe('r/docs:1');
+  });
+
+  it('after the interrupt, a later signal stops waiting for the rollback, which was already issued', async () => {
+    fake.script('r/docs:slow', { kind: 'ready', afterMs: 7 * 24 * 3600_000 });
+    const [interrupt, hurry] = [new AbortController(), new AbortController()];
+    let undone = false;
+    // The previous version slow to come back: after the undo, a rollout's wait ends only when it is stopped.
+    const slowComeback: Kubectl = (args, input, signal) => {
+      if (args.includes('undo')) undone = true;
+      if (!undone || !args.includes('status')) return kubectl(args, input, signal);
+      const stopped = { code: 1, stdout: '', stderr: 'stopped' };
+      return signal?.aborted ? Promise.resolve(stopped) : new Promise((resolve) => signal?.addEventListener('abort', () => resolve(stopped)));
+    };
+    const options = deployOptions({ app: ['docs'], image: ['r/docs:slow'], kubeconfig: fake.kubeconfig, timeout: '60s' });
+    const running = rolloutWithRollback(options.releases[0]!, options, slowComeback, () => undefined, { interrupt: interrupt.signal, hurry: hurry.signal });
+    await waitUntil(() => fake.requests.some((request) => request.query.includes('watch=true')), { what: 'kubectl rollout status watching' });
+    interrupt.abort('SIGINT');
+    await waitUntil(() => undone, { what: 'the undo issued' });
+    hurry.abort('SIGINT');
+    const outcome = await running;
+    expect(outcome.status).toBe('rolled-back');
+    expect(outcome.report).toMatch(/rolled back to r\/docs:1 \(kubectl rollout undo\); not waited for: interrupted again$/);
     expect(fake.deployment('docs')!.spec.template.spec.containers[0].image).toBe('r/docs:1');
   });
 

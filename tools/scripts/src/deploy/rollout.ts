@@ -4,6 +4,16 @@ import { runbook, type AppRelease, type DeployOptions } from './options';
 /** Runs kubectl with these arguments (no shell), `input` on its stdin, stopped by `signal`, and reports what it did. */
 export type Kubectl = (args: string[], input?: string, signal?: AbortSignal) => Promise<{ code: number; stdout: string; stderr: string }>;
 
+/**
+ * What stops a release early. `interrupt` (Ctrl-C, SIGTERM, a lost lock) ends every wait and rolls back;
+ * `hurry` (a second signal, later) ends the rollback's wait too. Neither skips undoing or deleting what the
+ * release changed or created.
+ */
+export interface Stops {
+  interrupt: AbortSignal;
+  hurry: AbortSignal;
+}
+
 export interface ReleaseOutcome {
   app: string;
   image: string;
@@ -32,9 +42,11 @@ export async function currentRelease(release: AppRelease, options: DeployOptions
 /**
  * The runbook for one app: set image, wait for the rollout; if it fails, collect why, undo, wait for the
  * previous version to be healthy again, and say all of it. Never throws for a failed release: the outcome says.
- * `signal` (Ctrl-C, SIGTERM) stops the wait like a failure, so an interrupted release is rolled back too.
+ * An interrupt stops the wait like a failure, and the undo comes first (the report after it): an interrupted
+ * release is rolled back however soon the process is killed after.
  */
-export async function rolloutWithRollback(release: AppRelease, options: DeployOptions, kubectl: Kubectl, say: (line: string) => void, signal?: AbortSignal): Promise<ReleaseOutcome> {
+export async function rolloutWithRollback(release: AppRelease, options: DeployOptions, kubectl: Kubectl, say: (line: string) => void, stops?: Stops): Promise<ReleaseOutcome> {
+  const signal = stops?.interrupt;
   const steps = runbook(release, options);
   const { app, image } = release;
   if (options.dryRun) {
@@ -46,6 +58,7 @@ export async function rolloutWithRollback(release: AppRelease, options: DeployOp
   const current = await currentRelease(release, options, kubectl);
   if ('report' in current) return { app, image, status: 'not-started', report: current.report };
   const previousImage = current.image;
+  if (signal?.aborted) return { app, image, previousImage, status: 'interrupted', report: `${app}: interrupted (${reasonOf(signal)}) before its image was set; deployment/${app} untouched on ${previousImage}` };
 
   say(`set image ${release.container}=${image} (was ${previousImage})`);
   const set = await kubectl(steps.setImage);
@@ -59,12 +72,18 @@ export async function rolloutWithRollback(release: AppRelease, options: DeployOp
   }
 
   const failedAt = performance.now();
-  const failure = signal?.aborted ? `interrupted (${String(signal.reason)})` : rolloutFailure(rollout.stderr, options.timeout);
-  say(`rollout failed: ${failure}; collecting what happened, then rolling back`);
-  const report = await diagnose(release, options, kubectl, failure);
+  const interrupted = signal?.aborted;
+  const failure = interrupted ? `interrupted (${reasonOf(signal!)})` : rolloutFailure(rollout.stderr, options.timeout);
+  say(interrupted ? `${failure}: rolling back` : `rollout failed: ${failure}; collecting what happened, then rolling back`);
+  // Interrupted, the undo cannot wait for a report: the process may be killed soon after (nx gives it 5 s).
+  let report = interrupted ? '' : await diagnose(release, options, kubectl, failure);
   const undo = await kubectl(steps.undo);
-  const back = undo.code === 0 ? await kubectl(steps.waitForRollout) : undo;
+  if (interrupted) report = await diagnose(release, options, kubectl, failure);
+  const back = undo.code === 0 ? await kubectl(steps.waitForRollout, undefined, stops?.hurry) : undo;
   const rollbackMs = performance.now() - failedAt;
+  if (back.code !== 0 && stops?.hurry.aborted) {
+    return { app, image, previousImage, status: 'rolled-back', rollbackMs, report: `${report}\n  rolled back to ${previousImage} (kubectl rollout undo); not waited for: interrupted again` };
+  }
   if (back.code !== 0) {
     return { app, image, previousImage, status: 'rollback-failed', rollbackMs, report: `${report}\n  rollback FAILED: ${back.stderr.trim()}` };
   }
@@ -77,6 +96,9 @@ export async function rolloutWithRollback(release: AppRelease, options: DeployOp
     report: `${report}\n  rolled back to ${previousImage}: healthy again ${(rollbackMs / 1000).toFixed(1)} s after the failure`,
   };
 }
+
+/** What stopped a release, in words: the signal's name, or the lost lock's error. */
+export const reasonOf = (signal: AbortSignal): string => (signal.reason instanceof Error ? signal.reason.message : String(signal.reason));
 
 export async function diagnose(release: AppRelease, options: DeployOptions, kubectl: Kubectl, failure: string): Promise<string> {
   const steps = runbook(release, options);
