@@ -38,7 +38,7 @@ if (values.markdown && positionals.length > 0) {
   console.log(markdownSummary(resultsOf(root, projectsWith(root, 'vitest.config.ts'))));
 } else {
   const results = resultsOf(root, projectsWith(root, 'vitest.config.ts'));
-  const summary = summarize(results);
+  const summary = summarize(results, process.env.MCP_FLEET_NO_POSTGRES);
   for (const line of summary.lines) console.log(line);
   process.exit(summary.ok ? 0 : 1);
 }

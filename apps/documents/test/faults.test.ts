@@ -1,6 +1,6 @@
 import { connectHttpClient, startServerProcess, startTcpProxy, waitUntil } from '@mcp-fleet/testing';
 import pg from 'pg';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import { testDatabases } from './support/databases';
 
 const postgres = testDatabases().find((database) => database.name === 'postgres');
@@ -14,6 +14,7 @@ describe.runIf(postgres)('documents on PostgreSQL when the database connection i
   it('turns /readyz 503 while it is down and 200 after, never restarts, and keeps every acknowledged write', async () => {
     const direct = new URL(await postgres!.url());
     const proxy = await startTcpProxy({ host: direct.hostname, port: Number(direct.port || 5432) });
+    onTestFinished(() => proxy.close());
     const viaProxy = new URL(direct);
     viaProxy.hostname = '127.0.0.1';
     viaProxy.port = String(proxy.port);
@@ -64,7 +65,6 @@ describe.runIf(postgres)('documents on PostgreSQL when the database connection i
       expect(rows.map((row) => row.id).sort()).toEqual([...acknowledged].sort());
     } finally {
       expect((await server.stop()).code).toBe(0);
-      await proxy.close();
     }
   });
 });

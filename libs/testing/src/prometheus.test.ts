@@ -1,6 +1,9 @@
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, describe, expect, it } from 'vitest';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import { startLogReader, startPrometheus } from './prometheus';
 import { waitUntil } from './wait-until';
 
@@ -28,8 +31,18 @@ describe('startPrometheus', () => {
     }
   });
 
-  it('says what is wrong when the configuration is refused', async () => {
+  it('says what is wrong when the configuration is refused, and leaves no folder behind', async () => {
+    // Its own temporary folder for the run, to see that the server's storage went with it.
+    const scratch = mkdtempSync(join(tmpdir(), 'prometheus-test-'));
+    const previous = process.env.TMPDIR;
+    process.env.TMPDIR = scratch;
+    onTestFinished(() => {
+      process.env.TMPDIR = previous;
+      if (previous === undefined) delete process.env.TMPDIR;
+      rmSync(scratch, { recursive: true, force: true });
+    });
     await expect(startPrometheus({ jobs: [], rules: { 'bad.yaml': { groups: [{ name: 'x', rules: [{ record: 'x', expr: 'sum(' }] }] } } })).rejects.toThrow(/prometheus exited before it was ready:[\s\S]*bad\.yaml/);
+    expect(readdirSync(scratch)).toEqual([]);
   });
 
   it('takes the port once Prometheus has said both where it listens and that it is ready, in either order', () => {

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { stopAtExit } from './stop-at-exit';
 import { stringify } from 'yaml';
 
 export interface PrometheusOptions {
@@ -55,9 +56,11 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Runni
     })),
   };
   writeFileSync(join(dir, 'prometheus.yml'), stringify(config));
-  const child = spawn('prometheus', [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, '--web.listen-address=127.0.0.1:0'], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const child = stopAtExit(
+    spawn('prometheus', [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, '--web.listen-address=127.0.0.1:0'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    }),
+  );
   const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
   const log: string[] = [];
   const stop = async () => {

@@ -1,5 +1,7 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { startServerProcess, workspaceRoot } from './server-process';
 import { waitUntil } from './wait-until';
 
@@ -34,6 +36,15 @@ describe('startServerProcess', () => {
 
   it('rejects with the stderr of a process that exits before listening', async () => {
     await expect(startServerProcess({ app: fixture('crashes.mjs') })).rejects.toThrow(/exited \(code 1.*port = "abc"/s);
+  });
+
+  it('leaves nothing running when the start fails: a process that never listens is killed before the error', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'never-listens-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const pidFile = join(dir, 'pid');
+    await expect(startServerProcess({ app: fixture('never-listens.mjs'), env: { PID_FILE: pidFile }, startTimeoutMs: 1000 })).rejects.toThrow('no matching log line within 1000 ms');
+    const pid = Number(readFileSync(pidFile, 'utf8'));
+    expect(() => process.kill(pid, 0)).toThrow(expect.objectContaining({ code: 'ESRCH' }));
   });
 
   it('kills a process that ignores SIGTERM after the timeout', async () => {

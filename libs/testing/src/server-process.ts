@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import { stopAtExit } from './stop-at-exit';
 
 const MAX_KEPT_LINES = 10_000;
 
@@ -101,7 +102,7 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
   else delete env.NODE_V8_COVERAGE;
 
   const nodeFlags = options.nodeFlags ?? (process.env.VITEST ? ['--liftoff-only'] : []);
-  const child = spawn(options.node ?? process.execPath, [...nodeFlags, ...IMAGE_NODE_FLAGS, entry], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = stopAtExit(spawn(options.node ?? process.execPath, [...nodeFlags, ...IMAGE_NODE_FLAGS, entry], { env, stdio: ['ignore', 'pipe', 'pipe'] }));
   const logs: LogLine[] = [];
   const waiters = new Set<{ match: (line: LogLine) => boolean; resolve: (line: LogLine) => void }>();
   let stderr = '';
@@ -143,8 +144,9 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
     });
   };
 
-  const listening = await waitForLog((line) => line.msg === 'listening', options.startTimeoutMs ?? 120_000).catch((error: unknown) => {
-    child.kill('SIGKILL');
+  const listening = await waitForLog((line) => line.msg === 'listening', options.startTimeoutMs ?? 120_000).catch(async (error: unknown) => {
+    // Gone before this rejects: a caller whose start failed has nothing to stop.
+    await stop(child, exited, 'SIGKILL', 0);
     throw error;
   });
   if (options.keepLogs === false) {

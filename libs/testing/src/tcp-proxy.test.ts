@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { connect, createServer, type Socket } from 'node:net';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import { startTcpProxy } from './tcp-proxy';
 
 const echo = createServer((socket) => socket.pipe(socket));
@@ -19,6 +19,7 @@ describe('startTcpProxy', () => {
   it('passes bytes through, cuts open connections and refuses new ones, then serves again on the same port', async () => {
     await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve));
     const proxy = await startTcpProxy({ host: '127.0.0.1', port: (echo.address() as { port: number }).port });
+    onTestFinished(() => proxy.close());
     expect(await roundTrip(proxy.port, 'before')).toBe('before');
 
     const open: Socket = connect(proxy.port, '127.0.0.1');
@@ -30,7 +31,6 @@ describe('startTcpProxy', () => {
 
     await proxy.restore();
     expect(await roundTrip(proxy.port, 'after')).toBe('after');
-    await proxy.close();
   });
 
   it('refuses a target that is not on loopback', async () => {

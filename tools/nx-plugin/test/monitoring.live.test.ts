@@ -3,7 +3,7 @@
 // by the same generator), and a fault switched on inside the process (SIGUSR2 with faults.toggleOnSignal, which
 // the config refuses outside test and development) must take the availability page pending, firing and resolved.
 import { connectHttpClient, startPrometheus, startServerProcess, waitUntil, type PrometheusAlert } from '@mcp-fleet/testing';
-import { expect, it } from 'vitest';
+import { expect, it, onTestFinished } from 'vitest';
 import { FLEET_OBJECTIVES, prometheusRule } from '../src/monitoring';
 
 const APP = 'text-tools';
@@ -14,12 +14,15 @@ const LOAD_CEILING_MS = 600_000;
 
 it('pages on a server fault in a live process: pending, firing, then resolved once the fault is off', async () => {
   const { spec } = prometheusRule(APP, FLEET_OBJECTIVES, { scale: SCALE }) as { spec: object };
+  // Each stopped as soon as it is started, whatever happens after (a Prometheus missing, a failed wait).
   const server = await startServerProcess({ app: APP, env: { FAULTS__TOGGLE_ON_SIGNAL: 'true' } });
+  onTestFinished(async () => void (await server.stop()));
   const prometheus = await startPrometheus({
     // The target labels the operator would give this pod; honor_labels as the generated ServiceMonitor has it.
     jobs: [{ name: APP, targets: [new URL(server.url).host], labels: { namespace: 'live', service: APP, pod: `${APP}-0` }, honorLabels: true }],
     rules: { [`${APP}.yaml`]: spec },
   });
+  onTestFinished(() => prometheus.stop());
   const client = await connectHttpClient(server.url);
   // ~20 calls a second from one client, bounded in count and time, until the test says stop.
   let loading = true;
@@ -80,7 +83,6 @@ it('pages on a server fault in a live process: pending, firing, then resolved on
     loading = false;
     await load;
     await client.close();
-    await prometheus.stop();
-    expect((await server.stop()).code).toBe(0);
   }
+  expect((await server.stop()).code).toBe(0);
 });

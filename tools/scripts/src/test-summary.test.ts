@@ -11,6 +11,11 @@ describe('summarize', () => {
     expect(summary).toEqual({ ok: true, lines: ['libs/a: 3 passed, 0 failed', 'apps/b: 4 passed, 0 failed', '7 passed, 0 failed, 1 skipped'] });
   });
 
+  it('says why the PostgreSQL tests were skipped, when they could not run', () => {
+    const summary = summarize(new Map([['libs/a', tests(3, 0, 2)]]), 'no DATABASE_URL');
+    expect(summary.lines.at(-1)).toBe('3 passed, 0 failed, 2 skipped (the PostgreSQL tests among them: no DATABASE_URL)');
+  });
+
   it('is not ok when a test failed, a project has no results, or nothing ran', () => {
     expect(summarize(new Map([['libs/a', tests(3, 1)]])).ok).toBe(false);
     const missing = summarize(new Map([['libs/a', tests(3, 0)], ['apps/b', {}]]));

@@ -30,8 +30,11 @@ export const projectsWith = (root: string, marker: string): string[] =>
         .map((entry) => join(group, entry.name)),
     );
 
-/** One line per project and a closing total; every project must have run, and something must have passed. */
-export function summarize(results: Map<string, ProjectResults>): { ok: boolean; lines: string[] } {
+/**
+ * One line per project and a closing total; every project must have run, and something must have passed.
+ * `noPostgres`: why the PostgreSQL tests could not run (provision.sh's MCP_FLEET_NO_POSTGRES), said with the skips.
+ */
+export function summarize(results: Map<string, ProjectResults>, noPostgres?: string): { ok: boolean; lines: string[] } {
   const lines: string[] = [];
   let passed = 0;
   let failed = 0;
@@ -48,7 +51,7 @@ export function summarize(results: Map<string, ProjectResults>): { ok: boolean; 
     skipped += tests.numPendingTests + (tests.numTodoTests ?? 0);
     lines.push(`${project}: ${tests.numPassedTests} passed, ${tests.numFailedTests} failed`);
   }
-  lines.push(`${passed} passed, ${failed} failed, ${skipped} skipped`);
+  lines.push(`${passed} passed, ${failed} failed, ${skipped} skipped${skipped > 0 && noPostgres ? ` (the PostgreSQL tests among them: ${noPostgres})` : ''}`);
   return { ok: failed === 0 && !missing && passed > 0, lines };
 }
 
