@@ -91,7 +91,8 @@ describe('runbook', () => {
     const steps = runbook(options.releases[0]!, options);
     expect(steps.setImage).toEqual([...kubectlFlags(options), 'set', 'image', 'deployment/text-tools', `text-tools=${image}`]);
     expect(steps.waitForRollout.slice(-3)).toEqual(['status', 'deployment/text-tools', '--timeout=120s']);
-    expect(steps.undo.slice(-3)).toEqual(['rollout', 'undo', 'deployment/text-tools']);
+    expect(steps.undo().slice(-3)).toEqual(['rollout', 'undo', 'deployment/text-tools']);
+    expect(steps.undo('4').slice(-2)).toEqual(['deployment/text-tools', '--to-revision=4']);
     expect(steps.pods('app=x')).toEqual([...kubectlFlags(options), 'get', 'pods', '-l', 'app=x', '-o', 'json']);
   });
 });

@@ -219,7 +219,8 @@ export function runbook(release: AppRelease, options: DeployOptions) {
     show: [...flags, 'get', deployment, '-o', 'json'],
     setImage: [...flags, 'set', 'image', deployment, `${release.container}=${release.image}`],
     waitForRollout: [...flags, 'rollout', 'status', deployment, `--timeout=${options.timeout}`],
-    undo: [...flags, 'rollout', 'undo', deployment],
+    /** Back to `revision` (the one running before the release), so a repeated undo changes nothing more. */
+    undo: (revision?: string) => [...flags, 'rollout', 'undo', deployment, ...(revision ? [`--to-revision=${revision}`] : [])],
     replicaSets: (selector: string) => [...flags, 'get', 'replicasets', '-l', selector, '-o', 'json'],
     pods: (selector: string) => [...flags, 'get', 'pods', '-l', selector, '-o', 'json'],
     events: [...flags, 'get', 'events', '-o', 'json'],

@@ -51,13 +51,14 @@ export async function rolloutWithRollback(release: AppRelease, options: DeployOp
   const { app, image } = release;
   if (options.dryRun) {
     for (const args of [steps.setImage, steps.waitForRollout]) say(`would run: kubectl ${args.join(' ')}`);
-    say(`and if that fails: kubectl ${steps.undo.join(' ')}, then kubectl ${steps.waitForRollout.join(' ')}`);
+    say(`and if that fails: kubectl ${steps.undo().join(' ')}, then kubectl ${steps.waitForRollout.join(' ')}`);
     return { app, image, status: 'planned' };
   }
 
   const current = await currentRelease(release, options, kubectl);
   if ('report' in current) return { app, image, status: 'not-started', report: current.report };
   const previousImage = current.image;
+  const previousRevision = revisionOf(current.deployment);
   if (signal?.aborted) return { app, image, previousImage, status: 'interrupted', report: `${app}: interrupted (${reasonOf(signal)}) before its image was set; deployment/${app} untouched on ${previousImage}` };
 
   say(`set image ${release.container}=${image} (was ${previousImage})`);
@@ -77,7 +78,7 @@ export async function rolloutWithRollback(release: AppRelease, options: DeployOp
   say(interrupted ? `${failure}: rolling back` : `rollout failed: ${failure}; collecting what happened, then rolling back`);
   // Interrupted, the undo cannot wait for a report: the process may be killed soon after (nx gives it 5 s).
   let report = interrupted ? '' : await diagnose(release, options, kubectl, failure);
-  const undo = await kubectl(steps.undo);
+  const undo = await kubectl(steps.undo(previousRevision));
   if (interrupted) report = await diagnose(release, options, kubectl, failure);
   const back = undo.code === 0 ? await kubectl(steps.waitForRollout, undefined, stops?.hurry) : undo;
   const rollbackMs = performance.now() - failedAt;
