@@ -18,8 +18,8 @@ Usage: npm run deploy -- --app NAME --image REF [--app NAME --image REF …] [op
 
 For each app: kubectl set image deployment/<app> <app>=<image>, then kubectl rollout status --timeout.
 When the rollout fails (progress deadline exceeded, timeout, crash loop): collect the Deployment's conditions,
-the new ReplicaSet's pods and recent events, kubectl rollout undo, wait for the previous version to be healthy,
-print the report, and exit 1. Exit 0 only when every app rolled out.
+the new ReplicaSet's pods and recent events, kubectl rollout undo --to-revision (the one before), wait for the
+previous version to be healthy, print the report, and exit 1. Exit 0 only when every app rolled out.
 
   --app NAME          a Deployment (and its container) named after the app; repeat for several apps
   --image REF         the image for the --app before it: registry/name:tag or @sha256:…; never "latest"

@@ -1,8 +1,8 @@
-// The Host and Origin checks of an exchange, for each way a service is reached (DNS-rebinding protection, which the
+// The body's nesting limit, and the Host and Origin checks of an exchange, for each way a service is reached (DNS-rebinding protection, which the
 // MCP transport spec makes a MUST for Origin): what passes and what is refused, with what it says.
 import { describe, expect, it } from 'vitest';
 import { ConfigError, runtimeConfigSchema } from './config';
-import { exchangeRules, type Reach } from './exchange';
+import { exchangeRules, MAX_JSON_DEPTH, type Reach } from './exchange';
 import { createLogger } from './logger';
 import { createMetrics } from './metrics';
 
@@ -61,5 +61,21 @@ describe('the Host and Origin checks', () => {
     const named = rules('function', { allowedHosts: ['mcp.example.com'], allowedOrigins: ['app.example.com'] });
     expect(verdict(named.checkHostAndOrigin('mcp.example.com', 'https://app.example.com', domain))).toBe('pass');
     expect(verdict(named.checkHostAndOrigin(domain, undefined, domain))).toBe(403);
+  });
+});
+
+describe('the nesting limit', () => {
+  const nested = (levels: number, inner = '') => `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":${'['.repeat(levels - 1)}${inner}${']'.repeat(levels - 1)}}`;
+  const loopback = rules('loopback');
+  const parsed = (text: string) => loopback.parse(text, loopback.begin('POST', undefined));
+
+  it(`takes a body ${MAX_JSON_DEPTH} levels deep, and refuses one level more with 400 before the SDK sees it`, () => {
+    expect(parsed(nested(MAX_JSON_DEPTH))).toHaveProperty('body');
+    expect(parsed(nested(MAX_JSON_DEPTH + 1))).toEqual({ status: 400, code: -32600, message: `Invalid request: the body nests deeper than ${MAX_JSON_DEPTH} levels` });
+  });
+
+  it('counts the levels however much else the body holds', () => {
+    expect(parsed(nested(MAX_JSON_DEPTH + 1, '1,2,3'))).toMatchObject({ status: 400 });
+    expect(parsed(nested(3, ' '.repeat(10_000)))).toHaveProperty('body');
   });
 });

@@ -170,7 +170,8 @@ export function exchangeRules(options: ExchangeOptions) {
         return { status: 400, code: JSON_RPC.parseError, message: `Parse error: the body is not valid JSON (${(error as Error).message})` };
       }
       // The SDK's schemas recurse into every value: thousands of levels overflow the stack (an answer of 500).
-      if (nestsDeeper(body, MAX_JSON_DEPTH)) return { status: 400, code: JSON_RPC.invalidRequest, message: `Invalid request: the body nests deeper than ${MAX_JSON_DEPTH} levels` };
+      // Each level takes two characters, so a shorter body is not walked.
+      if (text.length > 2 * MAX_JSON_DEPTH && nestsDeeper(body, MAX_JSON_DEPTH)) return { status: 400, code: JSON_RPC.invalidRequest, message: `Invalid request: the body nests deeper than ${MAX_JSON_DEPTH} levels` };
       scope.labels = labelRequest(body, knownTools);
       return { body };
     },
