@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { localhostAllowedHostnames, localhostAllowedOrigins, validateHostHeader, validateOriginHeader, type AuthInfo } from '@modelcontextprotocol/server';
 import { KeysUnavailableError, reportedOutcome } from '@mcp-fleet/middleware';
 import { ConfigError, type RuntimeConfig } from './config';
-import { JSON_RPC, labelRequest, OUTCOMES, outcomeOf, outcomeOfStatus, type Outcome, type RequestLabels } from './json-rpc';
+import { JSON_RPC, labelRequest, outcomeOf, outcomeOfStatus, type RequestLabels } from './json-rpc';
+import { OUTCOMES, type Outcome } from './metrics-contract';
 import type { Logger } from './logger';
 import { labelChildren, type RuntimeMetrics } from './metrics';
 

@@ -22,7 +22,8 @@ import {
 } from '@modelcontextprotocol/server';
 import { reportedOutcome } from '@mcp-fleet/middleware';
 import { IdleInstances, principalOf, SHARED, type InstanceTaker } from './instance-pool';
-import { outcomeOfMessage, toWebHeaders, type Outcome } from './json-rpc';
+import { outcomeOfMessage, toWebHeaders } from './json-rpc';
+import type { Outcome } from './metrics-contract';
 import { dispatchRequest, ENVELOPE_KEYS, LazyAbort } from './lane-dispatch';
 
 /**

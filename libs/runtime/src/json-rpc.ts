@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CallOutcome } from '@mcp-fleet/middleware';
+import type { Outcome } from './metrics-contract';
 
 /** The MCP methods we label metrics with; anything else a client sends is counted as `other`. */
 const KNOWN_METHODS = new Set([
@@ -37,14 +38,6 @@ export function labelRequest(body: unknown, knownTools: ReadonlySet<string>): Re
   const name = params?.name;
   return { method, tool: typeof name === 'string' && knownTools.has(name) ? name : 'unknown' };
 }
-
-/**
- * The `outcome` label of mcp_requests_total: a call's outcome (CallOutcome, README "Metrics"), or `stream` for an
- * event stream that carried no answer to judge (a GET stream, a subscription, a stream cut before its answer).
- */
-export type Outcome = CallOutcome | 'stream';
-
-export const OUTCOMES: readonly Outcome[] = ['ok', 'tool_error', 'client_error', 'refused', 'server_error', 'stream'];
 
 /** The outcome of an answer with an HTTP error status: the guards' refusals, the client's mistakes, or the server's. */
 export function outcomeOfStatus(status: number): Outcome {

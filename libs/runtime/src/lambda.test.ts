@@ -4,7 +4,8 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import * as z from 'zod';
 import { ConfigError, runtimeConfigSchema } from './config';
-import { createLambdaHandlers, EMF_NAMESPACE, LAMBDA_PAYLOAD_BYTES } from './lambda';
+import { createLambdaHandlers, LAMBDA_PAYLOAD_BYTES } from './lambda';
+import { EMF_NAMESPACE } from './metrics-contract';
 import { CASES, createServer, LEGACY_CASES } from './lane-cases';
 import { createLogger } from './logger';
 import { serve } from './serve';

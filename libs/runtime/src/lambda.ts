@@ -10,7 +10,8 @@ import { ConfigError } from './config';
 import { exchangeRules, holdsDrain, refusalBody, type ExchangeScope, type Refusal } from './exchange';
 import { FastLane, type LaneResponse } from './fast-lane';
 import { pooledFactory } from './instance-pool';
-import { JSON_RPC, type Outcome } from './json-rpc';
+import { JSON_RPC } from './json-rpc';
+import { EMF_METRICS, EMF_NAMESPACE, SERVER_ERROR, type Outcome } from './metrics-contract';
 import { fromEvent, splitHeaders, toResult, type EventRequest, type HttpEvent, type HttpResult } from './lambda-events';
 import { createMetrics } from './metrics';
 import { createTelemetry, listToolNames, type ServiceDefinition } from './serve';
@@ -23,10 +24,6 @@ import { createTelemetry, listToolNames, type ServiceDefinition } from './serve'
 
 /** Lambda's limit on a buffered request or response payload. */
 export const LAMBDA_PAYLOAD_BYTES = 6 * 1024 * 1024;
-/** The CloudWatch namespace of the runtime's Embedded Metric Format lines; the alarms of lambda-stack read it. */
-export const EMF_NAMESPACE = 'MCPFleet';
-/** The metrics of each EMF line, with their units: the names lambda-stack's alarms use. */
-export const EMF_METRICS = { requests: 'Requests', serverErrors: 'ServerErrors', latency: 'Latency' } as const;
 
 type StreamingHandler = (event: HttpEvent, responseStream: Writable, context: Context) => Promise<void>;
 
@@ -265,7 +262,7 @@ function writeEmf(service: string, scope: ExchangeScope, outcome: Outcome, secon
     },
     Service: service,
     [EMF_METRICS.requests]: 1,
-    [EMF_METRICS.serverErrors]: outcome === 'server_error' ? 1 : 0,
+    [EMF_METRICS.serverErrors]: outcome === SERVER_ERROR ? 1 : 0,
     [EMF_METRICS.latency]: Math.round(seconds * 10_000) / 10,
     method: scope.labels.method,
     tool: scope.labels.tool,

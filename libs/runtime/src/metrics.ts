@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { DURATION_BUCKETS, OUTCOMES, SERIES } from './metrics-contract';
 
 /** Prometheus metrics of one service, on their own registry so that several services can share a process. */
 export interface RuntimeMetrics {
@@ -8,8 +9,6 @@ export interface RuntimeMetrics {
   inFlight: Gauge;
 }
 
-/** The edges of the duration histogram, in seconds: a latency objective's threshold must be one of them. */
-export const DURATION_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] as const;
 
 export function createMetrics(service: string): RuntimeMetrics {
   const registry = new Registry();
@@ -19,20 +18,20 @@ export function createMetrics(service: string): RuntimeMetrics {
   return {
     registry,
     requests: new Counter({
-      name: 'mcp_requests_total',
-      help: 'MCP requests answered, by JSON-RPC method, tool and outcome (ok, tool_error, client_error, refused, server_error, stream).',
+      name: SERIES.requests,
+      help: `MCP requests answered, by JSON-RPC method, tool and outcome (${OUTCOMES.join(', ')}).`,
       labelNames: ['method', 'tool', 'outcome'],
       registers,
     }),
     duration: new Histogram({
-      name: 'mcp_request_duration_seconds',
+      name: SERIES.duration,
       help: 'Time from receiving an MCP request to the end of its response.',
       labelNames: ['method', 'tool'],
       buckets: [...DURATION_BUCKETS],
       registers,
     }),
     inFlight: new Gauge({
-      name: 'mcp_requests_in_flight',
+      name: SERIES.inFlight,
       help: 'MCP requests being served now.',
       registers,
     }),

@@ -1,4 +1,4 @@
-import { EMF_METRICS, EMF_NAMESPACE } from '@mcp-fleet/runtime/lambda';
+import { EMF_METRICS, EMF_NAMESPACE } from '@mcp-fleet/runtime/metrics-contract';
 import { CfnOutput, Duration, RemovalPolicy, SecretValue, Stack, type StackProps } from 'aws-cdk-lib';
 import { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';

@@ -1,3 +1,4 @@
+import { promql, SERIES, type Selector } from '@mcp-fleet/runtime/metrics-contract';
 import type { Objectives } from './objectives';
 
 /** The label Grafana's dashboard sidecar (kube-prometheus-stack's default) loads ConfigMaps by. */
@@ -13,14 +14,15 @@ interface Panel {
 
 /** One app's Grafana dashboard: requests by outcome, latency per tool, error budget left, in flight, replicas. */
 export function dashboard(app: string, objectives: Objectives): object {
+  const selector: Selector = { service: app, namespace: { regex: '$namespace' } };
   const where = `service="${app}",namespace=~"$namespace"`;
-  const calls = `${where},method="tools/call"`;
+  const perInterval = { range: '$__rate_interval' };
   const panels: Panel[] = [
     {
       title: 'Requests by outcome',
       type: 'timeseries',
       unit: 'reqps',
-      targets: [{ expr: `sum by (outcome) (rate(mcp_requests_total{${where}}[$__rate_interval]))`, legendFormat: '{{outcome}}' }],
+      targets: [{ expr: promql.requests(selector, { ...perInterval, by: ['outcome'] }), legendFormat: '{{outcome}}' }],
     },
     {
       title: 'Error budget left (30 days)',
@@ -34,7 +36,7 @@ export function dashboard(app: string, objectives: Objectives): object {
       unit: 's',
       width: 24,
       targets: [0.5, 0.95, 0.99].map((quantile) => ({
-        expr: `histogram_quantile(${quantile}, sum by (tool, le) (rate(mcp_request_duration_seconds_bucket{${calls}}[$__rate_interval])))`,
+        expr: promql.callLatencyQuantile(quantile, selector, { ...perInterval, by: ['tool'] }),
         legendFormat: `{{tool}} p${Math.round(quantile * 100)}`,
       })),
     },
@@ -48,7 +50,7 @@ export function dashboard(app: string, objectives: Objectives): object {
       title: 'In flight per pod',
       type: 'timeseries',
       unit: 'short',
-      targets: [{ expr: `sum by (pod) (mcp_requests_in_flight{${where}})`, legendFormat: '{{pod}}' }],
+      targets: [{ expr: promql.inFlight(selector, ['pod']), legendFormat: '{{pod}}' }],
     },
     {
       title: 'Replicas',
@@ -76,7 +78,7 @@ export function dashboard(app: string, objectives: Objectives): object {
           name: 'namespace',
           type: 'query',
           datasource: { type: 'prometheus', uid: '${datasource}' },
-          query: `label_values(mcp_requests_total{service="${app}"}, namespace)`,
+          query: `label_values(${SERIES.requests}{service="${app}"}, namespace)`,
           includeAll: true,
           multi: true,
         },

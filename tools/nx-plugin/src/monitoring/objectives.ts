@@ -1,4 +1,4 @@
-import { DURATION_BUCKETS } from '@mcp-fleet/runtime';
+import { DURATION_BUCKETS } from '@mcp-fleet/runtime/metrics-contract';
 
 /** What an app promises, and the limits its alerts watch: `mcpFleet.objectives` in its package.json, over FLEET_OBJECTIVES. */
 export interface Objectives {

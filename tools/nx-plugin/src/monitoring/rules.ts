@@ -1,3 +1,4 @@
+import { promql, SERIES, SERVER_ERROR } from '@mcp-fleet/runtime/metrics-contract';
 import { errorBudget, latencyThresholdSeconds, round, type Objectives, type Slo } from './objectives';
 
 /**
@@ -72,18 +73,14 @@ export function serviceMonitor(app: string): object {
 
 /** The SLIs' error ratio over `range`, by namespace (staging and production burn their own budgets). */
 function errorRatio(app: string, slo: Slo, range: string, thresholdSeconds: number): string {
-  if (slo === 'availability') {
-    return `sum by (namespace) (rate(mcp_requests_total{service="${app}",outcome="server_error"}[${range}]))\n/\nsum by (namespace) (rate(mcp_requests_total{service="${app}"}[${range}]))`;
-  }
-  const calls = `service="${app}",method="tools/call"`;
-  return `1 - (\n  sum by (namespace) (rate(mcp_request_duration_seconds_bucket{${calls},le="${thresholdSeconds}"}[${range}]))\n  /\n  sum by (namespace) (rate(mcp_request_duration_seconds_count{${calls}}[${range}]))\n)`;
+  const sum = { by: ['namespace'], range };
+  return slo === 'availability' ? promql.serverErrorRatio({ service: app }, sum) : promql.slowCallRatio({ service: app }, thresholdSeconds, sum);
 }
 
 /** The events an SLO counts over `range`: the minimum-traffic guard compares it with minRequests. */
 function events(app: string, slo: Slo, range: string): string {
-  return slo === 'availability'
-    ? `sum by (namespace) (increase(mcp_requests_total{service="${app}"}[${range}]))`
-    : `sum by (namespace) (increase(mcp_request_duration_seconds_count{service="${app}",method="tools/call"}[${range}]))`;
+  const sum = { by: ['namespace'], range, fn: 'increase' } as const;
+  return slo === 'availability' ? promql.requests({ service: app }, sum) : promql.calls({ service: app }, sum);
 }
 
 const SLO_TEXT: Record<Slo, { what: (o: Objectives) => string; alert: string; runbook: string }> = {
@@ -91,7 +88,7 @@ const SLO_TEXT: Record<Slo, { what: (o: Objectives) => string; alert: string; ru
     what: (o) => `${o.availability}% of requests without a server error`,
     alert: 'MCPAvailabilityBudgetBurn',
     runbook:
-      'Look at mcp_requests_total{outcome="server_error"} by method and tool, then the pods\' logs for "handler failed" and "mcp request" lines with that outcome (each names its requestId). A release that began it: roll it back (npm run deploy with the previous image). A dependency (database, identity provider): check /readyz and the dependency.',
+      `Look at ${SERIES.requests}{outcome="${SERVER_ERROR}"} by method and tool, then the pods' logs for "handler failed" and "mcp request" lines with that outcome (each names its requestId). A release that began it: roll it back (npm run deploy with the previous image). A dependency (database, identity provider): check /readyz and the dependency.`,
   },
   latency: {
     what: (o) => `${o.latency.percent}% of tools/call within ${o.latency.thresholdMs} ms`,
@@ -214,7 +211,7 @@ export function prometheusRule(app: string, objectives: Objectives, options: Ren
     },
     {
       alert: 'MCPInFlightSaturated',
-      expr: `max by (namespace, pod) (mcp_requests_in_flight{service="${app}"}) > ${objectives.maxInFlightPerPod}`,
+      expr: `${promql.inFlight({ service: app }, ['namespace', 'pod'], 'max')} > ${objectives.maxInFlightPerPod}`,
       for: duration(600, scale),
       labels: { severity: 'ticket', service: app },
       annotations: {

@@ -1,6 +1,7 @@
 // Where a canary's numbers come from: the fleet's Prometheus when a URL is given, otherwise each pod's own
 // /metrics through the API server's pod proxy. Both give the same Measurement for the same window, so the
 // judging (canary-analysis.ts) never knows which was used. Anything unreadable throws: a measurement error.
+import { promql, SERIES, SERVER_ERROR } from '@mcp-fleet/runtime/metrics-contract';
 import type { Measurement, TrackSample } from './canary-analysis';
 import type { Kubectl } from './rollout';
 
@@ -48,6 +49,9 @@ function addSample(into: TrackSample, sample: TrackSample, sign = 1): void {
   into.buckets.sort(([a], [b]) => a - b);
 }
 
+/** The samples a canary reads from a /metrics page: series name, labels, value. */
+const SAMPLE_LINE = new RegExp(`^(${SERIES.requests}|${SERIES.duration}_bucket|process_start_time_seconds)(?:\\{([^}]*)\\})?\\s+(\\S+)`);
+
 /**
  * The request counters and latency histogram of one /metrics page, summed over methods and tools, and the process's
  * start time. A value that is no count, a bucket without a bound, or a missing start time is an error.
@@ -55,21 +59,22 @@ function addSample(into: TrackSample, sample: TrackSample, sign = 1): void {
 export function sampleOfExposition(text: string): PodSample {
   const sample: PodSample = { ...empty(), startTime: Number.NaN };
   let seen = false;
+  const bucketSeries = `${SERIES.duration}_bucket`;
   for (const line of text.split('\n')) {
-    const match = /^(mcp_requests_total|mcp_request_duration_seconds_bucket|process_start_time_seconds)(?:\{([^}]*)\})?\s+(\S+)/.exec(line);
+    const match = SAMPLE_LINE.exec(line);
     if (!match) continue;
     const labels = Object.fromEntries([...(match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((label) => [label[1], label[2]]));
     const value = countOf(match[3]!, `the sample ${line.slice(0, 200)}`);
     if (match[1] === 'process_start_time_seconds') sample.startTime = value;
-    else if (match[1] === 'mcp_requests_total') {
+    else if (match[1] === SERIES.requests) {
       seen = true;
       sample.requests += value;
-      if (labels.outcome === 'server_error') sample.serverErrors += value;
-    } else {
+      if (labels.outcome === SERVER_ERROR) sample.serverErrors += value;
+    } else if (match[1] === bucketSeries) {
       addSample(sample, { requests: 0, serverErrors: 0, buckets: [[boundOf(labels.le), value]] });
     }
   }
-  if (!seen) throw new Error('no mcp_requests_total series: is this an MCP service on the fleet runtime?');
+  if (!seen) throw new Error(`no ${SERIES.requests} series: is this an MCP service on the fleet runtime?`);
   if (!(sample.startTime > 0)) throw new Error('no process_start_time_seconds: a restart of the pod could not be told from its counters');
   return sample;
 }
@@ -145,10 +150,11 @@ export const TRACK_LABEL = TRACK.replace(/[^a-zA-Z0-9_]/g, '_');
  * the queries the canary sends (the README shows them).
  */
 export function prometheusQueries(app: string, namespace: string, windowSeconds: number): { requests: string; latency: string } {
-  const selector = `namespace="${namespace}",service="${app}"`;
+  const selector = { namespace, service: app };
+  const range = `${windowSeconds}s`;
   return {
-    requests: `sum by (${TRACK_LABEL}, outcome) (increase(mcp_requests_total{${selector}}[${windowSeconds}s]))`,
-    latency: `sum by (${TRACK_LABEL}, le) (increase(mcp_request_duration_seconds_bucket{${selector}}[${windowSeconds}s]))`,
+    requests: promql.requests(selector, { by: [TRACK_LABEL, 'outcome'], range, fn: 'increase' }),
+    latency: promql.durationBuckets(selector, { by: [TRACK_LABEL, 'le'], range, fn: 'increase' }),
   };
 }
 
@@ -192,12 +198,12 @@ export function prometheusSource(url: string, app: string, namespace: string, ti
       const trackOf = (metric: Record<string, string>) => (metric[TRACK_LABEL] === 'canary' ? window.canary : metric[TRACK_LABEL] === 'stable' ? window.stable : sink);
       // Prometheus writes NaN and ±Inf as strings like any value: each must be a count, or the interval is an error.
       for (const { metric, value } of requests) {
-        const count = countOf(String(value?.[1]), `Prometheus's increase of mcp_requests_total${JSON.stringify(metric)}`);
+        const count = countOf(String(value?.[1]), `Prometheus's increase of ${SERIES.requests}${JSON.stringify(metric)}`);
         trackOf(metric).requests += count;
-        if (metric.outcome === 'server_error') trackOf(metric).serverErrors += count;
+        if (metric.outcome === SERVER_ERROR) trackOf(metric).serverErrors += count;
       }
       for (const { metric, value } of latency) {
-        const count = countOf(String(value?.[1]), `Prometheus's increase of mcp_request_duration_seconds_bucket${JSON.stringify(metric)}`);
+        const count = countOf(String(value?.[1]), `Prometheus's increase of ${SERIES.duration}_bucket${JSON.stringify(metric)}`);
         addSample(trackOf(metric), { requests: 0, serverErrors: 0, buckets: [[boundOf(metric.le), count]] });
       }
       return window;
