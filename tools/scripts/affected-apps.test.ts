@@ -42,7 +42,7 @@ beforeAll(() => {
   write('apps/alpha/package.json', pkg('alpha', { '@ws/shared': '*' }));
   write('apps/alpha/src/main.ts', "import { shared } from '@ws/shared';\nexport const alpha = shared;\n");
   // beta ships as a function only.
-  write('apps/beta/package.json', pkg('beta', { '@ws/other': '*' }, { kubernetes: false, lambda: {} }));
+  write('apps/beta/package.json', pkg('beta', { '@ws/other': '*' }, { port: 4001, kubernetes: false, lambda: {} }));
   write('apps/beta/src/main.ts', 'export const beta = 2;\n');
   git('init', '-q', '-b', 'main');
   git('config', 'user.email', 'test@example.com');

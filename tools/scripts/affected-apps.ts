@@ -1,10 +1,11 @@
 #!/usr/bin/env tsx
 // The deploy workflow's matrix: the apps a change affects, directly or through a lib they use.
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { affectedApps, byTarget, requestedApps, type Shipping } from './src/affected-apps';
+import { readApp } from '@mcp-fleet/fleet-manifest';
+import { affectedApps, byTarget, requestedApps } from './src/affected-apps';
 import { cliOrExit } from './src/cli';
 
 const usage = `
@@ -55,8 +56,14 @@ try {
 }
 
 const json = JSON.stringify(apps);
-const shippingOf = (app: string) => (JSON.parse(readFileSync(join(root, 'apps', app, 'package.json'), 'utf8')) as { mcpFleet?: Shipping }).mcpFleet ?? {};
-const { kubernetes, functions } = byTarget(apps, shippingOf);
+let shipping: ReturnType<typeof byTarget>;
+try {
+  shipping = byTarget(apps, (app) => readApp(root, app) ?? {});
+} catch (error) {
+  console.error(`affected-apps: ${(error as Error).message}`);
+  process.exit(2);
+}
+const { kubernetes, functions } = shipping;
 console.error(
   `affected-apps: ${apps.length === 0 ? 'no app to deploy' : `${apps.length} app(s): ${apps.join(', ')}; on Kubernetes: ${kubernetes.join(', ') || 'none'}; as functions: ${functions.join(', ') || 'none'}`}`,
 );

@@ -163,8 +163,8 @@ describe('deploy.ts with real kubectl against kube-fake', () => {
   });
 
   it('refuses canary settings out of range, naming the flag, the value and the range, before any kubectl call', async () => {
-    const result = await deploy(fake, '--app', 'text-tools', '--image', 'registry.test/mcp-fleet/text-tools:b', '--strategy', 'canary', '--canary-weight', '80');
-    expect(result).toMatchObject({ code: 2, stderr: expect.stringContaining('--canary-weight must be from 1 to 50') });
+    const result = await deploy(fake, '--app', 'text-tools', '--image', 'registry.test/mcp-fleet/text-tools:b', '--strategy', 'canary', '--canary-weight-percent', '80');
+    expect(result).toMatchObject({ code: 2, stderr: expect.stringContaining('--canary-weight-percent is "80": must be a whole number from 1 to 50') });
     expect((await deploy(fake, '--app', 'text-tools', '--image', 'registry.test/mcp-fleet/text-tools:b', '--strategy', 'blue-green')).stderr).toContain('--strategy must be rolling or canary, got "blue-green"');
     expect(fake.requests).toHaveLength(0);
   });

@@ -1,8 +1,9 @@
 #!/usr/bin/env tsx
 // The deploy runbook: for each app, set the image, wait for the rollout, and if it fails roll back on its own,
 // wait until the previous version is healthy, and say why. Decisions live in src/deploy/; this file wires them.
-import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { CANARY_SETTINGS, readApp, type CanaryManifest } from '@mcp-fleet/fleet-manifest';
 import { cliOrExit } from './src/cli';
 import { kubectl } from './src/deploy/kubectl';
 import { holderIdentity } from './src/deploy/lock';
@@ -42,11 +43,11 @@ previous version to be healthy, print the report, and exit 1. Exit 0 only when e
                       renews it every third of that, and one killed outright frees it after it (default ${LEASE_SECONDS}s)
   --cleanup           deploy nothing: delete the canary and the deploy lock of each --app if this GitHub Actions
                       run holds them (deploy.yml's step after a cancelled or failed deploy)
-${Object.entries(CANARY_FLAGS)
-  .map(([flag, spec]) => `  --${flag.padEnd(26)}${spec.help}${spec.default === undefined ? '' : ` (default ${spec.default})`}`)
+${[...CANARY_FLAGS]
+  .map(([flag, key]) => `  --${flag.padEnd(28)}${CANARY_SETTINGS[key].help}${CANARY_SETTINGS[key].default === undefined ? '' : ` (default ${CANARY_SETTINGS[key].default})`}`)
   .join('\n')}
 An app sets its own canary settings in its package.json, mcpFleet.canary, by these names without "canary-",
-camel-cased ({ "interval": "2m", "maxErrorRatio": 2 }); a flag wins over the app's setting.
+camel-cased ({ "interval": "2m", "maxErrorPercent": 2 }); a flag wins over the app's setting.
 One deploy of an app at a time: each takes the app's lock (a Lease it renews) and another is refused meanwhile.
 Ctrl-C, SIGTERM or SIGHUP deletes a canary at once, then rolls back a rollout under way, lets the lock go and
 exits 130 / 143 / 129. Signals within a second of it are the same one (npm and nx pass Ctrl-C on again); a later
@@ -68,17 +69,16 @@ const { values } = cliOrExit(process.argv.slice(2), usage, {
   'prometheus-url': { type: 'string' },
   'lock-lease': { type: 'string' },
   cleanup: { type: 'boolean' },
-  ...(Object.fromEntries(Object.keys(CANARY_FLAGS).map((flag) => [flag, { type: 'string' }])) as Record<keyof typeof CANARY_FLAGS, { type: 'string' }>),
+  ...(Object.fromEntries([...CANARY_FLAGS.keys()].map((flag) => [flag, { type: 'string' }])) as Record<string, { type: 'string' }>),
 });
 
 /**
  * An app's own canary settings: `mcpFleet.canary` in apps/<app>/package.json of the workspace the command runs in
  * (CI runs it at the root, nx in the app's folder); none for an app that is not in it.
  */
-function appCanary(app: string): unknown {
+function appCanary(app: string): CanaryManifest | undefined {
   for (let dir = process.cwd(); ; dir = dirname(dir)) {
-    const manifest = join(dir, 'apps', app, 'package.json');
-    if (existsSync(manifest)) return (JSON.parse(readFileSync(manifest, 'utf8')) as { mcpFleet?: { canary?: unknown } }).mcpFleet?.canary;
+    if (existsSync(join(dir, 'apps', app, 'package.json'))) return readApp(dir, app)?.canary;
     if (dirname(dir) === dir) return undefined;
   }
 }

@@ -4,7 +4,7 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fleetApps } from '@mcp-fleet/nx-plugin/src/app-checks';
+import { listApps } from '@mcp-fleet/fleet-manifest';
 import { connectHttpClient, startServerProcess, workspaceRoot, type ServerProcess } from '@mcp-fleet/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -46,7 +46,7 @@ const CAPABILITY: Record<string, 'tools' | 'resources' | 'prompts'> = { 'tools-l
  * scenario of a capability the app does not have must fail with the suite's words for "Method not found".
  */
 export function describeAppScenarios(title: string, scenarios: string[], run: (url: string) => Promise<Map<string, Check[]>>, methodNotFound: string): void {
-  describe.each(fleetApps(workspaceRoot()))(title, (app) => {
+  describe.each(listApps(workspaceRoot()))(title, (app) => {
     let server: ServerProcess;
     let capabilities: Record<string, unknown>;
     // One CLI run for all the scenarios (~1.5 s of CPU, where one per scenario is ~1.2 s each).

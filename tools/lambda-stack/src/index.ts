@@ -1,11 +1,10 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
+import { readApp } from '@mcp-fleet/fleet-manifest';
 import { McpFunctionStack } from './stack';
-import { functionSettings, lambdaEntry } from './settings';
 
 export { McpFunctionStack, type McpFunctionStackProps } from './stack';
-export { DEFAULT_SETTINGS, functionSettings, lambdaEntry, type FunctionSettings } from './settings';
 
 /** The environments a function is deployed to, in order (deploy.yml's order too). */
 export const FUNCTION_ENVIRONMENTS = ['staging', 'production'] as const;
@@ -23,13 +22,11 @@ export interface FunctionAppOptions {
 /** The CDK app of one app's function in one environment: the stack `mcp-<app>-<environment>`; refuses bad settings by name. */
 export function functionApp(options: FunctionAppOptions): { cdkApp: App; stack: McpFunctionStack } {
   const { workspaceRoot, app, environment } = options;
-  const entry = lambdaEntry(workspaceRoot, app);
-  if (entry === undefined) throw new Error(`${app} does not ship as a function: apps/${app}/package.json has no mcpFleet.lambda entry ({} takes the defaults)`);
+  const settings = readApp(workspaceRoot, app)?.lambda;
+  if (settings === undefined) throw new Error(`${app} does not ship as a function: apps/${app}/package.json has no mcpFleet.lambda entry ({} takes the defaults)`);
   if (!FUNCTION_ENVIRONMENTS.includes(environment as (typeof FUNCTION_ENVIRONMENTS)[number])) {
     throw new Error(`environment "${environment}" is not one of ${FUNCTION_ENVIRONMENTS.join(', ')}`);
   }
-  const { settings, problems } = functionSettings(app, entry);
-  if (problems.length > 0) throw new Error(problems.join('\n'));
   const code = join(workspaceRoot, 'apps', app, 'dist', 'lambda.zip');
   if (!existsSync(code)) throw new Error(`${code} does not exist; build it first: npx nx run ${app}:build-lambda`);
   const cdkApp = new App({ outdir: options.outdir, builtinCloudFormationValidation: options.validation ?? true });

@@ -8,7 +8,7 @@ import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Alias, Architecture, Code, Function as LambdaFunction, FunctionUrlAuthType, InvokeMode, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import type { FunctionSettings } from './settings';
+import type { FunctionSettings } from '@mcp-fleet/fleet-manifest';
 
 export interface McpFunctionStackProps extends StackProps {
   app: string;
@@ -83,13 +83,13 @@ export class McpFunctionStack extends Stack {
     const above = (id: string, alarmName: string, alarmDescription: string, props: Pick<AlarmProps, 'metric' | 'threshold' | 'evaluationPeriods'>) =>
       new Alarm(this, id, { alarmName, alarmDescription, ...props, comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD, treatMissingData: TreatMissingData.NOT_BREACHING });
     const alarms = [
-      above('ServerErrorRatio', `${name} server errors`, `More than ${settings.maxErrorRatio * 100}% of ${app}'s requests were the server's fault (runtime EMF: ServerErrors / Requests)`, {
+      above('ServerErrorRatio', `${name} server errors`, `More than ${settings.maxErrorPercent}% of ${app}'s requests were the server's fault (runtime EMF: ServerErrors / Requests)`, {
         metric: new MathExpression({
           expression: 'IF(requests > 0, errors / requests, 0)',
           usingMetrics: { errors: metric(EMF_METRICS.serverErrors, 'Sum'), requests: metric(EMF_METRICS.requests, 'Sum') },
           period: Duration.minutes(1),
         }),
-        threshold: settings.maxErrorRatio,
+        threshold: settings.maxErrorPercent / 100,
         evaluationPeriods: 1,
       }),
       above('LatencyP95', `${name} p95 latency`, `${app}'s p95 request latency is over ${settings.maxP95Ms} ms (runtime EMF: Latency)`, {

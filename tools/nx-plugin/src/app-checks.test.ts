@@ -4,17 +4,18 @@ import { join } from 'node:path';
 import { dockerfileProblems, IMAGE_NODE_FLAGS, renderOverlay, workspaceRoot, type Manifest } from '@mcp-fleet/testing';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { appProblems, fleetApps, monitoringProblems, portClashes, productionDrain, readManifest } from './app-checks';
+import { listApps, readApp } from '@mcp-fleet/fleet-manifest';
+import { appProblems, monitoringProblems, portClashes, productionDrain } from './app-checks';
 import { MONITORING_FILE } from './monitoring';
 
 const root = workspaceRoot();
 
 describe('every app of this workspace', () => {
   it('is found by its mcpFleet entry', () => {
-    expect(fleetApps(root)).toEqual(expect.arrayContaining(['documents', 'text-tools']));
+    expect(listApps(root)).toEqual(expect.arrayContaining(['documents', 'text-tools']));
   });
 
-  it.each(fleetApps(root))('%s: renders its overlays from the shared base, valid and within the fleet policy', (app) => {
+  it.each(listApps(root))('%s: renders its overlays from the shared base, valid and within the fleet policy', (app) => {
     expect(appProblems(root, app)).toEqual([]);
   });
 
@@ -43,7 +44,7 @@ describe('every app of this workspace', () => {
       }
       expect(service.build).toMatchObject({ dockerfile: 'deploy/Dockerfile', args: { APP: name } });
       expect(service.read_only).toBe(true);
-      expect(service.ports).toEqual([`127.0.0.1:${readManifest(root, name).mcpFleet?.port}:8080`]);
+      expect(service.ports).toEqual([`127.0.0.1:${readApp(root, name)!.port}:8080`]);
       // The image binds 0.0.0.0, where the runtime will not start without the host names it is reached by.
       expect(service.environment?.HTTP__ALLOWED_HOSTS).toBe('localhost,127.0.0.1');
     }
@@ -73,14 +74,16 @@ describe('every app of this workspace', () => {
     try {
       mkdirSync(join(workspace, 'deploy', 'environments'), { recursive: true });
       mkdirSync(join(workspace, 'apps', 'lone', 'deploy', 'base'), { recursive: true });
-      const manifest = (objectives: unknown) => writeFileSync(join(workspace, 'apps/lone/package.json'), JSON.stringify({ name: 'lone', mcpFleet: { objectives } }));
-      manifest({ availability: 99.9 });
+      const manifest = (objectives: unknown) => writeFileSync(join(workspace, 'apps/lone/package.json'), JSON.stringify({ name: 'lone', mcpFleet: { port: 3999, objectives } }));
+      mkdirSync(join(workspace, 'apps', 'lone', 'config'));
+      writeFileSync(join(workspace, 'apps/lone/config/base.yaml'), 'port: 3999\n');
+      manifest({ availabilityPercent: 99.9 });
       writeFileSync(join(workspace, 'apps/lone', MONITORING_FILE), readFileSync(join(root, 'apps/text-tools', MONITORING_FILE), 'utf8').replaceAll('text-tools', 'lone'));
       expect(appProblems(workspace, 'lone')).toEqual([]);
       writeFileSync(join(workspace, 'apps/lone', MONITORING_FILE), readFileSync(join(workspace, 'apps/lone', MONITORING_FILE), 'utf8').replace('> 0.0144', '> 0.5'));
       expect(appProblems(workspace, 'lone')).toEqual([expect.stringContaining('lone: deploy/base/monitoring.yaml is not what its mcpFleet.objectives generate')]);
-      manifest({ availability: 100 });
-      expect(appProblems(workspace, 'lone')).toEqual([expect.stringContaining('lone: mcpFleet.objectives.availability must be a percentage from 90 to 99.999')]);
+      manifest({ availabilityPercent: 100 });
+      expect(appProblems(workspace, 'lone')).toEqual([expect.stringContaining('apps/lone/package.json mcpFleet.objectives.availabilityPercent is 100: must be a number from 90 to 99.999')]);
     } finally {
       rmSync(workspace, { recursive: true, force: true });
     }

@@ -5,27 +5,10 @@ import { join } from 'node:path';
 import { runtimeConfigSchema } from '@mcp-fleet/runtime';
 import { policyProblems, renderOverlay, schemaProblems, type Manifest } from '@mcp-fleet/testing';
 import { parse } from 'yaml';
-import { onKubernetes, type McpFleetEntry } from './generators/app-packages';
-import { GRAFANA_DASHBOARD_LABEL, MONITORING_FILE, OPERATOR_LABELS, renderMonitoring, resolveObjectives } from './monitoring';
+import { checkApp, listApps } from '@mcp-fleet/fleet-manifest';
+import { GRAFANA_DASHBOARD_LABEL, MONITORING_FILE, OPERATOR_LABELS, renderMonitoring } from './monitoring';
 
 const KINDS = ['ConfigMap', 'Deployment', 'HorizontalPodAutoscaler', 'Ingress', 'NetworkPolicy', 'PodDisruptionBudget', 'PrometheusRule', 'Service', 'ServiceMonitor'];
-
-export interface AppManifest {
-  name: string;
-  mcpFleet?: McpFleetEntry;
-}
-
-/** The apps of a workspace: folders of apps/ whose package.json has an mcpFleet entry. */
-export function fleetApps(workspaceRoot: string): string[] {
-  const apps = join(workspaceRoot, 'apps');
-  return readdirSync(apps).filter((app) => existsSync(join(apps, app, 'package.json')) && readManifest(workspaceRoot, app).mcpFleet);
-}
-
-export const readManifest = (workspaceRoot: string, app: string): AppManifest =>
-  JSON.parse(readFileSync(join(workspaceRoot, 'apps', app, 'package.json'), 'utf8')) as AppManifest;
-
-/** An app's objectives as its package.json sets them over the fleet's defaults, with every problem of the entry. */
-export const appObjectives = (workspaceRoot: string, app: string) => resolveObjectives(app, readManifest(workspaceRoot, app).mcpFleet?.objectives);
 
 const readYaml = (file: string): Record<string, unknown> => (existsSync(file) ? ((parse(readFileSync(file, 'utf8')) as Record<string, unknown> | null) ?? {}) : {});
 
@@ -45,12 +28,15 @@ export function productionDrain(appDir: string, manifests: Manifest[]): { graceM
 /** Everything wrong with one app's deployables and settings; empty when it keeps the rules. */
 export function appProblems(workspaceRoot: string, app: string): string[] {
   const appDir = join(workspaceRoot, 'apps', app);
+  const checked = checkApp(workspaceRoot, app);
+  if (!checked) return [`${app}: apps/${app}/package.json has no mcpFleet entry`];
+  const { fleet } = checked;
+  if (!fleet) return checked.problems;
   const problems: string[] = [];
-  const port = readManifest(workspaceRoot, app).mcpFleet?.port;
   const configured = readYaml(join(appDir, 'config', 'base.yaml')).port;
-  if (port !== configured) problems.push(`${app}: mcpFleet.port is ${port} but config/base.yaml says port: ${configured}; make them the same`);
+  if (fleet.port !== configured) problems.push(`${app}: mcpFleet.port is ${fleet.port} but config/base.yaml says port: ${configured}; make them the same`);
   // A function only has no manifests or alerts: tools/lambda-stack describes it.
-  if (!onKubernetes(readManifest(workspaceRoot, app).mcpFleet ?? {})) return problems;
+  if (!fleet.kubernetes) return problems;
   // Every environment of the fleet, as the service generator writes an overlay for each.
   for (const environment of readdirSync(join(workspaceRoot, 'deploy', 'environments'))) {
     if (!existsSync(join(appDir, 'deploy', 'overlays', environment))) {
@@ -65,10 +51,8 @@ export function appProblems(workspaceRoot: string, app: string): string[] {
     const found = [...schemaProblems(manifests), ...policyProblems(manifests, productionDrain(appDir, manifests)), ...monitoringProblems(manifests)];
     problems.push(...found.map((p) => `${app} ${environment}: ${p}`));
   }
-  const { objectives, problems: objectiveProblems } = appObjectives(workspaceRoot, app);
-  problems.push(...objectiveProblems);
   const monitoringFile = join(appDir, MONITORING_FILE);
-  if (objectiveProblems.length === 0 && (!existsSync(monitoringFile) || readFileSync(monitoringFile, 'utf8') !== renderMonitoring(app, objectives))) {
+  if (!existsSync(monitoringFile) || readFileSync(monitoringFile, 'utf8') !== renderMonitoring(app, fleet.objectives)) {
     problems.push(`${app}: ${MONITORING_FILE} is not what its mcpFleet.objectives generate; run npx nx g @mcp-fleet/nx-plugin:monitoring ${app} (it is never edited by hand)`);
   }
   return problems;
@@ -105,8 +89,8 @@ export function monitoringProblems(manifests: Manifest[]): string[] {
 /** Ports used by more than one app: `npm start` runs them side by side. */
 export function portClashes(workspaceRoot: string): string[] {
   const byPort = new Map<number, string[]>();
-  for (const app of fleetApps(workspaceRoot)) {
-    const port = readManifest(workspaceRoot, app).mcpFleet?.port;
+  for (const app of listApps(workspaceRoot)) {
+    const port = checkApp(workspaceRoot, app)?.fleet?.port;
     if (port !== undefined) byPort.set(port, [...(byPort.get(port) ?? []), app]);
   }
   return [...byPort].filter(([, apps]) => apps.length > 1).map(([port, apps]) => `port ${port} is used by ${apps.join(' and ')}`);

@@ -37,6 +37,16 @@ describe('createNodesV2', () => {
     expect(MARKER).toBe('{apps,libs,tools}/*/package.json');
   });
 
+  it('stops at an app whose mcpFleet entry is wrong, naming the key, the value and the fix', async () => {
+    write('apps/typo/package.json', JSON.stringify({ name: 'typo', mcpFleet: { port: 3008, lambda: { maxErrorRatio: 0.01 } } }));
+    write('apps/typo/src/main.ts', '');
+    // Nx gathers each file's error and prints it under the file's name.
+    const failed = await (async () => createNodesV2[1](['apps/typo/package.json'], {}, context))().catch((error: { errors: [string, Error][] }) => error.errors);
+    expect(failed).toEqual([
+      ['apps/typo/package.json', new Error('apps/typo/package.json mcpFleet.lambda.maxErrorRatio is now mcpFleet.lambda.maxErrorPercent, in percent: 1 for the old 0.01; rename it')],
+    ]);
+  });
+
   it('gives every library and tool the checks as commands, leaving its name and tags to its package.json; a script of the same name wins', async () => {
     const projects = await infer();
     expect(projects['libs/cache/package.json']).toEqual({

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { createNodesFromFiles, type CreateNodesContextV2, type CreateNodesV2, type ProjectConfiguration } from '@nx/devkit';
-import { onKubernetes, type McpFleetEntry } from './generators/app-packages';
+import { parseMcpFleet } from '@mcp-fleet/fleet-manifest';
 import { appTargets, packageTargets, TARGET_KINDS, type McpFleetPluginOptions } from './targets';
 
 /**
@@ -22,7 +22,7 @@ export const createNodesV2: CreateNodesV2<McpFleetPluginOptions> = [
 ];
 
 interface Manifest {
-  mcpFleet?: McpFleetEntry;
+  mcpFleet?: unknown;
   nx?: unknown;
   scripts?: Record<string, string>;
 }
@@ -38,9 +38,12 @@ function packageNode(file: string, context: CreateNodesContextV2) {
 function appNode(file: string, options: McpFleetPluginOptions, context: CreateNodesContextV2) {
   const manifest = readManifest(file, context);
   const root = dirname(file);
-  if (!manifest.mcpFleet || !existsSync(join(context.workspaceRoot, root, 'src', 'main.ts'))) return {};
+  if (manifest.mcpFleet === undefined || !existsSync(join(context.workspaceRoot, root, 'src', 'main.ts'))) return {};
   const app = basename(root);
-  const targets = appTargets(app, { kubernetes: onKubernetes(manifest.mcpFleet), lambda: manifest.mcpFleet.lambda !== undefined });
+  // A bad entry stops every nx command with its problems named: a target inferred from a guess would be worse.
+  const { fleet, problems } = parseMcpFleet(app, manifest.mcpFleet);
+  if (!fleet) throw new Error(problems.join('\n'));
+  const targets = appTargets(app, { kubernetes: fleet.kubernetes, lambda: fleet.lambda !== undefined });
   const named = Object.fromEntries(TARGET_KINDS.flatMap((kind) => (targets[kind] ? [[options.targetNames?.[kind] ?? kind, targets[kind]]] : [])));
   const project: ProjectConfiguration = { root, name: app, projectType: 'application', tags: ['type:app'], targets: named };
   return { projects: { [root]: project } };

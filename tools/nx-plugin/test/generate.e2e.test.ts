@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { workspaceRoot } from '@mcp-fleet/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appObjectives, appProblems, portClashes } from '../src/app-checks';
+import { readApp } from '@mcp-fleet/fleet-manifest';
+import { appProblems, portClashes } from '../src/app-checks';
 import { promtoolRuleChecks } from '../src/monitoring';
 
 const root = workspaceRoot();
@@ -106,7 +107,7 @@ describe('nx g @mcp-fleet/nx-plugin:service, in a copy of this workspace', () =>
     expect(synth.output).toMatch(/synth: mcp-gen-fn-staging -> .* Lambda::Function, .*Lambda::Url/);
     expect(portClashes(workspace)).toEqual([]);
     // Every new app's alerts hold on the real promtool; their rules differ only by name, so one stands for all.
-    const { objectives } = appObjectives(workspace, ON_KUBERNETES[0]!);
+    const { objectives } = readApp(workspace, ON_KUBERNETES[0]!)!;
     expect(await promtoolRuleChecks(ON_KUBERNETES[0]!, objectives)).toMatch(/Unit Testing: .*\n\s+SUCCESS/);
   });
 

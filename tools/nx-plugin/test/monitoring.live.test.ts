@@ -2,9 +2,10 @@
 // bounded load runs, evaluating the rules the monitoring generator writes (every window and `for` shortened 60x
 // by the same generator), and a fault switched on inside the process (SIGUSR2 with faults.toggleOnSignal, which
 // the config refuses outside test and development) must take the availability page pending, firing and resolved.
+import { FLEET_OBJECTIVES } from '@mcp-fleet/fleet-manifest';
 import { connectHttpClient, startPrometheus, startServerProcess, waitUntil, type PrometheusAlert } from '@mcp-fleet/testing';
 import { expect, it, onTestFinished } from 'vitest';
-import { FLEET_OBJECTIVES, prometheusRule } from '../src/monitoring';
+import { prometheusRule } from '../src/monitoring';
 
 const APP = 'text-tools';
 const SCALE = 1 / 60;

@@ -1,5 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readApp, type LoadCall } from '@mcp-fleet/fleet-manifest';
 import { isLoopbackHost } from '@mcp-fleet/runtime';
 import { connectHttpClient, startServerProcess, workspaceRoot, type ServerProcess } from '@mcp-fleet/testing';
 import { $ } from 'zx';
@@ -34,11 +33,7 @@ export interface TargetOptions {
 }
 
 /** What to call: a tool and its arguments, and the credentials to log in with first if the service needs them. */
-export interface LoadCallSpec {
-  tool: string;
-  arguments: Record<string, unknown>;
-  login?: string;
-}
+export type LoadCallSpec = LoadCall;
 
 export interface Target {
   url: string;
@@ -110,11 +105,7 @@ function settleCall(options: TargetOptions): LoadCallSpec {
   return { tool: 'echo', arguments: args ?? { message: 'load test' } };
 }
 
-function readLoadCall(app: string): LoadCallSpec | undefined {
-  const file = join(workspaceRoot(), 'apps', app, 'package.json');
-  if (!existsSync(file)) throw new Error(`no app named ${app}: ${file} does not exist`);
-  return (JSON.parse(readFileSync(file, 'utf8')) as { mcpFleet?: { loadCall?: LoadCallSpec } }).mcpFleet?.loadCall;
-}
+const readLoadCall = (app: string): LoadCallSpec | undefined => readApp(workspaceRoot(), app)?.loadCall;
 
 async function checkTool(url: string, tool: string): Promise<void> {
   const client = await connectHttpClient(url, { name: 'mcp-fleet-load' });

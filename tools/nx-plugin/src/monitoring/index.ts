@@ -4,7 +4,7 @@ import type { Objectives } from './objectives';
 import { prometheusRule, serviceMonitor, type RenderOptions } from './rules';
 
 export { dashboard, dashboardConfigMap, GRAFANA_DASHBOARD_LABEL } from './dashboard';
-export { FLEET_OBJECTIVES, LATENCY_EDGES_MS, resolveObjectives, type Objectives, type Slo } from './objectives';
+export type { Objectives, Slo } from './objectives';
 export { promtool, promtoolRuleChecks } from './promtool';
 export { duration, OPERATOR_LABELS, prometheusRule, serviceMonitor, type RenderOptions } from './rules';
 

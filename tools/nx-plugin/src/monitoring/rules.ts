@@ -85,7 +85,7 @@ function events(app: string, slo: Slo, range: string): string {
 
 const SLO_TEXT: Record<Slo, { what: (o: Objectives) => string; alert: string; runbook: string }> = {
   availability: {
-    what: (o) => `${o.availability}% of requests without a server error`,
+    what: (o) => `${o.availabilityPercent}% of requests without a server error`,
     alert: 'MCPAvailabilityBudgetBurn',
     runbook:
       `Look at ${SERIES.requests}{outcome="${SERVER_ERROR}"} by method and tool, then the pods' logs for "handler failed" and "mcp request" lines with that outcome (each names its requestId). A release that began it: roll it back (npm run deploy with the previous image). A dependency (database, identity provider): check /readyz and the dependency.`,

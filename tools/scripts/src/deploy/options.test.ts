@@ -1,7 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CANARY_FLAGS, deployOptions, kubectlFlags, runbook, settingName } from './options';
+import { CANARY_SETTINGS, readApp, type CanaryManifest } from '@mcp-fleet/fleet-manifest';
+import { CANARY_FLAGS, deployOptions, kubectlFlags, runbook } from './options';
 
 const image = 'ghcr.io/acme/text-tools:3f2c1a9';
 
@@ -21,32 +22,27 @@ describe('deployOptions', () => {
 
   it("is what the README's table of canary settings says", () => {
     const readme = readFileSync(join(import.meta.dirname, '..', '..', '..', '..', 'README.md'), 'utf8');
-    for (const [flag, spec] of Object.entries(CANARY_FLAGS)) {
-      expect(readme).toContain(`| \`--${flag}\` | \`${settingName(flag as keyof typeof CANARY_FLAGS)}\` | ${spec.default ?? '–'} | ${spec.help} |`);
+    for (const [flag, key] of CANARY_FLAGS) {
+      expect(readme).toContain(`| \`--${flag}\` | \`${key}\` | ${CANARY_SETTINGS[key].default ?? '–'} | ${CANARY_SETTINGS[key].help} |`);
     }
   });
 
   it("accepts the canary settings of every app in this workspace (so a bad one fails here, not in production's deploy)", () => {
     const apps = join(import.meta.dirname, '..', '..', '..', '..', 'apps');
     for (const app of readdirSync(apps)) {
-      const canary = (JSON.parse(readFileSync(join(apps, app, 'package.json'), 'utf8')) as { mcpFleet?: { canary?: unknown } }).mcpFleet?.canary;
-      expect(() => deployOptions({ app: [app], image: [image], strategy: 'canary' }, () => canary), app).not.toThrow();
+      expect(() => deployOptions({ app: [app], image: [image], strategy: 'canary' }, () => readApp(join(apps, '..'), app)?.canary), app).not.toThrow();
     }
   });
 
-  it("takes an app's own mcpFleet.canary under the flags, and names its key when one is wrong", () => {
-    const settings: Record<string, unknown> = { a: { interval: '2m', passes: 4, maxErrorRatio: 2 } };
+  it("takes an app's own mcpFleet.canary under the flags (its keys are checked where the manifest is parsed)", () => {
+    const settings: Record<string, CanaryManifest> = { a: { interval: 120_000, passes: 4, maxErrorPercent: 2 } };
     const options = deployOptions({ app: ['a', 'b'], image: [image, image], strategy: 'canary', 'canary-passes': '6' }, (app) => settings[app]);
     expect(options.releases.map((release) => [release.canary.intervalMs, release.canary.limits.passes, release.canary.rules.maxErrorRatio])).toEqual([
       [120_000, 6, 0.02],
       [60_000, 6, 0.05],
     ]);
-    const refused = (canary: unknown) => () => deployOptions({ app: ['a'], image: [image] }, () => canary);
-    expect(refused({ weight: 70 })).toThrow('mcpFleet.canary.weight in apps/a/package.json must be from 1 to 50');
-    expect(refused({ weigth: 5 })).toThrow('mcpFleet.canary.weigth in apps/a/package.json is not a canary setting; the settings are weight, interval, passes, maxIntervals');
-    expect(refused({ interval: true })).toThrow('mcpFleet.canary.interval in apps/a/package.json must be a number or a duration such as "2m", got true');
+    const refused = (canary: CanaryManifest) => () => deployOptions({ app: ['a'], image: [image] }, () => canary);
     expect(refused({ passes: 5, maxIntervals: 2 })).toThrow('mcpFleet.canary.maxIntervals in apps/a/package.json 2 is fewer than mcpFleet.canary.passes in apps/a/package.json 5');
-    expect(refused([1])).toThrow('mcpFleet.canary in apps/a/package.json must be an object of settings');
   });
 
   it('pairs apps with images and defaults the container to the app', () => {
@@ -72,11 +68,13 @@ describe('deployOptions', () => {
     [{ app: ['a'], image: [image], timeout: 'soon' }, '--timeout must be a duration'],
     [{ app: ['a'], image: ['ghcr.io/acme/a:1;rm -rf /'] }, '--image must be registry/name:tag'],
     [{ app: ['a'], image: [image], strategy: 'bluegreen' }, '--strategy must be rolling or canary, got "bluegreen"'],
-    [{ app: ['a'], image: [image], 'canary-weight': '10' }, '--canary-weight applies to --strategy canary only; add --strategy canary or drop it'],
-    [{ app: ['a'], image: [image], strategy: 'canary', 'canary-weight': '60' }, '--canary-weight must be from 1 to 50 (percent of pods on the new image (by replica count; at least one pod)), got "60"'],
-    [{ app: ['a'], image: [image], strategy: 'canary', 'canary-weight': '2.5' }, '--canary-weight must be a whole number'],
-    [{ app: ['a'], image: [image], strategy: 'canary', 'canary-interval': '2h' }, '--canary-interval must be from 1 to 3600 seconds'],
-    [{ app: ['a'], image: [image], strategy: 'canary', 'canary-interval': 'often' }, '--canary-interval must be a duration'],
+    [{ app: ['a'], image: [image], 'canary-weight-percent': '10' }, '--canary-weight-percent applies to --strategy canary only; add --strategy canary or drop it'],
+    [{ app: ['a'], image: [image], strategy: 'canary', 'canary-weight-percent': '60' }, '--canary-weight-percent is "60": must be a whole number from 1 to 50 (percent of pods on the new image (by replica count; at least one pod))'],
+    [{ app: ['a'], image: [image], strategy: 'canary', 'canary-weight-percent': '2.5' }, '--canary-weight-percent is "2.5": must be a whole number'],
+    [{ app: ['a'], image: [image], strategy: 'canary', 'canary-max-error-percent': '0.05' }, '--canary-max-error-percent is "0.05": reads as a fraction; keys ending in Percent are percentages: write 5 for 5%'],
+    [{ app: ['a'], image: [image], strategy: 'canary', 'canary-interval': '2h' }, '--canary-interval is "2h": must be a duration such as "30s" or "2m", from 1s to 60m'],
+    [{ app: ['a'], image: [image], strategy: 'canary', 'canary-interval': 'often' }, '--canary-interval is "often": must be a duration'],
+    [{ app: ['a'], image: [image], strategy: 'canary', 'canary-passes': 'five' }, '--canary-passes is "five": must be a whole number from 1 to 100'],
     [{ app: ['a'], image: [image], strategy: 'canary', 'canary-passes': '5', 'canary-max-intervals': '3' }, '--canary-max-intervals 3 is fewer than --canary-passes 5: the canary could never be promoted; raise it to 5 or more'],
     [{ app: ['a'], image: [image], strategy: 'canary', 'prometheus-url': 'prometheus:9090' }, '--prometheus-url must be an http(s) URL'],
   ])('refuses %j: %s', (values, message) => {

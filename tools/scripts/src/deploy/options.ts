@@ -1,3 +1,4 @@
+import { CANARY_SETTINGS, canaryValue, type CanaryManifest, type CanarySetting } from '@mcp-fleet/fleet-manifest';
 import { parseDuration } from '../measures';
 import type { CanaryLimits, CanaryRules } from './canary-analysis';
 
@@ -36,87 +37,48 @@ export interface CanarySettings {
 }
 
 /**
- * The canary's settings: flag, default, range and what it means. One table gives the parsing, the checks, the
- * usage text and the README's list, so they cannot disagree. Percentages are given in percent. An app sets its
- * own in package.json `mcpFleet.canary`, by the flag's name without `canary-`, camel-cased (`maxErrorRatio`);
- * a flag wins over the app's setting, the app's over the default.
+ * The canary's settings as flags: `--canary-` and the manifest's key in kebab case (`maxErrorPercent` is
+ * `--canary-max-error-percent`). Defaults, ranges and meanings are the manifest's (CANARY_SETTINGS), so the flags,
+ * an app's `mcpFleet.canary`, the usage text and the README's table cannot disagree. A flag wins over the app's
+ * setting, the app's over the default.
  */
-export const CANARY_FLAGS = {
-  'canary-weight': { default: 10, min: 1, max: 50, whole: true, help: 'percent of pods on the new image (by replica count; at least one pod)' },
-  'canary-interval': { default: '1m', min: 1, max: 3600, whole: false, help: 'length of one analysis interval (1s to 1h)' },
-  'canary-passes': { default: 5, min: 1, max: 100, whole: true, help: 'passing intervals needed to promote' },
-  'canary-max-intervals': { default: undefined, min: 1, max: 1000, whole: true, help: 'the maximum bake, in intervals; not promoted by then is an abort (default: twice the passes)' },
-  'canary-max-failures': { default: 1, min: 1, max: 1000, whole: true, help: 'abort at this many failing intervals' },
-  'canary-max-inconclusive': { default: undefined, min: 1, max: 1000, whole: true, help: 'abort at this many inconclusive intervals (default: the maximum bake)' },
-  'canary-max-errors': { default: 3, min: 1, max: 1000, whole: true, help: 'abort at this many measurement errors in a row' },
-  'canary-min-requests': { default: 50, min: 1, max: 1e9, whole: true, help: 'requests each track must serve in an interval for a verdict; fewer is inconclusive' },
-  'canary-error-margin': { default: 1, min: 0, max: 100, whole: false, help: "percentage points the canary's server-error ratio may exceed the stable pods'" },
-  'canary-max-error-ratio': { default: 5, min: 0, max: 100, whole: false, help: 'percent of server errors the canary may never exceed' },
-  'canary-max-latency-ratio': { default: 1.5, min: 1, max: 100, whole: false, help: "the canary's p95 latency as a multiple of the stable pods' at most" },
-} as const;
-type CanaryFlag = keyof typeof CANARY_FLAGS;
-type CanaryValues = Partial<Record<CanaryFlag, string>>;
-
-/** `canary-max-error-ratio` is `maxErrorRatio` in an app's `mcpFleet.canary`. */
-export const settingName = (flag: CanaryFlag) => flag.replace(/^canary-/, '').replace(/-(\w)/g, (_, letter: string) => letter.toUpperCase());
-
-/** Where a value came from, to name it in an error: the flag, or the app's package.json key. */
-type Source = (flag: CanaryFlag) => string;
-
-/** An app's `mcpFleet.canary` as flag values; an unknown key or a value of the wrong type is refused by name. */
-function appCanaryValues(app: string, settings: unknown): { values: CanaryValues; source: Source } {
-  const where = (key: string) => `mcpFleet.canary.${key} in apps/${app}/package.json`;
-  const source: Source = (flag) => where(settingName(flag));
-  if (settings === undefined) return { values: {}, source };
-  if (typeof settings !== 'object' || settings === null || Array.isArray(settings)) throw new Error(`mcpFleet.canary in apps/${app}/package.json must be an object of settings, got ${JSON.stringify(settings)}`);
-  const flags = new Map((Object.keys(CANARY_FLAGS) as CanaryFlag[]).map((flag) => [settingName(flag), flag]));
-  const values: CanaryValues = {};
-  for (const [key, value] of Object.entries(settings)) {
-    const flag = flags.get(key);
-    if (!flag) throw new Error(`${where(key)} is not a canary setting; the settings are ${[...flags.keys()].join(', ')}`);
-    if (typeof value !== 'number' && typeof value !== 'string') throw new Error(`${where(key)} must be a number${flag === 'canary-interval' ? ' or a duration such as "2m"' : ''}, got ${JSON.stringify(value)}`);
-    values[flag] = String(value);
-  }
-  return { values, source };
-}
+export const canaryFlag = (key: CanarySetting): `canary-${string}` => `canary-${key.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`;
+export const CANARY_FLAGS: ReadonlyMap<`canary-${string}`, CanarySetting> = new Map((Object.keys(CANARY_SETTINGS) as CanarySetting[]).map((key) => [canaryFlag(key), key]));
+type FlagValues = { [flag: `canary-${string}`]: string | undefined; 'prometheus-url'?: string };
 
 /** The canary settings of one app: flags over its own settings over the defaults, each checked against its range. */
-function canarySettings(flagValues: CanaryValues & { 'prometheus-url'?: string }, app: { values: CanaryValues; source: Source }): CanarySettings {
-  const fromFlag = (flag: CanaryFlag) => flagValues[flag] !== undefined;
-  const values: CanaryValues = { ...app.values, ...Object.fromEntries(Object.entries(flagValues).filter(([flag]) => flag in CANARY_FLAGS)) };
-  const name = (flag: CanaryFlag) => (fromFlag(flag) ? `--${flag}` : app.source(flag));
-  const number = (flag: CanaryFlag, fallback?: number): number => {
-    const spec = CANARY_FLAGS[flag];
-    const text = values[flag];
-    const value = flag === 'canary-interval' ? parseDuration(text ?? String(spec.default), name(flag)) / 1000 : text === undefined ? (fallback ?? (spec.default as number)) : Number(text);
-    if (!Number.isFinite(value) || value < spec.min || value > spec.max) {
-      throw new Error(`${name(flag)} must be from ${spec.min} to ${spec.max}${flag === 'canary-interval' ? ' seconds' : ''} (${spec.help}), got "${text}"`);
-    }
-    if (spec.whole && !Number.isInteger(value)) throw new Error(`${name(flag)} must be a whole number (${spec.help}), got "${text}"`);
-    return value;
+function canarySettings(flags: FlagValues, app: string, own: CanaryManifest): CanarySettings {
+  const name = (key: CanarySetting) => (flags[canaryFlag(key)] !== undefined ? `--${canaryFlag(key)}` : `mcpFleet.canary.${key} in apps/${app}/package.json`);
+  const value = (key: CanarySetting, fallback?: number): number => {
+    const text = flags[canaryFlag(key)];
+    if (text === undefined && own[key] !== undefined) return own[key]!;
+    if (text === undefined && fallback !== undefined) return fallback;
+    const checked = canaryValue(key, text ?? String(CANARY_SETTINGS[key].default));
+    if ('problem' in checked) throw new Error(`--${canaryFlag(key)} is "${text}": ${checked.problem}`);
+    return checked.value;
   };
-  const passes = number('canary-passes');
-  const maxIntervals = number('canary-max-intervals', passes * 2);
+  const passes = value('passes');
+  const maxIntervals = value('maxIntervals', passes * 2);
   if (maxIntervals < passes) {
-    throw new Error(`${name('canary-max-intervals')} ${maxIntervals} is fewer than ${name('canary-passes')} ${passes}: the canary could never be promoted; raise it to ${passes} or more`);
+    throw new Error(`${name('maxIntervals')} ${maxIntervals} is fewer than ${name('passes')} ${passes}: the canary could never be promoted; raise it to ${passes} or more`);
   }
-  const url = flagValues['prometheus-url'];
+  const url = flags['prometheus-url'];
   if (url && !/^https?:\/\/[^\s/]+/.test(url)) throw new Error(`--prometheus-url must be an http(s) URL such as http://prometheus.monitoring:9090, got "${url}"`);
   return {
-    weight: number('canary-weight'),
-    intervalMs: number('canary-interval') * 1000,
+    weight: value('weightPercent'),
+    intervalMs: value('interval'),
     rules: {
-      minRequests: number('canary-min-requests'),
-      errorMargin: number('canary-error-margin') / 100,
-      maxErrorRatio: number('canary-max-error-ratio') / 100,
-      maxLatencyRatio: number('canary-max-latency-ratio'),
+      minRequests: value('minRequests'),
+      errorMargin: value('errorMarginPercent') / 100,
+      maxErrorRatio: value('maxErrorPercent') / 100,
+      maxLatencyRatio: value('maxLatencyRatio'),
     },
     limits: {
       passes,
       maxIntervals,
-      maxFailures: number('canary-max-failures'),
-      maxInconclusive: number('canary-max-inconclusive', maxIntervals),
-      maxErrors: number('canary-max-errors'),
+      maxFailures: value('maxFailures'),
+      maxInconclusive: value('maxInconclusive', maxIntervals),
+      maxErrors: value('maxErrors'),
     },
     prometheusUrl: url || undefined,
   };
@@ -143,9 +105,9 @@ export function deployOptions(values: {
   strategy?: string;
   'prometheus-url'?: string;
   'lock-lease'?: string;
-} & CanaryValues,
-  /** An app's `mcpFleet.canary`, if it has one (deploy.ts reads apps/<app>/package.json). */
-  appCanary: (app: string) => unknown = () => undefined,
+} & FlagValues,
+  /** An app's `mcpFleet.canary`, checked, if it has one (deploy.ts reads it with readApp). */
+  appCanary: (app: string) => CanaryManifest | undefined = () => undefined,
 ): DeployOptions {
   const apps = values.app ?? [];
   const images = values.image ?? [];
@@ -166,11 +128,11 @@ export function deployOptions(values: {
   const strategy = values.strategy ?? 'rolling';
   if (strategy !== 'rolling' && strategy !== 'canary') throw new Error(`--strategy must be rolling or canary, got "${strategy}"`);
   // An empty value is no value: CI passes its unset secrets and variables as "".
-  const flags = Object.fromEntries(Object.entries(values).filter(([flag, value]) => (flag in CANARY_FLAGS || flag === 'prometheus-url') && value !== '')) as CanaryValues & { 'prometheus-url'?: string };
+  const flags = Object.fromEntries(Object.entries(values).filter(([flag, value]) => (CANARY_FLAGS.has(flag as `canary-${string}`) || flag === 'prometheus-url') && value !== '')) as FlagValues;
   const given = Object.keys(flags);
   if (strategy !== 'canary' && given.length > 0) throw new Error(`--${given[0]} applies to --strategy canary only; add --strategy canary or drop it`);
   // Every app's settings are checked on every deploy, rolling too: staging finds a bad one before production's canary.
-  const releasesWithCanary = releases.map((release) => ({ ...release, canary: canarySettings(flags, appCanaryValues(release.app, appCanary(release.app))) }));
+  const releasesWithCanary = releases.map((release) => ({ ...release, canary: canarySettings(flags, release.app, appCanary(release.app) ?? {}) }));
   const timeout = values.timeout ?? '5m';
   const timeoutMs = parseDuration(timeout, '--timeout');
   const leaseMs = parseDuration(values['lock-lease'] ?? `${LEASE_SECONDS}s`, '--lock-lease');

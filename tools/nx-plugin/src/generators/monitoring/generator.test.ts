@@ -10,7 +10,7 @@ beforeEach(() => {
   tree = createTreeWithEmptyWorkspace();
   tree.delete('.oxfmtrc.json');
   writeJson(tree, 'apps/text-tools/package.json', { name: 'text-tools', mcpFleet: { port: 3001 } });
-  writeJson(tree, 'apps/documents/package.json', { name: 'documents', mcpFleet: { port: 3002, objectives: { availability: 99.5, latency: { thresholdMs: 1000 } } } });
+  writeJson(tree, 'apps/documents/package.json', { name: 'documents', mcpFleet: { port: 3002, objectives: { availabilityPercent: 99.5, latency: { thresholdMs: 1000 } } } });
   writeJson(tree, 'apps/not-an-app/package.json', { name: 'not-an-app' });
 });
 
@@ -37,7 +37,7 @@ describe('monitoring generator', () => {
     const manifest = readJson(tree, 'apps/text-tools/package.json');
     writeJson(tree, 'apps/text-tools/package.json', { ...manifest, mcpFleet: { ...manifest.mcpFleet, objectives: { latency: { thresholdMs: 300 }, uptime: 99 } } });
     await expect(monitoringGenerator(tree, {})).rejects.toThrow(
-      /^monitoring: nothing written; fix these first:\n {2}- text-tools: mcpFleet\.objectives\.uptime is not a known key.*\n {2}- text-tools: mcpFleet\.objectives\.latency\.thresholdMs must be an edge/,
+      /^monitoring: nothing written; fix these first:\n {2}- apps\/text-tools\/package\.json mcpFleet\.objectives\.latency\.thresholdMs is 300: must be an edge.*\n {2}- apps\/text-tools\/package\.json mcpFleet\.objectives\.uptime is not a setting/,
     );
     expect(tree.exists(`apps/documents/${MONITORING_FILE}`)).toBe(false);
   });

@@ -1,12 +1,15 @@
 import { formatFiles, type Tree } from '@nx/devkit';
-import { MONITORING_FILE, renderMonitoring, resolveObjectives } from '../../monitoring';
-import { appPackages, onKubernetes } from '../app-packages';
+import { MONITORING_FILE, renderMonitoring } from '../../monitoring';
+import { appPackages } from '../app-packages';
 import type { MonitoringGeneratorSchema } from './schema';
 
-/** The fleet's apps on Kubernetes in the tree: folders of apps/ whose package.json has an mcpFleet entry (a function has CloudWatch alarms instead). */
+/**
+ * The fleet's apps on Kubernetes in the tree: folders of apps/ whose package.json has an mcpFleet entry (a function
+ * has CloudWatch alarms instead); one whose entry has problems is kept, so that writing it names them.
+ */
 const fleetAppsIn = (tree: Tree) =>
   appPackages(tree)
-    .filter(({ manifest }) => manifest.mcpFleet && onKubernetes(manifest.mcpFleet))
+    .filter(({ checked }) => checked && (!checked.fleet || checked.fleet.kubernetes))
     .map(({ app }) => app)
     .sort();
 
@@ -15,11 +18,10 @@ const fleetAppsIn = (tree: Tree) =>
  * writes nothing at all.
  */
 export function writeMonitoring(tree: Tree, apps: string[]): void {
-  const manifests = new Map(appPackages(tree).map(({ app, manifest }) => [app, manifest]));
-  const resolved = apps.map((app) => ({ app, ...resolveObjectives(app, manifests.get(app)?.mcpFleet?.objectives) }));
-  const problems = resolved.flatMap((entry) => entry.problems);
+  const checked = new Map(appPackages(tree).map((entry) => [entry.app, entry.checked]));
+  const problems = apps.flatMap((app) => checked.get(app)?.problems ?? [`apps/${app}/package.json has no mcpFleet entry`]);
   if (problems.length > 0) throw new Error(`monitoring: nothing written; fix ${problems.length === 1 ? 'this' : 'these'} first:\n  - ${problems.join('\n  - ')}`);
-  for (const { app, objectives } of resolved) tree.write(`apps/${app}/${MONITORING_FILE}`, renderMonitoring(app, objectives));
+  for (const app of apps) tree.write(`apps/${app}/${MONITORING_FILE}`, renderMonitoring(app, checked.get(app)!.fleet!.objectives));
 }
 
 /** `nx g @mcp-fleet/nx-plugin:monitoring [app]` */

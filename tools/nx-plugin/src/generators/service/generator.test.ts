@@ -1,3 +1,4 @@
+import { parseMcpFleet } from '@mcp-fleet/fleet-manifest';
 import { addProjectConfiguration, readJson, writeJson, type Tree } from '@nx/devkit';
 import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -37,6 +38,7 @@ describe('service generator', () => {
       devDependencies: { '@mcp-fleet/testing': '*', '@modelcontextprotocol/client': '2.4.0', '@modelcontextprotocol/sdk': '1.32.2' },
       mcpFleet: { port: 3003, loadCall: { tool: 'greet', arguments: { name: 'load test' } } },
     });
+    expect(parseMcpFleet('weather-alerts', manifest.mcpFleet).problems).toEqual([]);
     expect(read('apps/weather-alerts/config/base.yaml')).toContain('port: 3003');
     expect(read('apps/weather-alerts/deploy/base/kustomization.yaml')).toContain('- name=weather-alerts');
     expect(read('apps/weather-alerts/deploy/base/kustomization.yaml')).not.toContain('patches');
@@ -57,6 +59,7 @@ describe('service generator', () => {
       kubernetes: false,
       lambda: { secrets: { DATABASE_URL: 'mcp-fleet/fn/database-url', AUTH__SECRET: 'mcp-fleet/fn/auth-secret' } },
     });
+    expect(parseMcpFleet('fn', readJson(tree, 'apps/fn/package.json').mcpFleet).problems).toEqual([]);
     expect(read('apps/fn/src/lambda.ts')).toContain("createLambdaHandlers(() => defineService({ host: 'lambda' }))");
     expect(read('apps/fn/src/service.ts')).toContain("...(host === 'lambda' ? storageFunctionProblems(config) : [])");
     expect(read('apps/fn/README.md')).toContain('npx nx run fn:build-lambda');
@@ -68,6 +71,7 @@ describe('service generator', () => {
     for (const file of ['src/lambda.ts', 'test/lambda.test.ts', 'deploy/base/kustomization.yaml', 'deploy/base/monitoring.yaml']) expect(tree.exists(`apps/twice/${file}`), file).toBe(true);
     expect(readJson(tree, 'apps/twice/package.json').mcpFleet).toMatchObject({ lambda: {} });
     expect(readJson(tree, 'apps/twice/package.json').mcpFleet.kubernetes).toBeUndefined();
+    expect(parseMcpFleet('twice', readJson(tree, 'apps/twice/package.json').mcpFleet).problems).toEqual([]);
     await expect(generate({ name: 'bad', target: 'ftp' as 'lambda' })).rejects.toThrow('service: --target must be kubernetes, lambda or both, got "ftp"');
   });
 

@@ -34,7 +34,7 @@ export function normalizeOptions(tree: Tree, options: ServiceGeneratorSchema): N
   const target = options.target ?? 'kubernetes';
   if (!['kubernetes', 'lambda', 'both'].includes(target)) throw new Error(`service: --target must be kubernetes, lambda or both, got "${target}"`);
 
-  const taken = new Map(appPackages(tree).flatMap(({ app, manifest }) => (manifest.mcpFleet?.port ? [[manifest.mcpFleet.port, app] as const] : [])));
+  const taken = new Map(appPackages(tree).flatMap(({ app, checked }) => (checked?.fleet ? [[checked.fleet.port, app] as const] : [])));
   const port = options.port ?? Math.max(FIRST_PORT - 1, ...taken.keys()) + 1;
   if (!Number.isInteger(port) || port < 1024 || port > 65535) throw new Error(`service: --port must be a whole number from 1024 to 65535, got ${options.port}`);
   if (taken.has(port)) throw new Error(`service: port ${port} is ${taken.get(port)}'s (apps/${taken.get(port)}/package.json mcpFleet.port); pick another, or leave --port out for the next free one`);
