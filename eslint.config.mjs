@@ -37,6 +37,18 @@ export default tseslint.config(
     rules: { '@nx/enforce-module-boundaries': 'off' },
   },
   {
+    // The SDK's private members are reached in the lane's two files only: sdk-internals.ts declares and probes
+    // each (a release without one turns the lane off), dispatch.ts calls them through that typed view.
+    files: ['libs/runtime/src/**/*.ts'],
+    ignores: ['libs/runtime/src/**/*.test.ts', 'libs/runtime/src/lane/sdk-internals.ts', 'libs/runtime/src/lane/dispatch.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        { selector: 'MemberExpression[property.name=/^_(?!meta$|aws$)/]', message: "an SDK private member: reach it through libs/runtime/src/lane/sdk-internals.ts, which probes it at start-up" },
+      ],
+    },
+  },
+  {
     // Scripts talk to a person on the terminal; tests may print measurements.
     files: ['tools/scripts/**', '**/*.bench.ts', '**/test/fixtures/**', 'tools/nx-plugin/test/**', 'tools/conformance-server/src/*.test.ts'],
     rules: { 'no-console': 'off' },

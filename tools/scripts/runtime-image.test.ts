@@ -7,7 +7,7 @@ import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, wri
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { testDatabases } from '@mcp-fleet/storage';
+import { testDatabases } from '@mcp-fleet/storage/testing';
 import { startServerProcess, workspaceRoot } from '@mcp-fleet/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { bundleApp } from './src/bundle';

@@ -8,7 +8,7 @@ import { McpServer, type McpRequestContext } from '@modelcontextprotocol/server'
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { runtimeConfigSchema } from './config';
-import { createServer, legacy, modern } from './lane-cases';
+import { createServer, legacy, modern } from '../test/lane-cases';
 import { createLogger } from './logger';
 import { serve, type RunningService } from './serve';
 

@@ -5,7 +5,7 @@ import { createMcpHandler, isLegacyRequest, type AuthInfo, type McpServerFactory
 import { CLIENT_ADDRESS_HEADER } from '@mcp-fleet/middleware';
 import type { RuntimeConfig } from './config';
 import { exchangeRules, holdsDrain, type ExchangeScope, type Refusal } from './exchange';
-import { FastLane } from './fast-lane';
+import { FastLane, laneWarning } from './lane/fast-lane';
 import { pooledFactory } from './instance-pool';
 import { JSON_RPC, sendJson, sendRpcError, toWebHeaders } from './json-rpc';
 import { LegacySessions } from './legacy-sessions';
@@ -46,7 +46,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   const linger = { bytes: config.http.lingerBytes, ms: config.http.lingerMs };
   const onerror = (error: Error) => logger.warn({ err: error.message }, 'mcp request rejected by the SDK');
 
-  const lane = config.http.fastLane ? new FastLane() : undefined;
+  const lane = config.http.fastLane ? new FastLane(laneWarning(logger)) : undefined;
   const mcp = createMcpHandler(pooledFactory(options.factory, lane), {
     legacy: config.http.legacySessions ? 'reject' : 'stateless',
     maxRequestBodySize: maxBody,

@@ -6,7 +6,7 @@ import * as z from 'zod';
 import { ConfigError, runtimeConfigSchema } from './config';
 import { createLambdaHandlers, LAMBDA_PAYLOAD_BYTES } from './lambda';
 import { EMF_NAMESPACE } from './metrics-contract';
-import { CASES, createServer, LEGACY_CASES } from './lane-cases';
+import { CASES, createServer, LEGACY_CASES } from '../test/lane-cases';
 import { createLogger } from './logger';
 import { serve } from './serve';
 

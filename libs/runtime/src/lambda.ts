@@ -8,7 +8,7 @@ import { CLIENT_ADDRESS_HEADER } from '@mcp-fleet/middleware';
 import type { Context } from 'aws-lambda';
 import { ConfigError } from './config';
 import { exchangeRules, holdsDrain, refusalBody, type ExchangeScope, type Refusal } from './exchange';
-import { FastLane, type LaneResponse } from './fast-lane';
+import { FastLane, laneWarning, type LaneResponse } from './lane/fast-lane';
 import { pooledFactory } from './instance-pool';
 import { JSON_RPC } from './json-rpc';
 import { EMF_METRICS, EMF_NAMESPACE, SERVER_ERROR, type Outcome } from './metrics-contract';
@@ -69,7 +69,7 @@ export async function createLambdaHandlers(define: () => Promise<ServiceDefiniti
   const tooLarge =
     config.http.maxBodyBytes <= LAMBDA_PAYLOAD_BYTES ? rules.tooLarge() : rules.tooLarge(maxBody, "(Lambda's limit on a buffered payload; http.maxBodyBytes is higher); send less");
   // As over HTTP: single requests of both eras on pooled instances, answered by the SDK's own parts.
-  const lane = new FastLane();
+  const lane = new FastLane(laneWarning(logger));
   const mcp = createMcpHandler(pooledFactory(service.factory, lane), {
     legacy: 'stateless',
     maxRequestBodySize: maxBody,

@@ -2,4 +2,3 @@ export { openDatabase, prepareDatabase, resolveDataDir, storageConfigShape, stor
 export { migrate, type Migration, type Schema } from './migrations';
 export { openPglite, prepareTemplate, templateFile, type PgliteOptions } from './pglite';
 export { openPostgres, type Sql } from './sql';
-export { openTestPglite, prepareTestTemplate, testDatabases, workspaceTemplateDir, type TestDatabase } from './test-databases';

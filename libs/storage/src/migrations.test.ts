@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { migrate } from './migrations';
-import { testDatabases } from './test-databases';
+import { testDatabases } from '../testing/databases';
 
 const first = { version: 1, name: 'notes', sql: 'create table notes (id serial primary key, body text not null)' };
 const second = { version: 2, name: 'tags', sql: 'create table tags (note integer references notes(id), tag text); create index tags_tag on tags (tag)' };

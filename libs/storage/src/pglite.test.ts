@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openPglite, prepareTemplate, templateFile } from './pglite';
-import { workspaceTemplateDir } from './test-databases';
+import { workspaceTemplateDir } from '../testing/databases';
 
 const root = mkdtempSync(join(tmpdir(), 'pglite-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

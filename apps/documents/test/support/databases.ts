@@ -1,4 +1,5 @@
-import { openTestPglite, testDatabases as storageTestDatabases, workspaceTemplateDir, type Sql } from '@mcp-fleet/storage';
+import type { Sql } from '@mcp-fleet/storage';
+import { openTestPglite, testDatabases as storageTestDatabases, workspaceTemplateDir } from '@mcp-fleet/storage/testing';
 import { SCHEMA } from '../../src/store/migrations';
 
 /** The template folder the service uses in this workspace, so tests start PGlite as `npm start` does. */

@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import type { Schema } from './migrations';
-import { openPostgres } from './sql';
-import type { TestDatabase } from './test-databases';
+import type { Schema } from '../src/migrations';
+import { openPostgres } from '../src/sql';
+import type { TestDatabase } from './databases';
 
 /**
  * A PostgreSQL database of its own for one test run, on the server DATABASE_URL names: created on first use,
- * dropped by `drop()`. Apart from test-databases.ts so that, without a PostgreSQL, the coverage gate can leave it out.
+ * dropped by `drop()`. Apart from databases.ts so that, without a PostgreSQL, the coverage gate can leave it out.
  */
 export function postgresTestDatabase(url: string, schema: Schema): TestDatabase {
   const name = `${schema.service.replace(/\W/g, '_')}_test_${randomBytes(6).toString('hex')}`;

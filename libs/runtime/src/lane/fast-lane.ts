@@ -21,10 +21,12 @@ import {
   type TransportSendOptions,
 } from '@modelcontextprotocol/server';
 import { reportedOutcome } from '@mcp-fleet/middleware';
-import { IdleInstances, principalOf, SHARED, type InstanceTaker } from './instance-pool';
-import { outcomeOfMessage, toWebHeaders } from './json-rpc';
-import type { Outcome } from './metrics-contract';
-import { dispatchRequest, ENVELOPE_KEYS, LazyAbort } from './lane-dispatch';
+import { IdleInstances, principalOf, SHARED, type InstanceTaker } from '../instance-pool';
+import { outcomeOfMessage, toWebHeaders } from '../json-rpc';
+import type { Logger } from '../logger';
+import type { Outcome } from '../metrics-contract';
+import { dispatchRequest, ENVELOPE_KEYS, LazyAbort } from './dispatch';
+import { holdsClientState, missingInternals, writeClientIdentity } from './sdk-internals';
 
 /**
  * Methods a single request may take the lane for, in either era: the instance answers them entirely and keeps no
@@ -183,6 +185,12 @@ export interface LaneRequest {
   settle(outcome: Outcome): void;
 }
 
+/** The warning a host logs when the lane turns itself off. */
+export const laneWarning =
+  (logger: Pick<Logger, 'warn'>) =>
+  (missing: string[]): void =>
+    logger.warn({ missing }, 'fast lane off: this SDK release lacks internals it dispatches with (lane/sdk-internals.ts); every request takes the SDK entry');
+
 /**
  * The fast lane: modern (2026-07-28) single requests served on pooled instances that stay connected to a
  * LaneTransport. The SDK's own handlers, validation, errors and result encoding answer, so answers are the SDK's;
@@ -206,6 +214,11 @@ export class FastLane implements InstanceTaker {
   /** The envelope of the last request classify took, with its classification. */
   private lastEnvelope?: { meta: Record<string, unknown>; classification: MessageClassification };
   private closed = false;
+  /** Set when an instance lacked an SDK internal the lane needs: the lane takes nothing from then on. */
+  private disabled = false;
+
+  /** `warn` is told once, when the lane turns itself off (an SDK release without an internal it needs). */
+  constructor(private readonly warn: (missing: string[]) => void = () => undefined) {}
 
   /**
    * Takes an instance that has finished an exchange on the SDK's entry, built for `principal` when its factory
@@ -215,6 +228,14 @@ export class FastLane implements InstanceTaker {
   adopt(product: McpServer | Server, principal?: string, era: 'modern' | 'legacy' = 'modern'): boolean {
     const server = product instanceof McpServer ? product.server : product;
     if (this.closed || !(product instanceof McpServer) || server.transport || (principal === undefined && this.perPrincipal)) return false;
+    if (this.disabled) return false;
+    const missing = missingInternals(server);
+    if (missing.length > 0) {
+      // Every request then goes through the SDK's own entry: slower, never wrong.
+      this.disabled = true;
+      this.warn(missing);
+      return false;
+    }
     if (era === 'legacy' && holdsClientState(server)) return false;
     if (principal !== undefined && !this.perPrincipal) {
       // The factory turned out to build per principal: what it built before may not serve everyone.
@@ -273,9 +294,7 @@ export class FastLane implements InstanceTaker {
     if (!legacy) {
       // A 2025-era request has no envelope: its instance keeps knowing no client, as the SDK's entry leaves it.
       const meta = (params?._meta ?? {}) as Record<string, unknown>;
-      const identity = instance.server as unknown as { _clientVersion: unknown; _clientCapabilities: unknown };
-      identity._clientVersion = meta[CLIENT_INFO_META_KEY];
-      identity._clientCapabilities = meta[CLIENT_CAPABILITIES_META_KEY];
+      writeClientIdentity(instance.server, meta[CLIENT_INFO_META_KEY], meta[CLIENT_CAPABILITIES_META_KEY]);
     }
 
     const changes = instance.changes;
@@ -397,16 +416,6 @@ export class FastLane implements InstanceTaker {
     this.busy.clear();
     await Promise.all(all.map((instance) => instance.transport.close()));
   }
-}
-
-/**
- * Whether a 2025-era instance keeps something of a client after its exchange: the version, capabilities and
- * identity `initialize` records, or the level `logging/setLevel` sets. One that keeps none answers any
- * stateless request as a new one would. (SDK 2.4 internals; fast-lane.test.ts fails if one is renamed.)
- */
-function holdsClientState(server: Server): boolean {
-  const internals = server as unknown as { _negotiatedProtocolVersion?: string; _clientCapabilities?: object; _clientVersion?: object; _loggingLevels: Map<unknown, unknown> };
-  return internals._negotiatedProtocolVersion !== undefined || internals._clientCapabilities !== undefined || internals._clientVersion !== undefined || internals._loggingLevels.size > 0;
 }
 
 function declaresHeaders(instance: LaneInstance, tool: string): boolean {

@@ -1,8 +1,8 @@
-import { DEFAULT_TEMPLATE_DIR, resolveDataDir } from './database';
-import type { Schema } from './migrations';
-import { openPglite, prepareTemplate } from './pglite';
-import type { Sql } from './sql';
-import { postgresTestDatabase } from './test-postgres';
+import { DEFAULT_TEMPLATE_DIR, resolveDataDir } from '../src/database';
+import type { Schema } from '../src/migrations';
+import { openPglite, prepareTemplate } from '../src/pglite';
+import type { Sql } from '../src/sql';
+import { postgresTestDatabase } from './postgres';
 
 /** The template folder apps use in this workspace, so tests start PGlite as `npm start` does. */
 export const workspaceTemplateDir = (): string => resolveDataDir(DEFAULT_TEMPLATE_DIR, process.cwd());

@@ -14,11 +14,12 @@ import {
 } from '@modelcontextprotocol/server';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as z from 'zod';
-import { runtimeConfigSchema } from './config';
-import { CASES, createServer, held, legacy, LEGACY_CASES, modern, REVISION } from './lane-cases';
-import { CLASSIFIER_REVISION } from './lane-dispatch';
-import { createLogger } from './logger';
-import { serve, type RunningService } from './serve';
+import { runtimeConfigSchema } from '../config';
+import { CASES, createServer, held, legacy, LEGACY_CASES, modern, REVISION } from '../../test/lane-cases';
+import { CLASSIFIER_REVISION } from './dispatch';
+import { holdsClientState, missingInternals } from './sdk-internals';
+import { createLogger } from '../logger';
+import { serve, type RunningService } from '../serve';
 
 const running: RunningService[] = [];
 afterEach(async () => {
@@ -68,15 +69,34 @@ describe('the fast lane', () => {
     }
   });
 
-  it('finds on the SDK\'s Server every internal the lane dispatches with (lane-dispatch.ts)', () => {
-    const server = createServer().server as unknown as Record<string, unknown>;
-    const methods = ['_onrequest', '_negotiatedWireCodec', '_outboundServerInfo', '_resolveOutboundCodec', '_notificationViaCodec', '_assertOutboundRequestInEra', '_requestWithSchemaViaCodec', '_onerror', 'request', 'getCapabilities'];
-    expect(methods.filter((name) => typeof server[name] !== 'function')).toEqual([]);
-    expect(server._requestHandlers).toBeInstanceOf(Map);
-    expect(server.LOG_LEVEL_SEVERITY).toBeInstanceOf(Map);
-    // What holdsClientState (fast-lane.ts) reads of a 2025-era instance: present, and empty on a new one.
-    expect(server._loggingLevels).toBeInstanceOf(Map);
-    expect(['_negotiatedProtocolVersion', '_clientCapabilities', '_clientVersion'].filter((name) => !(name in server))).toEqual([]);
+  it("finds on the SDK's Server every internal the lane dispatches with (sdk-internals.ts), and on a new one no client", () => {
+    const { server } = createServer();
+    expect(missingInternals(server)).toEqual([]);
+    expect(holdsClientState(server)).toBe(false);
+  });
+
+  it('turns itself off with one warning when an SDK release lacks an internal it needs: every request takes the SDK entry, none fails', async () => {
+    const lines: { msg: string; missing?: string[] }[] = [];
+    const destination = { write: (line: string) => void lines.push(JSON.parse(line) as { msg: string; missing?: string[] }) };
+    const renamed = () => {
+      const product = createServer();
+      // As if a release had renamed it: the lane dispatches with it, the SDK's entry does not need it for these calls.
+      Object.defineProperty(product.server, 'LOG_LEVEL_SEVERITY', { value: undefined });
+      return product;
+    };
+    const service = await serve(renamed, {
+      name: 'lane-fixture',
+      config: runtimeConfigSchema.parse({ port: 0, http: { fastLane: true } }),
+      handleSignals: false,
+      logger: createLogger({ service: 'lane-fixture', level: 'warn', destination }),
+    });
+    running.push(service);
+    for (let i = 0; i < 3; i++) {
+      const answer = await post(service.url!, modern('tools/call', { name: 'path', arguments: {} }));
+      expect(answer.status).toBe(200);
+      expect(answer.body).toContain('"text":"entry"');
+    }
+    expect(lines.filter((line) => line.msg.startsWith('fast lane off'))).toEqual([expect.objectContaining({ missing: ['LOG_LEVEL_SEVERITY'] })]);
   });
 
   it("accepts as modern exactly the envelopes the SDK's dispatch accepts (lane-dispatch.ts does not check them again)", () => {

@@ -9,8 +9,8 @@ import {
   type MessageExtraInfo,
   type Server,
   type ServerContext,
-  type Transport,
 } from '@modelcontextprotocol/server';
+import { protocolOf } from './sdk-internals';
 
 /** The envelope members the protocol layer lifts out of a request's `_meta` into `ctx.mcpReq.envelope`. */
 export const ENVELOPE_KEYS: readonly string[] = [PROTOCOL_VERSION_META_KEY, CLIENT_INFO_META_KEY, CLIENT_CAPABILITIES_META_KEY, LOG_LEVEL_META_KEY];
@@ -22,37 +22,6 @@ const NO_REQUEST_STATE = () => undefined;
  * validateEnvelopeMeta, for MODERN_WIRE_REVISION). `fast-lane.test.ts` fails if its verdicts and the dispatch's part.
  */
 export const CLASSIFIER_REVISION = '2026-07-28';
-
-type Codec = {
-  hasRequestMethod(method: string): boolean;
-  checkInboundEnvelope(material: { envelope?: Record<string, unknown> }): string | undefined;
-  encodeResult(method: string, result: unknown, serverInfo: unknown): unknown;
-  encodeErrorCode(code: number): number;
-};
-
-/**
- * The parts of the SDK's protocol layer (2.4, `Protocol` and `Server`) that its request dispatch, `_onrequest`,
- * is made of. `fast-lane.test.ts` checks that each is there, answers every kind of request through this dispatch
- * and through the SDK's entry, and fails on any difference. (The conformance suite does not come through here: its
- * client speaks the 2025 era, which the lane leaves to the SDK's entry.)
- */
-interface ProtocolInternals {
-  _requestHandlers: Map<string, (request: JSONRPCRequest, ctx: ServerContext) => unknown>;
-  _onrequest(message: JSONRPCRequest, extra: MessageExtraInfo): void;
-  _shouldDropInbound(message: JSONRPCRequest): string | undefined;
-  _loggingLevels: Map<string | undefined, string>;
-  _negotiatedWireCodec(): Codec;
-  _outboundServerInfo(): unknown;
-  _resolveOutboundCodec(method: string): unknown;
-  _notificationViaCodec(codec: unknown, notification: unknown, options: object): Promise<void>;
-  _assertOutboundRequestInEra(codec: unknown, method: string): void;
-  _requestWithSchemaViaCodec(codec: unknown, request: unknown, schema: unknown, options: object): Promise<unknown>;
-  request(request: unknown, options?: object): Promise<unknown>;
-  getCapabilities(): { logging?: object };
-  LOG_LEVEL_SEVERITY: Map<string, number>;
-  _onerror(error: Error): void;
-  transport?: Transport;
-}
 
 /** A request's abort signal, made only when it is read or the request is aborted. */
 export class LazyAbort {
@@ -90,14 +59,13 @@ const LAZY_SIGNAL: PropertyDescriptor = {
 
 /**
  * Dispatches a request to the instance's handler as the SDK's `_onrequest` does, answering on the instance's
- * transport: a classified modern one, or a 2025-era one (no classification, no `_meta`). Two things are done differently, for what they cost on Node 20 (V8 11.3); the server's
- * CPU per echo call in the bench app, in two A/B runs:
+ * transport: a classified modern one, or a 2025-era one (no classification, no `_meta`). Two things are done
+ * differently, for what they cost on Node 20 (V8 11.3; `npm run bench` measures them):
  * - the handler's context is one object literal, where the SDK's buildContext spreads `ctx.mcpReq` into a new
  *   object: that spread serves many shapes, so it goes megamorphic, and V8 then gives every copy a hidden class of
- *   its own, which makes every read of the context megamorphic and leaves ~1.2 KB per call for the old generation
- *   (17–24% less CPU);
+ *   its own, which makes every read of the context megamorphic and leaves garbage for the old generation;
  * - `ctx.mcpReq.signal` is made when first read: the SDK makes an AbortController for every request, and Node 20
- *   gives every AbortSignal a hidden class of its own too (6–11% less again).
+ *   gives every AbortSignal a hidden class of its own too.
  *
  * Only the common shape is dispatched here (the lane serves spec methods only): a request whose method the era has
  * and whose handler exists, classified modern by the SDK's classifier (which accepts only an envelope the era
@@ -105,7 +73,7 @@ const LAZY_SIGNAL: PropertyDescriptor = {
  * refusal, goes to `_onrequest` unchanged.
  */
 export function dispatchRequest(server: Server, message: JSONRPCRequest, extra: MessageExtraInfo, aborter: LazyAbort): void {
-  const protocol = server as unknown as ProtocolInternals;
+  const protocol = protocolOf(server);
   const { id, method } = message;
   const params = message.params as Record<string, unknown> | undefined;
   const handler = protocol._requestHandlers.get(method);
