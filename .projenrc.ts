@@ -382,7 +382,7 @@ function deployJob(environment: (typeof ENVIRONMENTS)[number], needs: string): J
         ? {
             id: 'deploy',
             name: 'Canary, then deploy if it passes; rolled back if the rollout fails',
-            run: 'node --import tsx tools/scripts/deploy.ts --namespace "$NAMESPACE" --app "$APP" --image "$(cat "release/$APP.image")" --summary "$GITHUB_STEP_SUMMARY" --strategy canary --prometheus-url "$PROMETHEUS_URL"',
+            run: 'node --import tsx tools/deploy/deploy.ts --namespace "$NAMESPACE" --app "$APP" --image "$(cat "release/$APP.image")" --summary "$GITHUB_STEP_SUMMARY" --strategy canary --prometheus-url "$PROMETHEUS_URL"',
             // Each app tunes its canary in its package.json (mcpFleet.canary). The environment's PROMETHEUS_URL
             // secret (it may carry credentials) points at its Prometheus; unset, the pods' /metrics are read.
             env: { NAMESPACE: environment.namespace, APP: '${{ matrix.app }}', PROMETHEUS_URL: '${{ secrets.PROMETHEUS_URL }}' },
@@ -390,7 +390,7 @@ function deployJob(environment: (typeof ENVIRONMENTS)[number], needs: string): J
         : {
             id: 'deploy',
             name: 'Deploy, rolled back if the rollout fails',
-            run: 'node --import tsx tools/scripts/deploy.ts --namespace "$NAMESPACE" --app "$APP" --image "$(cat "release/$APP.image")" --summary "$GITHUB_STEP_SUMMARY"',
+            run: 'node --import tsx tools/deploy/deploy.ts --namespace "$NAMESPACE" --app "$APP" --image "$(cat "release/$APP.image")" --summary "$GITHUB_STEP_SUMMARY"',
             env: { NAMESPACE: environment.namespace, APP: '${{ matrix.app }}' },
           },
       {
@@ -399,7 +399,7 @@ function deployJob(environment: (typeof ENVIRONMENTS)[number], needs: string): J
         id: 'cleanup',
         name: "After a cancelled or failed deploy: delete the canary and the lock this run holds, if any",
         if: 'cancelled() || failure()',
-        run: 'node --import tsx tools/scripts/deploy.ts --cleanup --namespace "$NAMESPACE" --app "$APP"',
+        run: 'node --import tsx tools/deploy/deploy.ts --cleanup --namespace "$NAMESPACE" --app "$APP"',
         env: { NAMESPACE: environment.namespace, APP: '${{ matrix.app }}' },
       },
     ],

@@ -50,7 +50,7 @@ export default tseslint.config(
   },
   {
     // Scripts talk to a person on the terminal; tests may print measurements.
-    files: ['tools/scripts/**', '**/*.bench.ts', '**/test/fixtures/**', 'tools/nx-plugin/test/**', 'tools/conformance-server/src/*.test.ts'],
+    files: ['tools/scripts/**', 'tools/deploy/**', 'tools/cli-kit/**', '**/*.bench.ts', '**/test/fixtures/**', 'tools/nx-plugin/test/**', 'tools/conformance-server/src/*.test.ts'],
     rules: { 'no-console': 'off' },
   },
 );

@@ -5,8 +5,8 @@ import { appendFileSync, existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { readApp } from '@mcp-fleet/fleet-manifest';
+import { cliOrExit } from '@mcp-fleet/cli-kit';
 import { affectedApps, byTarget, requestedApps } from './src/affected-apps';
-import { cliOrExit } from './src/cli';
 
 const usage = `
 Usage: tsx tools/scripts/affected-apps.ts [--base REF] [--head REF] [--apps LIST] [--github-output]

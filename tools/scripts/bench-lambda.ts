@@ -4,11 +4,9 @@ import { execFileSync, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { readProcessUsage, startServerProcess, workspaceRoot } from '@mcp-fleet/testing';
 import { $ } from 'zx';
+import { cliOrExit, parseCount, table } from '@mcp-fleet/cli-kit';
 import { legacyStatelessCall, modernCall } from './src/bench-variants';
-import { cliOrExit } from './src/cli';
-import { parseCount } from './src/measures';
 import { ensureNode24, NODE24_VERSION } from './src/node24';
-import { table } from './src/report';
 
 const usage = `
 Usage: npm run bench:lambda [-- --app text-tools --starts 10 --calls 2000 --node24 --node PATH]

@@ -6,12 +6,10 @@ import { join } from 'node:path';
 import { readProcessUsage, startServerProcess, workspaceRoot, type ServerProcess } from '@mcp-fleet/testing';
 import autocannon from 'autocannon';
 import { $ } from 'zx';
+import { cliOrExit, parseCount, parseDuration, table } from '@mcp-fleet/cli-kit';
 import { type BenchRow, summarise } from './src/bench-summary';
 import { carriesEcho, EXTRA_TOOLS, legacySessionCall, legacyStatelessCall, listsAllTools, modernCall, modernList, openLegacySession, type BenchVariant } from './src/bench-variants';
-import { cliOrExit } from './src/cli';
-import { parseCount, parseDuration } from './src/measures';
 import { ensureNode24, NODE24_VERSION } from './src/node24';
-import { table } from './src/report';
 
 const usage = `
 Usage: npm run bench [-- --rounds 30 --duration 1s --warmup 10s --connections 50 --only a,b --node24 --json --out FILE]

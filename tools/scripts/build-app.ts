@@ -4,8 +4,8 @@
 // Beside it, dist/package.json and dist/package-lock.json: exactly the npm packages the bundle needs at run time.
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { cliOrExit } from '@mcp-fleet/cli-kit';
 import { bundleApp } from './src/bundle';
-import { cliOrExit } from './src/cli';
 import { appRuntimeManifest } from './src/runtime-closure';
 
 const usage = `

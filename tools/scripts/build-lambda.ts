@@ -3,8 +3,8 @@
 import { cpSync, existsSync, readdirSync, rmSync, statSync, utimesSync, type Dirent } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { $ } from 'zx';
+import { cliOrExit } from '@mcp-fleet/cli-kit';
 import { bundleFunction } from './src/bundle';
-import { cliOrExit } from './src/cli';
 
 const usage = `
 Usage: tsx tools/scripts/build-lambda.ts [app-dir]

@@ -6,7 +6,7 @@ import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { workspaceRoot } from '@mcp-fleet/testing';
 import { parse } from 'yaml';
-import { cliOrExit } from './src/cli';
+import { cliOrExit } from '@mcp-fleet/cli-kit';
 import { directoryStore, startRemoteCache, type RemoteCacheServer } from './src/remote-cache';
 import { cacheCounts, nxRunsOf } from './src/shards';
 import { runWorkflow, type WorkflowJob } from './src/workflow-runner';

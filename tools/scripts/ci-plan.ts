@@ -4,8 +4,8 @@
 import { spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { cliOrExit } from './src/cli';
 import { CI_SHARDS } from '../../.projenrc';
+import { cliOrExit } from '@mcp-fleet/cli-kit';
 import { CI_TARGETS } from './src/pipeline';
 import { mergeDurations, nxRunsOf, planShards, shardTable, tasksOfGraph, type Durations, type NxRun } from './src/shards';
 

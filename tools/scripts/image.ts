@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { $ } from 'zx';
-import { cliOrExit } from './src/cli';
+import { cliOrExit } from '@mcp-fleet/cli-kit';
 
 const usage = `
 Usage: npx nx run <app>:image [-- --push] [options]

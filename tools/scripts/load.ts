@@ -1,9 +1,7 @@
 #!/usr/bin/env tsx
 // npm run load: drive one MCP service with real SDK clients and print what it sustained.
 import { loadTest, SEED_PROFILES, type LoadTestResult } from '@mcp-fleet/testing';
-import { cliOrExit } from './src/cli';
-import { breached, parseCount, parseDuration, parseThresholds, type Figures } from './src/measures';
-import { progressReporter, table } from './src/report';
+import { breached, cliOrExit, type Figures, parseCount, parseDuration, parseThresholds, progressReporter, table } from '@mcp-fleet/cli-kit';
 import { resolveTarget, TARGET_FLAGS, targetOptions } from './src/targets';
 
 const usage = `

@@ -2,7 +2,7 @@
 // Prints the path of the pinned Node 24 binary, installing it first when needed: .ci/run's Node 24 tier and
 // `npm run bench -- --node24` use it.
 import { workspaceRoot } from '@mcp-fleet/testing';
-import { cliOrExit } from './src/cli';
+import { cliOrExit } from '@mcp-fleet/cli-kit';
 import { ensureNode24, NODE24_VERSION } from './src/node24';
 
 const usage = `

@@ -7,7 +7,7 @@ import { appendFileSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { workspaceRoot } from '@mcp-fleet/testing';
-import { cliOrExit } from './src/cli';
+import { cliOrExit } from '@mcp-fleet/cli-kit';
 import { cacheAccess, nxCacheEnv } from './src/cache-settings';
 import { actionsCacheStore, directoryStore, startRemoteCache, type Access, type CacheStore } from './src/remote-cache';
 

@@ -109,7 +109,7 @@ describe('structure', () => {
     for (const environment of ENVIRONMENTS) {
       const steps = deploy.jobs[environment.name]!.steps;
       const cleanup = steps.at(-1)!;
-      expect(cleanup).toMatchObject({ id: 'cleanup', if: 'cancelled() || failure()', run: 'node --import tsx tools/scripts/deploy.ts --cleanup --namespace "$NAMESPACE" --app "$APP"' });
+      expect(cleanup).toMatchObject({ id: 'cleanup', if: 'cancelled() || failure()', run: 'node --import tsx tools/deploy/deploy.ts --cleanup --namespace "$NAMESPACE" --app "$APP"' });
       expect(cleanup.env).toEqual({ NAMESPACE: environment.namespace, APP: '${{ matrix.app }}' });
       expect(steps.at(-2)!.id).toBe('deploy');
     }

@@ -5,7 +5,7 @@ import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs
 import { join } from 'node:path';
 import { renderOverlay } from '@mcp-fleet/testing';
 import { $ } from 'zx';
-import { cliOrExit } from './src/cli';
+import { cliOrExit } from '@mcp-fleet/cli-kit';
 import { containerEnv, mcpChecks, smokeSummaryHeader, smokeSummaryRow } from './src/smoke';
 
 const usage = `

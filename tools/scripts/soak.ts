@@ -1,9 +1,7 @@
 #!/usr/bin/env tsx
 // npm run soak: a steady call rate for a while, watching the server's memory and CPU, with a verdict on growth.
 import { soakTest, type SampleSource } from '@mcp-fleet/testing';
-import { cliOrExit } from './src/cli';
-import { breached, parseDuration, parseThresholds, type Figures } from './src/measures';
-import { progressReporter, table } from './src/report';
+import { breached, cliOrExit, type Figures, parseDuration, parseThresholds, progressReporter, table } from '@mcp-fleet/cli-kit';
 import { resolveTarget, TARGET_FLAGS, targetOptions } from './src/targets';
 
 const usage = `

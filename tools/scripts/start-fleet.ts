@@ -5,7 +5,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { startServerProcess, workspaceRoot, type LogLine, type ServerProcess } from '@mcp-fleet/testing';
 import { $ } from 'zx';
-import { cliOrExit } from './src/cli';
+import { cliOrExit } from '@mcp-fleet/cli-kit';
 
 const usage = `
 Usage: npm start [-- --app NAME ...] [--logs]

@@ -1,7 +1,7 @@
 #!/usr/bin/env tsx
 // npm run test:cost: what the last `npm test` (or a CI run's shards) cost, per project, task and test file.
 import { workspaceRoot } from '@mcp-fleet/testing';
-import { cliOrExit } from './src/cli';
+import { cliOrExit } from '@mcp-fleet/cli-kit';
 import { formatRunCost, readRunCost } from './src/test-cost';
 
 const usage = `

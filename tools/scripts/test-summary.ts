@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { workspaceRoot } from '@mcp-fleet/testing';
-import { cliOrExit } from './src/cli';
+import { cliOrExit } from '@mcp-fleet/cli-kit';
 import { markdownSummary, projectsWith, summarize, type ProjectResults } from './src/test-summary';
 
 const usage = `

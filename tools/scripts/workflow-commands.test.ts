@@ -8,11 +8,11 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { CLOCK_SPEED, deployment, imageOf, service } from '@mcp-fleet/deploy/testing';
 import { startKubeFake, type KubeFake } from '@mcp-fleet/kube-fake';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { CI_SHARDS } from '../../.projenrc';
-import { CLOCK_SPEED, deployment, imageOf, service } from './test/deployments';
 import { runWorkflow, type WorkflowJob } from './src/workflow-runner';
 
 const root = join(import.meta.dirname, '..', '..');

@@ -79,7 +79,7 @@ describe('createNodesV2', () => {
     expect(build!.outputs).toEqual(['{projectRoot}/dist/main.js', '{projectRoot}/dist/main.js.map', '{projectRoot}/dist/package.json', '{projectRoot}/dist/package-lock.json']);
     expect(serve).toMatchObject({ dependsOn: ['build'], continuous: true });
     expect(test).toMatchObject({ cache: true, dependsOn: ['build'], inputs: ['default', '^production', 'testEnvironment'], outputs: ['{projectRoot}/coverage'] });
-    expect(deploy).toMatchObject({ options: { command: 'node --import tsx ../../tools/scripts/deploy.ts --app weather' } });
+    expect(deploy).toMatchObject({ options: { command: 'node --import tsx ../../tools/deploy/deploy.ts --app weather' } });
     expect(deploy!.cache).toBeUndefined();
     // The shared Dockerfile is an input of every app's image: nx affected lists every app when it changes.
     expect(image!.inputs).toEqual(expect.arrayContaining(['{workspaceRoot}/deploy/Dockerfile', '{workspaceRoot}/deploy/Dockerfile.dockerignore']));

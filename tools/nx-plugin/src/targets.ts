@@ -15,7 +15,7 @@ const run = (command: string): Pick<TargetConfiguration, 'executor' | 'options'>
 });
 // One process, not tsx's wrapper: it would pass a Ctrl-C on to the script a second time, and SIGKILL a script slow to
 // answer it (deploy.ts cleans up what it created before it exits).
-const script = (name: string, app: string) => run(`node --import tsx ../../tools/scripts/${name}.ts --app ${app}`);
+const script = (file: string, app: string) => run(`node --import tsx ../../tools/${file} --app ${app}`);
 
 /** The checks every project runs; a library's or tool's inputs and outputs come from nx.json's targetDefaults. */
 const CHECKS = {
@@ -93,10 +93,10 @@ function everyAppTarget(app: string): Record<Exclude<TargetKind, 'build-lambda' 
     },
     lint: { ...CHECKS.lint, inputs: ['default', '^production', '{workspaceRoot}/eslint.config.mjs'] },
     typecheck: { ...CHECKS.typecheck, inputs: ['default', '^production'] },
-    load: script('load', app),
-    soak: script('soak', app),
+    load: script('scripts/load.ts', app),
+    soak: script('scripts/soak.ts', app),
     // The Dockerfile is every app's: a change to it makes every app affected, so its image is built and smoke-tested.
-    image: { ...script('image', app), inputs: ['production', '^production', '{workspaceRoot}/deploy/Dockerfile', '{workspaceRoot}/deploy/Dockerfile.dockerignore'] },
-    deploy: script('deploy', app),
+    image: { ...script('scripts/image.ts', app), inputs: ['production', '^production', '{workspaceRoot}/deploy/Dockerfile', '{workspaceRoot}/deploy/Dockerfile.dockerignore'] },
+    deploy: script('deploy/deploy.ts', app),
   };
 }

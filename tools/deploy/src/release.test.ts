@@ -2,7 +2,7 @@
 // run's canary and lock go, another run's stay, and each says so.
 import { startKubeFake, type KubeFake } from '@mcp-fleet/kube-fake';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CLOCK_SPEED, deployment } from '../../test/deployments';
+import { CLOCK_SPEED, deployment } from '../test/deployments';
 import { canaryManifest } from './canary';
 import { kubectl } from './kubectl';
 import { deployOptions } from './options';

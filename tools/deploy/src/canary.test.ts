@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { startKubeFake, type KubeFake, type Traffic } from '@mcp-fleet/kube-fake';
 import { startPrometheus, waitUntil } from '@mcp-fleet/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CLOCK_SPEED, deployment, service } from '../../test/deployments';
+import { CLOCK_SPEED, deployment, service } from '../test/deployments';
 import { canaryManifest, canaryName } from './canary';
 import { kubectl } from './kubectl';
 import { deployOptions, type DeployOptions } from './options';

@@ -2,12 +2,15 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { runScript as runProjectScript, scriptBundles } from '@mcp-fleet/cli-kit/testing';
 import { startKubeFake, type KubeFake } from '@mcp-fleet/kube-fake';
 import { waitUntil, workspaceRoot } from '@mcp-fleet/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { SCRIPT_BUNDLES } from './test/bundle-scripts';
 import { CLOCK_SPEED, deployment, healthy, imageOf, service } from './test/deployments';
-import { runScript } from './test/run-script';
+
+/** deploy.ts as a user runs it, from the bundle the global setup made (cli-kit's bundleScripts). */
+const runScript = (script: string, args: string[], options?: Parameters<typeof runProjectScript>[3]) => runProjectScript(import.meta.dirname, script, args, options);
+const DEPLOY_BUNDLE = join(scriptBundles(import.meta.dirname), 'deploy.mjs');
 
 /**
  * A command as a person starts it at a terminal: in a process group of its own, which a Ctrl-C (SIGINT to the
@@ -175,7 +178,7 @@ describe('deploy.ts with real kubectl against kube-fake', () => {
     fake.scriptTraffic('registry.test/mcp-fleet/text-tools:eeee555', { rps: 20 });
     const before = structuredClone(fake.deployment('text-tools')!);
     const args = ['--kubeconfig', fake.kubeconfig, '--app', 'text-tools', '--image', 'registry.test/mcp-fleet/text-tools:eeee555', '--strategy', 'canary', '--canary-interval', '1s', '--canary-passes', '50'];
-    const child = spawn(process.execPath, [join(SCRIPT_BUNDLES, 'deploy.mjs'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [DEPLOY_BUNDLE, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     const exited = once(child, 'close');
     const output: string[] = [];
     // The event itself: the first judged interval, so the canary is up and baking.
@@ -211,7 +214,7 @@ describe('deploy.ts with real kubectl against kube-fake', () => {
     const nothingLeft = () => fake.deployment('text-tools-canary') === undefined && fake.lease('text-tools-deploy') === undefined && imageOf(fake, 'text-tools') === OLD;
 
     it('takes one Ctrl-C delivered twice at once (a wrapper passing it on) as one: the canary and the lock go, the report is printed, exit 130', async () => {
-      const run = startInGroup(process.execPath, [join(SCRIPT_BUNDLES, 'deploy.mjs'), '--kubeconfig', fake.kubeconfig, ...canaryArgs]);
+      const run = startInGroup(process.execPath, [DEPLOY_BUNDLE, '--kubeconfig', fake.kubeconfig, ...canaryArgs]);
       await run.waitForLine('text-tools: interval 1:');
       run.signalGroup('SIGINT');
       await waitUntil(() => run.lines.some((line) => line.startsWith('SIGINT: stopping')), { what: 'the first signal taken' });
@@ -227,7 +230,7 @@ describe('deploy.ts with real kubectl against kube-fake', () => {
 
     it("stops at a signal while the canary's pods are still becoming ready: interrupted, not 'never became ready'", async () => {
       fake.script(NEW, { kind: 'never-ready' });
-      const run = startInGroup(process.execPath, [join(SCRIPT_BUNDLES, 'deploy.mjs'), '--kubeconfig', fake.kubeconfig, ...canaryArgs, '--timeout', '60s']);
+      const run = startInGroup(process.execPath, [DEPLOY_BUNDLE, '--kubeconfig', fake.kubeconfig, ...canaryArgs, '--timeout', '60s']);
       await run.waitForLine('waiting for it (up to 60s)');
       await waitUntil(() => fake.deployment('text-tools-canary') !== undefined, { what: 'the canary created' });
       run.signalGroup('SIGTERM');
@@ -260,7 +263,7 @@ describe('deploy.ts with real kubectl against kube-fake', () => {
     });
 
     it('keeps its lock past the lease while it bakes; killed outright, its lock expires and the next deploy takes over, deleting the canary it left', async () => {
-      const first = startInGroup(process.execPath, [join(SCRIPT_BUNDLES, 'deploy.mjs'), '--kubeconfig', fake.kubeconfig, ...canaryArgs, '--lock-lease', '2s']);
+      const first = startInGroup(process.execPath, [DEPLOY_BUNDLE, '--kubeconfig', fake.kubeconfig, ...canaryArgs, '--lock-lease', '2s']);
       await first.waitForLine('text-tools: interval 4:');
       // Four seconds in, twice its lease: renewed, so another deploy is refused.
       const refused = await deploy(fake, '--app', 'text-tools', '--image', 'registry.test/mcp-fleet/text-tools:ffff666', '--lock-lease', '2s');
@@ -279,7 +282,7 @@ describe('deploy.ts with real kubectl against kube-fake', () => {
     });
 
     it('--cleanup, after a run was killed: deletes the canary and the lock that run holds, and nothing of another run', async () => {
-      const killed = startInGroup(process.execPath, [join(SCRIPT_BUNDLES, 'deploy.mjs'), '--kubeconfig', fake.kubeconfig, ...canaryArgs], { GITHUB_RUN_ID: '41', GITHUB_RUN_ATTEMPT: '1', GITHUB_REPOSITORY: 'acme/fleet' });
+      const killed = startInGroup(process.execPath, [DEPLOY_BUNDLE, '--kubeconfig', fake.kubeconfig, ...canaryArgs], { GITHUB_RUN_ID: '41', GITHUB_RUN_ATTEMPT: '1', GITHUB_REPOSITORY: 'acme/fleet' });
       await killed.waitForLine('text-tools: interval 1:');
       killed.kill();
       await killed.exited;

@@ -1,5 +1,5 @@
 import { CANARY_SETTINGS, canaryValue, type CanaryManifest, type CanarySetting } from '@mcp-fleet/fleet-manifest';
-import { parseDuration } from '../measures';
+import { parseDuration } from '@mcp-fleet/cli-kit';
 import type { CanaryLimits, CanaryRules } from './canary-analysis';
 
 export interface AppRelease {

@@ -4,7 +4,7 @@
 // canary goes. The app's deploy lock (lock.ts) is held throughout; the canary names its holder, and is deleted
 // only by its own uid, so no deploy ever deletes another's.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { table } from '../report';
+import { table } from '@mcp-fleet/cli-kit';
 import { analysisTable, decide, judge, type IntervalResult } from './canary-analysis';
 import { podProxySource, prometheusSource, TRACK, type MetricsSource } from './canary-metrics';
 import { selectorOf, type DeploymentJson } from './diagnosis';

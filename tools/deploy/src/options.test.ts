@@ -21,14 +21,14 @@ describe('deployOptions', () => {
   });
 
   it("is what the README's table of canary settings says", () => {
-    const readme = readFileSync(join(import.meta.dirname, '..', '..', '..', '..', 'README.md'), 'utf8');
+    const readme = readFileSync(join(import.meta.dirname, '..', '..', '..', 'README.md'), 'utf8');
     for (const [flag, key] of CANARY_FLAGS) {
       expect(readme).toContain(`| \`--${flag}\` | \`${key}\` | ${CANARY_SETTINGS[key].default ?? '–'} | ${CANARY_SETTINGS[key].help} |`);
     }
   });
 
   it("accepts the canary settings of every app in this workspace (so a bad one fails here, not in production's deploy)", () => {
-    const apps = join(import.meta.dirname, '..', '..', '..', '..', 'apps');
+    const apps = join(import.meta.dirname, '..', '..', '..', 'apps');
     for (const app of readdirSync(apps)) {
       expect(() => deployOptions({ app: [app], image: [image], strategy: 'canary' }, () => readApp(join(apps, '..'), app)?.canary), app).not.toThrow();
     }

@@ -1,16 +1,16 @@
 #!/usr/bin/env tsx
 // The deploy runbook: for each app, set the image, wait for the rollout, and if it fails roll back on its own,
-// wait until the previous version is healthy, and say why. Decisions live in src/deploy/; this file wires them.
+// wait until the previous version is healthy, and say why. Decisions live in src/; this file wires them.
 import { appendFileSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { CANARY_SETTINGS, readApp, type CanaryManifest } from '@mcp-fleet/fleet-manifest';
-import { cliOrExit } from './src/cli';
-import { kubectl } from './src/deploy/kubectl';
-import { holderIdentity } from './src/deploy/lock';
-import { CANARY_FLAGS, cleanupOptions, deployOptions, LEASE_SECONDS, type DeployOptions } from './src/deploy/options';
-import { cleanUpAfter, lockedRelease } from './src/deploy/release';
-import type { ReleaseOutcome } from './src/deploy/rollout';
-import { markdownSummary } from './src/deploy/summary';
+import { cliOrExit } from '@mcp-fleet/cli-kit';
+import { kubectl } from './src/kubectl';
+import { holderIdentity } from './src/lock';
+import { CANARY_FLAGS, cleanupOptions, deployOptions, LEASE_SECONDS, type DeployOptions } from './src/options';
+import { cleanUpAfter, lockedRelease } from './src/release';
+import type { ReleaseOutcome } from './src/rollout';
+import { markdownSummary } from './src/summary';
 
 const usage = `
 Usage: npm run deploy -- --app NAME --image REF [--app NAME --image REF …] [options]

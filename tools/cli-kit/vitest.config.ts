@@ -1,0 +1,3 @@
+import { projectConfig } from '../../vitest.preset.ts';
+
+export default projectConfig();
