@@ -2,14 +2,13 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { runScript as runProjectScript, scriptBundles } from '@mcp-fleet/cli-kit/testing';
+import { runScript, scriptBundles } from '@mcp-fleet/cli-kit/testing';
 import { startKubeFake, type KubeFake } from '@mcp-fleet/kube-fake';
 import { waitUntil, workspaceRoot } from '@mcp-fleet/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CLOCK_SPEED, deployment, healthy, imageOf, service } from './test/deployments';
 
 /** deploy.ts as a user runs it, from the bundle the global setup made (cli-kit's bundleScripts). */
-const runScript = (script: string, args: string[], options?: Parameters<typeof runProjectScript>[3]) => runProjectScript(import.meta.dirname, script, args, options);
 const DEPLOY_BUNDLE = join(scriptBundles(import.meta.dirname), 'deploy.mjs');
 
 /**
@@ -63,7 +62,7 @@ afterEach(() => {
 const OLD = 'registry.test/mcp-fleet/text-tools:aaaa111';
 
 /** deploy.ts as a real process, with real kubectl, against the fake (asynchronously: the fake shares this process). */
-const deploy = (fake: KubeFake, ...args: string[]) => runScript('deploy.ts', ['--kubeconfig', fake.kubeconfig, ...args], { env: { GITHUB_RUN_ID: '' } });
+const deploy = (fake: KubeFake, ...args: string[]) => runScript(import.meta.dirname, 'deploy.ts', ['--kubeconfig', fake.kubeconfig, ...args], { env: { GITHUB_RUN_ID: '' } });
 
 let fake: KubeFake;
 beforeEach(async () => {
@@ -286,14 +285,14 @@ describe('deploy.ts with real kubectl against kube-fake', () => {
       await killed.waitForLine('text-tools: interval 1:');
       killed.kill();
       await killed.exited;
-      const other = await runScript('deploy.ts', ['--kubeconfig', fake.kubeconfig, '--cleanup', '--app', 'text-tools'], { env: { GITHUB_RUN_ID: '42', GITHUB_RUN_ATTEMPT: '1', GITHUB_REPOSITORY: 'acme/fleet' } });
+      const other = await runScript(import.meta.dirname, 'deploy.ts', ['--kubeconfig', fake.kubeconfig, '--cleanup', '--app', 'text-tools'], { env: { GITHUB_RUN_ID: '42', GITHUB_RUN_ATTEMPT: '1', GITHUB_REPOSITORY: 'acme/fleet' } });
       expect(other.stdout).toContain("text-tools: canary text-tools-canary left alone: it is github-run acme/fleet#41.1's, not this one's");
       expect(fake.deployment('text-tools-canary')).toBeDefined();
-      const own = await runScript('deploy.ts', ['--kubeconfig', fake.kubeconfig, '--cleanup', '--app', 'text-tools'], { env: { GITHUB_RUN_ID: '41', GITHUB_RUN_ATTEMPT: '1', GITHUB_REPOSITORY: 'acme/fleet' } });
+      const own = await runScript(import.meta.dirname, 'deploy.ts', ['--kubeconfig', fake.kubeconfig, '--cleanup', '--app', 'text-tools'], { env: { GITHUB_RUN_ID: '41', GITHUB_RUN_ATTEMPT: '1', GITHUB_REPOSITORY: 'acme/fleet' } });
       expect(own.code).toBe(0);
       expect(own.stdout).toBe('text-tools: canary text-tools-canary deleted\ntext-tools: lock released (lease/text-tools-deploy deleted)\n');
       expect(nothingLeft()).toBe(true);
-      const outsideCi = await runScript('deploy.ts', ['--kubeconfig', fake.kubeconfig, '--cleanup', '--app', 'text-tools'], { env: { GITHUB_RUN_ID: '' } });
+      const outsideCi = await runScript(import.meta.dirname, 'deploy.ts', ['--kubeconfig', fake.kubeconfig, '--cleanup', '--app', 'text-tools'], { env: { GITHUB_RUN_ID: '' } });
       expect(outsideCi).toMatchObject({ code: 2, stderr: expect.stringContaining('--cleanup finds what this GitHub Actions run left by its run id') });
     });
   });

@@ -2,15 +2,15 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runScript } from '@mcp-fleet/cli-kit/testing';
 import { describe, expect, it } from 'vitest';
-import { runScript } from './test/run-script';
 
 describe('build-app', () => {
   it('bundles src/main.ts into a runnable dist/main.js with a source map, npm packages left external', async () => {
     const app = mkdtempSync(join(import.meta.dirname, 'test', 'fixtures', 'tmp-'));
     cpSync(join(import.meta.dirname, 'test', 'fixtures', 'tiny-app'), app, { recursive: true });
     try {
-      const run = await runScript('build-app.ts', [app]);
+      const run = await runScript(import.meta.dirname, 'build-app.ts', [app]);
       expect(run.code, run.stderr).toBe(0);
       expect(run.stdout).toMatch(/build-app: .*dist\/main\.js \(\d+ KiB\) in \d+ ms/);
       expect(existsSync(join(app, 'dist', 'main.js.map'))).toBe(true);
@@ -28,13 +28,13 @@ describe('build-app', () => {
   });
 
   it('prints its usage for --help and exits 0', async () => {
-    const run = await runScript('build-app.ts', ['--help']);
+    const run = await runScript(import.meta.dirname, 'build-app.ts', ['--help']);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('Usage: tsx tools/scripts/build-app.ts [app-dir]');
   });
 
   it('exits 2 naming a folder without src/main.ts', async () => {
-    const run = await runScript('build-app.ts', [mkdtempSync(join(tmpdir(), 'not-an-app-'))]);
+    const run = await runScript(import.meta.dirname, 'build-app.ts', [mkdtempSync(join(tmpdir(), 'not-an-app-'))]);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/src\/main\.ts does not exist; pass an app folder such as apps\/text-tools/);
   });

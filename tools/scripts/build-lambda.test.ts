@@ -3,8 +3,8 @@ import { createHash } from 'node:crypto';
 import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runScript } from '@mcp-fleet/cli-kit/testing';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runScript } from './test/run-script';
 
 // text-tools' sources, copied beside the fixtures (inside the workspace, so that its imports resolve as the app's do).
 const root = join(import.meta.dirname, '..', '..');
@@ -19,14 +19,14 @@ const sha = (file: string) => createHash('sha256').update(readFileSync(file)).di
 
 describe('build-lambda', () => {
   it('zips one bundle with every package inlined and the config beside it, the same bytes from the same sources', async () => {
-    const first = await runScript('build-lambda.ts', [app]);
+    const first = await runScript(import.meta.dirname, 'build-lambda.ts', [app]);
     expect(first.code, first.stderr).toBe(0);
     expect(first.stdout).toMatch(/build-lambda: .*dist\/lambda\.zip \(\d+ KiB zipped; app\/index\.mjs \d+ KiB, 6 files\) in \d+ ms/);
     const zip = join(app, 'dist', 'lambda.zip');
     const listing = execFileSync('unzip', ['-Z1', zip], { encoding: 'utf8' }).trim().split('\n');
     expect(listing).toEqual(['app/index.mjs', 'app/index.mjs.map', 'config/base.yaml', 'config/development.yaml', 'config/production.yaml', 'config/test.yaml']);
     const digest = sha(zip);
-    expect((await runScript('build-lambda.ts', [app])).code).toBe(0);
+    expect((await runScript(import.meta.dirname, 'build-lambda.ts', [app])).code).toBe(0);
     expect(sha(zip)).toBe(digest);
   });
 
@@ -39,10 +39,10 @@ describe('build-lambda', () => {
   });
 
   it('prints its usage for --help, and exits 2 naming an app without src/lambda.ts', async () => {
-    const help = await runScript('build-lambda.ts', ['--help']);
+    const help = await runScript(import.meta.dirname, 'build-lambda.ts', ['--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('Usage: tsx tools/scripts/build-lambda.ts [app-dir]');
-    const missing = await runScript('build-lambda.ts', [mkdtempSync(join(tmpdir(), 'not-a-function-'))]);
+    const missing = await runScript(import.meta.dirname, 'build-lambda.ts', [mkdtempSync(join(tmpdir(), 'not-a-function-'))]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/src\/lambda\.ts does not exist; an app that ships as a function has src\/lambda\.ts/);
   });

@@ -1,7 +1,7 @@
+import { runScript } from '@mcp-fleet/cli-kit/testing';
 import { describe, expect, it } from 'vitest';
-import { runScript } from './test/run-script';
 
-const image = (args: string[], env: Record<string, string> = {}) => runScript('image.ts', args, { env });
+const image = (args: string[], env: Record<string, string> = {}) => runScript(import.meta.dirname, 'image.ts', args, { env });
 
 describe('image', () => {
   it('names the image <registry>/<app>:<git sha> and prints the buildx command on --dry-run', async () => {

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
+import { runScript } from '@mcp-fleet/cli-kit/testing';
 import { startServerProcess, type ServerProcess } from '@mcp-fleet/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runScript } from './test/run-script';
 
 let server: ServerProcess;
 beforeAll(async () => {
@@ -13,7 +13,7 @@ afterAll(async () => {
 
 describe('npm run load', () => {
   it('prints JSON that parses, with every call measured', async () => {
-    const result = await runScript('load.ts', ['--url', server.url, '--total', '40', '--concurrency', '4', '--warmup', '5', '--json']);
+    const result = await runScript(import.meta.dirname, 'load.ts', ['--url', server.url, '--total', '40', '--concurrency', '4', '--warmup', '5', '--json']);
     expect(result.code).toBe(0);
     const report = JSON.parse(result.stdout) as { tool: string; runs: { count: number; errorCount: number; latency: { p95: number } }[] };
     expect(report.tool).toBe('echo');
@@ -23,7 +23,7 @@ describe('npm run load', () => {
   });
 
   it('prints the table and exits 1 when a threshold is not met', async () => {
-    const result = await runScript('load.ts', ['--url', server.url, '--total', '20', '--concurrency', '2', '--fail-on', 'p95>0ms,errors>0']);
+    const result = await runScript(import.meta.dirname, 'load.ts', ['--url', server.url, '--total', '20', '--concurrency', '2', '--fail-on', 'p95>0ms,errors>0']);
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/^run\s+calls\s+conc\s+errors\s+rps\s+min ms/m);
     expect(result.stderr).toMatch(/load: threshold not met: run: p95>0ms \(was [\d.]+\)/);
@@ -32,11 +32,11 @@ describe('npm run load', () => {
 
   it('exits 2 on bad input, saying what is wrong', async () => {
     const [failOn, remote, tool, args, help] = await Promise.all([
-      runScript('load.ts', ['--url', server.url, '--fail-on', 'p95>']),
-      runScript('load.ts', ['--url', 'https://mcp.example.com/mcp']),
-      runScript('load.ts', ['--url', server.url, '--tool', 'nope']),
-      runScript('load.ts', ['--url', server.url, '--args', '{oops']),
-      runScript('load.ts', ['--help']),
+      runScript(import.meta.dirname, 'load.ts', ['--url', server.url, '--fail-on', 'p95>']),
+      runScript(import.meta.dirname, 'load.ts', ['--url', 'https://mcp.example.com/mcp']),
+      runScript(import.meta.dirname, 'load.ts', ['--url', server.url, '--tool', 'nope']),
+      runScript(import.meta.dirname, 'load.ts', ['--url', server.url, '--args', '{oops']),
+      runScript(import.meta.dirname, 'load.ts', ['--help']),
     ]);
     expect(failOn).toMatchObject({ code: 2, stderr: expect.stringContaining('--fail-on: cannot read "p95>"') });
     expect(remote).toMatchObject({ code: 2, stderr: expect.stringContaining('pass --allow-remote') });
@@ -48,7 +48,7 @@ describe('npm run load', () => {
 
 describe('npm run soak', () => {
   it('samples the process through /metrics and gives a verdict, as JSON', async () => {
-    const result = await runScript('soak.ts', ['--url', server.url, '--rate', '20', '--duration', '1500ms', '--sample-every', '250ms', '--max-rss-growth', '100000', '--json']);
+    const result = await runScript(import.meta.dirname, 'soak.ts', ['--url', server.url, '--rate', '20', '--duration', '1500ms', '--sample-every', '250ms', '--max-rss-growth', '100000', '--json']);
     expect(result.code).toBe(0);
     const report = JSON.parse(result.stdout) as { verdict: string; calls: number; samples: { rssMb: number }[]; errorCount: number };
     expect(report).toMatchObject({ verdict: 'stable', errorCount: 0 });
@@ -60,7 +60,7 @@ describe('npm run soak', () => {
   });
 
   it('exits 1 when a threshold holds, and prints the samples table', async () => {
-    const result = await runScript('soak.ts', ['--url', server.url, '--rate', '10', '--duration', '600ms', '--sample-every', '200ms', '--fail-on', 'max_rss>1']);
+    const result = await runScript(import.meta.dirname, 'soak.ts', ['--url', server.url, '--rate', '10', '--duration', '600ms', '--sample-every', '200ms', '--fail-on', 'max_rss>1']);
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/^t s\s+rss MB\s+cpu %/m);
     expect(result.stdout).toMatch(/^verdict: (stable|growing) \(RSS slope/m);
@@ -68,6 +68,6 @@ describe('npm run soak', () => {
   });
 
   it('exits 2 on a bad rate', async () => {
-    expect(await runScript('soak.ts', ['--url', server.url, '--rate', 'fast'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--rate must be a number') });
+    expect(await runScript(import.meta.dirname, 'soak.ts', ['--url', server.url, '--rate', 'fast'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--rate must be a number') });
   });
 });

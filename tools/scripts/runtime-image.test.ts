@@ -7,12 +7,12 @@ import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, wri
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { runScript } from '@mcp-fleet/cli-kit/testing';
 import { testDatabases } from '@mcp-fleet/storage/testing';
 import { startServerProcess, workspaceRoot } from '@mcp-fleet/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { bundleApp } from './src/bundle';
 import { appRuntimeManifest, closureProblems, installedPackages, runtimeClosure, type Lockfile } from './src/runtime-closure';
-import { runScript } from './test/run-script';
 
 const root = workspaceRoot();
 const apps = readdirSync(join(root, 'apps')).filter((app) => (JSON.parse(readFileSync(join(root, 'apps', app, 'package.json'), 'utf8')) as { mcpFleet?: unknown }).mcpFleet);
@@ -70,14 +70,14 @@ describe.each(apps)('%s: the image\'s run-time install', (app) => {
     const { dir } = await layoutOf(app);
     const envFile = join(dir, 'smoke.env');
     const databaseUrl = needsPostgres ? ['--database-url', await postgres!.url()] : [];
-    const env = await runScript('smoke.ts', ['env', '--app', app, '--port', '0', '--output', envFile, ...databaseUrl]);
+    const env = await runScript(import.meta.dirname, 'smoke.ts', ['env', '--app', app, '--port', '0', '--output', envFile, ...databaseUrl]);
     expect(env.code, env.stderr).toBe(0);
     const variables = Object.fromEntries(readFileSync(envFile, 'utf8').trim().split('\n').map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));
     // As the image starts it: MCP_ENV=production, on the port the env file names (0 here: any free one).
     const server = await startServerProcess({ app: join(dir, 'dist', 'main.js'), env: { ...variables, MCP_ENV: 'production', NODE_ENV: 'production' }, coverageDir: false });
     try {
       const summary = join(dir, 'summary.md');
-      const check = await runScript('smoke.ts', ['check', '--app', app, '--url', server.url, '--summary', summary]);
+      const check = await runScript(import.meta.dirname, 'smoke.ts', ['check', '--app', app, '--url', server.url, '--summary', summary]);
       expect(check.code, check.stderr).toBe(0);
       expect(check.stdout).toMatch(new RegExp(`^smoke: ${app} ready in [\\d.]+ s; initialize: ${app} [\\d.]+; tools/list: \\w`, 'm'));
       expect(readFileSync(summary, 'utf8')).toMatch(new RegExp(`^\\| app \\| image size[\\s\\S]*^\\| ${app} \\| – \\| [\\d.]+ s \\| ${app} `, 'm'));
@@ -105,7 +105,7 @@ describe('smoke.ts', () => {
   it('fails naming the app when the URL serves another one', { timeout: CEILING_MS }, async () => {
     const server = await startServerProcess({ app: join((await layoutOf('text-tools')).dir, 'dist', 'main.js'), coverageDir: false });
     try {
-      const check = await runScript('smoke.ts', ['check', '--app', 'documents', '--url', server.url, '--timeout', '30']);
+      const check = await runScript(import.meta.dirname, 'smoke.ts', ['check', '--app', 'documents', '--url', server.url, '--timeout', '30']);
       expect(check.code).toBe(1);
       expect(check.stderr).toContain(`smoke: documents: initialize answered as "text-tools", not documents: is ${server.url} the right app?`);
     } finally {
@@ -114,13 +114,13 @@ describe('smoke.ts', () => {
   });
 
   it('refuses to write the env of an app that needs a database without one, and says what to pass', async () => {
-    const run = await runScript('smoke.ts', ['env', '--app', 'documents', '--output', join(scratch, 'x.env')]);
+    const run = await runScript(import.meta.dirname, 'smoke.ts', ['env', '--app', 'documents', '--output', join(scratch, 'x.env')]);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('smoke: documents needs DATABASE_URL (its Deployment takes it from a Secret); pass --database-url postgres://…');
   });
 
   it('prints its usage for --help, and exits 2 on a missing command', async () => {
-    expect((await runScript('smoke.ts', ['--help'])).stdout).toContain('Usage: tsx tools/scripts/smoke.ts env --app NAME');
-    expect((await runScript('smoke.ts', ['--app', 'text-tools'])).code).toBe(2);
+    expect((await runScript(import.meta.dirname, 'smoke.ts', ['--help'])).stdout).toContain('Usage: tsx tools/scripts/smoke.ts env --app NAME');
+    expect((await runScript(import.meta.dirname, 'smoke.ts', ['--app', 'text-tools'])).code).toBe(2);
   });
 });

@@ -3,8 +3,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { runScript } from '@mcp-fleet/cli-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runScript } from './test/run-script';
 
 const root = join(import.meta.dirname, '..', '..');
 let repo: string;
@@ -23,7 +23,7 @@ const commit = (message: string) => {
 };
 const env = { NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_ISOLATE_PLUGINS: 'false', NX_BASE: '', NX_HEAD: '' };
 async function affected(base: string, head: string) {
-  const result = await runScript('affected-apps.ts', ['--base', base, '--head', head], { cwd: repo, env });
+  const result = await runScript(import.meta.dirname, 'affected-apps.ts', ['--base', base, '--head', head], { cwd: repo, env });
   expect(result.code, result.stderr).toBe(0);
   return JSON.parse(result.stdout) as string[];
 }
@@ -77,13 +77,13 @@ describe('affected-apps.ts on a git repository with real nx', () => {
   it('with --apps, lists exactly those, and refuses a name that is not an app', async () => {
     const output = join(repo, 'github-output');
     writeFileSync(output, '');
-    const listed = await runScript('affected-apps.ts', ['--apps', 'beta, alpha', '--github-output'], { cwd: repo, env: { ...env, GITHUB_OUTPUT: output } });
+    const listed = await runScript(import.meta.dirname, 'affected-apps.ts', ['--apps', 'beta, alpha', '--github-output'], { cwd: repo, env: { ...env, GITHUB_OUTPUT: output } });
     expect(listed.code).toBe(0);
     expect(JSON.parse(listed.stdout)).toEqual(['alpha', 'beta']);
     // The deploy workflow's two matrices: the apps on Kubernetes, and the functions.
     expect(readFileSync(output, 'utf8')).toBe('apps=["alpha"]\nfunctions=["beta"]\n');
 
-    const unknown = await runScript('affected-apps.ts', ['--apps', 'alpha,shared'], { cwd: repo, env });
+    const unknown = await runScript(import.meta.dirname, 'affected-apps.ts', ['--apps', 'alpha,shared'], { cwd: repo, env });
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('--apps names "shared", which is not an app under apps/ (the apps: alpha, beta');
   });

@@ -4,7 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { CI_SHARDS } from '../../.projenrc';
+import { CI_SHARDS } from './src/workflows';
 import { cliOrExit } from '@mcp-fleet/cli-kit';
 import { CI_TARGETS } from './src/pipeline';
 import { mergeDurations, nxRunsOf, planShards, shardTable, tasksOfGraph, type Durations, type NxRun } from './src/shards';
@@ -18,7 +18,7 @@ Plans a CI run: lists the tasks (${CI_TARGETS.join(', ')}) of the projects affec
 FILE holds per task (what \`record\` wrote after the last run on main; a task it does not know is estimated).
 Prints the plan as a table and the shards as JSON.
 
-  --shards N              the most runners (default ${CI_SHARDS.count}, ci.yml's setting in .projenrc.ts)
+  --shards N              the most runners (default ${CI_SHARDS.count}, ci.yml's setting in tools/ci/src/workflows.ts)
   --min-shard-seconds S   less work than this per shard does not pay for a runner (default ${CI_SHARDS.minShardSeconds})
   --durations FILE        default .nx/ci-durations.json; a missing file means every task is estimated
   --github-output         also write shards=<json> to $GITHUB_OUTPUT and the table to $GITHUB_STEP_SUMMARY

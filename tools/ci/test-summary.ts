@@ -7,7 +7,7 @@ import { cliOrExit } from '@mcp-fleet/cli-kit';
 import { markdownSummary, projectsWith, summarize, type ProjectResults } from './src/test-summary';
 
 const usage = `
-Usage: tsx tools/scripts/test-summary.ts [--markdown [ROOT...]]
+Usage: tsx tools/ci/test-summary.ts [--markdown [ROOT...]]
 
 Adds up <project>/coverage/vitest-results.json of every project under apps/, libs/ and tools/ and prints
 "N passed, N failed, N skipped". Exits 1 when a project has failed tests or no results at all.

@@ -6,8 +6,8 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync,
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runScript } from '@mcp-fleet/cli-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runScript } from './test/run-script';
 
 const root = join(import.meta.dirname, '..', '..');
 const nxBin = createRequire(join(root, 'package.json')).resolve('nx/bin/nx.js');
@@ -45,7 +45,7 @@ function nx(dir: string, envFile: string, madeBy: string): Promise<{ code: numbe
 async function startServer(store: string, github: Record<string, string>): Promise<string> {
   const envFile = join(mkdtempSync(join(scratch, 'env-')), 'github-env');
   writeFileSync(envFile, '');
-  const started = await runScript('nx-cache-server.ts', ['--store', `dir:${store}`, '--detach', '--github-env', envFile], {
+  const started = await runScript(import.meta.dirname, 'nx-cache-server.ts', ['--store', `dir:${store}`, '--detach', '--github-env', envFile], {
     env: { NX_CACHE_READ_TOKEN: 'read-token-for-tests', NX_CACHE_WRITE_TOKEN: 'write-token-for-tests', ...github },
   });
   expect(started.code, started.stderr).toBe(0);
@@ -98,7 +98,7 @@ describe('nx-cache-server with the real nx', () => {
 
   it('points nx at your own server when NX_CACHE_URL is set, with the token for the event, and starts nothing', async () => {
     const envFile = join(scratch, 'own-server-env');
-    const given = await runScript('nx-cache-server.ts', ['--detach', '--github-env', envFile], {
+    const given = await runScript(import.meta.dirname, 'nx-cache-server.ts', ['--detach', '--github-env', envFile], {
       env: { NX_CACHE_URL: 'https://cache.example.com', NX_CACHE_READ_TOKEN: 'r', NX_CACHE_WRITE_TOKEN: 'w', GITHUB_ACTIONS: 'true', GITHUB_EVENT_NAME: 'pull_request', GITHUB_REF: 'refs/pull/1/merge' },
     });
     expect(given.code, given.stderr).toBe(0);
@@ -107,16 +107,16 @@ describe('nx-cache-server with the real nx', () => {
   });
 
   it('says what is missing: a token for NX_CACHE_URL, a store it cannot use, a bad port', async () => {
-    const noToken = await runScript('nx-cache-server.ts', [], { env: { NX_CACHE_URL: 'https://cache.example.com', NX_CACHE_READ_TOKEN: '', NX_CACHE_WRITE_TOKEN: '', GITHUB_ACTIONS: '' } });
+    const noToken = await runScript(import.meta.dirname, 'nx-cache-server.ts', [], { env: { NX_CACHE_URL: 'https://cache.example.com', NX_CACHE_READ_TOKEN: '', NX_CACHE_WRITE_TOKEN: '', GITHUB_ACTIONS: '' } });
     expect(noToken.code).toBe(2);
     expect(noToken.stderr).toContain('NX_CACHE_URL is set but NX_CACHE_WRITE_TOKEN is not');
-    const badStore = await runScript('nx-cache-server.ts', ['--store', 's3://bucket'], { env: { NX_CACHE_URL: '' } });
+    const badStore = await runScript(import.meta.dirname, 'nx-cache-server.ts', ['--store', 's3://bucket'], { env: { NX_CACHE_URL: '' } });
     expect(badStore.code).toBe(2);
     expect(badStore.stderr).toContain('--store must be dir:PATH or github, got "s3://bucket"');
-    const badPort = await runScript('nx-cache-server.ts', ['--port', 'abc'], { env: { NX_CACHE_URL: '' } });
+    const badPort = await runScript(import.meta.dirname, 'nx-cache-server.ts', ['--port', 'abc'], { env: { NX_CACHE_URL: '' } });
     expect(badPort.stderr).toContain('--port must be a number between 0 and 65535, got "abc"');
     // As ci.yml starts it: the detached server's reason reaches the step's output.
-    const noService = await runScript('nx-cache-server.ts', ['--store', 'github', '--detach'], { env: { NX_CACHE_URL: '', ACTIONS_RESULTS_URL: '', ACTIONS_CACHE_URL: '', ACTIONS_CACHE_SERVICE_V2: '' } });
+    const noService = await runScript(import.meta.dirname, 'nx-cache-server.ts', ['--store', 'github', '--detach'], { env: { NX_CACHE_URL: '', ACTIONS_RESULTS_URL: '', ACTIONS_CACHE_URL: '', ACTIONS_CACHE_SERVICE_V2: '' } });
     expect(noService.code).toBe(2);
     expect(noService.stderr).toMatch(/the server did not start \(its log, .*nx-cache-server\.log, ends\):\n.*the GitHub Actions cache service is not reachable from this step/s);
   });

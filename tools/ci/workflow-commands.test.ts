@@ -12,7 +12,7 @@ import { CLOCK_SPEED, deployment, imageOf, service } from '@mcp-fleet/deploy/tes
 import { startKubeFake, type KubeFake } from '@mcp-fleet/kube-fake';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { CI_SHARDS } from '../../.projenrc';
+import { CI_SHARDS } from './src/workflows';
 import { runWorkflow, type WorkflowJob } from './src/workflow-runner';
 
 const root = join(import.meta.dirname, '..', '..');

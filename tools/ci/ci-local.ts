@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { workspaceRoot } from '@mcp-fleet/testing';
 import { parse } from 'yaml';
 import { cliOrExit } from '@mcp-fleet/cli-kit';
-import { directoryStore, startRemoteCache, type RemoteCacheServer } from './src/remote-cache';
+import { directoryStore, startRemoteCache, type RemoteCacheServer } from '@mcp-fleet/nx-cache';
 import { cacheCounts, nxRunsOf } from './src/shards';
 import { runWorkflow, type WorkflowJob } from './src/workflow-runner';
 

@@ -9,7 +9,7 @@ Usage: npm run test:cost -- [--markdown] [--top N] [ROOT...]
 
 Prints the CPU seconds (user + system, each task's whole process tree) and wall time of every project and task
 of the last run, the whole command's, and the N slowest test files (default 10). npm test records them in
-.nx/task-cpu (through tools/scripts/task-cpu/record.mjs); Vitest's JSON results give the files.
+.nx/task-cpu (through tools/ci/task-cpu/record.mjs); Vitest's JSON results give the files.
 
   ROOT        a workspace, or a CI shard's results (the summary job's ci-shards/*); default: this workspace
   --markdown  a Markdown report, for a CI job summary

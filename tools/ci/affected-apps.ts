@@ -9,7 +9,7 @@ import { cliOrExit } from '@mcp-fleet/cli-kit';
 import { affectedApps, byTarget, requestedApps } from './src/affected-apps';
 
 const usage = `
-Usage: tsx tools/scripts/affected-apps.ts [--base REF] [--head REF] [--apps LIST] [--github-output]
+Usage: tsx tools/ci/affected-apps.ts [--base REF] [--head REF] [--apps LIST] [--github-output]
 
 Prints a JSON list of the apps (projects under apps/) that the changes between --base and --head affect:
 changed themselves, or through a lib they depend on. A new folder under apps/ is listed with no pipeline edit;

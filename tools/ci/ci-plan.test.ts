@@ -1,8 +1,8 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runScript } from '@mcp-fleet/cli-kit/testing';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runScript } from './test/run-script';
 
 const scratch = mkdtempSync(join(tmpdir(), 'ci-plan-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -19,7 +19,7 @@ describe('npm run ci:plan', () => {
       { taskId: 'runtime:test', startTime: at(0), endTime: at(0.1), cacheStatus: 'remote-cache-hit', status: 0 },
     ];
     writeFileSync(join(shard, '.nx', 'cache', 'run.json'), JSON.stringify({ tasks }));
-    const recorded = await runScript('ci-plan.ts', ['record', '--durations', durations, shard, join(scratch, 'shard-that-failed-early')]);
+    const recorded = await runScript(import.meta.dirname, 'ci-plan.ts', ['record', '--durations', durations, shard, join(scratch, 'shard-that-failed-early')]);
     expect(recorded.code, recorded.stderr).toBe(0);
     expect(recorded.stdout).toContain(`ci-plan: 2 task durations in ${durations}`);
     expect(JSON.parse(readFileSync(durations, 'utf8'))).toEqual({ 'documents:test': 61.2, 'runtime:test': 14 });
@@ -30,12 +30,12 @@ describe('npm run ci:plan', () => {
     mkdirSync(join(broken, '.nx', 'cache'), { recursive: true });
     writeFileSync(join(broken, '.nx', 'cache', 'run.json'), '{ "tasks": [');
     const [shards, command, noRoots, noRuns, badFile, badRun] = await Promise.all([
-      runScript('ci-plan.ts', ['--shards', '0']),
-      runScript('ci-plan.ts', ['replan']),
-      runScript('ci-plan.ts', ['record']),
-      runScript('ci-plan.ts', ['record', '--durations', join(scratch, 'none.json'), scratch]),
-      runScript('ci-plan.ts', ['--durations', join(import.meta.dirname, 'ci-plan.ts')]),
-      runScript('ci-plan.ts', ['record', '--durations', join(scratch, 'none.json'), broken]),
+      runScript(import.meta.dirname, 'ci-plan.ts', ['--shards', '0']),
+      runScript(import.meta.dirname, 'ci-plan.ts', ['replan']),
+      runScript(import.meta.dirname, 'ci-plan.ts', ['record']),
+      runScript(import.meta.dirname, 'ci-plan.ts', ['record', '--durations', join(scratch, 'none.json'), scratch]),
+      runScript(import.meta.dirname, 'ci-plan.ts', ['--durations', join(import.meta.dirname, 'ci-plan.ts')]),
+      runScript(import.meta.dirname, 'ci-plan.ts', ['record', '--durations', join(scratch, 'none.json'), broken]),
     ]);
     expect(shards).toMatchObject({ code: 2, stderr: expect.stringContaining('--shards must be a whole number of at least 1, got "0"') });
     expect(command).toMatchObject({ code: 2, stderr: expect.stringContaining('unknown command "replan"; the commands are plan (the default) and record') });

@@ -1,4 +1,4 @@
-// The pieces of the workflows that .projenrc.ts assembles and the scripts that run them share: the pinned
+// The pieces of the workflows that workflows.ts assembles and the scripts that run them share: the pinned
 // third-party actions, the common steps, and what CI checks.
 import type { github } from 'projen';
 

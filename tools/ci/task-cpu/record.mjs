@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-const usage = `Usage: node tools/scripts/task-cpu/record.mjs COMMAND [ARGS...]
+const usage = `Usage: node tools/ci/task-cpu/record.mjs COMMAND [ARGS...]
 
 Runs COMMAND with a probe preloaded into every Node process, which records each Nx task's CPU seconds (user and
 system, its whole process tree) and wall time in ./.nx/task-cpu/, and the whole command's in ./.nx/task-cpu/command.json.
