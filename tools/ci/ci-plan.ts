@@ -4,10 +4,10 @@
 import { spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { CI_SHARDS } from './src/workflows';
 import { cliOrExit } from '@mcp-fleet/cli-kit';
 import { CI_TARGETS } from './src/pipeline';
 import { mergeDurations, nxRunsOf, planShards, shardTable, tasksOfGraph, type Durations, type NxRun } from './src/shards';
+import { CI_SHARDS } from './src/workflows';
 
 const usage = `
 Usage: npm run ci:plan -- [--shards N] [--min-shard-seconds S] [--durations FILE] [--all] [--github-output]

@@ -3,11 +3,12 @@
 // exactly the closure of what the bundle imports, and the result, with the bundle and config as the runtime stage
 // lays them out, must pass the image smoke test (smoke.ts) as a production process.
 import { execFile } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { runScript } from '@mcp-fleet/cli-kit/testing';
+import { listApps } from '@mcp-fleet/fleet-manifest';
 import { testDatabases } from '@mcp-fleet/storage/testing';
 import { startServerProcess, workspaceRoot } from '@mcp-fleet/testing';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -15,7 +16,7 @@ import { bundleApp } from './src/bundle';
 import { appRuntimeManifest, closureProblems, installedPackages, runtimeClosure, type Lockfile } from './src/runtime-closure';
 
 const root = workspaceRoot();
-const apps = readdirSync(join(root, 'apps')).filter((app) => (JSON.parse(readFileSync(join(root, 'apps', app, 'package.json'), 'utf8')) as { mcpFleet?: unknown }).mcpFleet);
+const apps = listApps(root);
 const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')) as Lockfile;
 /** Packages only tests and tools use: none may reach a production image. */
 const DEV_ONLY = ['@mcp-fleet/testing', '@modelcontextprotocol/inspector', '@modelcontextprotocol/sdk', 'kubernetes-models', 'vitest', 'vite', 'esbuild', 'tsx', 'express', 'typescript'];

@@ -95,7 +95,7 @@ describe('nx g @mcp-fleet/nx-plugin:service, in a copy of this workspace', () =>
     const base = git('rev-parse', 'HEAD');
     git('add', '-A');
     git('-c', 'user.email=e2e@example.com', '-c', 'user.name=e2e', 'commit', '-qm', 'generated');
-    const listed = await run(process.execPath, [createRequire(join(root, 'package.json')).resolve('tsx/cli'), join(workspace, 'tools', 'scripts', 'affected-apps.ts'), '--base', base, '--head', 'HEAD']);
+    const listed = await run(process.execPath, [createRequire(join(root, 'package.json')).resolve('tsx/cli'), join(workspace, 'tools', 'ci', 'affected-apps.ts'), '--base', base, '--head', 'HEAD']);
     expect(listed.code, listed.output).toBe(0);
     // package-lock.json changed too, and Nx counts every project as touched by a lockfile change (its conservative
     // default), so the other apps are listed as well; the new ones must be there with no pipeline edit.

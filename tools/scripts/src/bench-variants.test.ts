@@ -1,0 +1,49 @@
+import { createLogger, runtimeConfigSchema, serve, type RunningService } from '@mcp-fleet/runtime';
+import { McpServer } from '@modelcontextprotocol/server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as z from 'zod';
+import { carriesEcho, legacySessionCall, legacyStatelessCall, listsAllTools, modernCall, modernList, openLegacySession } from './bench-variants';
+
+/** The bench's echo server, on the runtime: what its requests must be answered by. */
+function echoServer(): McpServer {
+  const server = new McpServer({ name: 'bench-echo', version: '1.0.0' });
+  server.registerTool('echo', { inputSchema: z.object({ message: z.string() }) }, async ({ message }) => ({ content: [{ type: 'text', text: message }] }));
+  return server;
+}
+
+const start = (legacySessions: boolean) =>
+  serve(echoServer, {
+    name: 'bench-echo',
+    config: runtimeConfigSchema.parse({ port: 0, http: { legacySessions } }),
+    handleSignals: false,
+    logger: createLogger({ service: 'bench-echo', level: 'silent' }),
+  });
+
+describe("the bench's requests, against the runtime", () => {
+  let sessions: RunningService;
+  let stateless: RunningService;
+  beforeAll(async () => {
+    [sessions, stateless] = await Promise.all([start(true), start(false)]);
+  });
+  afterAll(async () => {
+    await Promise.all([sessions?.shutdown('test over'), stateless?.shutdown('test over')]);
+  });
+
+  const post = async (url: string, request: { headers: Record<string, string>; body: string }) => (await fetch(url, { method: 'POST', ...request })).text();
+
+  it('are each answered with the echo, in both eras and in a session, and a listing is told from a full one', async () => {
+    expect(carriesEcho(await post(stateless.url!, modernCall))).toBe(true);
+    expect(carriesEcho(await post(stateless.url!, legacyStatelessCall))).toBe(true);
+    const sessionId = await openLegacySession(sessions.url!);
+    expect(carriesEcho(await post(sessions.url!, legacySessionCall(sessionId)))).toBe(true);
+    const listing = await post(stateless.url!, modernList);
+    expect(listing).toContain('"name":"echo"');
+    // One tool is not the bench's hundred and one: a variant serving too few would be measuring something else.
+    expect(listsAllTools(listing)).toBe(false);
+  });
+
+  it('tell a refusal from an answer, and a server without sessions from one with them', async () => {
+    expect(carriesEcho(await post(stateless.url!, { ...modernCall, body: modernCall.body.replace('"echo"', '"nope"') }))).toBe(false);
+    await expect(openLegacySession(stateless.url!)).rejects.toThrow(/opened no session .*is http.legacySessions on\?/);
+  });
+});
