@@ -45,7 +45,7 @@ const baseAndHeadStep: JobStep = {
 export const affectedJobStart = (): JobStep[] => [checkoutStep({ history: true }), setupNodeStep(NODE_VERSIONS[0]), baseAndHeadStep];
 
 /** What every CI run checks of each affected project (and what the plan lists tasks of). */
-export const CI_TARGETS = ['lint', 'typecheck', 'test', 'build'] as const;
+export const CI_TARGETS = ['lint', 'typecheck', 'test', 'check', 'build'] as const;
 
 /** How GitHub runs a `run:` step on Linux (bash with -e and pipefail); ci:local and the workflow tests run them so too. */
 export const bashStep = (script: string): string[] => ['--noprofile', '--norc', '-eo', 'pipefail', '-c', script];

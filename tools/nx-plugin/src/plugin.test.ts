@@ -63,17 +63,19 @@ describe('createNodesV2', () => {
     expect(projects['libs/not-nx/package.json']).toEqual({});
   });
 
-  it('gives an app with an mcpFleet entry its name, tag and nine targets, and nothing to other folders', async () => {
+  it('gives an app with an mcpFleet entry its name, tag and ten targets, and nothing to other folders', async () => {
     const projects = await infer();
     expect(projects['apps/not-mcp/package.json']).toEqual({});
     expect(projects['apps/half-made/package.json']).toEqual({});
     const weather = projects['apps/weather/package.json']!['apps/weather']!;
     expect(weather).toMatchObject({ name: 'weather', projectType: 'application', tags: ['type:app'] });
-    expect(Object.keys(weather.targets!)).toEqual(['build', 'serve', 'test', 'lint', 'typecheck', 'load', 'soak', 'image', 'deploy']);
+    expect(Object.keys(weather.targets!)).toEqual(['build', 'serve', 'test', 'check', 'lint', 'typecheck', 'load', 'soak', 'image', 'deploy']);
   });
 
   it('infers what Nx needs to cache and order each target', async () => {
-    const { build, serve, test, image, deploy } = (await infer())['apps/weather/package.json']!['apps/weather']!.targets!;
+    const { build, serve, test, check, image, deploy } = (await infer())['apps/weather/package.json']!['apps/weather']!.targets!;
+    // The fleet's rules per app, cached on what they read of that app: its deploy/ is its own input, no tool's.
+    expect(check).toMatchObject({ executor: '@mcp-fleet/nx-plugin:app-checks', cache: true, inputs: expect.arrayContaining(['{projectRoot}/deploy/**/*', '{workspaceRoot}/deploy/**/*']) });
     expect(build).toMatchObject({ cache: true, dependsOn: ['^build'], options: { command: 'tsx ../../tools/scripts/build-app.ts', cwd: '{projectRoot}' } });
     // Its own files, not dist/: restoring it from the cache must not take the function's bundle away.
     expect(build!.outputs).toEqual(['{projectRoot}/dist/main.js', '{projectRoot}/dist/main.js.map', '{projectRoot}/dist/package.json', '{projectRoot}/dist/package-lock.json']);
@@ -88,14 +90,14 @@ describe('createNodesV2', () => {
   it('gives an app with mcpFleet.lambda the function\'s targets, and one with kubernetes: false no image or deploy', async () => {
     const projects = await infer();
     const both = projects['apps/both/package.json']!['apps/both']!.targets!;
-    expect(Object.keys(both)).toEqual(['build', 'serve', 'test', 'lint', 'typecheck', 'load', 'soak', 'image', 'deploy', 'build-lambda', 'synth']);
+    expect(Object.keys(both)).toEqual(['build', 'serve', 'test', 'check', 'lint', 'typecheck', 'load', 'soak', 'image', 'deploy', 'build-lambda', 'synth']);
     expect(both['build-lambda']).toMatchObject({ cache: true, outputs: ['{projectRoot}/dist/lambda', '{projectRoot}/dist/lambda.zip'] });
     expect(both.synth).toMatchObject({ dependsOn: ['build-lambda'], options: { command: 'tsx ../../tools/lambda-stack/src/synth.ts --app both' } });
-    expect(Object.keys(projects['apps/fn-only/package.json']!['apps/fn-only']!.targets!)).toEqual(['build', 'serve', 'test', 'lint', 'typecheck', 'load', 'soak', 'build-lambda', 'synth']);
+    expect(Object.keys(projects['apps/fn-only/package.json']!['apps/fn-only']!.targets!)).toEqual(['build', 'serve', 'test', 'check', 'lint', 'typecheck', 'load', 'soak', 'build-lambda', 'synth']);
   });
 
   it('takes other target names from the plugin options', async () => {
     const weather = (await infer({ targetNames: { typecheck: 'tsc', serve: 'dev' } }))['apps/weather/package.json']!['apps/weather']!;
-    expect(Object.keys(weather.targets!)).toEqual(['build', 'dev', 'test', 'lint', 'tsc', 'load', 'soak', 'image', 'deploy']);
+    expect(Object.keys(weather.targets!)).toEqual(['build', 'dev', 'test', 'check', 'lint', 'tsc', 'load', 'soak', 'image', 'deploy']);
   });
 });

@@ -1,7 +1,7 @@
 import type { TargetConfiguration } from '@nx/devkit';
 
 /** The targets every app gets, by kind; each kind's name can be changed in nx.json's plugin options. */
-export const TARGET_KINDS = ['build', 'serve', 'test', 'lint', 'typecheck', 'load', 'soak', 'image', 'deploy', 'build-lambda', 'synth'] as const;
+export const TARGET_KINDS = ['build', 'serve', 'test', 'check', 'lint', 'typecheck', 'load', 'soak', 'image', 'deploy', 'build-lambda', 'synth'] as const;
 export type TargetKind = (typeof TARGET_KINDS)[number];
 
 export interface McpFleetPluginOptions {
@@ -90,6 +90,24 @@ function everyAppTarget(app: string): Record<Exclude<TargetKind, 'build-lambda' 
       dependsOn: ['build'],
       inputs: ['default', '^production', 'testEnvironment'],
       outputs: ['{projectRoot}/coverage'],
+    },
+    // The fleet's rules for this app alone (its manifest, overlays, policy, monitoring), cached per app: a change to
+    // one app's deploy/ re-checks that app and no tool's tests.
+    check: {
+      executor: '@mcp-fleet/nx-plugin:app-checks',
+      cache: true,
+      inputs: [
+        '{projectRoot}/package.json',
+        '{projectRoot}/config/**/*',
+        '{projectRoot}/deploy/**/*',
+        '{workspaceRoot}/deploy/**/*',
+        '{workspaceRoot}/tools/nx-plugin/src/**/*.ts',
+        '{workspaceRoot}/libs/testing/src/**/*.ts',
+        '{workspaceRoot}/libs/fleet-manifest/src/**/*.ts',
+        '{workspaceRoot}/libs/runtime/src/**/*.ts',
+        // kubectl renders the overlays (kustomize): another kubectl may render them differently.
+        { runtime: 'kubectl version --client -o json' },
+      ],
     },
     lint: { ...CHECKS.lint, inputs: ['default', '^production', '{workspaceRoot}/eslint.config.mjs'] },
     typecheck: { ...CHECKS.typecheck, inputs: ['default', '^production'] },
