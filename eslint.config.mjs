@@ -49,7 +49,7 @@ export default tseslint.config(
   },
   {
     // Scripts talk to a person on the terminal; tests may print measurements.
-    files: ['tools/scripts/**', 'tools/deploy/**', 'tools/ci/**', 'tools/nx-cache/**', 'tools/cli-kit/**', '**/*.bench.ts', '**/test/fixtures/**', 'tools/nx-plugin/test/**', 'tools/conformance-server/src/*.test.ts'],
+    files: ['tools/scripts/**', 'tools/deploy/**', 'tools/ci/**', 'tools/nx-cache/**', 'tools/perf/**', 'tools/cli-kit/**', '**/*.bench.ts', '**/test/fixtures/**', 'tools/nx-plugin/test/**', 'tools/conformance-server/src/*.test.ts'],
     rules: { 'no-console': 'off' },
   },
 );

@@ -3,7 +3,7 @@
 // `npm run bench -- --node24` use it.
 import { workspaceRoot } from '@mcp-fleet/testing';
 import { cliOrExit } from '@mcp-fleet/cli-kit';
-import { ensureNode24, NODE24_VERSION } from './src/node24';
+import { ensureNode24, NODE24_VERSION } from '@mcp-fleet/cli-kit/node24';
 
 const usage = `
 Usage: tsx tools/scripts/node24.ts

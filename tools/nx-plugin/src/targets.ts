@@ -111,8 +111,8 @@ function everyAppTarget(app: string): Record<Exclude<TargetKind, 'build-lambda' 
     },
     lint: { ...CHECKS.lint, inputs: ['default', '^production', '{workspaceRoot}/eslint.config.mjs'] },
     typecheck: { ...CHECKS.typecheck, inputs: ['default', '^production'] },
-    load: script('scripts/load.ts', app),
-    soak: script('scripts/soak.ts', app),
+    load: script('perf/load.ts', app),
+    soak: script('perf/soak.ts', app),
     // The Dockerfile is every app's: a change to it makes every app affected, so its image is built and smoke-tested.
     image: { ...script('scripts/image.ts', app), inputs: ['production', '^production', '{workspaceRoot}/deploy/Dockerfile', '{workspaceRoot}/deploy/Dockerfile.dockerignore'] },
     deploy: script('deploy/deploy.ts', app),

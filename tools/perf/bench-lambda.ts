@@ -6,7 +6,7 @@ import { readProcessUsage, startServerProcess, workspaceRoot } from '@mcp-fleet/
 import { $ } from 'zx';
 import { cliOrExit, parseCount, table } from '@mcp-fleet/cli-kit';
 import { legacyStatelessCall, modernCall } from './src/bench-variants';
-import { ensureNode24, NODE24_VERSION } from './src/node24';
+import { ensureNode24, NODE24_VERSION } from '@mcp-fleet/cli-kit/node24';
 
 const usage = `
 Usage: npm run bench:lambda [-- --app text-tools --starts 10 --calls 2000 --node24 --node PATH]

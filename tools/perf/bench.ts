@@ -9,7 +9,7 @@ import { $ } from 'zx';
 import { cliOrExit, parseCount, parseDuration, table } from '@mcp-fleet/cli-kit';
 import { type BenchRow, summarise } from './src/bench-summary';
 import { carriesEcho, EXTRA_TOOLS, legacySessionCall, legacyStatelessCall, listsAllTools, modernCall, modernList, openLegacySession, type BenchVariant } from './src/bench-variants';
-import { ensureNode24, NODE24_VERSION } from './src/node24';
+import { ensureNode24, NODE24_VERSION } from '@mcp-fleet/cli-kit/node24';
 
 const usage = `
 Usage: npm run bench [-- --rounds 30 --duration 1s --warmup 10s --connections 50 --only a,b --node24 --json --out FILE]
@@ -65,7 +65,7 @@ const { values } = cliOrExit(process.argv.slice(2), usage, {
 });
 
 const root = workspaceRoot();
-const bench = (file: string) => join(root, 'tools', 'scripts', 'bench', file);
+const bench = (file: string) => join(root, 'tools', 'perf', 'bench', file);
 const VARIANTS: BenchVariant[] = [
   { id: 'a', name: 'bare SDK, stateless', app: bench('bare-sdk-server.mjs') },
   { id: 'b', name: 'runtime, stateless, full chain', app: bench('runtime-echo/dist/main.js'), env: { MCP_ENV: undefined } },
@@ -111,7 +111,7 @@ try {
 }
 say(`servers on Node ${serverNode} (${settings.node}), load from Node ${process.version}`);
 say('building bench/runtime-echo …');
-await $({ cwd: root, quiet: true })`npx tsx tools/scripts/build-app.ts tools/scripts/bench/runtime-echo`;
+await $({ cwd: root, quiet: true })`npx tsx tools/scripts/build-app.ts tools/perf/bench/runtime-echo`;
 
 interface Running {
   variant: BenchVariant;
