@@ -54,7 +54,7 @@ await $({ cwd: appDir, quiet: true })`npx tsx ../../tools/scripts/build-lambda.t
 await $({ cwd: appDir, quiet: true })`npx tsx ../../tools/scripts/build-app.ts`;
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-const driver = join(root, 'tools', 'scripts', 'bench', 'lambda-driver.mjs');
+const driver = join(root, 'tools', 'scripts', 'lambda-driver.mjs');
 const env = { ...process.env, MCP_ENV: 'production', LOG_LEVEL: 'warn' };
 
 /** One cold start of the function: wall ms to "ready", and what the driver measured. */

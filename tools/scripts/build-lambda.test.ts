@@ -32,7 +32,7 @@ describe('build-lambda', () => {
 
   it('runs unpacked far from any node_modules, as Lambda runs it: init, then both eras answered', async () => {
     execFileSync('unzip', ['-q', join(app, 'dist', 'lambda.zip'), '-d', unpacked]);
-    const driver = join(import.meta.dirname, 'bench', 'lambda-driver.mjs');
+    const driver = join(import.meta.dirname, 'lambda-driver.mjs');
     const output = execFileSync(process.execPath, [driver, unpacked, '4'], { encoding: 'utf8', env: { ...process.env, MCP_ENV: 'production', LOG_LEVEL: 'warn' } });
     const measured = JSON.parse(output.split('\n').find((line) => line.startsWith('{"initCpuMs"'))!) as Record<string, number>;
     expect(Object.keys(measured)).toEqual(['initCpuMs', 'modernCpuUs', 'legacyCpuUs']);
