@@ -1,6 +1,7 @@
 // The one coverage preset every project's vitest.config.ts uses. Thresholds live in .c8rc.json so that the
 // in-process gate (Vitest's v8 provider) and the real-process gate (c8, for e2e) can never disagree.
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { defineConfig, type ViteUserConfig } from 'vitest/config';
 
 const c8rc = JSON.parse(readFileSync(new URL('./.c8rc.json', import.meta.url), 'utf8')) as Record<
@@ -27,11 +28,11 @@ if (expectedMajor && process.versions.node.split('.')[0] !== expectedMajor) {
   throw new Error(`MCP_FLEET_EXPECT_NODE_MAJOR=${expectedMajor}, but these tests run on Node ${process.version} (${process.execPath}): something put another node first on PATH`);
 }
 
-/** `exclude`: source files left out of the coverage gate; `testExclude`: test files not run here. */
-export function projectConfig(options: { exclude?: string[]; testExclude?: string[]; globalSetup?: string } = {}): ViteUserConfig {
+/** `exclude`: source files left out of the coverage gate; `testExclude`: test files not run here; `include`: where tests are. */
+export function projectConfig(options: { exclude?: string[]; testExclude?: string[]; globalSetup?: string; include?: string[] } = {}): ViteUserConfig {
   return defineConfig({
     test: {
-      include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+      include: options.include ?? ['src/**/*.test.ts', 'test/**/*.test.ts'],
       exclude: ['**/node_modules/**', ...(options.testExclude ?? [])],
       testTimeout: CEILING_MS,
       hookTimeout: CEILING_MS,
@@ -56,4 +57,12 @@ export function projectConfig(options: { exclude?: string[]; testExclude?: strin
       },
     },
   });
+}
+
+/**
+ * A tool whose entry scripts are tested as real processes (their coverage is not in-process; src/ holds their
+ * logic): tests beside the scripts too, and the scripts bundled once per run for cli-kit's runScript.
+ */
+export function scriptsProjectConfig(): ViteUserConfig {
+  return projectConfig({ globalSetup: join(import.meta.dirname, 'tools', 'cli-kit', 'testing', 'global-setup.ts'), include: ['*.test.ts', 'src/**/*.test.ts'] });
 }

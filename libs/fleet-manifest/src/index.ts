@@ -28,7 +28,10 @@ function numberSetting(spec: NumberSpec) {
  */
 function percentSetting(spec: Omit<NumberSpec, 'min' | 'max'>) {
   return numberSetting({ ...spec, min: 0, max: 100 }).refine((value) => value === 0 || value >= 1, {
-    error: (issue) => `reads as a fraction; keys ending in Percent are percentages: write ${Number(((issue.input as number) * 100).toPrecision(12))} for ${Number(((issue.input as number) * 100).toPrecision(12))}% (0, or from 1 to 100)`,
+    error: (issue) => {
+      const meant = Number(((issue.input as number) * 100).toPrecision(12));
+      return `reads as a fraction; keys ending in Percent are percentages: write ${meant} for ${meant}% (0, or from 1 to 100)`;
+    },
   });
 }
 
@@ -92,7 +95,7 @@ export function canaryValue(key: CanarySetting, text: string): { value: number }
 }
 
 /** The latency thresholds an objective may use: the duration histogram's bucket edges, in milliseconds. */
-export const LATENCY_EDGES_MS = DURATION_BUCKETS.map((seconds) => Math.round(seconds * 1000));
+const LATENCY_EDGES_MS = DURATION_BUCKETS.map((seconds) => Math.round(seconds * 1000));
 
 function nearestEdges(value: number): string {
   const below = LATENCY_EDGES_MS.filter((edge) => edge < value).at(-1);

@@ -32,14 +32,11 @@ export interface TargetOptions {
   allowRemote?: boolean;
 }
 
-/** What to call: a tool and its arguments, and the credentials to log in with first if the service needs them. */
-export type LoadCallSpec = LoadCall;
-
 export interface Target {
   url: string;
   token?: string;
   /** The call to make: --tool/--args, else the app's `mcpFleet.loadCall` in its package.json, else echo. */
-  call: LoadCallSpec;
+  call: LoadCall;
   /** The local process, when the script started it (its pid is what a soak samples). */
   process?: ServerProcess;
   stop(): Promise<void>;
@@ -90,7 +87,7 @@ export async function resolveTarget(options: TargetOptions, say: (line: string) 
   return target;
 }
 
-function settleCall(options: TargetOptions): LoadCallSpec {
+function settleCall(options: TargetOptions): LoadCall {
   let args: Record<string, unknown> | undefined;
   if (options.args !== undefined) {
     try {
@@ -105,7 +102,7 @@ function settleCall(options: TargetOptions): LoadCallSpec {
   return { tool: 'echo', arguments: args ?? { message: 'load test' } };
 }
 
-const readLoadCall = (app: string): LoadCallSpec | undefined => readApp(workspaceRoot(), app)?.loadCall;
+const readLoadCall = (app: string): LoadCall | undefined => readApp(workspaceRoot(), app)?.loadCall;
 
 async function checkTool(url: string, tool: string): Promise<void> {
   const client = await connectHttpClient(url, { name: 'mcp-fleet-load' });
