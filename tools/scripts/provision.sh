@@ -108,7 +108,10 @@ start_postgres() {
   password=$(cat "$secret_file")
   checkout=$(pwd -P | node -e 'let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => console.log(require("crypto").createHash("sha256").update(s.trim()).digest("hex").slice(0, 10)))')
   database="mcp_fleet_test_$checkout"
+  # One run at a time sets up the shared role (two npm tests side by side: "tuple concurrently updated"); the
+  # session's lock goes when psql ends.
   as_root su postgres -c "psql -q -p $port -v ON_ERROR_STOP=1" <<SQL >/dev/null
+select pg_advisory_lock(hashtext('mcp_fleet_test role'));
 do \$\$ begin
   if not exists (select from pg_roles where rolname = 'mcp_fleet_test') then create role mcp_fleet_test login createdb; end if;
 end \$\$;

@@ -92,6 +92,14 @@ describe('provision.sh, before any test runs', () => {
     expect(databases.split('\n')).not.toContain(database);
   });
 
+  it.runIf(isRoot && existsSync('/usr/bin/pg_lsclusters'))('gives runs started at once from several checkouts a database each (two npm tests side by side)', async () => {
+    const runs = await Promise.all(
+      [1, 2, 3, 4, 5, 6].map(() => provision(machine([]), 'psql "$DATABASE_URL" -Atc "select current_database()"', { cwd: tempDir('provision-checkout-') })),
+    );
+    for (const run of runs) expect(run.code, run.stderr).toBe(0);
+    expect(new Set(runs.map((run) => run.stdout.trim())).size).toBe(6);
+  });
+
   it('says how it is used, and refuses to run nothing', async () => {
     const help = await new Promise<string>((resolve) => execFile('bash', [SCRIPT, '--help'], { encoding: 'utf8' }, (_error, stdout) => resolve(stdout)));
     expect(help).toContain('Usage: bash tools/scripts/provision.sh [--install] [-- COMMAND [ARGS...]]');
