@@ -8,7 +8,7 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    files: ['**/*.ts', '**/*.mts', '**/*.mjs'],
+    files: ['**/*.ts', '**/*.mts', '**/*.mjs', '**/*.js'],
     plugins: { '@nx': nx },
     languageOptions: { globals: globals.node },
     rules: {
@@ -31,11 +31,6 @@ export default tseslint.config(
     },
   },
   {
-    // Each project's Vitest config takes the workspace's one coverage preset, which lives at the root.
-    files: ['**/vitest.config.ts'],
-    rules: { '@nx/enforce-module-boundaries': 'off' },
-  },
-  {
     // The SDK's private members are reached in the lane's two files only: sdk-internals.ts declares and probes
     // each (a release without one turns the lane off), dispatch.ts calls them through that typed view.
     files: ['libs/runtime/src/**/*.ts'],
@@ -49,7 +44,7 @@ export default tseslint.config(
   },
   {
     // Scripts talk to a person on the terminal; tests may print measurements.
-    files: ['tools/scripts/**', 'tools/deploy/**', 'tools/ci/**', 'tools/nx-cache/**', 'tools/perf/**', 'tools/cli-kit/**', '**/*.bench.ts', '**/test/fixtures/**', 'tools/nx-plugin/test/**', 'tools/conformance-server/src/*.test.ts'],
+    files: ['tools/build/**', 'tools/dev/**', 'tools/*-e2e/**', 'tools/deploy/**', 'tools/ci/**', 'tools/nx-cache/**', 'tools/perf/**', 'tools/cli-kit/**', '**/*.bench.ts', '**/test/fixtures/**', 'tools/conformance-server/src/*.test.ts'],
     rules: { 'no-console': 'off' },
   },
 );

@@ -4,8 +4,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { workspaceRoot } from '@mcp-fleet/testing';
+
 import { parse } from 'yaml';
+import { workspaceRoot } from '@mcp-fleet/fleet-manifest';
 import { cliOrExit } from '@mcp-fleet/cli-kit';
 import { directoryStore, startRemoteCache, type RemoteCacheServer } from '@mcp-fleet/nx-cache';
 import { cacheCounts, nxRunsOf } from './src/shards';

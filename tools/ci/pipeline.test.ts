@@ -268,8 +268,8 @@ describe('structure', () => {
     const runs = smoke.steps.map((step) => step.run ?? '');
     const start = runs.findIndex((script) => script.startsWith('docker run'));
     expect(runs[start]).toMatch(/--read-only\b.*--user 1000:1000\b.*--cap-drop ALL\b.*--env-file "\$RUNNER_TEMP\/app\.env" "\$IMAGE"$/);
-    expect(runs[start - 1]).toContain('tools/scripts/smoke.ts env --app "$APP" --database-url "$DATABASE_URL" --output "$RUNNER_TEMP/app.env"');
-    expect(runs[start + 1]).toBe('node --import tsx tools/scripts/smoke.ts check --app "$APP" --url http://127.0.0.1:8080/mcp --container smoke --summary "$GITHUB_STEP_SUMMARY"');
+    expect(runs[start - 1]).toContain('npx mcp-fleet-smoke env --app "$APP" --database-url "$DATABASE_URL" --output "$RUNNER_TEMP/app.env"');
+    expect(runs[start + 1]).toBe('npx mcp-fleet-smoke check --app "$APP" --url http://127.0.0.1:8080/mcp --container smoke --summary "$GITHUB_STEP_SUMMARY"');
     expect(smoke.steps.at(-1)).toMatchObject({ if: 'always()', run: 'docker rm --force smoke || true' });
     // Whatever the job's write rights, it has none to a registry: nothing is pushed.
     expect(smoke.permissions).toEqual({ contents: 'read' });

@@ -1,6 +1,7 @@
 #!/usr/bin/env tsx
 // npm run test:cost: what the last `npm test` (or a CI run's shards) cost, per project, task and test file.
-import { workspaceRoot } from '@mcp-fleet/testing';
+
+import { workspaceRoot } from '@mcp-fleet/fleet-manifest';
 import { cliOrExit } from '@mcp-fleet/cli-kit';
 import { formatRunCost, readRunCost } from './src/test-cost';
 

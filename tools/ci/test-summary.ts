@@ -2,7 +2,8 @@
 // The last line of npm test, and the CI job summary: every project's Vitest results and coverage added up.
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { workspaceRoot } from '@mcp-fleet/testing';
+
+import { workspaceRoot } from '@mcp-fleet/fleet-manifest';
 import { cliOrExit } from '@mcp-fleet/cli-kit';
 import { markdownSummary, projectsWith, summarize, type ProjectResults } from './src/test-summary';
 

@@ -1,3 +1,3 @@
-import { scriptsProjectConfig } from '../../vitest.preset.ts';
+import { scriptsProjectConfig } from '@mcp-fleet/vitest-preset';
 
 export default scriptsProjectConfig();

@@ -1,4 +1,4 @@
-import { projectConfig } from '../../vitest.preset.ts';
+import { projectConfig } from '@mcp-fleet/vitest-preset';
 
 // The fixtures run only inside the server process the suite talks to: c8 gates that coverage after the run.
 // The newest conformance suite needs Node 22+: its test (*.node22.test.ts) runs where the Node is new enough, as

@@ -2,9 +2,10 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { workspaceRoot } from '@mcp-fleet/fleet-manifest';
 import { runScript, scriptBundles } from '@mcp-fleet/cli-kit/testing';
 import { startKubeFake, type KubeFake } from '@mcp-fleet/kube-fake';
-import { waitUntil, workspaceRoot } from '@mcp-fleet/testing';
+import { waitUntil } from '@mcp-fleet/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CLOCK_SPEED, deployment, healthy, imageOf, service } from './test/deployments';
 

@@ -1,4 +1,4 @@
-#!/usr/bin/env tsx
+#!/usr/bin/env -S node --import tsx
 // The deploy runbook: for each app, set the image, wait for the rollout, and if it fails roll back on its own,
 // wait until the previous version is healthy, and say why. Decisions live in src/; this file wires them.
 import { appendFileSync, existsSync } from 'node:fs';

@@ -1,3 +1,3 @@
-import { projectConfig } from '../../vitest.preset.ts';
+import { projectConfig } from '@mcp-fleet/vitest-preset';
 
 export default projectConfig();

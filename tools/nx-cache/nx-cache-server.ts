@@ -6,7 +6,8 @@ import { randomBytes } from 'node:crypto';
 import { appendFileSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { workspaceRoot } from '@mcp-fleet/testing';
+
+import { workspaceRoot } from '@mcp-fleet/fleet-manifest';
 import { cliOrExit } from '@mcp-fleet/cli-kit';
 import { cacheAccess, nxCacheEnv } from './src/cache-settings';
 import { actionsCacheStore, directoryStore, startRemoteCache, type Access, type CacheStore } from './src/remote-cache';

@@ -2,7 +2,8 @@
 // npm run bench:lambda — a function's cold start and per-invocation CPU, beside the same app as an HTTP process.
 import { execFileSync, spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { readProcessUsage, startServerProcess, workspaceRoot } from '@mcp-fleet/testing';
+import { workspaceRoot } from '@mcp-fleet/fleet-manifest';
+import { readProcessUsage, startServerProcess } from '@mcp-fleet/testing';
 import { $ } from 'zx';
 import { cliOrExit, parseCount, table } from '@mcp-fleet/cli-kit';
 import { legacyStatelessCall, modernCall } from './src/bench-variants';
@@ -50,8 +51,8 @@ try {
 }
 const appDir = join(root, 'apps', settings.app);
 say(`building ${settings.app}: build-lambda and build …`);
-await $({ cwd: appDir, quiet: true })`npx tsx ../../tools/scripts/build-lambda.ts`;
-await $({ cwd: appDir, quiet: true })`npx tsx ../../tools/scripts/build-app.ts`;
+await $({ cwd: appDir, quiet: true })`npx mcp-fleet-build-lambda`;
+await $({ cwd: appDir, quiet: true })`npx mcp-fleet-build`;
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const driver = join(root, 'tools', 'scripts', 'lambda-driver.mjs');

@@ -3,7 +3,8 @@
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readProcessUsage, startServerProcess, workspaceRoot, type ServerProcess } from '@mcp-fleet/testing';
+import { workspaceRoot } from '@mcp-fleet/fleet-manifest';
+import { readProcessUsage, startServerProcess, type ServerProcess } from '@mcp-fleet/testing';
 import autocannon from 'autocannon';
 import { $ } from 'zx';
 import { cliOrExit, parseCount, parseDuration, table } from '@mcp-fleet/cli-kit';
@@ -111,7 +112,7 @@ try {
 }
 say(`servers on Node ${serverNode} (${settings.node}), load from Node ${process.version}`);
 say('building bench/runtime-echo …');
-await $({ cwd: root, quiet: true })`npx tsx tools/scripts/build-app.ts tools/perf/bench/runtime-echo`;
+await $({ cwd: root, quiet: true })`npx mcp-fleet-build tools/perf/bench/runtime-echo`;
 
 interface Running {
   variant: BenchVariant;

@@ -1,4 +1,4 @@
-#!/usr/bin/env tsx
+#!/usr/bin/env -S node --import tsx
 // npm run load: drive one MCP service with real SDK clients and print what it sustained.
 import { loadTest, SEED_PROFILES, type LoadTestResult } from '@mcp-fleet/testing';
 import { breached, cliOrExit, type Figures, parseCount, parseDuration, parseThresholds, progressReporter, table } from '@mcp-fleet/cli-kit';

@@ -1,4 +1,4 @@
-#!/usr/bin/env tsx
+#!/usr/bin/env -S node --import tsx
 // npm run soak: a steady call rate for a while, watching the server's memory and CPU, with a verdict on growth.
 import { soakTest, type SampleSource } from '@mcp-fleet/testing';
 import { breached, cliOrExit, type Figures, parseDuration, parseThresholds, progressReporter, table } from '@mcp-fleet/cli-kit';

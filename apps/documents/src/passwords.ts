@@ -1,6 +1,6 @@
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 
-// OWASP's scrypt minimum (N=2^17, r=8, p=1) costs ~100 ms and 128 MiB per hash; N=2^15 keeps start-up and login
+// OWASP's scrypt minimum (N=2^17, r=8, p=1) takes 128 MiB per hash; N=2^15 keeps start-up and login
 // fast on small pods while staying far from plain-text or fast-hash territory. The parameters are stored with
 // each hash, so raising them later re-hashes nothing and breaks nothing.
 const PARAMS = { N: 2 ** 15, r: 8, p: 1 };

@@ -1,4 +1,5 @@
-import { connectHttpClient, hostileRequests, sendHostile, startServerProcess, waitUntil, workspaceRoot, type ServerProcess } from '@mcp-fleet/testing';
+import { workspaceRoot } from '@mcp-fleet/fleet-manifest';
+import { connectHttpClient, hostileRequests, sendHostile, startServerProcess, waitUntil, type ServerProcess } from '@mcp-fleet/testing';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/client';
 import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/client/stdio';

@@ -2,7 +2,7 @@
 // watches, deploys and ships it. This is the one place it is parsed; every reader takes what readApp() returns.
 // Units are in the key names: …Percent is 0–100, …Ratio a multiple or a fraction, …Ms, …Sec, …Mb, …Days.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { DURATION_BUCKETS } from '@mcp-fleet/runtime/metrics-contract';
 import { z } from 'zod';
 
@@ -228,6 +228,17 @@ const packageJsonOf = (workspaceRoot: string, app: string): Record<string, unkno
     throw new ManifestError([`${file} is not JSON: ${(error as Error).message}`]);
   }
 };
+
+/** The workspace a command or test runs in: the folder with nx.json above `from` (default: the current folder). */
+export function workspaceRoot(from = process.cwd()): string {
+  let dir = resolve(from);
+  while (!existsSync(join(dir, 'nx.json'))) {
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error(`no nx.json above ${from}: run inside the mcp-fleet workspace`);
+    dir = parent;
+  }
+  return dir;
+}
 
 /** The apps of a workspace: folders of apps/ whose package.json has an mcpFleet entry (valid or not), by name. */
 export function listApps(workspaceRoot: string): string[] {

@@ -56,7 +56,7 @@ export function withMiddleware(server: McpServer, middlewares: readonly Middlewa
 
 /**
  * One call through the pipeline. Its signal, the SDK's linked to abort(), is made only when first read: an
- * AbortSignal and its link cost ~3 µs on Node 20, more than the rest of the chain, and most handlers never read it.
+ * AbortSignal and its link cost more than the rest of the chain, and most handlers never read it.
  */
 class Call implements CallContext {
   kind: CallKind;

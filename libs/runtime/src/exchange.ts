@@ -82,7 +82,7 @@ export function exchangeRules(options: ExchangeOptions) {
     const result = validateHostHeader(host || undefined, allowed);
     return result.ok ? undefined : forbidden(`${result.message}; allowed hosts: ${allowed.join(', ') || 'none'} (${which})`);
   };
-  // The SDK's checks parse a URL each time (~2 µs a request); a client sends the same Host and Origin every time.
+  // The SDK's checks parse a URL each time; a client sends the same Host and Origin every time.
   const hostVerdict = memoized((host: string) => hostRefusal(host, allowedHosts as string[], 'http.allowedHosts'));
   const originVerdict = memoized((origin: string) => {
     const result = validateOriginHeader(origin || undefined, allowedOrigins!);
@@ -203,7 +203,7 @@ export function exchangeRules(options: ExchangeOptions) {
     end(scope: ExchangeScope, ended: Ended): Outcome {
       const { method, tool } = scope.labels;
       const outcome = ended.status >= 400 ? outcomeOfStatus(ended.status) : scope.outcome;
-      // Labels written out, not spread: on Node 20 `{ ...fresh, newKey }` costs ~0.6 µs per added key.
+      // Labels written out, not spread: on Node 20 `{ ...fresh, newKey }` copies the object for each added key.
       answered({ method, tool, outcome }).inc();
       timed(scope.labels).observe(ended.seconds);
       // A call the pipeline answered has its own "call" line; this one then is only for debugging.

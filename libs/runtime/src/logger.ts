@@ -14,7 +14,7 @@ export interface LoggerOptions {
 /**
  * One JSON line per event. Lines about a request carry its `requestId` explicitly: the runtime's and the
  * pipeline's do, and a handler gets it from its context (requestIdOf in @mcp-fleet/middleware). No
- * AsyncLocalStorage: on Node 20 it costs ~80 µs of CPU per request (promise hooks), a fifth of a bare call.
+ * AsyncLocalStorage: on Node 20 its promise hooks cost a large part of a bare call's CPU.
  */
 export function createLogger(options: LoggerOptions): Logger {
   const destination = typeof options.destination === 'object' ? options.destination : bufferedDestination(options.destination ?? 1);
@@ -24,8 +24,8 @@ export function createLogger(options: LoggerOptions): Logger {
       base: { service: options.service },
       messageKey: 'msg',
       timestamp: isoTime,
-      // Tokens and passwords never reach a log line, whatever object they arrive in. (pino's own wildcard
-      // redaction cost ~7 µs a line.)
+      // Tokens and passwords never reach a log line, whatever object they arrive in. (Not pino's own wildcard
+      // redaction, which costs more a line.)
       formatters: { level: (label) => ({ level: label }), log: (object) => redactSecrets(object) },
     },
     destination,
@@ -48,12 +48,12 @@ function isoTime(): string {
 export const BATCH_CHARS = 65_536;
 
 /**
- * Log lines gathered into writes of about BATCH_CHARS instead of one system call each (a write per line cost
- * ~40 µs of CPU per request), written out at least every 200 ms, and flushed when the process exits for any reason
+ * Log lines gathered into writes of about BATCH_CHARS instead of one system call each (a write per line is a
+ * system call per request), written out at least every 200 ms, and flushed when the process exits for any reason
  * — exit(), a signal handled by serve(), or an uncaught exception — so nothing written before is lost.
  *
- * Not pino.destination (sonic-boom 4.2): for every line it measures the byte length of all it holds, ~3 µs a line
- * at 4 KiB, the largest single cost of a bench call; gathering here costs ~0.2 µs. Written synchronously, as Node
+ * Not pino.destination (sonic-boom 4.2): for every line it measures the byte length of all it holds, which was
+ * the largest single cost of a bench call; gathering here measures nothing twice. Written synchronously, as Node
  * writes its own stdout to a pipe on Linux; what a full non-blocking pipe does not take waits for the next flush.
  */
 export class BatchedWriter implements DestinationStream {

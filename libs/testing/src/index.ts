@@ -2,7 +2,6 @@ export { connectHttpClient, createTestClient, type ProtocolEra, type TestClient 
 export {
   IMAGE_NODE_FLAGS,
   startServerProcess,
-  workspaceRoot,
   type Exit,
   type LogLine,
   type ServerProcess,

@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { workspaceRoot } from './server-process';
+
+import { workspaceRoot } from '@mcp-fleet/fleet-manifest';
 import { createTestClient } from './test-client';
 
 export interface InspectorOptions {

@@ -2,7 +2,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { startServerProcess, workspaceRoot } from './server-process';
+import { workspaceRoot } from '@mcp-fleet/fleet-manifest';
+import { startServerProcess } from './server-process';
 import { waitUntil } from './wait-until';
 
 const fixture = (name: string) => join(import.meta.dirname, '..', 'test', 'fixtures', name);

@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import { workspaceRoot } from '@mcp-fleet/fleet-manifest';
 import { stopAtExit } from './stop-at-exit';
 
 const MAX_KEPT_LINES = 10_000;
@@ -61,24 +62,14 @@ export interface ServerProcess {
   stop(signal?: NodeJS.Signals, timeoutMs?: number): Promise<Exit>;
 }
 
-/** Finds the workspace root (the folder with nx.json) above a folder. */
-export function workspaceRoot(from = process.cwd()): string {
-  let dir = resolve(from);
-  while (!existsSync(join(dir, 'nx.json'))) {
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error(`no nx.json above ${from}: run inside the mcp-fleet workspace`);
-    dir = parent;
-  }
-  return dir;
-}
 
 /**
  * The Node flags deploy/Dockerfile's CMD runs every app with; tests and the bench run a process with them too, so
  * they measure what production runs (app-checks.test.ts fails when the two part).
  * - `--max-semi-space-size=16`: V8 sizes its young generation from the memory it may use. In a pod of
- *   deployment.yaml's 256 MiB limit Node 24 picks 1 MB semi-spaces, and the runtime's call costs 50% more CPU in
- *   scavenges (124 µs with 16 MB ones); on an unconstrained host it picks 64 MB ones, 128 MB of RSS for garbage,
- *   for no less CPU than 16 MB (70 vs 72 µs). (Node 24, bench/runtime-echo, A/B in one run.)
+ *   deployment.yaml's 256 MiB limit Node 24 picks 1 MB semi-spaces, and the runtime's call costs far more CPU in
+ *   scavenges; on an unconstrained host it picks 64 MB ones, 128 MB of RSS for garbage, for no less CPU than
+ *   16 MB. (`npm run bench -- --node24` measures CPU per call with these flags.)
  */
 export const IMAGE_NODE_FLAGS: readonly string[] = ['--enable-source-maps', '--max-semi-space-size=16'];
 

@@ -44,7 +44,7 @@ const postgresService = {
 };
 
 // Every script step runs `node --import tsx tools/<tool>/…`: one process, where `npx tsx` would start npm and
-// then two Node processes (~0.5 s of CPU a step).
+// then two Node processes.
 
 /** A push to main: the only event whose steps may hold a secret that writes what later runs trust. */
 const ON_MAIN = "github.event_name == 'push' && github.ref == 'refs/heads/main'";
@@ -251,7 +251,7 @@ const imageSmokeJob: Job = {
     },
     {
       name: 'Its environment, as production gives it (secrets as throwaway values, the database the service above)',
-      run: 'node --import tsx tools/scripts/smoke.ts env --app "$APP" --database-url "$DATABASE_URL" --output "$RUNNER_TEMP/app.env"',
+      run: 'npx mcp-fleet-smoke env --app "$APP" --database-url "$DATABASE_URL" --output "$RUNNER_TEMP/app.env"',
       env: { DATABASE_URL: 'postgres://mcp_fleet_ci:mcp_fleet_ci@127.0.0.1:5432/mcp_fleet_ci' },
     },
     {
@@ -260,7 +260,7 @@ const imageSmokeJob: Job = {
     },
     {
       name: 'Smoke test: HEALTHCHECK healthy, /readyz, initialize and tools/list; its size to the summary',
-      run: 'node --import tsx tools/scripts/smoke.ts check --app "$APP" --url http://127.0.0.1:8080/mcp --container smoke --summary "$GITHUB_STEP_SUMMARY"',
+      run: 'npx mcp-fleet-smoke check --app "$APP" --url http://127.0.0.1:8080/mcp --container smoke --summary "$GITHUB_STEP_SUMMARY"',
     },
     { name: 'Remove it', if: 'always()', run: 'docker rm --force smoke || true' },
   ],

@@ -1,4 +1,4 @@
-// How the fleet bundles TypeScript with esbuild: an app's build (tools/scripts/src/bundle.ts) and a tool's test
+// How the fleet bundles TypeScript with esbuild: an app's build (tools/build/src/bundle.ts) and a tool's test
 // bundles of its scripts (../testing/scripts.ts). Its own entry point, so that a script importing the kit does not
 // load esbuild.
 import { readFileSync } from 'node:fs';

@@ -1,6 +1,6 @@
 // How a tool's tests run its entry scripts as a user would, as real processes: each project's Vitest global setup
-// bundles its entry files once (bundleScripts), so that each run starts plain Node on a bundle (~0.5 s of CPU)
-// instead of tsx compiling the script again (~1.5 s), dozens of times a run. Same sources, same externals as an
+// bundles its entry files once (bundleScripts), so that each run starts plain Node on a bundle instead of tsx
+// compiling the script again, dozens of times a run. Same sources, same externals as an
 // app's build; tsx itself is still what the workflow tests run.
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
@@ -42,7 +42,7 @@ export interface ScriptRun {
 export function runScript(projectDir: string, script: string, args: string[], options: { env?: Record<string, string>; timeoutMs?: number; cwd?: string } = {}): Promise<ScriptRun> {
   const bundle = join(scriptBundles(projectDir), script.replace(/\.ts$/, '.mjs'));
   if (!existsSync(bundle)) throw new Error(`${bundle} does not exist: the project's vitest globalSetup bundles its scripts (bundleScripts)`);
-  // Below the tests' own ceiling (vitest.preset.ts), so that a hang fails with the script's output.
+  // Below the tests' own ceiling (@mcp-fleet/vitest-preset), so that a hang fails with the script's output.
   const ceilingMs = options.timeoutMs ?? 240_000;
   return new Promise((resolve) =>
     execFile(

@@ -5,7 +5,8 @@
 // passes but the ones named below with why; and the 2026-07-28 scenarios that need no fixture against every app.
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { startServerProcess, workspaceRoot, type ServerProcess } from '@mcp-fleet/testing';
+import { workspaceRoot } from '@mcp-fleet/fleet-manifest';
+import { startServerProcess, type ServerProcess } from '@mcp-fleet/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeAppScenarios, failures, runSuite, type Check } from './suite';
 

@@ -3,7 +3,8 @@
 // against every app of the fleet.
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { startServerProcess, workspaceRoot, type ServerProcess } from '@mcp-fleet/testing';
+import { workspaceRoot } from '@mcp-fleet/fleet-manifest';
+import { startServerProcess, type ServerProcess } from '@mcp-fleet/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeAppScenarios, failures, runSuite } from './suite';
 

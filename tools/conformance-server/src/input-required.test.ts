@@ -1,7 +1,8 @@
 // The input-required (multi-round-trip, SEP-2322) fixtures round by round, over HTTP on the machine's Node: what
 // the newest suite checks on Node 22+ (conformance-latest.node22.test.ts), so that they are tested on every Node.
 import { join } from 'node:path';
-import { startServerProcess, workspaceRoot, type ServerProcess } from '@mcp-fleet/testing';
+import { workspaceRoot } from '@mcp-fleet/fleet-manifest';
+import { startServerProcess, type ServerProcess } from '@mcp-fleet/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const root = workspaceRoot();

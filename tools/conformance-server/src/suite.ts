@@ -4,8 +4,8 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { listApps } from '@mcp-fleet/fleet-manifest';
-import { connectHttpClient, startServerProcess, workspaceRoot, type ServerProcess } from '@mcp-fleet/testing';
+import { listApps, workspaceRoot } from '@mcp-fleet/fleet-manifest';
+import { connectHttpClient, startServerProcess, type ServerProcess } from '@mcp-fleet/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 export interface Check {
@@ -49,7 +49,7 @@ export function describeAppScenarios(title: string, scenarios: string[], run: (u
   describe.each(listApps(workspaceRoot()))(title, (app) => {
     let server: ServerProcess;
     let capabilities: Record<string, unknown>;
-    // One CLI run for all the scenarios (~1.5 s of CPU, where one per scenario is ~1.2 s each).
+    // One CLI run for all the scenarios: each run costs about as much CPU as all of them together.
     let results: Map<string, Check[]>;
     beforeAll(async () => {
       server = await startServerProcess({ app, coverageDir: false, env: { DATABASE_URL: undefined } });

@@ -2,6 +2,7 @@
 // The CDK CLI's entry (cdk.json "app"): `npx cdk deploy -c app=<app> -c environment=<staging|production>`
 // (-c workspace=<dir> reads another workspace's apps/).
 import { App } from 'aws-cdk-lib';
+import { workspaceRoot } from '@mcp-fleet/fleet-manifest';
 import { functionApp } from './index';
 
 // Only to read the CLI's context: not synthesised (an App the CLI started would otherwise write an empty assembly at exit).
@@ -13,8 +14,8 @@ if (!app) {
   process.exit(2);
 }
 try {
-  const workspaceRoot = (context.node.tryGetContext('workspace') as string | undefined) ?? new URL('../../..', import.meta.url).pathname;
-  functionApp({ workspaceRoot, app, environment }).cdkApp.synth();
+  const root = (context.node.tryGetContext('workspace') as string | undefined) ?? workspaceRoot();
+  functionApp({ workspaceRoot: root, app, environment }).cdkApp.synth();
 } catch (error) {
   process.stderr.write(`lambda-stack: ${(error as Error).message}\n`);
   process.exit(2);

@@ -23,7 +23,7 @@ const failure = (error: unknown) => error as { code: number; stderr: string };
 describe('synth.ts, what npx nx run <app>:synth runs', () => {
   it('prints its usage with --help', async () => {
     const { stdout } = await run(tsx, ['src/synth.ts', '--help'], { cwd: here });
-    expect(stdout).toMatch(/^Usage: tsx tools\/lambda-stack\/src\/synth.ts --app NAME/);
+    expect(stdout).toMatch(/^Usage: npx mcp-fleet-synth --app NAME/);
   });
 
   it('writes the template of each environment asked for, offline, and says what is in it', async () => {

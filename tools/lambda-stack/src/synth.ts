@@ -1,11 +1,12 @@
-#!/usr/bin/env tsx
+#!/usr/bin/env -S node --import tsx
 // npx nx run <app>:synth — the app's function as CloudFormation, offline, for each environment.
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { workspaceRoot } from '@mcp-fleet/fleet-manifest';
 import { FUNCTION_ENVIRONMENTS, functionApp } from './index';
 
 const usage = `
-Usage: tsx tools/lambda-stack/src/synth.ts --app NAME [--environment staging|production] [--no-validation] [--workspace DIR]
+Usage: npx mcp-fleet-synth --app NAME [--environment staging|production] [--no-validation] [--workspace DIR]
 
 Synthesises the app's Lambda stack (tools/lambda-stack: function, log group, live alias, Function URL and/or HTTP
 API, CodeDeploy canary with alarm rollback) into apps/<app>/dist/cdk.out/<environment>/, offline: nothing is
@@ -15,7 +16,7 @@ Deploying is \`npx cdk deploy -c app=NAME -c environment=ENV\` in tools/lambda-s
   --app NAME          an app whose package.json has mcpFleet.lambda
   --environment ENV   one of ${FUNCTION_ENVIRONMENTS.join(', ')} (default: both)
   --no-validation     skip CDK's built-in CloudFormation validation (it takes 10-18 s the first time)
-  --workspace DIR     the workspace whose apps/ to read (default: the one this script is in)
+  --workspace DIR     the workspace whose apps/ to read (default: the one the current folder is in)
 `;
 
 let values: { app?: string; environment?: string; 'no-validation'?: boolean; workspace?: string; help?: boolean };
@@ -35,12 +36,12 @@ if (!values.app) {
   process.exit(2);
 }
 
-const workspaceRoot = resolve(values.workspace ?? new URL('../../..', import.meta.url).pathname);
+const root = values.workspace ? resolve(values.workspace) : workspaceRoot();
 for (const environment of values.environment ? [values.environment] : FUNCTION_ENVIRONMENTS) {
   const started = performance.now();
-  const outdir = join(workspaceRoot, 'apps', values.app, 'dist', 'cdk.out', environment);
+  const outdir = join(root, 'apps', values.app, 'dist', 'cdk.out', environment);
   try {
-    const { cdkApp, stack } = functionApp({ workspaceRoot, app: values.app, environment, outdir, validation: !values['no-validation'] });
+    const { cdkApp, stack } = functionApp({ workspaceRoot: root, app: values.app, environment, outdir, validation: !values['no-validation'] });
     const assembly = cdkApp.synth();
     const template = assembly.getStackByName(stack.stackName).template as { Resources: Record<string, { Type: string }> };
     const types = Object.values(template.Resources).map((resource) => resource.Type.replace(/^AWS::/, ''));

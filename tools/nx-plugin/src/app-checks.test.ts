@@ -1,8 +1,8 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FLEET_OBJECTIVES, listApps, readApp } from '@mcp-fleet/fleet-manifest';
-import { dockerfileProblems, IMAGE_NODE_FLAGS, workspaceRoot, type Manifest } from '@mcp-fleet/testing';
+import { FLEET_OBJECTIVES, listApps, readApp, workspaceRoot } from '@mcp-fleet/fleet-manifest';
+import { dockerfileProblems, IMAGE_NODE_FLAGS, type Manifest } from '@mcp-fleet/testing';
 import type { ExecutorContext } from '@nx/devkit';
 import { describe, expect, it, vi } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';

@@ -76,12 +76,12 @@ describe('createNodesV2', () => {
     const { build, serve, test, check, image, deploy } = (await infer())['apps/weather/package.json']!['apps/weather']!.targets!;
     // The fleet's rules per app, cached on what they read of that app: its deploy/ is its own input, no tool's.
     expect(check).toMatchObject({ executor: '@mcp-fleet/nx-plugin:app-checks', cache: true, inputs: expect.arrayContaining(['{projectRoot}/deploy/**/*', '{workspaceRoot}/deploy/**/*']) });
-    expect(build).toMatchObject({ cache: true, dependsOn: ['^build'], options: { command: 'tsx ../../tools/scripts/build-app.ts', cwd: '{projectRoot}' } });
+    expect(build).toMatchObject({ cache: true, dependsOn: ['^build'], options: { command: 'mcp-fleet-build', cwd: '{projectRoot}' } });
     // Its own files, not dist/: restoring it from the cache must not take the function's bundle away.
     expect(build!.outputs).toEqual(['{projectRoot}/dist/main.js', '{projectRoot}/dist/main.js.map', '{projectRoot}/dist/package.json', '{projectRoot}/dist/package-lock.json']);
     expect(serve).toMatchObject({ dependsOn: ['build'], continuous: true });
-    expect(test).toMatchObject({ cache: true, dependsOn: ['build'], inputs: ['default', '^production', 'testEnvironment'], outputs: ['{projectRoot}/coverage'] });
-    expect(deploy).toMatchObject({ options: { command: 'node --import tsx ../../tools/deploy/deploy.ts --app weather' } });
+    expect(test).toMatchObject({ cache: true, dependsOn: ['build'], inputs: ['default', '^production', 'testEnvironment', '{workspaceRoot}/deploy/**/*', '{workspaceRoot}/tools/build/smoke.ts', '{workspaceRoot}/tools/build/src/smoke.ts'], outputs: ['{projectRoot}/coverage'] });
+    expect(deploy).toMatchObject({ options: { command: 'mcp-fleet-deploy --app weather' } });
     expect(deploy!.cache).toBeUndefined();
     // The shared Dockerfile is an input of every app's image: nx affected lists every app when it changes.
     expect(image!.inputs).toEqual(expect.arrayContaining(['{workspaceRoot}/deploy/Dockerfile', '{workspaceRoot}/deploy/Dockerfile.dockerignore']));
@@ -92,7 +92,7 @@ describe('createNodesV2', () => {
     const both = projects['apps/both/package.json']!['apps/both']!.targets!;
     expect(Object.keys(both)).toEqual(['build', 'serve', 'test', 'check', 'lint', 'typecheck', 'load', 'soak', 'image', 'deploy', 'build-lambda', 'synth']);
     expect(both['build-lambda']).toMatchObject({ cache: true, outputs: ['{projectRoot}/dist/lambda', '{projectRoot}/dist/lambda.zip'] });
-    expect(both.synth).toMatchObject({ dependsOn: ['build-lambda'], options: { command: 'tsx ../../tools/lambda-stack/src/synth.ts --app both' } });
+    expect(both.synth).toMatchObject({ dependsOn: ['build-lambda'], options: { command: 'mcp-fleet-synth --app both' } });
     expect(Object.keys(projects['apps/fn-only/package.json']!['apps/fn-only']!.targets!)).toEqual(['build', 'serve', 'test', 'check', 'lint', 'typecheck', 'load', 'soak', 'build-lambda', 'synth']);
   });
 

@@ -13,9 +13,12 @@ const run = (command: string): Pick<TargetConfiguration, 'executor' | 'options'>
   executor: 'nx:run-commands',
   options: { command, cwd: '{projectRoot}' },
 });
-// One process, not tsx's wrapper: it would pass a Ctrl-C on to the script a second time, and SIGKILL a script slow to
-// answer it (deploy.ts cleans up what it created before it exits).
-const script = (file: string, app: string) => run(`node --import tsx ../../tools/${file} --app ${app}`);
+// A tool's command (a bin of its package under tools/), for this app. Each is one process (`node --import tsx`, not
+// tsx's wrapper, which would pass a Ctrl-C on a second time and SIGKILL a script slow to answer it: deploy cleans up
+// what it created before it exits).
+const command = (name: string, app: string) => run(`mcp-fleet-${name} --app ${app}`);
+/** What the build commands are made of (tools/build and the esbuild plugins they share with the tools' tests). */
+const BUILD_TOOL = ['{workspaceRoot}/tools/build/src/*.ts', '!{workspaceRoot}/tools/build/src/*.test.ts', '{workspaceRoot}/tools/cli-kit/src/esbuild-plugins.ts'];
 
 /** The checks every project runs; a library's or tool's inputs and outputs come from nx.json's targetDefaults. */
 const CHECKS = {
@@ -27,7 +30,7 @@ export type CheckKind = keyof typeof CHECKS;
 
 /**
  * What a library or tool under libs/ or tools/ runs: the checks, as commands Nx starts itself. (As package.json
- * scripts, each task would also start Nx's executor process and npm: ~0.7 s of CPU a task.) A script of the
+ * scripts, each task would also start Nx's executor process and npm.) A script of the
  * same name in its package.json takes the check's place, for a project that tests differently.
  */
 export function packageTargets(scripts: Record<string, string> = {}): Partial<Record<CheckKind, TargetConfiguration>> {
@@ -57,13 +60,13 @@ export function appTargets(app: string, shipping: AppShipping = { kubernetes: tr
 function functionTargets(app: string): Record<'build-lambda' | 'synth', TargetConfiguration> {
   return {
     'build-lambda': {
-      ...run('tsx ../../tools/scripts/build-lambda.ts'),
+      ...run('mcp-fleet-build-lambda'),
       cache: true,
-      inputs: ['production', '^production', '{workspaceRoot}/tools/scripts/build-lambda.ts', '{workspaceRoot}/tools/scripts/src/bundle.ts'],
+      inputs: ['production', '^production', '{workspaceRoot}/tools/build/build-lambda.ts', ...BUILD_TOOL],
       outputs: ['{projectRoot}/dist/lambda', '{projectRoot}/dist/lambda.zip'],
     },
     synth: {
-      ...run(`tsx ../../tools/lambda-stack/src/synth.ts --app ${app}`),
+      ...command('synth', app),
       cache: true,
       dependsOn: ['build-lambda'],
       inputs: ['{projectRoot}/package.json', '{projectRoot}/dist/lambda.zip', '{workspaceRoot}/tools/lambda-stack/src/**/*.ts'],
@@ -75,10 +78,10 @@ function functionTargets(app: string): Record<'build-lambda' | 'synth', TargetCo
 function everyAppTarget(app: string): Record<Exclude<TargetKind, 'build-lambda' | 'synth'>, TargetConfiguration> {
   return {
     build: {
-      ...run('tsx ../../tools/scripts/build-app.ts'),
+      ...run('mcp-fleet-build'),
       cache: true,
       dependsOn: ['^build'],
-      inputs: ['production', '^production', '{workspaceRoot}/tools/scripts/build-app.ts'],
+      inputs: ['production', '^production', '{workspaceRoot}/tools/build/build-app.ts', ...BUILD_TOOL],
       // Its own files only: dist/ also holds the function's bundle and synth when the app ships as one.
       outputs: ['{projectRoot}/dist/main.js', '{projectRoot}/dist/main.js.map', '{projectRoot}/dist/package.json', '{projectRoot}/dist/package-lock.json'],
     },
@@ -88,7 +91,8 @@ function everyAppTarget(app: string): Record<Exclude<TargetKind, 'build-lambda' 
       ...run('rm -rf coverage/e2e-raw && vitest run && c8 report --temp-directory coverage/e2e-raw --reports-dir coverage/e2e --reporter text-summary --exclude-after-remap'),
       cache: true,
       dependsOn: ['build'],
-      inputs: ['default', '^production', 'testEnvironment'],
+      // Its image test (test/image.test.ts) renders the shared deploy/ and runs the smoke command.
+      inputs: ['default', '^production', 'testEnvironment', '{workspaceRoot}/deploy/**/*', '{workspaceRoot}/tools/build/smoke.ts', '{workspaceRoot}/tools/build/src/smoke.ts'],
       outputs: ['{projectRoot}/coverage'],
     },
     // The fleet's rules for this app alone (its manifest, overlays, policy, monitoring), cached per app: a change to
@@ -111,10 +115,10 @@ function everyAppTarget(app: string): Record<Exclude<TargetKind, 'build-lambda' 
     },
     lint: { ...CHECKS.lint, inputs: ['default', '^production', '{workspaceRoot}/eslint.config.mjs'] },
     typecheck: { ...CHECKS.typecheck, inputs: ['default', '^production'] },
-    load: script('perf/load.ts', app),
-    soak: script('perf/soak.ts', app),
+    load: command('load', app),
+    soak: command('soak', app),
     // The Dockerfile is every app's: a change to it makes every app affected, so its image is built and smoke-tested.
-    image: { ...script('scripts/image.ts', app), inputs: ['production', '^production', '{workspaceRoot}/deploy/Dockerfile', '{workspaceRoot}/deploy/Dockerfile.dockerignore'] },
-    deploy: script('deploy/deploy.ts', app),
+    image: { ...command('image', app), inputs: ['production', '^production', '{workspaceRoot}/deploy/Dockerfile', '{workspaceRoot}/deploy/Dockerfile.dockerignore'] },
+    deploy: command('deploy', app),
   };
 }

@@ -1,6 +1,6 @@
-import { readApp, type LoadCall } from '@mcp-fleet/fleet-manifest';
+import { type LoadCall, readApp, workspaceRoot } from '@mcp-fleet/fleet-manifest';
 import { isLoopbackHost } from '@mcp-fleet/runtime';
-import { connectHttpClient, startServerProcess, workspaceRoot, type ServerProcess } from '@mcp-fleet/testing';
+import { connectHttpClient, startServerProcess, type ServerProcess } from '@mcp-fleet/testing';
 import { $ } from 'zx';
 
 /** The flags that choose a target and a call, shared by load and soak (their --help says what each does). */

@@ -333,7 +333,7 @@ export class FastLane implements InstanceTaker {
     dispatchRequest(
       instance.server,
       route.message,
-      // Absent members as undefined, not spread in: the SDK reads each by value, and a spread's copy costs ~0.5 µs.
+      // Absent members as undefined, not spread in: the SDK reads each by value, and a spread copies.
       { classification: route.classification, request: exchange.request, authInfo: request.authInfo },
       exchange.aborter,
     );
@@ -390,7 +390,7 @@ export class FastLane implements InstanceTaker {
   private classify(body: unknown, protocolVersionHeader: string, mcpMethodHeader: string, mcpNameHeader: string | undefined): Route | undefined {
     const meta = plainRequestMeta(body);
     const cacheable = meta !== undefined && meta[PROTOCOL_VERSION_META_KEY] === protocolVersionHeader;
-    // The envelope the last request carried, compared member by member before one is made into a key (~0.5 µs).
+    // The envelope the last request carried, compared member by member before one is made into a key.
     if (cacheable && this.lastEnvelope && ENVELOPE_KEYS.every((key) => sameJson(meta[key], this.lastEnvelope!.meta[key]))) {
       return { message: body as JSONRPCRequest, classification: this.lastEnvelope.classification };
     }
@@ -470,7 +470,8 @@ function isObject(value: unknown): value is Record<string, unknown> {
  * The JSON answers made ready in this turn of the event loop, written together at its end (setImmediate) rather
  * each as soon as it is ready. A turn serves every request whose bytes arrived together; writing their answers
  * back to back wakes each reader once per batch instead of once per answer, which cost more CPU than the whole MCP
- * dispatch (bench (b): 175 → ~110 µs per call) and lengthened the tail. A lone request waits only for its own turn.
+ * dispatch (the bench's CPU per call, variant (b), shows it) and lengthened the tail. A lone request waits only for
+ * its own turn.
  */
 const answers: { res: LaneResponse; text: string; legacy: boolean; status: number }[] = [];
 
@@ -492,7 +493,7 @@ function writeAnswers(): void {
   for (const { res, text, legacy, status } of answers.splice(0)) {
     try {
       if (legacy) {
-        // Its length is known, so it goes out in one write rather than chunked (header, size, data, trailer: 3 µs more).
+        // Its length is known, so it goes out in one write rather than chunked (header, size, data, trailer).
         const stream = `event: message\ndata: ${text}\n\n`;
         res.writeHead(200, { ...SSE_HEADERS, 'content-length': Buffer.byteLength(stream) }).end(stream);
       } else res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }).end(text);
@@ -544,7 +545,7 @@ function deferred<T extends object>(prototype: T, make: () => T, known: Record<s
       const value = Reflect.get(real, key) as unknown;
       return typeof value === 'function' ? value.bind(real) : value;
     },
-    // Without it, a set takes the Proxy's generic path through the prototype chain (~0.2 µs more).
+    // Without it, a set takes the Proxy's generic path through the prototype chain.
     set: (target, key, value) => Reflect.set(target, key, value),
   });
 }

@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { workspaceRoot } from '@mcp-fleet/testing';
+
 import { afterAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { FLEET_OBJECTIVES, listApps, readApp } from '@mcp-fleet/fleet-manifest';
+import { FLEET_OBJECTIVES, listApps, readApp, workspaceRoot } from '@mcp-fleet/fleet-manifest';
 import { duration, prometheusRule } from './index';
 import { promtool, promtoolRuleChecks } from './promtool';
 

@@ -23,7 +23,7 @@ const generate = (options: Parameters<typeof serviceGenerator>[1]) => serviceGen
 describe('service generator', () => {
   it('scaffolds the app: sources, tests, config, deploy on the shared base, and a package.json with no scripts', async () => {
     await generate({ name: 'weather-alerts' });
-    for (const file of ['src/main.ts', 'src/service.ts', 'src/server.ts', 'src/config.ts', 'src/tools/greet.ts', 'src/tools/greet.test.ts', 'test/integration.test.ts', 'test/e2e.test.ts', 'test/contract.test.ts', 'test/support/harness.ts', 'config/base.yaml', 'config/test.yaml', 'config/production.yaml', 'deploy/base/kustomization.yaml', 'deploy/overlays/staging/kustomization.yaml', 'README.md']) {
+    for (const file of ['src/main.ts', 'src/service.ts', 'src/server.ts', 'src/config.ts', 'src/tools/greet.ts', 'src/tools/greet.test.ts', 'test/integration.test.ts', 'test/e2e.test.ts', 'test/contract.test.ts', 'test/image.test.ts', 'test/support/harness.ts', 'config/base.yaml', 'config/test.yaml', 'config/production.yaml', 'deploy/base/kustomization.yaml', 'deploy/overlays/staging/kustomization.yaml', 'README.md']) {
       expect(tree.exists(`apps/weather-alerts/${file}`), file).toBe(true);
     }
     expect(tree.exists('apps/weather-alerts/src/store')).toBe(false);
@@ -53,6 +53,7 @@ describe('service generator', () => {
     await generate({ name: 'fn', target: 'lambda', auth: 'jwt', database: 'postgres' });
     for (const file of ['src/lambda.ts', 'test/lambda.test.ts', 'src/service.ts', 'src/main.ts', 'test/e2e.test.ts']) expect(tree.exists(`apps/fn/${file}`), file).toBe(true);
     expect(tree.exists('apps/fn/deploy')).toBe(false);
+    expect(tree.exists('apps/fn/test/image.test.ts')).toBe(false);
     expect(readJson(tree, 'apps/fn/package.json').mcpFleet).toEqual({
       port: 3003,
       loadCall: { tool: 'greet', arguments: { name: 'load test' } },

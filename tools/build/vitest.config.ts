@@ -1,0 +1,3 @@
+import { scriptsProjectConfig } from '@mcp-fleet/vitest-preset';
+
+export default scriptsProjectConfig();

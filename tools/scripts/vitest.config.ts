@@ -1,3 +1,0 @@
-import { scriptsProjectConfig } from '../../vitest.preset.ts';
-
-export default scriptsProjectConfig();
