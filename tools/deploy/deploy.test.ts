@@ -241,7 +241,7 @@ describe('deploy.ts with real kubectl against kube-fake', () => {
       expect(nothingLeft()).toBe(true);
     });
 
-    it('through npm run deploy, as the README says to run it: one Ctrl-C, and npm returns only once the canary and the lock are gone', async () => {
+    it('through npm run deploy, as docs/deploy.md says to run it: one Ctrl-C, and npm returns only once the canary and the lock are gone', async () => {
       const run = startInGroup('npm', ['run', '--silent', 'deploy', '--', '--kubeconfig', fake.kubeconfig, ...canaryArgs]);
       await run.waitForLine('text-tools: interval 1:');
       run.signalGroup('SIGINT');

@@ -36,7 +36,7 @@ previous version to be healthy, print the report, and exit 1. Exit 0 only when e
   --strategy NAME     rolling (default) or canary: first a <app>-canary Deployment on the new image behind the
                       same Service, compared with the stable pods interval by interval (server-error ratio with
                       a margin and a ceiling, p95 latency ratio); it promotes to the rolling release above, or
-                      aborts with the stable Deployment untouched and exits 1. README: "Canary releases".
+                      aborts with the stable Deployment untouched and exits 1. docs/deploy.md: "Canary releases".
   --prometheus-url URL  read the canary's numbers from this Prometheus (default: each pod's /metrics through
                       the API server's pod proxy)
   --lock-lease TIME   how long the app's deploy lock (the Lease <app>-deploy) holds without renewal; a deploy

@@ -58,7 +58,7 @@ const writeEnv = (url: string, token: string) => {
 
 if (process.env.NX_CACHE_URL) {
   const token = access === 'write' ? process.env.NX_CACHE_WRITE_TOKEN : process.env.NX_CACHE_READ_TOKEN;
-  if (!token) fail(`NX_CACHE_URL is set but NX_CACHE_${access.toUpperCase()}_TOKEN is not: set it as a repository secret (README: "The Nx remote cache")`);
+  if (!token) fail(`NX_CACHE_URL is set but NX_CACHE_${access.toUpperCase()}_TOKEN is not: set it as a repository secret (docs/pipeline.md: "The Nx remote cache")`);
   writeEnv(process.env.NX_CACHE_URL, token!);
   process.exit(0);
 }

@@ -3,7 +3,7 @@ import type { CallContext } from './context';
 import { outcomeOfError } from './errors';
 
 /**
- * How a call ended, in the words of the metrics contract (README, "Metrics"): whose fault a failure was decides
+ * How a call ended, in the words of the metrics contract (docs/monitoring.md, "The metrics contract"): whose fault a failure was decides
  * what an availability objective counts. Only `server_error` spends the error budget.
  * - `ok`: answered.
  * - `tool_error`: the tool's own, expected error result (a PublicError such as "not found", or an isError result

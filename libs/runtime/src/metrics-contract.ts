@@ -19,7 +19,7 @@ export const SERIES = {
 export const DURATION_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] as const;
 
 /**
- * The `outcome` label of mcp_requests_total: a call's outcome (CallOutcome, README "Metrics"), or `stream` for an
+ * The `outcome` label of mcp_requests_total: a call's outcome (CallOutcome, docs/monitoring.md "The metrics contract"), or `stream` for an
  * event stream that carried no answer to judge (a GET stream, a subscription, a stream cut before its answer).
  */
 export type Outcome = CallOutcome | 'stream';

@@ -12,9 +12,9 @@ const { JobPermission } = github.workflows;
  * Where a push to main goes, in order: each environment deploys the digest the one before it deployed, and a
  * GitHub environment of the same name holds its protection rules and its KUBECONFIG secret. The namespace is
  * the one deploy/environments/<name> (the kustomize component every app's overlay lists) sets. The strategy is
- * deploy.ts's: production takes a canary judged on its own traffic first (README: "Canary releases"), staging's
+ * deploy.ts's: production takes a canary judged on its own traffic first (docs/deploy.md: "Canary releases"), staging's
  * little traffic could not judge one. An app that ships as a function (mcpFleet.lambda) is deployed to each
- * environment's AWS account and region by `cdk deploy`, its own CodeDeploy canary rolling it back (README: "Ship an
+ * environment's AWS account and region by `cdk deploy`, its own CodeDeploy canary rolling it back (docs/functions.md: "Ship an
  * app as a function").
  */
 export const ENVIRONMENTS = [
@@ -26,7 +26,7 @@ export const ENVIRONMENTS = [
  * How ci.yml spreads a run: the affected tasks go into at most `count` shards (runners) balanced by the last
  * run on main, each shard running `parallel` tasks at a time. A shard gets at least `minShardSeconds` of task
  * time (60: at 2 tasks at a time, about the half-minute a runner spends on checkout and npm ci), so small
- * changes use fewer runners. README: "Choosing N".
+ * changes use fewer runners. docs/pipeline.md: "Choosing N".
  */
 export const CI_SHARDS = { count: 4, minShardSeconds: 60, parallel: 2 } as const;
 
@@ -354,7 +354,7 @@ function deployJob(environment: (typeof ENVIRONMENTS)[number], needs: string): J
     runsOn: ['ubuntu-latest'],
     // A canary bakes for up to --canary-max-intervals (10 x 1 min by default) before its rollout.
     timeoutMinutes: environment.strategy === 'canary' ? 45 : 20,
-    // Add idToken: JobPermission.WRITE with a cloud's OIDC login in place of the KUBECONFIG secret (README: "Cluster credentials").
+    // Add idToken: JobPermission.WRITE with a cloud's OIDC login in place of the KUBECONFIG secret (docs/pipeline.md: "Cluster credentials").
     permissions: { contents: JobPermission.READ },
     environment: { name: environment.name, url: environment.url },
     // One rollout per app and environment at a time; a newer run waits, and a running deploy is never cancelled.
@@ -369,7 +369,7 @@ function deployJob(environment: (typeof ENVIRONMENTS)[number], needs: string): J
         name: 'Cluster credentials',
         run: [
           'if [ -z "$KUBECONFIG_BASE64" ]; then',
-          '  echo "::error title=No cluster credentials::Set the KUBECONFIG secret (base64 of a kubeconfig) on the $ENVIRONMENT environment, or replace this step with an OIDC login (README: Cluster credentials)"',
+          '  echo "::error title=No cluster credentials::Set the KUBECONFIG secret (base64 of a kubeconfig) on the $ENVIRONMENT environment, or replace this step with an OIDC login (docs/pipeline.md: Cluster credentials)"',
           '  exit 1',
           'fi',
           'umask 077',
@@ -433,7 +433,7 @@ function functionJob(environment: (typeof ENVIRONMENTS)[number], needs?: string)
         name: 'AWS role',
         run: [
           'if [ -z "$ROLE" ]; then',
-          '  echo "::error title=No AWS role::Set the AWS_DEPLOY_ROLE_ARN secret on the $ENVIRONMENT environment: a role this repository may assume by OIDC (README: Ship an app as a function)"',
+          '  echo "::error title=No AWS role::Set the AWS_DEPLOY_ROLE_ARN secret on the $ENVIRONMENT environment: a role this repository may assume by OIDC (docs/functions.md: Ship an app as a function)"',
           '  exit 1',
           'fi',
         ].join('\n'),

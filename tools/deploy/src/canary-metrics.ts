@@ -147,7 +147,7 @@ export const TRACK_LABEL = TRACK.replace(/[^a-zA-Z0-9_]/g, '_');
 
 /**
  * The fleet's Prometheus: the increase of the app's counters over the window, by track, at its end. These are
- * the queries the canary sends (the README shows them).
+ * the queries the canary sends (docs/deploy.md shows them).
  */
 export function prometheusQueries(app: string, namespace: string, windowSeconds: number): { requests: string; latency: string } {
   const selector = { namespace, service: app };

@@ -20,8 +20,8 @@ describe('deployOptions', () => {
     expect(deployOptions({ app: ['a'], image: [image] }).strategy).toBe('rolling');
   });
 
-  it("is what the README's table of canary settings says", () => {
-    const readme = readFileSync(join(import.meta.dirname, '..', '..', '..', 'README.md'), 'utf8');
+  it("is what docs/deploy.md's table of canary settings says", () => {
+    const readme = readFileSync(join(import.meta.dirname, '..', '..', '..', 'docs', 'deploy.md'), 'utf8');
     for (const [flag, key] of CANARY_FLAGS) {
       expect(readme).toContain(`| \`--${flag}\` | \`${key}\` | ${CANARY_SETTINGS[key].default ?? '–'} | ${CANARY_SETTINGS[key].help} |`);
     }

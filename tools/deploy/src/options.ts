@@ -39,7 +39,7 @@ export interface CanarySettings {
 /**
  * The canary's settings as flags: `--canary-` and the manifest's key in kebab case (`maxErrorPercent` is
  * `--canary-max-error-percent`). Defaults, ranges and meanings are the manifest's (CANARY_SETTINGS), so the flags,
- * an app's `mcpFleet.canary`, the usage text and the README's table cannot disagree. A flag wins over the app's
+ * an app's `mcpFleet.canary`, the usage text and docs/deploy.md's table cannot disagree. A flag wins over the app's
  * setting, the app's over the default.
  */
 export const canaryFlag = (key: CanarySetting): `canary-${string}` => `canary-${key.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`;

@@ -178,7 +178,7 @@ export function actionsCacheStore(api: ActionsCacheApi): CacheStore {
   if (!api.isFeatureAvailable()) {
     throw new Error(
       'the GitHub Actions cache service is not reachable from this step (ACTIONS_RESULTS_URL or ACTIONS_CACHE_URL, and ACTIONS_RUNTIME_TOKEN, are unset): ' +
-        'GitHub gives them to actions, not to run: steps; pass them in as the "Expose the Actions cache service" step of ci.yml does (README: "The Nx remote cache"), or use --store dir:PATH',
+        'GitHub gives them to actions, not to run: steps; pass them in as the "Expose the Actions cache service" step of ci.yml does (docs/pipeline.md: "The Nx remote cache"), or use --store dir:PATH',
     );
   }
   const relative = (hash: string) => join('.nx', 'remote-cache', hash);
