@@ -38,13 +38,28 @@ export default tseslint.config(
     rules: {
       'no-restricted-syntax': [
         'error',
-        { selector: 'MemberExpression[property.name=/^_(?!meta$|aws$)/]', message: "an SDK private member: reach it through libs/runtime/src/lane/sdk-internals.ts, which probes it at start-up" },
+        {
+          selector: 'MemberExpression[property.name=/^_(?!meta$|aws$)/]',
+          message: 'an SDK private member: reach it through libs/runtime/src/lane/sdk-internals.ts, which probes it at start-up',
+        },
       ],
     },
   },
   {
     // Scripts talk to a person on the terminal; tests may print measurements.
-    files: ['tools/build/**', 'tools/dev/**', 'tools/*-e2e/**', 'tools/deploy/**', 'tools/ci/**', 'tools/nx-cache/**', 'tools/perf/**', 'tools/cli-kit/**', '**/*.bench.ts', '**/test/fixtures/**', 'tools/conformance-server/src/*.test.ts'],
+    files: [
+      'tools/build/**',
+      'tools/dev/**',
+      'tools/*-e2e/**',
+      'tools/deploy/**',
+      'tools/ci/**',
+      'tools/nx-cache/**',
+      'tools/perf/**',
+      'tools/cli-kit/**',
+      '**/*.bench.ts',
+      '**/test/fixtures/**',
+      'tools/conformance-server/src/*.test.ts',
+    ],
     rules: { 'no-console': 'off' },
   },
 );

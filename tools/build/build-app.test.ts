@@ -17,10 +17,15 @@ describe('build-app', () => {
       const bundle = readFileSync(join(app, 'dist', 'main.js'), 'utf8');
       expect(bundle).toMatch(/from "yaml"/);
       // What the image installs: the one package the bundle imports, at the workspace's version, and nothing else.
-      const runtime = JSON.parse(readFileSync(join(app, 'dist', 'package.json'), 'utf8')) as { type: string; dependencies: Record<string, string> };
+      const runtime = JSON.parse(readFileSync(join(app, 'dist', 'package.json'), 'utf8')) as {
+        type: string;
+        dependencies: Record<string, string>;
+      };
       expect(runtime).toMatchObject({ type: 'module', dependencies: { yaml: expect.stringMatching(/^\d+\.\d+\.\d+$/) } });
       expect(Object.keys(runtime.dependencies)).toEqual(['yaml']);
-      expect(Object.keys((JSON.parse(readFileSync(join(app, 'dist', 'package-lock.json'), 'utf8')) as { packages: object }).packages)).toEqual(['', 'node_modules/yaml']);
+      expect(
+        Object.keys((JSON.parse(readFileSync(join(app, 'dist', 'package-lock.json'), 'utf8')) as { packages: object }).packages),
+      ).toEqual(['', 'node_modules/yaml']);
       expect(execFileSync(process.execPath, [join(app, 'dist', 'main.js')], { encoding: 'utf8' }).trim()).toBe('{"answer":42}');
     } finally {
       rmSync(app, { recursive: true, force: true });

@@ -43,4 +43,6 @@ const { imports, packageJson, packageLock } = manifest;
 writeFileSync(join(outdir, 'package.json'), `${JSON.stringify(packageJson, null, 2)}\n`);
 writeFileSync(join(outdir, 'package-lock.json'), `${JSON.stringify(packageLock, null, 2)}\n`);
 const closure = Object.keys(packageLock.packages).length - 1;
-console.log(`build-app: ${join(outdir, 'main.js')} (${Math.round(bytes / 1024)} KiB) in ${Math.round(performance.now() - started)} ms; run time: ${imports.length} imported packages, ${closure} installed`);
+console.log(
+  `build-app: ${join(outdir, 'main.js')} (${Math.round(bytes / 1024)} KiB) in ${Math.round(performance.now() - started)} ms; run time: ${imports.length} imported packages, ${closure} installed`,
+);

@@ -21,7 +21,9 @@ const { positionals } = cliOrExit(process.argv.slice(2), usage, {});
 const appDir = resolve(positionals[0] ?? '.');
 const entry = join(appDir, 'src', 'lambda.ts');
 if (!existsSync(entry)) {
-  console.error(`build-lambda: ${entry} does not exist; an app that ships as a function has src/lambda.ts (the service generator writes it with --target lambda or both)`);
+  console.error(
+    `build-lambda: ${entry} does not exist; an app that ships as a function has src/lambda.ts (the service generator writes it with --target lambda or both)`,
+  );
   process.exit(2);
 }
 

@@ -7,12 +7,16 @@ describe('image', () => {
   it('names the image <registry>/<app>:<git sha> and prints the buildx command on --dry-run', async () => {
     const result = await image(['--app', 'text-tools', '--registry', 'ghcr.io/acme/fleet', '--dry-run']);
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/^would run: docker buildx build --file deploy\/Dockerfile --build-arg APP=text-tools --tag ghcr\.io\/acme\/fleet\/text-tools:[0-9a-f]{12} --load \.$/m);
+    expect(result.stdout).toMatch(
+      /^would run: docker buildx build --file deploy\/Dockerfile --build-arg APP=text-tools --tag ghcr\.io\/acme\/fleet\/text-tools:[0-9a-f]{12} --load \.$/m,
+    );
   });
 
   it('gives npm its config as the BuildKit secret npmrc, never a build argument, and refuses a missing file', async () => {
     const result = await image(['--app', 'text-tools', '--tag', 'abc123', '--npmrc', 'package.json', '--dry-run']);
-    expect(result.stdout).toContain('--build-arg APP=text-tools --tag registry.example.com/mcp-fleet/text-tools:abc123 --secret id=npmrc,src=package.json --load .');
+    expect(result.stdout).toContain(
+      '--build-arg APP=text-tools --tag registry.example.com/mcp-fleet/text-tools:abc123 --secret id=npmrc,src=package.json --load .',
+    );
     expect(await image(['--app', 'text-tools', '--tag', 'abc123', '--npmrc', '/nonexistent/.npmrc', '--dry-run'])).toMatchObject({
       code: 2,
       stderr: expect.stringContaining('image: --npmrc /nonexistent/.npmrc does not exist'),
@@ -27,7 +31,11 @@ describe('image', () => {
   });
 
   it('refuses a missing app or a latest tag with exit 2', async () => {
-    const [missing, latest, none] = await Promise.all([image(['--app', 'nope']), image(['--app', 'text-tools', '--tag', 'latest']), image([])]);
+    const [missing, latest, none] = await Promise.all([
+      image(['--app', 'nope']),
+      image(['--app', 'text-tools', '--tag', 'latest']),
+      image([]),
+    ]);
     expect(missing).toMatchObject({ code: 2, stderr: expect.stringContaining('apps/nope/package.json does not exist') });
     expect(latest).toMatchObject({ code: 2, stderr: expect.stringContaining('not "latest"') });
     expect(none).toMatchObject({ code: 2, stderr: expect.stringContaining('give --app NAME') });

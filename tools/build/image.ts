@@ -43,17 +43,26 @@ const fail = (message: string, code = 2): never => {
 if (!values.app) fail('give --app NAME');
 // One Dockerfile builds every app (deploy/Dockerfile); the app is a build argument.
 const dockerfile = join('deploy', 'Dockerfile');
-if (!existsSync(join(root, 'apps', values.app!, 'package.json'))) fail(`apps/${values.app}/package.json does not exist: --app names a folder of apps/`);
+if (!existsSync(join(root, 'apps', values.app!, 'package.json')))
+  fail(`apps/${values.app}/package.json does not exist: --app names a folder of apps/`);
 const tag = values.tag ?? (await $({ cwd: root, quiet: true, nothrow: true })`git rev-parse --short=12 HEAD`).stdout.trim();
 if (!tag || tag === 'latest') fail('give --tag (not "latest"): this is not a git checkout, so there is no commit to tag with');
 const registry = values.registry ?? process.env.MCP_FLEET_REGISTRY ?? 'registry.example.com/mcp-fleet';
 const ref = `${registry.replace(/\/$/, '')}/${values.app}:${tag}`;
 if (values.npmrc && !existsSync(values.npmrc)) fail(`--npmrc ${values.npmrc} does not exist`, 2);
 const args = [
-  'buildx', 'build', '--file', dockerfile, '--build-arg', `APP=${values.app}`, '--tag', ref,
+  'buildx',
+  'build',
+  '--file',
+  dockerfile,
+  '--build-arg',
+  `APP=${values.app}`,
+  '--tag',
+  ref,
   ...(values.platform ? ['--platform', values.platform] : []),
   ...(values.npmrc ? ['--secret', `id=npmrc,src=${values.npmrc}`] : []),
-  values.push ? '--push' : '--load', '.',
+  values.push ? '--push' : '--load',
+  '.',
 ];
 
 if (values['dry-run']) {

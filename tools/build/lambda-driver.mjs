@@ -15,15 +15,30 @@ const event = (headers, body) => ({
   routeKey: '$default',
   rawPath: '/mcp',
   rawQueryString: '',
-  headers: { host: 'bench.lambda-url.us-east-1.on.aws', 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers },
+  headers: {
+    host: 'bench.lambda-url.us-east-1.on.aws',
+    'content-type': 'application/json',
+    accept: 'application/json, text/event-stream',
+    ...headers,
+  },
   requestContext: { http: { method: 'POST', path: '/mcp', sourceIp: '127.0.0.1' }, domainName: 'bench.lambda-url.us-east-1.on.aws' },
   body: JSON.stringify(body),
   isBase64Encoded: false,
 });
-const envelope = { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientInfo': { name: 'bench', version: '0' }, 'io.modelcontextprotocol/clientCapabilities': {} };
+const envelope = {
+  'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+  'io.modelcontextprotocol/clientInfo': { name: 'bench', version: '0' },
+  'io.modelcontextprotocol/clientCapabilities': {},
+};
 const calls = {
-  modern: event({ 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/call', 'mcp-name': 'echo' }, { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'echo', arguments: { message: 'bench' }, _meta: envelope } }),
-  legacy: event({ 'mcp-protocol-version': '2025-11-25' }, { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'echo', arguments: { message: 'bench' } } }),
+  modern: event(
+    { 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/call', 'mcp-name': 'echo' },
+    { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'echo', arguments: { message: 'bench' }, _meta: envelope } },
+  ),
+  legacy: event(
+    { 'mcp-protocol-version': '2025-11-25' },
+    { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'echo', arguments: { message: 'bench' } } },
+  ),
 };
 const result = { initCpuMs: (init.user + init.system) / 1000 };
 let n = 0;

@@ -53,7 +53,10 @@ if (!existsSync(join(root, 'apps', app, 'package.json'))) fail(`apps/${app}/pack
 if (command === 'env') {
   const file = values.output ?? fail('give --output FILE', 2);
   try {
-    const lines = containerEnv(app, renderOverlay(join(root, 'apps', app), 'production'), { port: Number(values.port), databaseUrl: values['database-url'] });
+    const lines = containerEnv(app, renderOverlay(join(root, 'apps', app), 'production'), {
+      port: Number(values.port),
+      databaseUrl: values['database-url'],
+    });
     writeFileSync(file, `${lines.join('\n')}\n`, { mode: 0o600 });
     console.log(`smoke: ${file}: ${lines.map((line) => line.split('=')[0]).join(', ')}`);
   } catch (error) {
@@ -73,12 +76,21 @@ const waitFor = async (what: string, probe: () => Promise<boolean>) => {
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
 };
-const containerLogs = async () => (values.container ? `; its last log lines:\n${(await $({ nothrow: true, quiet: true })`docker logs --tail 30 ${values.container}`).stdout}` : '');
+const containerLogs = async () =>
+  values.container
+    ? `; its last log lines:\n${(await $({ nothrow: true, quiet: true })`docker logs --tail 30 ${values.container}`).stdout}`
+    : '';
 
 if (values.container) {
   await waitFor('healthy (the image HEALTHCHECK)', async () => {
-    const status = (await $({ nothrow: true, quiet: true })`docker inspect --format {{.State.Status}}/{{if .State.Health}}{{.State.Health.Status}}{{end}} ${values.container}`).stdout.trim();
-    if (status.startsWith('exited') || status.endsWith('/unhealthy')) fail(`${app}: container ${values.container} is ${status}${await containerLogs()}`);
+    const status = (
+      await $({
+        nothrow: true,
+        quiet: true,
+      })`docker inspect --format {{.State.Status}}/{{if .State.Health}}{{.State.Health.Status}}{{end}} ${values.container}`
+    ).stdout.trim();
+    if (status.startsWith('exited') || status.endsWith('/unhealthy'))
+      fail(`${app}: container ${values.container} is ${status}${await containerLogs()}`);
     return status === 'running/healthy';
   });
 }
@@ -90,8 +102,13 @@ if (values.container) {
   const image = (await $({ quiet: true })`docker inspect --format {{.Image}} ${values.container}`).stdout.trim();
   imageBytes = Number((await $({ quiet: true })`docker image inspect --format {{.Size}} ${image}`).stdout.trim());
 }
-console.log(`smoke: ${app} ready in ${readySeconds.toFixed(1)} s; initialize: ${answers.server} ${answers.version}; tools/list: ${answers.tools.join(', ')}${imageBytes ? `; image ${(imageBytes / 1_000_000).toFixed(1)} MB` : ''}`);
+console.log(
+  `smoke: ${app} ready in ${readySeconds.toFixed(1)} s; initialize: ${answers.server} ${answers.version}; tools/list: ${answers.tools.join(', ')}${imageBytes ? `; image ${(imageBytes / 1_000_000).toFixed(1)} MB` : ''}`,
+);
 if (values.summary) {
   const fresh = !existsSync(values.summary) || !readFileSync(values.summary, 'utf8').includes(smokeSummaryHeader[0]!);
-  appendFileSync(values.summary, `${[...(fresh ? smokeSummaryHeader : []), smokeSummaryRow(app, answers, readySeconds, imageBytes)].join('\n')}\n`);
+  appendFileSync(
+    values.summary,
+    `${[...(fresh ? smokeSummaryHeader : []), smokeSummaryRow(app, answers, readySeconds, imageBytes)].join('\n')}\n`,
+  );
 }

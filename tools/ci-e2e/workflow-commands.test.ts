@@ -55,7 +55,8 @@ describe('deploy.yml, its own commands, against kube-fake with real kubectl', ()
     // The apps as they are, but text-tools' canary judged on 1 s intervals (its mcpFleet.canary, as an app sets it).
     for (const app of readdirSync(join(root, 'apps'))) {
       mkdirSync(join(workdir, 'apps', app), { recursive: true });
-      for (const entry of readdirSync(join(root, 'apps', app)).filter((file) => file !== 'package.json')) symlinkSync(join(root, 'apps', app, entry), join(workdir, 'apps', app, entry));
+      for (const entry of readdirSync(join(root, 'apps', app)).filter((file) => file !== 'package.json'))
+        symlinkSync(join(root, 'apps', app, entry), join(workdir, 'apps', app, entry));
       const manifest = JSON.parse(readFileSync(join(root, 'apps', app, 'package.json'), 'utf8')) as { mcpFleet: object };
       if (app === 'text-tools') manifest.mcpFleet = { ...manifest.mcpFleet, canary: { interval: '1s', passes: 2 } };
       // Its function jobs need AWS, which nothing here can reach: they are skipped as for an app on Kubernetes only.
@@ -112,9 +113,14 @@ describe('deploy.yml, its own commands, against kube-fake with real kubectl', ()
     expect(production.deployment('text-tools-canary')).toBeUndefined();
     const skipped = run.steps.filter((step) => step.outcome === 'skipped');
     // …and the cleanup after a cancelled or failed deploy, which this one was not.
-    const expected = (reason: string) => /^uses (actions|docker|nrwl)\//.test(reason) || reason.startsWith('npm ci') || reason === 'its condition is false: cancelled() || failure()';
+    const expected = (reason: string) =>
+      /^uses (actions|docker|nrwl)\//.test(reason) ||
+      reason.startsWith('npm ci') ||
+      reason === 'its condition is false: cancelled() || failure()';
     expect(skipped.filter((step) => !expected(step.reason!))).toEqual([]);
-    console.log(run.steps.map((step) => `${step.outcome.padEnd(7)} ${step.job}: ${step.step}${step.reason ? ` (${step.reason})` : ''}`).join('\n'));
+    console.log(
+      run.steps.map((step) => `${step.outcome.padEnd(7)} ${step.job}: ${step.step}${step.reason ? ` (${step.reason})` : ''}`).join('\n'),
+    );
   });
 
   it('rolls back an image that never gets ready, fails staging with the report in the summary, and never reaches production', async () => {
@@ -150,7 +156,9 @@ describe('deploy.yml, its own commands, against kube-fake with real kubectl', ()
     const summary = run.jobs.production!.summary;
     expect(summary).toContain(`| text-tools | \`${RELEASED}\` | ❌ canary aborted, stable untouched |`);
     expect(summary).toContain('#### text-tools: canary analysis');
-    expect(summary).toMatch(/\| 1 \| fail \| \d+ \| 25\.0% \| 4\.8 ms \| \d+ \| 0\.1% \| 4\.8 ms \| server errors 25\.0% > stable 0\.1% \+ 1\.0%; server errors 25\.0% > the ceiling 5\.0% \|/);
+    expect(summary).toMatch(
+      /\| 1 \| fail \| \d+ \| 25\.0% \| 4\.8 ms \| \d+ \| 0\.1% \| 4\.8 ms \| server errors 25\.0% > stable 0\.1% \+ 1\.0%; server errors 25\.0% > the ceiling 5\.0% \|/,
+    );
     console.log(summary);
   });
 
@@ -164,13 +172,19 @@ describe('deploy.yml, its own commands, against kube-fake with real kubectl', ()
     const run = await runWorkflow(deployYml.jobs, {
       workdir,
       env: RUN,
-      context: { inputs: { apps: 'text-tools' }, github: { repository_owner: 'acme', sha: 'f'.repeat(40), actor: 'ci', ref: 'refs/heads/main' }, secrets: { KUBECONFIG: '' } },
+      context: {
+        inputs: { apps: 'text-tools' },
+        github: { repository_owner: 'acme', sha: 'f'.repeat(40), actor: 'ci', ref: 'refs/heads/main' },
+        secrets: { KUBECONFIG: '' },
+      },
       actionOutputs: { build: { digest: DIGEST } },
       skip: { install: 'npm ci: installed already' },
     });
     const failed = run.steps.find((step) => step.outcome === 'failed')!;
     expect(failed.step).toBe('Cluster credentials');
-    expect(failed.output).toContain('::error title=No cluster credentials::Set the KUBECONFIG secret (base64 of a kubeconfig) on the staging environment');
+    expect(failed.output).toContain(
+      '::error title=No cluster credentials::Set the KUBECONFIG secret (base64 of a kubeconfig) on the staging environment',
+    );
     expect(imageOf(staging, 'text-tools')).toBe(OLD);
   });
 });
@@ -201,9 +215,25 @@ describe("ci.yml's plan job, its own commands, on this workspace", () => {
       expect(shards.map((shard) => shard.index)).toEqual(shards.map((_, index) => index + 1));
       const projects = shards.flatMap((shard) => shard.projects.split(','));
       expect(new Set(projects).size).toBe(projects.length);
-      expect(projects).toEqual(expect.arrayContaining(['documents', 'text-tools', 'runtime', 'middleware', 'storage', 'testing', 'nx-plugin', 'build', 'dev', 'kube-fake', 'conformance-server']));
+      expect(projects).toEqual(
+        expect.arrayContaining([
+          'documents',
+          'text-tools',
+          'runtime',
+          'middleware',
+          'storage',
+          'testing',
+          'nx-plugin',
+          'build',
+          'dev',
+          'kube-fake',
+          'conformance-server',
+        ]),
+      );
       expect(run.jobs.plan!.summary).toContain('### CI plan');
-      expect(run.steps.filter((step) => step.outcome === 'passed').map((step) => step.step)).toEqual(['Split the affected tasks into shards']);
+      expect(run.steps.filter((step) => step.outcome === 'passed').map((step) => step.step)).toEqual([
+        'Split the affected tasks into shards',
+      ]);
     } finally {
       rmSync(scratch, { recursive: true, force: true });
     }
@@ -219,15 +249,34 @@ describe("ci.yml's summary job, its own commands, over the results two shards le
   const at = (seconds: number) => new Date(Date.UTC(2026, 11, 3) + seconds * 1000).toISOString();
   beforeEach(() => {
     workdir = mkdtempSync(join(tmpdir(), 'summary-job-'));
-    for (const entry of ['package.json', 'nx.json', 'node_modules', 'apps', 'libs', 'tools']) symlinkSync(join(root, entry), join(workdir, entry));
+    for (const entry of ['package.json', 'nx.json', 'node_modules', 'apps', 'libs', 'tools'])
+      symlinkSync(join(root, entry), join(workdir, entry));
     // As the download step lays the artifacts out: one folder per shard, in the workspace's own layout.
-    for (const [shard, project, cpu] of [['shard-1-node24', 'apps/documents', 41], ['shard-2-node24', 'libs/runtime', 6]] as const) {
+    for (const [shard, project, cpu] of [
+      ['shard-1-node24', 'apps/documents', 41],
+      ['shard-2-node24', 'libs/runtime', 6],
+    ] as const) {
       const name = project.split('/')[1]!;
-      write(`ci-shards/${shard}/${project}/coverage/vitest-results.json`, { numPassedTests: 3, numFailedTests: 0, numPendingTests: 0, testResults: [{ name: `/runner/work/${project}/test/a.test.ts`, startTime: 0, endTime: 2500 }] });
-      write(`ci-shards/${shard}/${project}/coverage/unit/coverage-summary.json`, { total: { lines: { pct: 91 }, branches: { pct: 84 }, functions: { pct: 95 }, statements: { pct: 90 } } });
+      write(`ci-shards/${shard}/${project}/coverage/vitest-results.json`, {
+        numPassedTests: 3,
+        numFailedTests: 0,
+        numPendingTests: 0,
+        testResults: [{ name: `/runner/work/${project}/test/a.test.ts`, startTime: 0, endTime: 2500 }],
+      });
+      write(`ci-shards/${shard}/${project}/coverage/unit/coverage-summary.json`, {
+        total: { lines: { pct: 91 }, branches: { pct: 84 }, functions: { pct: 95 }, statements: { pct: 90 } },
+      });
       write(`ci-shards/${shard}/.nx/task-cpu/1.json`, { task: `${name}:test`, user: cpu, system: 1, wall: 60, exitCode: 0 });
-      write(`ci-shards/${shard}/.nx/task-cpu/command.json`, { command: 'npx nx run-many', user: cpu + 2, system: 1, wall: 70, exitCode: 0 });
-      write(`ci-shards/${shard}/.nx/cache/run.json`, { tasks: [{ taskId: `${name}:test`, startTime: at(0), endTime: at(cpu), cacheStatus: 'cache-miss', status: 0 }] });
+      write(`ci-shards/${shard}/.nx/task-cpu/command.json`, {
+        command: 'npx nx run-many',
+        user: cpu + 2,
+        system: 1,
+        wall: 70,
+        exitCode: 0,
+      });
+      write(`ci-shards/${shard}/.nx/cache/run.json`, {
+        tasks: [{ taskId: `${name}:test`, startTime: at(0), endTime: at(cpu), cacheStatus: 'cache-miss', status: 0 }],
+      });
     }
   });
   afterEach(() => rmSync(workdir, { recursive: true, force: true }));
@@ -244,7 +293,7 @@ describe("ci.yml's summary job, its own commands, over the results two shards le
       },
     );
 
-  it('puts every shard\'s tests, coverage and cost in the summary, and on a push to main records the durations', async () => {
+  it("puts every shard's tests, coverage and cost in the summary, and on a push to main records the durations", async () => {
     const run = await runSummary({ event_name: 'push', ref: 'refs/heads/main' }, 'success');
     expect(run.jobs.summary!.status, run.steps.map((step) => step.output).join('\n')).toBe('success');
     const summary = run.jobs.summary!.summary;
@@ -254,7 +303,10 @@ describe("ci.yml's summary job, its own commands, over the results two shards le
     expect(summary).toContain('| documents | 42.0 | 60.0 | test 42.0 |');
     expect(summary).toContain('| runtime | 7.0 | 60.0 | test 7.0 |');
     expect(summary).toContain('| apps/documents/test/a.test.ts | 2.5 |');
-    expect(JSON.parse(readFileSync(join(workdir, '.nx', 'ci-durations.json'), 'utf8'))).toEqual({ 'documents:test': 41, 'runtime:test': 6 });
+    expect(JSON.parse(readFileSync(join(workdir, '.nx', 'ci-durations.json'), 'utf8'))).toEqual({
+      'documents:test': 41,
+      'runtime:test': 6,
+    });
     expect(run.steps.find((step) => step.step === 'Every shard passed')!.outcome).toBe('passed');
   });
 
@@ -263,7 +315,10 @@ describe("ci.yml's summary job, its own commands, over the results two shards le
     expect(run.jobs.summary!.status).toBe('failure');
     const outcome = (name: string) => run.steps.find((step) => step.step === name)!;
     expect(outcome('Durations for the next plan (pushes to main)')).toMatchObject({ outcome: 'skipped' });
-    expect(outcome('Every shard passed')).toMatchObject({ outcome: 'failed', output: expect.stringContaining('::error title=A shard failed::') });
+    expect(outcome('Every shard passed')).toMatchObject({
+      outcome: 'failed',
+      output: expect.stringContaining('::error title=A shard failed::'),
+    });
     // The report is there all the same: it is what a reader of the failed run looks at.
     expect(run.jobs.summary!.summary).toContain('### Tests and coverage: shard-1-node24');
   });

@@ -14,7 +14,11 @@ const write = (file: string, content: string) => {
   writeFileSync(join(repo, file), content);
 };
 const pkg = (name: string, dependencies: Record<string, string> = {}, mcpFleet?: object) =>
-  JSON.stringify({ name: `@ws/${name}`, version: '0.0.0', private: true, dependencies, nx: { name }, ...(mcpFleet ? { mcpFleet } : {}) }, null, 2);
+  JSON.stringify(
+    { name: `@ws/${name}`, version: '0.0.0', private: true, dependencies, nx: { name }, ...(mcpFleet ? { mcpFleet } : {}) },
+    null,
+    2,
+  );
 const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, encoding: 'utf8' }).trim();
 const commit = (message: string) => {
   git('add', '-A');
@@ -77,7 +81,10 @@ describe('affected-apps.ts on a git repository with real nx', () => {
   it('with --apps, lists exactly those, and refuses a name that is not an app', async () => {
     const output = join(repo, 'github-output');
     writeFileSync(output, '');
-    const listed = await runScript(import.meta.dirname, 'affected-apps.ts', ['--apps', 'beta, alpha', '--github-output'], { cwd: repo, env: { ...env, GITHUB_OUTPUT: output } });
+    const listed = await runScript(import.meta.dirname, 'affected-apps.ts', ['--apps', 'beta, alpha', '--github-output'], {
+      cwd: repo,
+      env: { ...env, GITHUB_OUTPUT: output },
+    });
     expect(listed.code).toBe(0);
     expect(JSON.parse(listed.stdout)).toEqual(['alpha', 'beta']);
     // The deploy workflow's two matrices: the apps on Kubernetes, and the functions.

@@ -43,7 +43,8 @@ const fail = (message: string): never => {
   process.exit(2);
 };
 if (values['cache-server'] && !process.env.NX_CACHE_WRITE_TOKEN) fail('--cache-server needs the write token in NX_CACHE_WRITE_TOKEN');
-if (!process.env.DATABASE_URL) console.log('ci:local: DATABASE_URL is not set, so the storage tests run on PGlite only (CI runs them on PostgreSQL too)');
+if (!process.env.DATABASE_URL)
+  console.log('ci:local: DATABASE_URL is not set, so the storage tests run on PGlite only (CI runs them on PostgreSQL too)');
 
 console.log('\nci:local: ▶ npm ci');
 if (spawnSync('npm', ['ci'], { cwd: root, stdio: 'inherit' }).status !== 0) fail('npm ci failed');
@@ -54,7 +55,11 @@ if (values['cache-server']) {
   cache = { url: values['cache-server'], token: process.env.NX_CACHE_WRITE_TOKEN! };
 } else {
   const token = 'ci-local';
-  server = await startRemoteCache({ store: directoryStore(values['cache-dir']), tokens: new Map([[token, 'write']]), scratch: mkdtempSync(join(tmpdir(), 'ci-local-cache-')) });
+  server = await startRemoteCache({
+    store: directoryStore(values['cache-dir']),
+    tokens: new Map([[token, 'write']]),
+    scratch: mkdtempSync(join(tmpdir(), 'ci-local-cache-')),
+  });
   cache = { url: server.url, token };
   console.log(`ci:local: the Nx remote cache is ${server.url}, over ${values['cache-dir']}`);
 }
@@ -68,9 +73,16 @@ const head = spawnSync('git', ['rev-parse', 'HEAD'], { cwd: root, encoding: 'utf
 const run = await runWorkflow(workflow.jobs, {
   workdir: root,
   // A push to main, so that the summary records the durations the next ci:local plans by.
-  context: { github: { event_name: 'push', ref: 'refs/heads/main', sha: head }, secrets: { NX_CACHE_URL: '', NX_CACHE_READ_TOKEN: '', NX_CACHE_WRITE_TOKEN: '' } },
+  context: {
+    github: { event_name: 'push', ref: 'refs/heads/main', sha: head },
+    secrets: { NX_CACHE_URL: '', NX_CACHE_READ_TOKEN: '', NX_CACHE_WRITE_TOKEN: '' },
+  },
   matrix: { node: [process.versions.node] },
-  skip: { install: 'npm ci ran once, before the jobs', 'nx-cache': `ci:local serves the cache: ${cache.url}`, 'nx-cache-writer': `ci:local serves the cache: ${cache.url}` },
+  skip: {
+    install: 'npm ci ran once, before the jobs',
+    'nx-cache': `ci:local serves the cache: ${cache.url}`,
+    'nx-cache-writer': `ci:local serves the cache: ${cache.url}`,
+  },
   env: {
     NX_SELF_HOSTED_REMOTE_CACHE_SERVER: cache.url,
     NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN: cache.token,
@@ -85,8 +97,13 @@ const shards = join(root, 'ci-shards');
 const counts = cacheCounts(nxRunsOf(existsSync(shards) ? readdirSync(shards).map((shard) => join(shards, shard)) : []));
 const summaries = Object.entries(run.jobs).filter(([, job]) => job.summary.trim());
 for (const [id, job] of summaries) console.log(`\nci:local: the ${id} job's summary\n\n${job.summary.trim()}`);
-console.log(`\nci:local: ${counts.tasks} tasks; ${counts.remote} from the remote cache, ${counts.local} from the local cache, ${counts.ran} run`);
+console.log(
+  `\nci:local: ${counts.tasks} tasks; ${counts.remote} from the remote cache, ${counts.local} from the local cache, ${counts.ran} run`,
+);
 const failed = Object.values(run.jobs).some((job) => job.status === 'failure');
 console.log(`\nci:local: ${failed ? 'FAILED' : 'passed'}`);
-for (const step of run.steps) console.log(`  ${step.outcome.padEnd(7)}  ${step.job}: ${step.step}${step.reason ? ` (${step.reason})` : step.seconds !== undefined ? ` (${step.seconds} s)` : ''}`);
+for (const step of run.steps)
+  console.log(
+    `  ${step.outcome.padEnd(7)}  ${step.job}: ${step.step}${step.reason ? ` (${step.reason})` : step.seconds !== undefined ? ` (${step.seconds} s)` : ''}`,
+  );
 process.exit(failed ? 1 : 0);

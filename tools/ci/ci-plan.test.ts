@@ -19,7 +19,13 @@ describe('npm run ci:plan', () => {
       { taskId: 'runtime:test', startTime: at(0), endTime: at(0.1), cacheStatus: 'remote-cache-hit', status: 0 },
     ];
     writeFileSync(join(shard, '.nx', 'cache', 'run.json'), JSON.stringify({ tasks }));
-    const recorded = await runScript(import.meta.dirname, 'ci-plan.ts', ['record', '--durations', durations, shard, join(scratch, 'shard-that-failed-early')]);
+    const recorded = await runScript(import.meta.dirname, 'ci-plan.ts', [
+      'record',
+      '--durations',
+      durations,
+      shard,
+      join(scratch, 'shard-that-failed-early'),
+    ]);
     expect(recorded.code, recorded.stderr).toBe(0);
     expect(recorded.stdout).toContain(`ci-plan: 2 task durations in ${durations}`);
     expect(JSON.parse(readFileSync(durations, 'utf8'))).toEqual({ 'documents:test': 61.2, 'runtime:test': 14 });
@@ -38,7 +44,10 @@ describe('npm run ci:plan', () => {
       runScript(import.meta.dirname, 'ci-plan.ts', ['record', '--durations', join(scratch, 'none.json'), broken]),
     ]);
     expect(shards).toMatchObject({ code: 2, stderr: expect.stringContaining('--shards must be a whole number of at least 1, got "0"') });
-    expect(command).toMatchObject({ code: 2, stderr: expect.stringContaining('unknown command "replan"; the commands are plan (the default) and record') });
+    expect(command).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('unknown command "replan"; the commands are plan (the default) and record'),
+    });
     expect(noRoots).toMatchObject({ code: 2, stderr: expect.stringContaining('record needs the folders of the run') });
     expect(noRuns).toMatchObject({ code: 2, stderr: expect.stringContaining('no .nx/cache/run.json under') });
     expect(badFile).toMatchObject({ code: 2, stderr: expect.stringContaining('ci-plan.ts is not a durations file (task id -> seconds)') });

@@ -46,11 +46,13 @@ const readJson = <T>(file: string, what: string): T => {
     return fail(`${file} is not ${what}: ${(error as Error).message}`);
   }
 };
-const durations: Durations = existsSync(values.durations) ? readJson<Durations>(values.durations, 'a durations file (task id -> seconds)') : {};
+const durations: Durations = existsSync(values.durations)
+  ? readJson<Durations>(values.durations, 'a durations file (task id -> seconds)')
+  : {};
 
 if (positionals[0] === 'record') {
   const roots = positionals.slice(1);
-  if (roots.length === 0) fail('record needs the folders of the run (the shards\' results, e.g. ci-shards/*, or .)');
+  if (roots.length === 0) fail("record needs the folders of the run (the shards' results, e.g. ci-shards/*, or .)");
   let runs: NxRun[] = [];
   try {
     runs = nxRunsOf(roots);
@@ -73,7 +75,10 @@ const count = (name: 'shards' | 'min-shard-seconds', min: number) => {
 };
 const options = { shards: count('shards', 1), minShardSeconds: count('min-shard-seconds', 0) };
 
-const nx = spawnSync('npx', ['nx', values.all ? 'run-many' : 'affected', '-t', ...CI_TARGETS, '--graph=stdout'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+const nx = spawnSync('npx', ['nx', values.all ? 'run-many' : 'affected', '-t', ...CI_TARGETS, '--graph=stdout'], {
+  encoding: 'utf8',
+  maxBuffer: 64 * 1024 * 1024,
+});
 if (nx.status !== 0) fail(`nx could not list the affected tasks (exit ${nx.status}):\n${nx.stderr}`);
 const graph = JSON.parse(nx.stdout.slice(nx.stdout.indexOf('{'))) as Parameters<typeof tasksOfGraph>[0];
 const shards = planShards(tasksOfGraph(graph), durations, { shards: options.shards, minShardSeconds: options.minShardSeconds });

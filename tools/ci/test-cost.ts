@@ -15,10 +15,15 @@ of the last run, the whole command's, and the N slowest test files (default 10).
   ROOT        a workspace, or a CI shard's results (the summary job's ci-shards/*); default: this workspace
   --markdown  a Markdown report, for a CI job summary
 `;
-const { values, positionals } = cliOrExit(process.argv.slice(2), usage, { markdown: { type: 'boolean' }, top: { type: 'string', default: '10' } });
+const { values, positionals } = cliOrExit(process.argv.slice(2), usage, {
+  markdown: { type: 'boolean' },
+  top: { type: 'string', default: '10' },
+});
 const top = Number(values.top);
 if (!Number.isInteger(top) || top < 1) {
   console.error(`test-cost: --top must be a whole number of at least 1, got "${values.top}"`);
   process.exit(2);
 }
-console.log(formatRunCost(readRunCost(positionals.length > 0 ? positionals : [workspaceRoot()]), { markdown: values.markdown ?? false, top }));
+console.log(
+  formatRunCost(readRunCost(positionals.length > 0 ? positionals : [workspaceRoot()]), { markdown: values.markdown ?? false, top }),
+);

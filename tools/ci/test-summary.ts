@@ -34,7 +34,10 @@ const resultsOf = (root: string, projects: string[]) =>
 
 const root = workspaceRoot();
 if (values.markdown && positionals.length > 0) {
-  for (const shard of positionals) console.log(markdownSummary(resultsOf(shard, projectsWith(shard, 'coverage/vitest-results.json')), `Tests and coverage: ${basename(shard)}`));
+  for (const shard of positionals)
+    console.log(
+      markdownSummary(resultsOf(shard, projectsWith(shard, 'coverage/vitest-results.json')), `Tests and coverage: ${basename(shard)}`),
+    );
 } else if (values.markdown) {
   console.log(markdownSummary(resultsOf(root, projectsWith(root, 'vitest.config.ts'))));
 } else {

@@ -18,7 +18,12 @@ const DEPLOY_BUNDLE = join(scriptBundles(import.meta.dirname), 'deploy.mjs');
  */
 function startInGroup(command: string, args: string[], env: Record<string, string> = {}) {
   // Not CI's run id, when these tests run in CI: each deploy here is its own holder of the lock.
-  const child = spawn(command, args, { cwd: workspaceRoot(), detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, GITHUB_RUN_ID: '', ...env } });
+  const child = spawn(command, args, {
+    cwd: workspaceRoot(),
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, GITHUB_RUN_ID: '', ...env },
+  });
   const lines: string[] = [];
   const waiters: { prefix: string; resolve: () => void }[] = [];
   let stderr = '';
@@ -63,7 +68,8 @@ afterEach(() => {
 const OLD = 'registry.test/mcp-fleet/text-tools:aaaa111';
 
 /** deploy.ts as a real process, with real kubectl, against the fake (asynchronously: the fake shares this process). */
-const deploy = (fake: KubeFake, ...args: string[]) => runScript(import.meta.dirname, 'deploy.ts', ['--kubeconfig', fake.kubeconfig, ...args], { env: { GITHUB_RUN_ID: '' } });
+const deploy = (fake: KubeFake, ...args: string[]) =>
+  runScript(import.meta.dirname, 'deploy.ts', ['--kubeconfig', fake.kubeconfig, ...args], { env: { GITHUB_RUN_ID: '' } });
 
 let fake: KubeFake;
 beforeEach(async () => {
@@ -87,7 +93,9 @@ describe('deploy.ts with real kubectl against kube-fake', () => {
     fake.script('registry.test/mcp-fleet/text-tools:never', { kind: 'never-ready' });
     const result = await deploy(fake, '--app', 'text-tools', '--image', 'registry.test/mcp-fleet/text-tools:never');
     expect(result.code).toBe(1);
-    expect(result.stdout).toContain('text-tools: rollout of registry.test/mcp-fleet/text-tools:never failed: progress deadline exceeded (progressDeadlineSeconds); pods never became ready');
+    expect(result.stdout).toContain(
+      'text-tools: rollout of registry.test/mcp-fleet/text-tools:never failed: progress deadline exceeded (progressDeadlineSeconds); pods never became ready',
+    );
     expect(result.stdout).toMatch(/condition Progressing=False \(ProgressDeadlineExceeded\)/);
     expect(result.stdout).toMatch(/Warning Unhealthy .*Readiness probe failed/);
     expect(result.stdout).toMatch(new RegExp(`rolled back to ${OLD}: healthy again [\\d.]+ s after the failure`));
@@ -144,9 +152,20 @@ describe('deploy.ts with real kubectl against kube-fake', () => {
 
   it('changes nothing with --dry-run, and prints the commands', async () => {
     const before = fake.requests.length;
-    const result = await deploy(fake, '--dry-run', '--namespace', 'fleet', '--app', 'text-tools', '--image', 'registry.test/mcp-fleet/text-tools:dddd444');
+    const result = await deploy(
+      fake,
+      '--dry-run',
+      '--namespace',
+      'fleet',
+      '--app',
+      'text-tools',
+      '--image',
+      'registry.test/mcp-fleet/text-tools:dddd444',
+    );
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain(`would run: kubectl --kubeconfig ${fake.kubeconfig} --namespace fleet set image deployment/text-tools text-tools=registry.test/mcp-fleet/text-tools:dddd444`);
+    expect(result.stdout).toContain(
+      `would run: kubectl --kubeconfig ${fake.kubeconfig} --namespace fleet set image deployment/text-tools text-tools=registry.test/mcp-fleet/text-tools:dddd444`,
+    );
     expect(result.stdout).toContain('rollout status deployment/text-tools --timeout=300s');
     expect(fake.requests.length).toBe(before);
     expect(imageOf(fake, 'text-tools')).toBe(OLD);
@@ -166,9 +185,24 @@ describe('deploy.ts with real kubectl against kube-fake', () => {
   });
 
   it('refuses canary settings out of range, naming the flag, the value and the range, before any kubectl call', async () => {
-    const result = await deploy(fake, '--app', 'text-tools', '--image', 'registry.test/mcp-fleet/text-tools:b', '--strategy', 'canary', '--canary-weight-percent', '80');
-    expect(result).toMatchObject({ code: 2, stderr: expect.stringContaining('--canary-weight-percent is "80": must be a whole number from 1 to 50') });
-    expect((await deploy(fake, '--app', 'text-tools', '--image', 'registry.test/mcp-fleet/text-tools:b', '--strategy', 'blue-green')).stderr).toContain('--strategy must be rolling or canary, got "blue-green"');
+    const result = await deploy(
+      fake,
+      '--app',
+      'text-tools',
+      '--image',
+      'registry.test/mcp-fleet/text-tools:b',
+      '--strategy',
+      'canary',
+      '--canary-weight-percent',
+      '80',
+    );
+    expect(result).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('--canary-weight-percent is "80": must be a whole number from 1 to 50'),
+    });
+    expect(
+      (await deploy(fake, '--app', 'text-tools', '--image', 'registry.test/mcp-fleet/text-tools:b', '--strategy', 'blue-green')).stderr,
+    ).toContain('--strategy must be rolling or canary, got "blue-green"');
     expect(fake.requests).toHaveLength(0);
   });
 
@@ -177,7 +211,20 @@ describe('deploy.ts with real kubectl against kube-fake', () => {
     fake.scriptTraffic(OLD, { rps: 20 });
     fake.scriptTraffic('registry.test/mcp-fleet/text-tools:eeee555', { rps: 20 });
     const before = structuredClone(fake.deployment('text-tools')!);
-    const args = ['--kubeconfig', fake.kubeconfig, '--app', 'text-tools', '--image', 'registry.test/mcp-fleet/text-tools:eeee555', '--strategy', 'canary', '--canary-interval', '1s', '--canary-passes', '50'];
+    const args = [
+      '--kubeconfig',
+      fake.kubeconfig,
+      '--app',
+      'text-tools',
+      '--image',
+      'registry.test/mcp-fleet/text-tools:eeee555',
+      '--strategy',
+      'canary',
+      '--canary-interval',
+      '1s',
+      '--canary-passes',
+      '50',
+    ];
     const child = spawn(process.execPath, [DEPLOY_BUNDLE, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     const exited = once(child, 'close');
     const output: string[] = [];
@@ -192,7 +239,9 @@ describe('deploy.ts with real kubectl against kube-fake', () => {
     const second = await deploy(fake, '--app', 'text-tools', '--image', 'registry.test/mcp-fleet/text-tools:ffff666');
     expect(second.code).toBe(1);
     // A rolling deploy takes the same lock, and is refused.
-    expect(second.stdout).toMatch(/text-tools: another deploy of text-tools is running \(.+ pid \d+, lease\/text-tools-deploy; it expires /);
+    expect(second.stdout).toMatch(
+      /text-tools: another deploy of text-tools is running \(.+ pid \d+, lease\/text-tools-deploy; it expires /,
+    );
 
     child.kill('SIGTERM');
     const [code, signal] = await exited;
@@ -211,7 +260,10 @@ describe('deploy.ts with real kubectl against kube-fake', () => {
       fake.scriptTraffic(OLD, { rps: 20 });
       fake.scriptTraffic(NEW, { rps: 20 });
     });
-    const nothingLeft = () => fake.deployment('text-tools-canary') === undefined && fake.lease('text-tools-deploy') === undefined && imageOf(fake, 'text-tools') === OLD;
+    const nothingLeft = () =>
+      fake.deployment('text-tools-canary') === undefined &&
+      fake.lease('text-tools-deploy') === undefined &&
+      imageOf(fake, 'text-tools') === OLD;
 
     it('takes one Ctrl-C delivered twice at once (a wrapper passing it on) as one: the canary and the lock go, the report is printed, exit 130', async () => {
       const run = startInGroup(process.execPath, [DEPLOY_BUNDLE, '--kubeconfig', fake.kubeconfig, ...canaryArgs]);
@@ -251,11 +303,23 @@ describe('deploy.ts with real kubectl against kube-fake', () => {
     });
 
     it('through nx run <app>:deploy: one Ctrl-C (which nx passes on as SIGINT and SIGTERM too), and nx returns only once the canary and the lock are gone', async () => {
-      const run = startInGroup('npx', ['nx', 'run', 'text-tools:deploy', '--kubeconfig', fake.kubeconfig, ...canaryArgs.slice(2), '--output-style=stream-without-prefixes'], {
-        NX_DAEMON: 'false',
-        NX_NO_CLOUD: 'true',
-        NX_ISOLATE_PLUGINS: 'false',
-      });
+      const run = startInGroup(
+        'npx',
+        [
+          'nx',
+          'run',
+          'text-tools:deploy',
+          '--kubeconfig',
+          fake.kubeconfig,
+          ...canaryArgs.slice(2),
+          '--output-style=stream-without-prefixes',
+        ],
+        {
+          NX_DAEMON: 'false',
+          NX_NO_CLOUD: 'true',
+          NX_ISOLATE_PLUGINS: 'false',
+        },
+      );
       await run.waitForLine('interval 1:');
       run.signalGroup('SIGINT');
       await run.exited;
@@ -266,35 +330,68 @@ describe('deploy.ts with real kubectl against kube-fake', () => {
       const first = startInGroup(process.execPath, [DEPLOY_BUNDLE, '--kubeconfig', fake.kubeconfig, ...canaryArgs, '--lock-lease', '2s']);
       await first.waitForLine('text-tools: interval 4:');
       // Four seconds in, twice its lease: renewed, so another deploy is refused.
-      const refused = await deploy(fake, '--app', 'text-tools', '--image', 'registry.test/mcp-fleet/text-tools:ffff666', '--lock-lease', '2s');
+      const refused = await deploy(
+        fake,
+        '--app',
+        'text-tools',
+        '--image',
+        'registry.test/mcp-fleet/text-tools:ffff666',
+        '--lock-lease',
+        '2s',
+      );
       expect(refused.stdout).toMatch(/another deploy of text-tools is running/);
       first.kill();
       await first.exited;
       expect(fake.deployment('text-tools-canary')).toBeDefined();
       // As it stands now: a renewal the killed process had under way may land after it died.
-      await waitUntil(() => Date.now() > Date.parse(fake.lease('text-tools-deploy')!.spec.renewTime) + 2500, { what: "the killed deploy's lease expired" });
+      await waitUntil(() => Date.now() > Date.parse(fake.lease('text-tools-deploy')!.spec.renewTime) + 2500, {
+        what: "the killed deploy's lease expired",
+      });
       const next = await deploy(fake, '--app', 'text-tools', '--image', 'registry.test/mcp-fleet/text-tools:ffff666', '--lock-lease', '2s');
       expect(next.code, next.stdout).toBe(0);
       expect(next.stdout).toMatch(/text-tools: took the deploy lock over from .+ pid \d+, whose lease had expired/);
-      expect(next.stdout).toMatch(/text-tools: deployment\/text-tools-canary was left by a deploy that did not finish \(.+\): canary text-tools-canary deleted/);
+      expect(next.stdout).toMatch(
+        /text-tools: deployment\/text-tools-canary was left by a deploy that did not finish \(.+\): canary text-tools-canary deleted/,
+      );
       expect(fake.deployment('text-tools-canary')).toBeUndefined();
       expect(fake.lease('text-tools-deploy')).toBeUndefined();
     });
 
     it('--cleanup, after a run was killed: deletes the canary and the lock that run holds, and nothing of another run', async () => {
-      const killed = startInGroup(process.execPath, [DEPLOY_BUNDLE, '--kubeconfig', fake.kubeconfig, ...canaryArgs], { GITHUB_RUN_ID: '41', GITHUB_RUN_ATTEMPT: '1', GITHUB_REPOSITORY: 'acme/fleet' });
+      const killed = startInGroup(process.execPath, [DEPLOY_BUNDLE, '--kubeconfig', fake.kubeconfig, ...canaryArgs], {
+        GITHUB_RUN_ID: '41',
+        GITHUB_RUN_ATTEMPT: '1',
+        GITHUB_REPOSITORY: 'acme/fleet',
+      });
       await killed.waitForLine('text-tools: interval 1:');
       killed.kill();
       await killed.exited;
-      const other = await runScript(import.meta.dirname, 'deploy.ts', ['--kubeconfig', fake.kubeconfig, '--cleanup', '--app', 'text-tools'], { env: { GITHUB_RUN_ID: '42', GITHUB_RUN_ATTEMPT: '1', GITHUB_REPOSITORY: 'acme/fleet' } });
+      const other = await runScript(
+        import.meta.dirname,
+        'deploy.ts',
+        ['--kubeconfig', fake.kubeconfig, '--cleanup', '--app', 'text-tools'],
+        { env: { GITHUB_RUN_ID: '42', GITHUB_RUN_ATTEMPT: '1', GITHUB_REPOSITORY: 'acme/fleet' } },
+      );
       expect(other.stdout).toContain("text-tools: canary text-tools-canary left alone: it is github-run acme/fleet#41.1's, not this one's");
       expect(fake.deployment('text-tools-canary')).toBeDefined();
-      const own = await runScript(import.meta.dirname, 'deploy.ts', ['--kubeconfig', fake.kubeconfig, '--cleanup', '--app', 'text-tools'], { env: { GITHUB_RUN_ID: '41', GITHUB_RUN_ATTEMPT: '1', GITHUB_REPOSITORY: 'acme/fleet' } });
+      const own = await runScript(import.meta.dirname, 'deploy.ts', ['--kubeconfig', fake.kubeconfig, '--cleanup', '--app', 'text-tools'], {
+        env: { GITHUB_RUN_ID: '41', GITHUB_RUN_ATTEMPT: '1', GITHUB_REPOSITORY: 'acme/fleet' },
+      });
       expect(own.code).toBe(0);
-      expect(own.stdout).toBe('text-tools: canary text-tools-canary deleted\ntext-tools: lock released (lease/text-tools-deploy deleted)\n');
+      expect(own.stdout).toBe(
+        'text-tools: canary text-tools-canary deleted\ntext-tools: lock released (lease/text-tools-deploy deleted)\n',
+      );
       expect(nothingLeft()).toBe(true);
-      const outsideCi = await runScript(import.meta.dirname, 'deploy.ts', ['--kubeconfig', fake.kubeconfig, '--cleanup', '--app', 'text-tools'], { env: { GITHUB_RUN_ID: '' } });
-      expect(outsideCi).toMatchObject({ code: 2, stderr: expect.stringContaining('--cleanup finds what this GitHub Actions run left by its run id') });
+      const outsideCi = await runScript(
+        import.meta.dirname,
+        'deploy.ts',
+        ['--kubeconfig', fake.kubeconfig, '--cleanup', '--app', 'text-tools'],
+        { env: { GITHUB_RUN_ID: '' } },
+      );
+      expect(outsideCi).toMatchObject({
+        code: 2,
+        stderr: expect.stringContaining('--cleanup finds what this GitHub Actions run left by its run id'),
+      });
     });
   });
 });

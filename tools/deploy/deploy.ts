@@ -44,7 +44,10 @@ previous version to be healthy, print the report, and exit 1. Exit 0 only when e
   --cleanup           deploy nothing: delete the canary and the deploy lock of each --app if this GitHub Actions
                       run holds them (deploy.yml's step after a cancelled or failed deploy)
 ${[...CANARY_FLAGS]
-  .map(([flag, key]) => `  --${flag.padEnd(28)}${CANARY_SETTINGS[key].help}${CANARY_SETTINGS[key].default === undefined ? '' : ` (default ${CANARY_SETTINGS[key].default})`}`)
+  .map(
+    ([flag, key]) =>
+      `  --${flag.padEnd(28)}${CANARY_SETTINGS[key].help}${CANARY_SETTINGS[key].default === undefined ? '' : ` (default ${CANARY_SETTINGS[key].default})`}`,
+  )
   .join('\n')}
 An app sets its own canary settings in its package.json, mcpFleet.canary, by these names without "canary-",
 camel-cased ({ "interval": "2m", "maxErrorPercent": 2 }); a flag wins over the app's setting.
@@ -91,7 +94,12 @@ const fail = (error: unknown): never => {
 
 if (values.cleanup) {
   // CI's step after a cancelled or failed deploy: only what this run holds, found by the run's identity.
-  if (!process.env.GITHUB_RUN_ID) fail(new Error('--cleanup finds what this GitHub Actions run left by its run id, and GITHUB_RUN_ID is not set; by hand: kubectl delete deployment/<app>-canary lease/<app>-deploy'));
+  if (!process.env.GITHUB_RUN_ID)
+    fail(
+      new Error(
+        '--cleanup finds what this GitHub Actions run left by its run id, and GITHUB_RUN_ID is not set; by hand: kubectl delete deployment/<app>-canary lease/<app>-deploy',
+      ),
+    );
   let cleanup: ReturnType<typeof cleanupOptions>;
   try {
     cleanup = cleanupOptions(values);
@@ -131,7 +139,14 @@ for (const signal of Object.keys(EXIT_CODES)) {
 }
 
 async function deployOne(release: DeployOptions['releases'][number]): Promise<ReleaseOutcome> {
-  return lockedRelease(release, options, kubectl, (line) => console.log(`${release.app}: ${line}`), { interrupt: interrupt.signal, hurry: hurry.signal }, holder);
+  return lockedRelease(
+    release,
+    options,
+    kubectl,
+    (line) => console.log(`${release.app}: ${line}`),
+    { interrupt: interrupt.signal, hurry: hurry.signal },
+    holder,
+  );
 }
 
 const outcomes: ReleaseOutcome[] = [];

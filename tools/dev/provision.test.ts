@@ -38,26 +38,45 @@ function machine(without: string[], scripts: Record<string, string> = {}): strin
 }
 
 /** The script as `npm test` runs it, on that PATH, as root or as nobody, with `command` after it. */
-function provision(bin: string, command: string, options: { asNobody?: boolean; env?: Record<string, string | undefined>; cwd?: string } = {}) {
-  const env: Record<string, string | undefined> = { ...process.env, PATH: bin, DATABASE_URL: undefined, MCP_FLEET_NO_POSTGRES: undefined, ...options.env };
+function provision(
+  bin: string,
+  command: string,
+  options: { asNobody?: boolean; env?: Record<string, string | undefined>; cwd?: string } = {},
+) {
+  const env: Record<string, string | undefined> = {
+    ...process.env,
+    PATH: bin,
+    DATABASE_URL: undefined,
+    MCP_FLEET_NO_POSTGRES: undefined,
+    ...options.env,
+  };
   for (const [key, value] of Object.entries(env)) if (value === undefined) delete env[key];
   const args = ['bash', SCRIPT, '--', 'bash', '-c', command];
-  const [file, argv] = options.asNobody ? ['setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', ...args]] : [args[0]!, args.slice(1)];
+  const [file, argv] = options.asNobody
+    ? ['setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', ...args]]
+    : [args[0]!, args.slice(1)];
   return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
-    execFile(file, argv, { env: env as NodeJS.ProcessEnv, cwd: options.cwd ?? tmpdir(), encoding: 'utf8' }, (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr })),
+    execFile(file, argv, { env: env as NodeJS.ProcessEnv, cwd: options.cwd ?? tmpdir(), encoding: 'utf8' }, (error, stdout, stderr) =>
+      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+    ),
   );
 }
 
 describe('provision.sh, before any test runs', () => {
-  it.runIf(isRoot)('as a user who cannot install: stops before the command, naming each missing tool with the command for Debian and for macOS', async () => {
-    const marker = join(tempDir('provision-marker-'), 'ran');
-    const result = await provision(machine(['prometheus', 'promtool']), `touch ${marker}`, { asNobody: true });
-    expect(result.code).toBe(1);
-    expect(result.stderr).toContain('provision: the tests need these system tools, and cannot install them here');
-    expect(result.stderr).toContain('  - prometheus promtool (missing): Debian/Ubuntu: sudo apt-get install --no-install-recommends prometheus; macOS: brew install prometheus');
-    expect(result.stderr).toContain('no test has run');
-    expect(existsSync(marker)).toBe(false);
-  });
+  it.runIf(isRoot)(
+    'as a user who cannot install: stops before the command, naming each missing tool with the command for Debian and for macOS',
+    async () => {
+      const marker = join(tempDir('provision-marker-'), 'ran');
+      const result = await provision(machine(['prometheus', 'promtool']), `touch ${marker}`, { asNobody: true });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain('provision: the tests need these system tools, and cannot install them here');
+      expect(result.stderr).toContain(
+        '  - prometheus promtool (missing): Debian/Ubuntu: sudo apt-get install --no-install-recommends prometheus; macOS: brew install prometheus',
+      );
+      expect(result.stderr).toContain('no test has run');
+      expect(existsSync(marker)).toBe(false);
+    },
+  );
 
   it('as root where there is no apt-get (not Debian or Ubuntu): stops the same way', async () => {
     const result = await provision(machine(['prometheus', 'promtool', 'apt-get', 'sudo']), 'true');
@@ -78,30 +97,47 @@ describe('provision.sh, before any test runs', () => {
 
   it.runIf(isRoot)('without DATABASE_URL and without root, runs the command and says why the PostgreSQL tests are skipped', async () => {
     const result = await provision(machine([]), 'echo "$MCP_FLEET_NO_POSTGRES"', { asNobody: true });
-    expect(result).toMatchObject({ code: 0, stdout: 'no DATABASE_URL, and neither root nor passwordless sudo to run PostgreSQL: set DATABASE_URL=postgres://… to run them\n' });
+    expect(result).toMatchObject({
+      code: 0,
+      stdout: 'no DATABASE_URL, and neither root nor passwordless sudo to run PostgreSQL: set DATABASE_URL=postgres://… to run them\n',
+    });
   });
 
-  it.runIf(isRoot && existsSync('/usr/bin/pg_lsclusters'))('as root, gives the command a PostgreSQL database of its own, and drops it when the command ends', async () => {
-    // Run from a folder of its own: the database is named after the checkout, and this must not be npm test's.
-    const checkout = tempDir('provision-checkout-');
-    const result = await provision(machine([]), 'psql "$DATABASE_URL" -Atc "select current_database()"', { cwd: checkout });
-    expect(result.code, result.stderr).toBe(0);
-    const database = result.stdout.trim();
-    expect(database).toMatch(/^mcp_fleet_test_[0-9a-f]{10}$/);
-    const databases = await new Promise<string>((resolve) => execFile('su', ['postgres', '-c', 'psql -Atc "select datname from pg_database"'], { encoding: 'utf8' }, (_error, stdout) => resolve(stdout)));
-    expect(databases.split('\n')).not.toContain(database);
-  });
+  it.runIf(isRoot && existsSync('/usr/bin/pg_lsclusters'))(
+    'as root, gives the command a PostgreSQL database of its own, and drops it when the command ends',
+    async () => {
+      // Run from a folder of its own: the database is named after the checkout, and this must not be npm test's.
+      const checkout = tempDir('provision-checkout-');
+      const result = await provision(machine([]), 'psql "$DATABASE_URL" -Atc "select current_database()"', { cwd: checkout });
+      expect(result.code, result.stderr).toBe(0);
+      const database = result.stdout.trim();
+      expect(database).toMatch(/^mcp_fleet_test_[0-9a-f]{10}$/);
+      const databases = await new Promise<string>((resolve) =>
+        execFile('su', ['postgres', '-c', 'psql -Atc "select datname from pg_database"'], { encoding: 'utf8' }, (_error, stdout) =>
+          resolve(stdout),
+        ),
+      );
+      expect(databases.split('\n')).not.toContain(database);
+    },
+  );
 
-  it.runIf(isRoot && existsSync('/usr/bin/pg_lsclusters'))('gives runs started at once from several checkouts a database each (two npm tests side by side)', async () => {
-    const runs = await Promise.all(
-      [1, 2, 3, 4, 5, 6].map(() => provision(machine([]), 'psql "$DATABASE_URL" -Atc "select current_database()"', { cwd: tempDir('provision-checkout-') })),
-    );
-    for (const run of runs) expect(run.code, run.stderr).toBe(0);
-    expect(new Set(runs.map((run) => run.stdout.trim())).size).toBe(6);
-  });
+  it.runIf(isRoot && existsSync('/usr/bin/pg_lsclusters'))(
+    'gives runs started at once from several checkouts a database each (two npm tests side by side)',
+    async () => {
+      const runs = await Promise.all(
+        [1, 2, 3, 4, 5, 6].map(() =>
+          provision(machine([]), 'psql "$DATABASE_URL" -Atc "select current_database()"', { cwd: tempDir('provision-checkout-') }),
+        ),
+      );
+      for (const run of runs) expect(run.code, run.stderr).toBe(0);
+      expect(new Set(runs.map((run) => run.stdout.trim())).size).toBe(6);
+    },
+  );
 
   it('says how it is used, and refuses to run nothing', async () => {
-    const help = await new Promise<string>((resolve) => execFile('bash', [SCRIPT, '--help'], { encoding: 'utf8' }, (_error, stdout) => resolve(stdout)));
+    const help = await new Promise<string>((resolve) =>
+      execFile('bash', [SCRIPT, '--help'], { encoding: 'utf8' }, (_error, stdout) => resolve(stdout)),
+    );
     expect(help).toContain('Usage: bash tools/dev/provision.sh [--install] [-- COMMAND [ARGS...]]');
     const nothing = await new Promise<number>((resolve) => execFile('bash', [SCRIPT], (error) => resolve(Number(error?.code ?? 0))));
     expect(nothing).toBe(2);

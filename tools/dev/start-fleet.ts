@@ -24,7 +24,9 @@ const { values } = cliOrExit(process.argv.slice(2), usage, {
   logs: { type: 'boolean' },
 });
 const root = workspaceRoot();
-const known = readdirSync(join(root, 'apps'), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+const known = readdirSync(join(root, 'apps'), { withFileTypes: true })
+  .filter((d) => d.isDirectory())
+  .map((d) => d.name);
 const apps = values.app ?? known;
 const unknown = apps.filter((app) => !known.includes(app));
 if (unknown.length > 0) {
@@ -44,7 +46,10 @@ const print = (app: string) => (line: LogLine) => {
 };
 try {
   for (const app of apps) {
-    running.push({ app, server: await startServerProcess({ app, env: { PORT: undefined, HOST: undefined, MCP_ENV: mcpEnv }, onLine: print(app) }) });
+    running.push({
+      app,
+      server: await startServerProcess({ app, env: { PORT: undefined, HOST: undefined, MCP_ENV: mcpEnv }, onLine: print(app) }),
+    });
   }
 } catch (error) {
   console.error(`start: ${(error as Error).message}`);

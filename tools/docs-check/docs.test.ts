@@ -9,7 +9,12 @@ import { describe, expect, it } from 'vitest';
 import { anchorsOf, commandsOf, linksOf, pathsOf } from './src/docs';
 
 const root = join(import.meta.dirname, '..', '..');
-const pages = ['README.md', ...readdirSync(join(root, 'docs')).filter((file) => file.endsWith('.md')).map((file) => `docs/${file}`)];
+const pages = [
+  'README.md',
+  ...readdirSync(join(root, 'docs'))
+    .filter((file) => file.endsWith('.md'))
+    .map((file) => `docs/${file}`),
+];
 const text = new Map(pages.map((page) => [page, readFileSync(join(root, page), 'utf8')]));
 const scripts = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
 const bins = new Map(
@@ -19,7 +24,11 @@ const bins = new Map(
     return Object.entries(bin).map(([name, script]) => [name, join('tools', tool, script)] as const);
   }),
 );
-const projects = new Set(['apps', 'libs', 'tools'].flatMap((group) => readdirSync(join(root, group)).filter((name) => existsSync(join(root, group, name, 'package.json')))));
+const projects = new Set(
+  ['apps', 'libs', 'tools'].flatMap((group) =>
+    readdirSync(join(root, group)).filter((name) => existsSync(join(root, group, name, 'package.json'))),
+  ),
+);
 
 describe.each(pages)('%s', (page) => {
   const body = text.get(page)!;
@@ -29,7 +38,8 @@ describe.each(pages)('%s', (page) => {
       const [file, anchor] = link.split('#') as [string, string | undefined];
       const target = file === '' ? page : relative(root, join(root, dirname(page), file));
       if (!existsSync(join(root, target))) return [`${link}: no file ${target}`];
-      if (anchor && target.endsWith('.md') && !anchorsOf(text.get(target) ?? readFileSync(join(root, target), 'utf8')).has(anchor)) return [`${link}: ${target} has no heading #${anchor}`];
+      if (anchor && target.endsWith('.md') && !anchorsOf(text.get(target) ?? readFileSync(join(root, target), 'utf8')).has(anchor))
+        return [`${link}: ${target} has no heading #${anchor}`];
       return [];
     });
     expect(broken).toEqual([]);
@@ -37,7 +47,8 @@ describe.each(pages)('%s', (page) => {
 
   it("names only paths that are in the workspace (a deploy/ path the root's or an app's)", () => {
     const apps = readdirSync(join(root, 'apps'));
-    const exists = (path: string) => existsSync(join(root, path)) || (path.startsWith('deploy/') && apps.some((app) => existsSync(join(root, 'apps', app, path))));
+    const exists = (path: string) =>
+      existsSync(join(root, path)) || (path.startsWith('deploy/') && apps.some((app) => existsSync(join(root, 'apps', app, path))));
     expect(pathsOf(body).filter((path) => !exists(path))).toEqual([]);
   });
 
@@ -63,8 +74,12 @@ it('gives each command only flags its --help lists', { timeout: 300_000 }, async
   }
   const problems: string[] = [];
   for (const [file, used] of flags) {
-    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', join(root, file), '--help'], { cwd: root, encoding: 'utf8' });
-    for (const flag of used) if (flag !== '--help' && !new RegExp(`${flag}\\b`).test(stdout)) problems.push(`${file} --help does not list ${flag}`);
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', join(root, file), '--help'], {
+      cwd: root,
+      encoding: 'utf8',
+    });
+    for (const flag of used)
+      if (flag !== '--help' && !new RegExp(`${flag}\\b`).test(stdout)) problems.push(`${file} --help does not list ${flag}`);
   }
   expect(problems).toEqual([]);
 });

@@ -35,7 +35,17 @@ const CEILING_MS = 900_000;
 let workspace: string;
 // NX_ISOLATE_PLUGINS=false: plugins load in nx's own process instead of a worker process each (half of an nx
 // start's CPU); the only plugin here is our own.
-const env = { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_ISOLATE_PLUGINS: 'false', NX_SKIP_NX_CACHE: 'true', NX_TUI: 'false', CI: 'true', FORCE_COLOR: '0', NO_COLOR: '1' };
+const env = {
+  ...process.env,
+  NX_DAEMON: 'false',
+  NX_NO_CLOUD: 'true',
+  NX_ISOLATE_PLUGINS: 'false',
+  NX_SKIP_NX_CACHE: 'true',
+  NX_TUI: 'false',
+  CI: 'true',
+  FORCE_COLOR: '0',
+  NO_COLOR: '1',
+};
 const git = (...args: string[]) => execFileSync('git', args, { cwd: workspace, encoding: 'utf8' }).trim();
 
 /** A command in the copy, asynchronously (its output kept for the failure message); resolves with its exit code. */
@@ -55,7 +65,9 @@ const nx = (...args: string[]) => run(process.execPath, [nxBin, ...args]);
 beforeAll(() => {
   // The workspace as a clone has it (tracked and new files, nothing ignored), with this node_modules linked in.
   workspace = mkdtempSync(join(tmpdir(), 'generate-e2e-'));
-  const files = execFileSync('git', ['ls-files', '-co', '--exclude-standard', '-z'], { cwd: root, encoding: 'utf8' }).split('\0').filter(Boolean);
+  const files = execFileSync('git', ['ls-files', '-co', '--exclude-standard', '-z'], { cwd: root, encoding: 'utf8' })
+    .split('\0')
+    .filter(Boolean);
   for (const file of files) {
     mkdirSync(dirname(join(workspace, file)), { recursive: true });
     cpSync(join(root, file), join(workspace, file));
@@ -68,34 +80,58 @@ beforeAll(() => {
 afterAll(() => rmSync(workspace, { recursive: true, force: true }));
 
 describe('nx g @mcp-fleet/nx-plugin:service, in a copy of this workspace', () => {
-  it('makes an app for every --auth and --database that lints and type-checks, and whose corners pass their tests, with no edit', { timeout: CEILING_MS }, async () => {
-    for (const { auth, database, target, app } of COMBINATIONS) {
-      // --skipInstall: npm install would write into the node_modules this copy borrows; the lockfile is updated below.
-      const generated = await nx('g', '@mcp-fleet/nx-plugin:service', app, '--auth', auth, '--database', database, '--target', target, '--skipInstall');
-      expect(generated.code, generated.output).toBe(0);
-    }
-    const tool = await nx('g', '@mcp-fleet/nx-plugin:tool', 'get_forecast', '--project', 'gen-jwt-postgres');
-    expect(tool.code, tool.output).toBe(0);
+  it(
+    'makes an app for every --auth and --database that lints and type-checks, and whose corners pass their tests, with no edit',
+    { timeout: CEILING_MS },
+    async () => {
+      for (const { auth, database, target, app } of COMBINATIONS) {
+        // --skipInstall: npm install would write into the node_modules this copy borrows; the lockfile is updated below.
+        const generated = await nx(
+          'g',
+          '@mcp-fleet/nx-plugin:service',
+          app,
+          '--auth',
+          auth,
+          '--database',
+          database,
+          '--target',
+          target,
+          '--skipInstall',
+        );
+        expect(generated.code, generated.output).toBe(0);
+      }
+      const tool = await nx('g', '@mcp-fleet/nx-plugin:tool', 'get_forecast', '--project', 'gen-jwt-postgres');
+      expect(tool.code, tool.output).toBe(0);
 
-    const locked = await run('npm', ['install', '--package-lock-only', '--no-audit', '--no-fund']);
-    expect(locked.code, locked.output).toBe(0);
-    const lock = JSON.parse(readFileSync(join(workspace, 'package-lock.json'), 'utf8')) as { packages: Record<string, unknown> };
-    for (const app of apps) expect(lock.packages[`apps/${app}`], app).toBeDefined();
+      const locked = await run('npm', ['install', '--package-lock-only', '--no-audit', '--no-fund']);
+      expect(locked.code, locked.output).toBe(0);
+      const lock = JSON.parse(readFileSync(join(workspace, 'package-lock.json'), 'utf8')) as { packages: Record<string, unknown> };
+      for (const app of apps) expect(lock.packages[`apps/${app}`], app).toBeDefined();
 
-    const checked = await nx('run-many', '-t', 'lint', 'typecheck', '-p', apps.join(','), '--parallel=2', '--output-style=static');
-    expect(checked.code, checked.output.slice(-6000)).toBe(0);
-    expect(checked.output).toContain(`Successfully ran targets lint, typecheck for ${apps.length} projects`);
-    const tested = await nx('run-many', '-t', 'test', '-p', TESTED.join(','), '--parallel=2', '--output-style=static');
-    expect(tested.code, tested.output.slice(-6000)).toBe(0);
-    expect(tested.output).toContain(`Successfully ran target test for ${TESTED.length} projects`);
-    console.log(`generated ${apps.length} apps; lint and typecheck of all: ${(checked.ms / 1000).toFixed(1)} s; test of ${TESTED.join(', ')}: ${(tested.ms / 1000).toFixed(1)} s`);
-  });
+      const checked = await nx('run-many', '-t', 'lint', 'typecheck', '-p', apps.join(','), '--parallel=2', '--output-style=static');
+      expect(checked.code, checked.output.slice(-6000)).toBe(0);
+      expect(checked.output).toContain(`Successfully ran targets lint, typecheck for ${apps.length} projects`);
+      const tested = await nx('run-many', '-t', 'test', '-p', TESTED.join(','), '--parallel=2', '--output-style=static');
+      expect(tested.code, tested.output.slice(-6000)).toBe(0);
+      expect(tested.output).toContain(`Successfully ran target test for ${TESTED.length} projects`);
+      console.log(
+        `generated ${apps.length} apps; lint and typecheck of all: ${(checked.ms / 1000).toFixed(1)} s; test of ${TESTED.join(', ')}: ${(tested.ms / 1000).toFixed(1)} s`,
+      );
+    },
+  );
 
   it('lists the new apps for the deploy matrix, and renders their manifests within the fleet rules', { timeout: CEILING_MS }, async () => {
     const base = git('rev-parse', 'HEAD');
     git('add', '-A');
     git('-c', 'user.email=e2e@example.com', '-c', 'user.name=e2e', 'commit', '-qm', 'generated');
-    const listed = await run(process.execPath, [createRequire(join(root, 'package.json')).resolve('tsx/cli'), join(workspace, 'tools', 'ci', 'affected-apps.ts'), '--base', base, '--head', 'HEAD']);
+    const listed = await run(process.execPath, [
+      createRequire(join(root, 'package.json')).resolve('tsx/cli'),
+      join(workspace, 'tools', 'ci', 'affected-apps.ts'),
+      '--base',
+      base,
+      '--head',
+      'HEAD',
+    ]);
     expect(listed.code, listed.output).toBe(0);
     // package-lock.json changed too, and Nx counts every project as touched by a lockfile change (its conservative
     // default), so the other apps are listed as well; the new ones must be there with no pipeline edit.

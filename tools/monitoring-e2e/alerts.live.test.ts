@@ -20,7 +20,9 @@ it('pages on a server fault in a live process: pending, firing, then resolved on
   onTestFinished(async () => void (await server.stop()));
   const prometheus = await startPrometheus({
     // The target labels the operator would give this pod; honor_labels as the generated ServiceMonitor has it.
-    jobs: [{ name: APP, targets: [new URL(server.url).host], labels: { namespace: 'live', service: APP, pod: `${APP}-0` }, honorLabels: true }],
+    jobs: [
+      { name: APP, targets: [new URL(server.url).host], labels: { namespace: 'live', service: APP, pod: `${APP}-0` }, honorLabels: true },
+    ],
     rules: { [`${APP}.yaml`]: spec },
   });
   onTestFinished(() => prometheus.stop());
@@ -42,11 +44,14 @@ it('pages on a server fault in a live process: pending, firing, then resolved on
   const seconds = (from: number) => ((performance.now() - from) / 1000).toFixed(1);
   try {
     // Healthy first: the SLI is recorded (so the rules see traffic) and nothing pages.
-    await waitUntil(async () => (await prometheus.query(`slo:sli_error:ratio_rate5m{service="${APP}",slo="availability"} == 0`)).length === 1, {
-      what: 'a recorded, healthy availability SLI',
-      timeoutMs: STATE_CEILING_MS,
-      everyMs: 200,
-    });
+    await waitUntil(
+      async () => (await prometheus.query(`slo:sli_error:ratio_rate5m{service="${APP}",slo="availability"} == 0`)).length === 1,
+      {
+        what: 'a recorded, healthy availability SLI',
+        timeoutMs: STATE_CEILING_MS,
+        everyMs: 200,
+      },
+    );
     expect(await page()).toBeUndefined();
 
     const faultOn = performance.now();
@@ -59,10 +64,14 @@ it('pages on a server fault in a live process: pending, firing, then resolved on
     const pendingAfter = ((Date.parse(raised.activeAt) - faultOnAt) / 1000).toFixed(1);
     await state('firing', 'the page firing');
     const firingAfter = seconds(faultOn);
-    const pendingSamples = await prometheus.query('count_over_time(ALERTS{alertname="MCPAvailabilityBudgetBurn",severity="page",alertstate="pending"}[10m])');
+    const pendingSamples = await prometheus.query(
+      'count_over_time(ALERTS{alertname="MCPAvailabilityBudgetBurn",severity="page",alertstate="pending"}[10m])',
+    );
     expect(Number(pendingSamples[0]?.value[1])).toBeGreaterThan(0);
     const alerts = await prometheus.alerts();
-    expect(alerts.find((alert) => alert.labels.alertname === 'MCPAvailabilityBudgetBurn' && alert.labels.severity === 'page')?.labels).toMatchObject({
+    expect(
+      alerts.find((alert) => alert.labels.alertname === 'MCPAvailabilityBudgetBurn' && alert.labels.severity === 'page')?.labels,
+    ).toMatchObject({
       namespace: 'live',
       service: APP,
       slo: 'availability',

@@ -58,7 +58,10 @@ const writeEnv = (url: string, token: string) => {
 
 if (process.env.NX_CACHE_URL) {
   const token = access === 'write' ? process.env.NX_CACHE_WRITE_TOKEN : process.env.NX_CACHE_READ_TOKEN;
-  if (!token) fail(`NX_CACHE_URL is set but NX_CACHE_${access.toUpperCase()}_TOKEN is not: set it as a repository secret (docs/pipeline.md: "The Nx remote cache")`);
+  if (!token)
+    fail(
+      `NX_CACHE_URL is set but NX_CACHE_${access.toUpperCase()}_TOKEN is not: set it as a repository secret (docs/pipeline.md: "The Nx remote cache")`,
+    );
   writeEnv(process.env.NX_CACHE_URL, token!);
   process.exit(0);
 }
@@ -86,7 +89,8 @@ if (values.detach) {
     child.once('message', (message: { url?: string }) => resolveUrl(message.url));
     child.once('exit', () => resolveUrl(undefined));
   });
-  if (!url) fail(`the server did not start (its log, ${logFile}, ends):\n${readFileSync(logFile, 'utf8').trim().split('\n').slice(-5).join('\n')}`);
+  if (!url)
+    fail(`the server did not start (its log, ${logFile}, ends):\n${readFileSync(logFile, 'utf8').trim().split('\n').slice(-5).join('\n')}`);
   child.unref();
   writeEnv(url!, tokens[access]);
   console.log(`nx-cache-server: running as pid ${child.pid}, log ${logFile}`);
@@ -129,4 +133,3 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     void server.close().then(() => process.exit(0));
   });
 }
-

@@ -81,7 +81,13 @@ function coldStart(node: string, calls: number): Promise<{ wallMs: number; initC
 /** The HTTP process: spawn to "listening" (wall and CPU), and its CPU per request for each era's call. */
 async function httpProcess(node: string, calls: number) {
   const started = performance.now();
-  const server = await startServerProcess({ app: settings.app, env: { MCP_ENV: 'production', HOST: '127.0.0.1', PORT: '0' }, coverageDir: false, keepLogs: false, node });
+  const server = await startServerProcess({
+    app: settings.app,
+    env: { MCP_ENV: 'production', HOST: '127.0.0.1', PORT: '0' },
+    coverageDir: false,
+    keepLogs: false,
+    node,
+  });
   const wallMs = performance.now() - started;
   try {
     const initCpuMs = (await readProcessUsage(server.pid)).cpuSeconds * 1000;
@@ -114,8 +120,22 @@ for (const node of settings.nodes) {
   say(`Node ${version}: the HTTP process …`);
   const http = await httpProcess(node, settings.calls);
   const show = (n: number) => Math.round(n * 10) / 10;
-  rows.push([`${settings.app} as a function (buffered handler)`, version, show(median(starts.map((s) => s.wallMs))), show(median(starts.map((s) => s.initCpuMs))), show(calls.modernCpuUs), show(calls.legacyCpuUs)]);
-  rows.push([`${settings.app} as an HTTP process (dist/main.js)`, version, show(http.wallMs), show(http.initCpuMs), show(http.modernCpuUs), show(http.legacyCpuUs)]);
+  rows.push([
+    `${settings.app} as a function (buffered handler)`,
+    version,
+    show(median(starts.map((s) => s.wallMs))),
+    show(median(starts.map((s) => s.initCpuMs))),
+    show(calls.modernCpuUs),
+    show(calls.legacyCpuUs),
+  ]);
+  rows.push([
+    `${settings.app} as an HTTP process (dist/main.js)`,
+    version,
+    show(http.wallMs),
+    show(http.initCpuMs),
+    show(http.modernCpuUs),
+    show(http.legacyCpuUs),
+  ]);
 }
 console.log(`cold start: median of ${settings.starts} starts; CPU per call: ${settings.calls} warm calls per era`);
 console.log(table(['host', 'Node', 'start ms (spawn to ready)', 'start CPU ms', 'CPU µs/call 2026-07-28', 'CPU µs/call 2025'], rows));

@@ -9,7 +9,17 @@ import autocannon from 'autocannon';
 import { $ } from 'zx';
 import { cliOrExit, parseCount, parseDuration, table } from '@mcp-fleet/cli-kit';
 import { type BenchRow, summarise } from './src/bench-summary';
-import { carriesEcho, EXTRA_TOOLS, legacySessionCall, legacyStatelessCall, listsAllTools, modernCall, modernList, openLegacySession, type BenchVariant } from './src/bench-variants';
+import {
+  carriesEcho,
+  EXTRA_TOOLS,
+  legacySessionCall,
+  legacyStatelessCall,
+  listsAllTools,
+  modernCall,
+  modernList,
+  openLegacySession,
+  type BenchVariant,
+} from './src/bench-variants';
 import { ensureNode24, NODE24_VERSION } from '@mcp-fleet/cli-kit/node24';
 
 const usage = `
@@ -70,17 +80,74 @@ const bench = (file: string) => join(root, 'tools', 'perf', 'bench', file);
 const VARIANTS: BenchVariant[] = [
   { id: 'a', name: 'bare SDK, stateless', app: bench('bare-sdk-server.mjs') },
   { id: 'b', name: 'runtime, stateless, full chain', app: bench('runtime-echo/dist/main.js'), env: { MCP_ENV: undefined } },
-  { id: 'c', name: 'runtime, legacy session', app: bench('runtime-echo/dist/main.js'), env: { MCP_ENV: undefined, HTTP__LEGACY_SESSIONS: 'true' }, session: true },
+  {
+    id: 'c',
+    name: 'runtime, legacy session',
+    app: bench('runtime-echo/dist/main.js'),
+    env: { MCP_ENV: undefined, HTTP__LEGACY_SESSIONS: 'true' },
+    session: true,
+  },
   { id: 'd', name: 'node:http fixed JSON (ceiling)', app: bench('fixed-json-server.mjs') },
-  { id: 'e', name: `bare SDK, +${EXTRA_TOOLS} tools`, app: bench('bare-sdk-server.mjs'), env: { BENCH_EXTRA_TOOLS: String(EXTRA_TOOLS) }, oneTool: 'a' },
-  { id: 'f', name: `runtime, +${EXTRA_TOOLS} tools`, app: bench('runtime-echo/dist/main.js'), env: { MCP_ENV: undefined, BENCH_EXTRA_TOOLS: String(EXTRA_TOOLS) }, oneTool: 'b' },
-  { id: 'g', name: `runtime, +${EXTRA_TOOLS} tools, tools/list`, app: bench('runtime-echo/dist/main.js'), env: { MCP_ENV: undefined, BENCH_EXTRA_TOOLS: String(EXTRA_TOOLS) }, call: 'list' },
-  { id: 'h', name: 'runtime, fast lane off', app: bench('runtime-echo/dist/main.js'), env: { MCP_ENV: undefined, HTTP__FAST_LANE: 'false' } },
-  { id: 'i', name: `runtime, +${EXTRA_TOOLS} tools, per principal`, app: bench('runtime-echo/dist/main.js'), env: { MCP_ENV: undefined, BENCH_EXTRA_TOOLS: String(EXTRA_TOOLS), BENCH_PER_PRINCIPAL: 'true' } },
-  { id: 'j', name: 'runtime, 2025-era stateless call', app: bench('runtime-echo/dist/main.js'), env: { MCP_ENV: undefined }, call: 'echo-2025', baseline: 'k' },
+  {
+    id: 'e',
+    name: `bare SDK, +${EXTRA_TOOLS} tools`,
+    app: bench('bare-sdk-server.mjs'),
+    env: { BENCH_EXTRA_TOOLS: String(EXTRA_TOOLS) },
+    oneTool: 'a',
+  },
+  {
+    id: 'f',
+    name: `runtime, +${EXTRA_TOOLS} tools`,
+    app: bench('runtime-echo/dist/main.js'),
+    env: { MCP_ENV: undefined, BENCH_EXTRA_TOOLS: String(EXTRA_TOOLS) },
+    oneTool: 'b',
+  },
+  {
+    id: 'g',
+    name: `runtime, +${EXTRA_TOOLS} tools, tools/list`,
+    app: bench('runtime-echo/dist/main.js'),
+    env: { MCP_ENV: undefined, BENCH_EXTRA_TOOLS: String(EXTRA_TOOLS) },
+    call: 'list',
+  },
+  {
+    id: 'h',
+    name: 'runtime, fast lane off',
+    app: bench('runtime-echo/dist/main.js'),
+    env: { MCP_ENV: undefined, HTTP__FAST_LANE: 'false' },
+  },
+  {
+    id: 'i',
+    name: `runtime, +${EXTRA_TOOLS} tools, per principal`,
+    app: bench('runtime-echo/dist/main.js'),
+    env: { MCP_ENV: undefined, BENCH_EXTRA_TOOLS: String(EXTRA_TOOLS), BENCH_PER_PRINCIPAL: 'true' },
+  },
+  {
+    id: 'j',
+    name: 'runtime, 2025-era stateless call',
+    app: bench('runtime-echo/dist/main.js'),
+    env: { MCP_ENV: undefined },
+    call: 'echo-2025',
+    baseline: 'k',
+  },
   { id: 'k', name: 'bare SDK v1, stateless (2025 era)', app: bench('bare-sdk-v1-server.mjs'), call: 'echo-2025', baseline: 'k' },
-  { id: 'l', name: `runtime, +${EXTRA_TOOLS} tools, 2025-era call`, app: bench('runtime-echo/dist/main.js'), env: { MCP_ENV: undefined, BENCH_EXTRA_TOOLS: String(EXTRA_TOOLS) }, call: 'echo-2025', baseline: 'm', oneTool: 'j' },
-  { id: 'm', name: `bare SDK v1, +${EXTRA_TOOLS} tools (2025 era)`, app: bench('bare-sdk-v1-server.mjs'), env: { BENCH_EXTRA_TOOLS: String(EXTRA_TOOLS) }, call: 'echo-2025', baseline: 'm', oneTool: 'k' },
+  {
+    id: 'l',
+    name: `runtime, +${EXTRA_TOOLS} tools, 2025-era call`,
+    app: bench('runtime-echo/dist/main.js'),
+    env: { MCP_ENV: undefined, BENCH_EXTRA_TOOLS: String(EXTRA_TOOLS) },
+    call: 'echo-2025',
+    baseline: 'm',
+    oneTool: 'j',
+  },
+  {
+    id: 'm',
+    name: `bare SDK v1, +${EXTRA_TOOLS} tools (2025 era)`,
+    app: bench('bare-sdk-v1-server.mjs'),
+    env: { BENCH_EXTRA_TOOLS: String(EXTRA_TOOLS) },
+    call: 'echo-2025',
+    baseline: 'm',
+    oneTool: 'k',
+  },
 ];
 
 let settings: { rounds: number; duration: number; warmup: number; connections: number; variants: BenchVariant[]; node: string };
@@ -88,7 +155,8 @@ try {
   if (values.node && values.node24) throw new Error('give --node PATH or --node24, not both');
   const only = values.only?.split(',').map((id) => id.trim());
   const unknown = only?.filter((id) => !VARIANTS.some((variant) => variant.id === id)) ?? [];
-  if (unknown.length > 0) throw new Error(`--only: no variant ${unknown.join(', ')}; the variants are ${VARIANTS.map((variant) => variant.id).join(', ')}`);
+  if (unknown.length > 0)
+    throw new Error(`--only: no variant ${unknown.join(', ')}; the variants are ${VARIANTS.map((variant) => variant.id).join(', ')}`);
   settings = {
     rounds: parseCount(values.rounds, '--rounds', 30),
     duration: parseDuration(values.duration ?? '1s', '--duration'),
@@ -123,13 +191,26 @@ interface Running {
 /** Starts `variant`'s process, checks that it answers its request, and warms it up. */
 async function start(variant: BenchVariant): Promise<Running> {
   // Logs go nowhere we read, as a container runtime would take them: the cost of writing them is measured.
-  const server = await startServerProcess({ app: variant.app, env: { LOG_LEVEL: 'info', ...variant.env }, coverageDir: false, keepLogs: false, node: settings.node });
+  const server = await startServerProcess({
+    app: variant.app,
+    env: { LOG_LEVEL: 'info', ...variant.env },
+    coverageDir: false,
+    keepLogs: false,
+    node: settings.node,
+  });
   try {
-    const request = variant.session ? legacySessionCall(await openLegacySession(server.url)) : variant.call === 'list' ? modernList : variant.call === 'echo-2025' ? legacyStatelessCall : modernCall;
+    const request = variant.session
+      ? legacySessionCall(await openLegacySession(server.url))
+      : variant.call === 'list'
+        ? modernList
+        : variant.call === 'echo-2025'
+          ? legacyStatelessCall
+          : modernCall;
     const check = await fetch(server.url, { method: 'POST', ...request });
     const checkBody = await check.text();
     const answered = variant.call === 'list' ? listsAllTools(checkBody) : carriesEcho(checkBody);
-    if (!check.ok || !answered) throw new Error(`(${variant.id}) does not answer its ${variant.call ?? 'echo'} request: ${check.status} ${checkBody.slice(0, 300)}`);
+    if (!check.ok || !answered)
+      throw new Error(`(${variant.id}) does not answer its ${variant.call ?? 'echo'} request: ${check.status} ${checkBody.slice(0, 300)}`);
     say(`(${variant.id}) ${variant.name}: started; warm-up ${settings.warmup / 1000} s at ${settings.connections} connections …`);
     await drive({ variant, server, request }, settings.warmup);
     return { variant, server, request };
@@ -141,7 +222,14 @@ async function start(variant: BenchVariant): Promise<Running> {
 }
 
 function drive({ server, request }: Running, ms: number) {
-  return autocannon({ url: server.url, method: 'POST', connections: settings.connections, duration: ms / 1000, headers: request.headers, body: request.body });
+  return autocannon({
+    url: server.url,
+    method: 'POST',
+    connections: settings.connections,
+    duration: ms / 1000,
+    headers: request.headers,
+    body: request.body,
+  });
 }
 
 /** One measured slice of a running variant. */
@@ -187,7 +275,15 @@ const report = summarise(
   Object.fromEntries(settings.variants.flatMap((variant) => (variant.baseline ? [[variant.id, variant.baseline]] : []))),
 );
 
-const output = { rounds: settings.rounds, connections: settings.connections, durationMs: settings.duration, warmupMs: settings.warmup, node: serverNode, loadNode: process.version, variants: report };
+const output = {
+  rounds: settings.rounds,
+  connections: settings.connections,
+  durationMs: settings.duration,
+  warmupMs: settings.warmup,
+  node: serverNode,
+  loadNode: process.version,
+  variants: report,
+};
 if (values.out) writeFileSync(values.out, `${JSON.stringify(output, null, 2)}\n`);
 if (values.json) {
   console.log(JSON.stringify(output, null, 2));
@@ -196,7 +292,20 @@ if (values.json) {
   console.log(`servers on Node ${serverNode}, load from Node ${process.version}; "vs SDK": (k) for (j), (m) for (l), (a) for the rest`);
   console.log(
     table(
-      ['variant', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'RSS MB', 'CPU µs/req', 'req/s vs SDK', 'p99 vs SDK', 'CPU vs SDK', 'req/s vs d', 'req/s vs 1 tool'],
+      [
+        'variant',
+        'req/s',
+        'p50 ms',
+        'p99 ms',
+        'errors',
+        'RSS MB',
+        'CPU µs/req',
+        'req/s vs SDK',
+        'p99 vs SDK',
+        'CPU vs SDK',
+        'req/s vs d',
+        'req/s vs 1 tool',
+      ],
       report.map((row) => [
         `(${row.id}) ${row.name}`,
         Math.round(row.rps),

@@ -13,7 +13,17 @@ afterAll(async () => {
 
 describe('npm run load', () => {
   it('prints JSON that parses, with every call measured', async () => {
-    const result = await runScript(import.meta.dirname, 'load.ts', ['--url', server.url, '--total', '40', '--concurrency', '4', '--warmup', '5', '--json']);
+    const result = await runScript(import.meta.dirname, 'load.ts', [
+      '--url',
+      server.url,
+      '--total',
+      '40',
+      '--concurrency',
+      '4',
+      '--warmup',
+      '5',
+      '--json',
+    ]);
     expect(result.code).toBe(0);
     const report = JSON.parse(result.stdout) as { tool: string; runs: { count: number; errorCount: number; latency: { p95: number } }[] };
     expect(report.tool).toBe('echo');
@@ -23,7 +33,16 @@ describe('npm run load', () => {
   });
 
   it('prints the table and exits 1 when a threshold is not met', async () => {
-    const result = await runScript(import.meta.dirname, 'load.ts', ['--url', server.url, '--total', '20', '--concurrency', '2', '--fail-on', 'p95>0ms,errors>0']);
+    const result = await runScript(import.meta.dirname, 'load.ts', [
+      '--url',
+      server.url,
+      '--total',
+      '20',
+      '--concurrency',
+      '2',
+      '--fail-on',
+      'p95>0ms,errors>0',
+    ]);
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/^run\s+calls\s+conc\s+errors\s+rps\s+min ms/m);
     expect(result.stderr).toMatch(/load: threshold not met: run: p95>0ms \(was [\d.]+\)/);
@@ -48,7 +67,19 @@ describe('npm run load', () => {
 
 describe('npm run soak', () => {
   it('samples the process through /metrics and gives a verdict, as JSON', async () => {
-    const result = await runScript(import.meta.dirname, 'soak.ts', ['--url', server.url, '--rate', '20', '--duration', '1500ms', '--sample-every', '250ms', '--max-rss-growth', '100000', '--json']);
+    const result = await runScript(import.meta.dirname, 'soak.ts', [
+      '--url',
+      server.url,
+      '--rate',
+      '20',
+      '--duration',
+      '1500ms',
+      '--sample-every',
+      '250ms',
+      '--max-rss-growth',
+      '100000',
+      '--json',
+    ]);
     expect(result.code).toBe(0);
     const report = JSON.parse(result.stdout) as { verdict: string; calls: number; samples: { rssMb: number }[]; errorCount: number };
     expect(report).toMatchObject({ verdict: 'stable', errorCount: 0 });
@@ -60,7 +91,18 @@ describe('npm run soak', () => {
   });
 
   it('exits 1 when a threshold holds, and prints the samples table', async () => {
-    const result = await runScript(import.meta.dirname, 'soak.ts', ['--url', server.url, '--rate', '10', '--duration', '600ms', '--sample-every', '200ms', '--fail-on', 'max_rss>1']);
+    const result = await runScript(import.meta.dirname, 'soak.ts', [
+      '--url',
+      server.url,
+      '--rate',
+      '10',
+      '--duration',
+      '600ms',
+      '--sample-every',
+      '200ms',
+      '--fail-on',
+      'max_rss>1',
+    ]);
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/^t s\s+rss MB\s+cpu %/m);
     expect(result.stdout).toMatch(/^verdict: (stable|growing) \(RSS slope/m);
@@ -68,6 +110,9 @@ describe('npm run soak', () => {
   });
 
   it('exits 2 on a bad rate', async () => {
-    expect(await runScript(import.meta.dirname, 'soak.ts', ['--url', server.url, '--rate', 'fast'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--rate must be a number') });
+    expect(await runScript(import.meta.dirname, 'soak.ts', ['--url', server.url, '--rate', 'fast'])).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('--rate must be a number'),
+    });
   });
 });

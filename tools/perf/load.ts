@@ -75,10 +75,7 @@ try {
   process.exit(2);
 }
 
-const target = await resolveTarget(
-  targetOptions(values),
-  say,
-).catch((error: Error) => {
+const target = await resolveTarget(targetOptions(values), say).catch((error: Error) => {
   console.error(`load: ${error.message}`);
   process.exit(2);
 });
@@ -95,7 +92,10 @@ try {
       concurrency: run.concurrency,
       warmup: run.warmup,
       onProgress: ({ done, total, errors, elapsedMs, durationMs }) =>
-        progress.update(total ? done / total : elapsedMs / durationMs!, `${done} calls, ${errors} errors, ${(elapsedMs / 1000).toFixed(1)} s`),
+        progress.update(
+          total ? done / total : elapsedMs / durationMs!,
+          `${done} calls, ${errors} errors, ${(elapsedMs / 1000).toFixed(1)} s`,
+        ),
     });
     progress.done();
     const { latency } = result;
@@ -118,12 +118,26 @@ if (values.json) {
   console.log(
     table(
       ['run', 'calls', 'conc', 'errors', 'rps', 'min ms', 'mean ms', 'median ms', 'p95 ms', 'p99 ms', 'max ms'],
-      results.map((r) => [r.name, r.count, r.concurrency, r.errorCount, r.throughput, r.latency.min, r.latency.mean, r.latency.median, r.latency.p95, r.latency.p99, r.latency.max]),
+      results.map((r) => [
+        r.name,
+        r.count,
+        r.concurrency,
+        r.errorCount,
+        r.throughput,
+        r.latency.min,
+        r.latency.mean,
+        r.latency.median,
+        r.latency.p95,
+        r.latency.p99,
+        r.latency.max,
+      ]),
     ),
   );
   for (const r of results) if (r.errorCount > 0) console.log(`${r.name}: errors by kind ${JSON.stringify(r.errors)}`);
 }
 
-const failures = results.flatMap((r) => breached(thresholds, r.figures).map((t) => `${r.name}: ${t.text} (was ${r.figures[t.metric]!.toFixed(2)})`));
+const failures = results.flatMap((r) =>
+  breached(thresholds, r.figures).map((t) => `${r.name}: ${t.text} (was ${r.figures[t.metric]!.toFixed(2)})`),
+);
 for (const failure of failures) console.error(`load: threshold not met: ${failure}`);
 process.exit(failures.length > 0 ? 1 : 0);

@@ -66,10 +66,7 @@ try {
 }
 
 const say = (line: string) => process.stderr.write(`soak: ${line}\n`);
-const target = await resolveTarget(
-  targetOptions(values),
-  say,
-).catch((error: Error) => {
+const target = await resolveTarget(targetOptions(values), say).catch((error: Error) => {
   console.error(`soak: ${error.message}`);
   process.exit(2);
 });
@@ -87,7 +84,10 @@ try {
     maxRssGrowthMbPerMin: settings.maxGrowth,
     source,
     onSample: (sample, { calls, errors }) =>
-      progress.update(sample.atMs / settings.duration, `rss ${sample.rssMb.toFixed(1)} MB, cpu ${sample.cpuPercent.toFixed(0)}%, ${calls} calls, ${errors} errors`),
+      progress.update(
+        sample.atMs / settings.duration,
+        `rss ${sample.rssMb.toFixed(1)} MB, cpu ${sample.cpuPercent.toFixed(0)}%, ${calls} calls, ${errors} errors`,
+      ),
   });
 } finally {
   progress.done();
@@ -104,9 +104,16 @@ const figures: Figures = {
   max_cpu: Math.max(...result.samples.map((s) => s.cpuPercent)),
 };
 if (values.json) {
-  console.log(JSON.stringify({ target: target.url, tool: target.call.tool, rate: settings.rate, durationMs: settings.duration, ...result }, null, 2));
+  console.log(
+    JSON.stringify({ target: target.url, tool: target.call.tool, rate: settings.rate, durationMs: settings.duration, ...result }, null, 2),
+  );
 } else {
-  console.log(table(['t s', 'rss MB', 'cpu %'], result.samples.map((s) => [s.atMs / 1000, s.rssMb, s.cpuPercent])));
+  console.log(
+    table(
+      ['t s', 'rss MB', 'cpu %'],
+      result.samples.map((s) => [s.atMs / 1000, s.rssMb, s.cpuPercent]),
+    ),
+  );
   console.log('');
   console.log(
     `${result.calls} calls at ${settings.rate}/s, ${result.errorCount} errors, ${result.skipped} skipped; ` +
@@ -115,9 +122,12 @@ if (values.json) {
   console.log(`verdict: ${result.verdict} (RSS slope ${result.rssSlopeMbPerMin.toFixed(2)} MB/min, threshold ${result.threshold} MB/min)`);
 }
 
-const failures = settings.thresholds.length > 0 ? breached(settings.thresholds, figures).map((t) => t.text) : [
-  ...(result.verdict === 'growing' ? [`memory growing at ${result.rssSlopeMbPerMin.toFixed(2)} MB/min`] : []),
-  ...(result.errorCount > 0 ? [`${result.errorCount} errors`] : []),
-];
+const failures =
+  settings.thresholds.length > 0
+    ? breached(settings.thresholds, figures).map((t) => t.text)
+    : [
+        ...(result.verdict === 'growing' ? [`memory growing at ${result.rssSlopeMbPerMin.toFixed(2)} MB/min`] : []),
+        ...(result.errorCount > 0 ? [`${result.errorCount} errors`] : []),
+      ];
 for (const failure of failures) console.error(`soak: failed: ${failure}`);
 process.exit(failures.length > 0 ? 1 : 0);

@@ -12,7 +12,7 @@ describe('the shipped config files', () => {
     expect(productionProblems(config)).toEqual([]);
   });
 
-  it('seeds the seed\'s users in development and test, and nobody in production', () => {
+  it("seeds the seed's users in development and test, and nobody in production", () => {
     expect(load({ MCP_ENV: 'development' }).seedUsers.map((user) => user.username)).toEqual(['testuser', 'otheruser']);
     expect(load({ MCP_ENV: 'test' }).seedUsers).toHaveLength(2);
     expect(load({ MCP_ENV: 'production', AUTH__SECRET: 'x'.repeat(32) }).seedUsers).toEqual([]);
@@ -39,10 +39,13 @@ describe('productionProblems', () => {
       'databaseUrl is required in production (set DATABASE_URL): PGlite keeps data inside one pod, on a read-only root filesystem at that',
     ]);
     expect(
-      productionProblems({ ...production, databaseUrl: 'postgres://db/x', seedUsers: [{ username: 'a', password: 'b' }], auth: { ...production.auth, jwksUrl: 'https://idp.example/jwks' } }),
-    ).toEqual([
-      'seedUsers must be empty in production: seeded passwords are for development and test only',
-    ]);
+      productionProblems({
+        ...production,
+        databaseUrl: 'postgres://db/x',
+        seedUsers: [{ username: 'a', password: 'b' }],
+        auth: { ...production.auth, jwksUrl: 'https://idp.example/jwks' },
+      }),
+    ).toEqual(['seedUsers must be empty in production: seeded passwords are for development and test only']);
     expect(productionProblems(load({ MCP_ENV: 'development' }))).toEqual([]);
   });
 });

@@ -28,6 +28,7 @@ export type DocumentsConfig = Config<typeof documentsConfigSchema.shape>;
 export function productionProblems(config: DocumentsConfig): string[] {
   if (config.environment !== 'production') return [];
   const problems = [...authProductionProblems(config.auth, config.environment), ...storageProductionProblems(config, config.environment)];
-  if (config.seedUsers.length > 0) problems.push('seedUsers must be empty in production: seeded passwords are for development and test only');
+  if (config.seedUsers.length > 0)
+    problems.push('seedUsers must be empty in production: seeded passwords are for development and test only');
   return problems;
 }

@@ -36,8 +36,10 @@ export class LoginLimits {
   async check(username: string, address: string): Promise<void> {
     const [backoff, perAddress] = await Promise.all([this.backoff.get(pair(username, address)), this.perAddress.get(address)]);
     // Over a limiter's points means refused: counted past the cap, or blocked (block() sets points + 1).
-    if (perAddress && perAddress.consumedPoints > this.perAddress.points) throw rateLimitError(perAddress, `too many failed logins from ${address}`);
-    if (backoff && backoff.consumedPoints > this.backoff.points) throw rateLimitError(backoff, `too many failed logins for this account from ${address}`);
+    if (perAddress && perAddress.consumedPoints > this.perAddress.points)
+      throw rateLimitError(perAddress, `too many failed logins from ${address}`);
+    if (backoff && backoff.consumedPoints > this.backoff.points)
+      throw rateLimitError(backoff, `too many failed logins for this account from ${address}`);
   }
 
   async failed(username: string, address: string): Promise<void> {

@@ -8,7 +8,9 @@ await startService(async () => {
   if (isPrepareRun()) {
     const started = performance.now();
     const template = await prepareDatabase(config, storage);
-    process.stdout.write(`documents: ${template ? `PGlite template ${template} ready` : 'no PGlite template (production runs on PostgreSQL only)'} in ${Math.round(performance.now() - started)} ms\n`);
+    process.stdout.write(
+      `documents: ${template ? `PGlite template ${template} ready` : 'no PGlite template (production runs on PostgreSQL only)'} in ${Math.round(performance.now() - started)} ms\n`,
+    );
     return;
   }
   const service = await defineService({ host: 'process', config });

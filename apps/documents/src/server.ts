@@ -33,19 +33,32 @@ export function createServer(deps: DocumentsDeps): McpServer {
 
   server.registerTool(
     'login',
-    { title: 'Log in', description: 'Trades a username and password for a bearer token.', inputSchema: loginInput, outputSchema: loginOutput, _meta: access({ public: true }) },
+    {
+      title: 'Log in',
+      description: 'Trades a username and password for a bearer token.',
+      inputSchema: loginInput,
+      outputSchema: loginOutput,
+      _meta: access({ public: true }),
+    },
     async (input, sdk) => structuredResult({ ...(await login(input, deps, clientAddressOf(sdk))) }),
   );
   server.registerTool(
     'create_document',
-    { title: 'Create a document', description: 'Creates a document owned by the caller; returns its id and version 1.', inputSchema: createDocumentInput, outputSchema: createDocumentOutput, _meta: write },
+    {
+      title: 'Create a document',
+      description: 'Creates a document owned by the caller; returns its id and version 1.',
+      inputSchema: createDocumentInput,
+      outputSchema: createDocumentOutput,
+      _meta: write,
+    },
     async (input, sdk) => structuredResult(await createDocument(input, owner(sdk))),
   );
   server.registerTool(
     'update_document',
     {
       title: 'Update a document',
-      description: 'Changes the title and/or content. Pass the version you read to refuse the write if someone else wrote since (optimistic concurrency).',
+      description:
+        'Changes the title and/or content. Pass the version you read to refuse the write if someone else wrote since (optimistic concurrency).',
       inputSchema: updateDocumentInput,
       outputSchema: updateDocumentOutput,
       _meta: write,
@@ -54,19 +67,33 @@ export function createServer(deps: DocumentsDeps): McpServer {
   );
   server.registerTool(
     'delete_document',
-    { title: 'Delete a document', description: 'Deletes one of the caller\'s documents.', inputSchema: deleteDocumentInput, outputSchema: deleteDocumentOutput, _meta: write, annotations: { destructiveHint: true } },
+    {
+      title: 'Delete a document',
+      description: "Deletes one of the caller's documents.",
+      inputSchema: deleteDocumentInput,
+      outputSchema: deleteDocumentOutput,
+      _meta: write,
+      annotations: { destructiveHint: true },
+    },
     async (input, sdk) => structuredResult(await deleteDocument(input, owner(sdk))),
   );
   server.registerTool(
     'list_documents',
-    { title: 'List documents', description: 'The caller\'s documents, oldest first, a page at a time.', inputSchema: listDocumentsInput, outputSchema: listDocumentsOutput, _meta: read, annotations: { readOnlyHint: true } },
+    {
+      title: 'List documents',
+      description: "The caller's documents, oldest first, a page at a time.",
+      inputSchema: listDocumentsInput,
+      outputSchema: listDocumentsOutput,
+      _meta: read,
+      annotations: { readOnlyHint: true },
+    },
     async (input, sdk) => structuredResult(await listDocuments(input, owner(sdk))),
   );
 
   server.registerResource(
     'document',
     new ResourceTemplate(DOCUMENT_TEMPLATE, { list: undefined }),
-    { title: 'A document', description: 'One of the caller\'s documents as JSON.', mimeType: 'application/json', _meta: read },
+    { title: 'A document', description: "One of the caller's documents as JSON.", mimeType: 'application/json', _meta: read },
     async (uri, { id }, sdk) => json(uri, await readDocument(String(id), owner(sdk))),
   );
   server.registerResource(

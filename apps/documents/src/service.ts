@@ -20,7 +20,13 @@ export const storage = { schema: SCHEMA, from: fileURLToPath(new URL('.', import
  * documents as either host serves it: `serve()` in main.ts (`host: 'process'`), the Lambda entry in lambda.ts
  * (`host: 'lambda'`, which needs PostgreSQL).
  */
-export async function defineService({ host, config = loadDocumentsConfig() }: { host: 'process' | 'lambda'; config?: DocumentsConfig }): Promise<ServiceDefinition> {
+export async function defineService({
+  host,
+  config = loadDocumentsConfig(),
+}: {
+  host: 'process' | 'lambda';
+  config?: DocumentsConfig;
+}): Promise<ServiceDefinition> {
   const problems = [...productionProblems(config), ...(host === 'lambda' ? storageFunctionProblems(config) : [])];
   if (problems.length > 0) throw new ConfigError(problems);
   const telemetry = createTelemetry('documents', config);

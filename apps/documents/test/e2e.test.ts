@@ -4,7 +4,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request as httpRequest } from 'node:http';
 import { workspaceRoot } from '@mcp-fleet/fleet-manifest';
-import { connectHttpClient, deploymentEnv, hostileRequests, renderOverlay, sendHostile, startIngressProxy, startServerProcess, type ServerProcess } from '@mcp-fleet/testing';
+import {
+  connectHttpClient,
+  deploymentEnv,
+  hostileRequests,
+  renderOverlay,
+  sendHostile,
+  startIngressProxy,
+  startServerProcess,
+  type ServerProcess,
+} from '@mcp-fleet/testing';
 import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as V1Transport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { SignJWT, UnsecuredJWT } from 'jose';
@@ -54,10 +63,13 @@ describe.each(backends)('documents as a process over HTTP, on $name', (backend) 
 
   it('runs the seed flow with the v2 client: login, create, read, update, read again; another user cannot see it', async () => {
     const alice = await modern(server.url, token);
-    const { id } = (await alice.callTool({ name: 'create_document', arguments: { title: 'Test Document', content: 'This is a test document' } }))
-      .structuredContent as { id: string };
+    const { id } = (
+      await alice.callTool({ name: 'create_document', arguments: { title: 'Test Document', content: 'This is a test document' } })
+    ).structuredContent as { id: string };
     expect(json(await alice.readResource({ uri: `documents://${id}` }))).toMatchObject({ id, title: 'Test Document', version: 1 });
-    expect((await alice.callTool({ name: 'update_document', arguments: { id, title: 'Updated Document', version: 1 } })).structuredContent).toEqual({
+    expect(
+      (await alice.callTool({ name: 'update_document', arguments: { id, title: 'Updated Document', version: 1 } })).structuredContent,
+    ).toEqual({
       success: true,
       id,
       version: 2,
@@ -74,7 +86,8 @@ describe.each(backends)('documents as a process over HTTP, on $name', (backend) 
   it('serves the same flow to a 2025-era v1 client with the same token', async () => {
     const client = new V1Client({ name: 'e2e-v1', version: '0' });
     await client.connect(new V1Transport(new URL(server.url), { requestInit: { headers: { authorization: `Bearer ${token}` } } }));
-    const { id } = (await client.callTool({ name: 'create_document', arguments: { title: 'From 2025', content: '' } })).structuredContent as { id: string };
+    const { id } = (await client.callTool({ name: 'create_document', arguments: { title: 'From 2025', content: '' } }))
+      .structuredContent as { id: string };
     const read = await client.readResource({ uri: `documents://${id}` });
     expect(json(read)).toMatchObject({ id, title: 'From 2025' });
     const listed = await client.callTool({ name: 'list_documents', arguments: { page: 1, page_size: 100 } });
@@ -89,7 +102,9 @@ describe.each(backends)('documents as a process over HTTP, on $name', (backend) 
     await anonymous.close();
 
     const alice = await modern(server.url, token);
-    const { id } = (await alice.callTool({ name: 'create_document', arguments: { title: 'doomed', content: '' } })).structuredContent as { id: string };
+    const { id } = (await alice.callTool({ name: 'create_document', arguments: { title: 'doomed', content: '' } })).structuredContent as {
+      id: string;
+    };
     const errorText = async (name: string, args: Record<string, unknown>) =>
       ((await alice.callTool({ name, arguments: args })).content as { text: string }[])[0]?.text;
     expect(await errorText('update_document', { id })).toBe('nothing to update: give a title, a content, or both');
@@ -131,12 +146,36 @@ describe.each(backends)('documents as a process over HTTP, on $name', (backend) 
 
   const forged = {
     'a bad signature': () =>
-      new SignJWT({ scope: 'documents:write' }).setProtectedHeader({ alg: 'HS256' }).setSubject('x').setIssuer('mcp-fleet/documents').setAudience('documents').setExpirationTime('1h').sign(new TextEncoder().encode('a-different-secret-of-32-characters!!')),
+      new SignJWT({ scope: 'documents:write' })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject('x')
+        .setIssuer('mcp-fleet/documents')
+        .setAudience('documents')
+        .setExpirationTime('1h')
+        .sign(new TextEncoder().encode('a-different-secret-of-32-characters!!')),
     'an expired token': () =>
-      new SignJWT({ scope: 'documents:write' }).setProtectedHeader({ alg: 'HS256' }).setSubject('x').setIssuer('mcp-fleet/documents').setAudience('documents').setExpirationTime(Math.floor(Date.now() / 1000) - 3600).sign(new TextEncoder().encode(SECRET)),
+      new SignJWT({ scope: 'documents:write' })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject('x')
+        .setIssuer('mcp-fleet/documents')
+        .setAudience('documents')
+        .setExpirationTime(Math.floor(Date.now() / 1000) - 3600)
+        .sign(new TextEncoder().encode(SECRET)),
     'the wrong audience': () =>
-      new SignJWT({ scope: 'documents:write' }).setProtectedHeader({ alg: 'HS256' }).setSubject('x').setIssuer('mcp-fleet/documents').setAudience('billing').setExpirationTime('1h').sign(new TextEncoder().encode(SECRET)),
-    'alg: none': async () => new UnsecuredJWT({ scope: 'documents:write' }).setSubject('x').setIssuer('mcp-fleet/documents').setAudience('documents').setExpirationTime('1h').encode(),
+      new SignJWT({ scope: 'documents:write' })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject('x')
+        .setIssuer('mcp-fleet/documents')
+        .setAudience('billing')
+        .setExpirationTime('1h')
+        .sign(new TextEncoder().encode(SECRET)),
+    'alg: none': async () =>
+      new UnsecuredJWT({ scope: 'documents:write' })
+        .setSubject('x')
+        .setIssuer('mcp-fleet/documents')
+        .setAudience('documents')
+        .setExpirationTime('1h')
+        .encode(),
   };
 
   it.each(Object.keys(forged))('answers %s with 401 and WWW-Authenticate, and no handler runs', async (name) => {
@@ -151,7 +190,12 @@ describe.each(backends)('documents as a process over HTTP, on $name', (backend) 
         authorization: `Bearer ${badToken}`,
         'x-request-id': requestId,
       },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'create_document', arguments: { title: 'forged', content: '' } } }),
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'tools/call',
+        params: { name: 'create_document', arguments: { title: 'forged', content: '' } },
+      }),
     });
     expect(response.status).toBe(401);
     expect(response.headers.get('www-authenticate')).toMatch(/^Bearer realm="mcp", error="invalid_token", error_description=".+"$/);
@@ -161,21 +205,29 @@ describe.each(backends)('documents as a process over HTTP, on $name', (backend) 
   });
 
   it('answers a malformed Authorization header with 401', async () => {
-    const response = await fetch(server.url, { method: 'POST', headers: { authorization: 'Basic dXNlcjpwYXNz', 'content-type': 'application/json' }, body: '{}' });
+    const response = await fetch(server.url, {
+      method: 'POST',
+      headers: { authorization: 'Basic dXNlcjpwYXNz', 'content-type': 'application/json' },
+      body: '{}',
+    });
     expect(response.status).toBe(401);
     expect(await response.text()).toContain('the Authorization header must be \\"Bearer <token>\\"');
   });
 
   it('keeps every write when 20 clients update one document at once, one winner per version', async () => {
     const setup = await modern(server.url, token);
-    const { id } = (await setup.callTool({ name: 'create_document', arguments: { title: 'contended', content: '' } })).structuredContent as { id: string };
+    const { id } = (await setup.callTool({ name: 'create_document', arguments: { title: 'contended', content: '' } }))
+      .structuredContent as { id: string };
     const clients = await Promise.all(Array.from({ length: 20 }, () => modern(server.url, token)));
     const winningVersions = await Promise.all(
       clients.map(async (client, writer) => {
         // Read-modify-write with the version read; on a conflict, read again and retry (bounded).
         for (let attempt = 0; attempt < 100; attempt++) {
           const current = json(await client.readResource({ uri: `documents://${id}` })) as { content: string; version: number };
-          const result = await client.callTool({ name: 'update_document', arguments: { id, content: `${current.content}[${writer}]`, version: current.version } });
+          const result = await client.callTool({
+            name: 'update_document',
+            arguments: { id, content: `${current.content}[${writer}]`, version: current.version },
+          });
           if (!result.isError) return (result.structuredContent as { version: number }).version;
           expect((result.content as { text: string }[])[0]?.text).toContain('version conflict');
         }
@@ -199,8 +251,18 @@ describe('documents behind the Ingress, as its production manifests set it up', 
   /** A 2025-era login through `url`, sent from the loopback address `from`; the answer's text. */
   const login = (url: string, from: string, username: string, password: string, forwardedFor?: string) =>
     new Promise<string>((resolve, reject) => {
-      const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-11-25', ...(forwardedFor && { 'x-forwarded-for': forwardedFor }) };
-      const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'login', arguments: { username, password } } });
+      const headers = {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        'mcp-protocol-version': '2025-11-25',
+        ...(forwardedFor && { 'x-forwarded-for': forwardedFor }),
+      };
+      const body = JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'tools/call',
+        params: { name: 'login', arguments: { username, password } },
+      });
       const req = httpRequest(url, { method: 'POST', headers, localAddress: from }, (res) => {
         let text = '';
         res.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
@@ -213,12 +275,16 @@ describe('documents behind the Ingress, as its production manifests set it up', 
     const manifests = renderOverlay(join(workspaceRoot(), 'apps', 'documents'), 'production');
     const { HTTP__TRUST_PROXY, HTTP__ALLOWED_HOSTS } = deploymentEnv(manifests.find((manifest) => manifest.kind === 'Deployment')!);
     const publicHost = manifests.find((manifest) => manifest.kind === 'Ingress')!.spec.rules[0].host as string;
-    const server = await startServerProcess({ app: 'documents', env: { DATA_DIR: 'memory://', AUTH__SECRET: SECRET, DATABASE_URL: undefined, HTTP__TRUST_PROXY, HTTP__ALLOWED_HOSTS } });
+    const server = await startServerProcess({
+      app: 'documents',
+      env: { DATA_DIR: 'memory://', AUTH__SECRET: SECRET, DATABASE_URL: undefined, HTTP__TRUST_PROXY, HTTP__ALLOWED_HOSTS },
+    });
     const ingress = await startIngressProxy({ target: server.baseUrl, host: publicHost });
     try {
       // The attacker spends its address's 50 failures over 51 accounts, claiming the victim's address every time.
       const answers: string[] = [];
-      for (let attempt = 0; attempt <= 51; attempt++) answers.push(await login(ingress.url, '127.0.0.2', `user-${attempt}`, 'wrong', '127.0.0.3'));
+      for (let attempt = 0; attempt <= 51; attempt++)
+        answers.push(await login(ingress.url, '127.0.0.2', `user-${attempt}`, 'wrong', '127.0.0.3'));
       expect(answers[50]).toContain('invalid username or password');
       expect(answers[51]).toMatch(/too many failed logins from 127\.0\.0\.2; retry in \d+ s/);
       expect(await login(ingress.url, '127.0.0.3', 'testuser', 'password')).toContain('access_token');
@@ -231,7 +297,11 @@ describe('documents behind the Ingress, as its production manifests set it up', 
 
 describe('documents under hostile input', () => {
   it('answers 10,000 hostile requests without a server error, in a 96 MB heap, and keeps serving', async () => {
-    const server = await startServerProcess({ app: 'documents', env: { ...pgliteEnv, DATA_DIR: 'memory://' }, nodeFlags: ['--liftoff-only', '--max-old-space-size=96'] });
+    const server = await startServerProcess({
+      app: 'documents',
+      env: { ...pgliteEnv, DATA_DIR: 'memory://' },
+      nodeFlags: ['--liftoff-only', '--max-old-space-size=96'],
+    });
     try {
       const run = await sendHostile(server.baseUrl, hostileRequests(10_000));
       expect(run.serverErrors).toEqual({});
@@ -250,31 +320,43 @@ describe('documents starting up', () => {
     const first = await startServerProcess({ app: 'documents', env });
     const token = await loginAs(first.url, 'testuser');
     const client = await modern(first.url, token);
-    const { id } = (await client.callTool({ name: 'create_document', arguments: { title: 'Survivor', content: 'kept on disk' } })).structuredContent as { id: string };
+    const { id } = (await client.callTool({ name: 'create_document', arguments: { title: 'Survivor', content: 'kept on disk' } }))
+      .structuredContent as { id: string };
     await client.close();
     expect((await first.stop()).code).toBe(0);
 
     const second = await startServerProcess({ app: 'documents', env });
     const again = await modern(second.url, token);
-    expect(json(await again.readResource({ uri: `documents://${id}` }))).toMatchObject({ title: 'Survivor', content: 'kept on disk', version: 1 });
+    expect(json(await again.readResource({ uri: `documents://${id}` }))).toMatchObject({
+      title: 'Survivor',
+      content: 'kept on disk',
+      version: 1,
+    });
     await again.close();
     expect((await second.stop()).code).toBe(0);
   });
 
-  it('with --prepare, makes sure of the PGlite template for development and tests, and none under the image\'s production config; exits 0', () => {
+  it("with --prepare, makes sure of the PGlite template for development and tests, and none under the image's production config; exits 0", () => {
     // The workspace's template, made before the tests (global-setup.ts): making one is pglite.test.ts's subject.
     const templateDir = pgliteTemplateDir;
     const prepare = (environment: string) =>
       spawnSync(process.execPath, [join(workspaceRoot(), 'apps', 'documents', 'dist', 'main.js'), '--prepare'], {
         encoding: 'utf8',
-        env: { ...process.env, MCP_ENV: environment, PGLITE_TEMPLATE_DIR: templateDir, NODE_V8_COVERAGE: join(workspaceRoot(), 'apps', 'documents', 'coverage', 'e2e-raw') },
+        env: {
+          ...process.env,
+          MCP_ENV: environment,
+          PGLITE_TEMPLATE_DIR: templateDir,
+          NODE_V8_COVERAGE: join(workspaceRoot(), 'apps', 'documents', 'coverage', 'e2e-raw'),
+        },
       });
     const test = prepare('test');
     expect(test.stderr).toBe('');
     expect(test.status).toBe(0);
     expect(test.stdout).toMatch(/^documents: PGlite template \S+documents-[0-9a-f]{16}\.tar ready in \d+ ms$/m);
     // The folder is the workspace's, shared with other services' templates; documents has exactly one there.
-    expect(readdirSync(templateDir).filter((name) => name.startsWith('documents-'))).toEqual([expect.stringMatching(/^documents-[0-9a-f]{16}\.tar$/)]);
+    expect(readdirSync(templateDir).filter((name) => name.startsWith('documents-'))).toEqual([
+      expect.stringMatching(/^documents-[0-9a-f]{16}\.tar$/),
+    ]);
     // What the image build runs (MCP_ENV=production): production runs on PostgreSQL only, so no template ships.
     const production = prepare('production');
     expect(production.stderr).toBe('');
@@ -283,14 +365,19 @@ describe('documents starting up', () => {
   });
 
   it('refuses to start in production without a secret, naming the fix, and exits 1', async () => {
-    await expect(startServerProcess({ app: 'documents', env: { MCP_ENV: 'production', PORT: '0', HOST: '127.0.0.1', AUTH__SECRET: undefined } })).rejects.toThrow(
-      /exited \(code 1.*auth\.secret is required in production \(set AUTH__SECRET/s,
-    );
+    await expect(
+      startServerProcess({ app: 'documents', env: { MCP_ENV: 'production', PORT: '0', HOST: '127.0.0.1', AUTH__SECRET: undefined } }),
+    ).rejects.toThrow(/exited \(code 1.*auth\.secret is required in production \(set AUTH__SECRET/s);
   });
 
   it('without AUTH__SECRET outside production, warns and uses a per-process secret', async () => {
-    const server = await startServerProcess({ app: 'documents', env: { DATA_DIR: 'memory://', AUTH__SECRET: undefined, DATABASE_URL: undefined } });
-    expect(server.logs.find((line) => line.level === 'warn')?.msg).toContain('auth.secret is not set (AUTH__SECRET): using a random secret');
+    const server = await startServerProcess({
+      app: 'documents',
+      env: { DATA_DIR: 'memory://', AUTH__SECRET: undefined, DATABASE_URL: undefined },
+    });
+    expect(server.logs.find((line) => line.level === 'warn')?.msg).toContain(
+      'auth.secret is not set (AUTH__SECRET): using a random secret',
+    );
     expect(await loginAs(server.url, 'testuser')).toMatch(/^eyJ/);
     expect((await server.stop()).code).toBe(0);
   });

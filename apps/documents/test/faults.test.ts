@@ -18,10 +18,14 @@ describe.runIf(postgres)('documents on PostgreSQL when the database connection i
     const viaProxy = new URL(direct);
     viaProxy.hostname = '127.0.0.1';
     viaProxy.port = String(proxy.port);
-    const server = await startServerProcess({ app: 'documents', env: { DATABASE_URL: viaProxy.href, AUTH__SECRET: 'faults-secret-that-is-at-least-32-characters' } });
+    const server = await startServerProcess({
+      app: 'documents',
+      env: { DATABASE_URL: viaProxy.href, AUTH__SECRET: 'faults-secret-that-is-at-least-32-characters' },
+    });
     try {
       const login = await connectHttpClient(server.url);
-      const { access_token: token } = (await login.callTool({ name: 'login', arguments: { username: 'testuser', password: 'password' } })).structuredContent as { access_token: string };
+      const { access_token: token } = (await login.callTool({ name: 'login', arguments: { username: 'testuser', password: 'password' } }))
+        .structuredContent as { access_token: string };
       await login.close();
 
       const acknowledged: string[] = [];

@@ -36,7 +36,10 @@ const text = (result: { contents: unknown[] }) => JSON.parse((result.contents[0]
 describe.each(['modern', 'legacy'] as const)('documents over the %s era', (era) => {
   it('runs the seed flow: login, create, read, update, read again; another user cannot see it', async () => {
     const alice = await connect(era, 'testuser');
-    const created = await alice.client.callTool({ name: 'create_document', arguments: { title: 'Test Document', content: 'This is a test document' } });
+    const created = await alice.client.callTool({
+      name: 'create_document',
+      arguments: { title: 'Test Document', content: 'This is a test document' },
+    });
     const { id, version } = created.structuredContent as { id: string; version: number };
     expect(version).toBe(1);
     expect(JSON.parse((created.content as { text: string }[])[0]!.text)).toEqual({ id, version: 1 });
@@ -53,8 +56,11 @@ describe.each(['modern', 'legacy'] as const)('documents over the %s era', (era) 
 
   it('lists, deletes, and refuses a stale version through the protocol', async () => {
     const alice = await connect(era, 'testuser');
-    const { id } = (await alice.client.callTool({ name: 'create_document', arguments: { title: 'short-lived', content: '' } })).structuredContent as { id: string };
-    const listed = (await alice.client.callTool({ name: 'list_documents', arguments: { page_size: 100 } })).structuredContent as { items: { id: string }[] };
+    const { id } = (await alice.client.callTool({ name: 'create_document', arguments: { title: 'short-lived', content: '' } }))
+      .structuredContent as { id: string };
+    const listed = (await alice.client.callTool({ name: 'list_documents', arguments: { page_size: 100 } })).structuredContent as {
+      items: { id: string }[];
+    };
     expect(listed.items.map((item) => item.id)).toContain(id);
     const stale = await alice.client.callTool({ name: 'update_document', arguments: { id, content: 'x', version: 7 } });
     expect(stale).toMatchObject({ isError: true, content: [{ text: expect.stringContaining('version conflict') }] });
@@ -72,11 +78,22 @@ describe.each(['modern', 'legacy'] as const)('documents over the %s era', (era) 
   it('without a token allows discovery and login only', async () => {
     const anonymous = await connect(era);
     const { tools } = await anonymous.client.listTools();
-    expect(tools.map((tool) => tool.name).sort()).toEqual(['create_document', 'delete_document', 'list_documents', 'login', 'update_document']);
+    expect(tools.map((tool) => tool.name).sort()).toEqual([
+      'create_document',
+      'delete_document',
+      'list_documents',
+      'login',
+      'update_document',
+    ]);
     const refused = await anonymous.client.callTool({ name: 'list_documents', arguments: {} });
-    expect(refused).toMatchObject({ isError: true, content: [{ text: 'authentication required: tool list_documents needs an Authorization: Bearer <token> header' }] });
+    expect(refused).toMatchObject({
+      isError: true,
+      content: [{ text: 'authentication required: tool list_documents needs an Authorization: Bearer <token> header' }],
+    });
     await expect(anonymous.client.readResource({ uri: 'users://me/profile' })).rejects.toThrow('authentication required');
-    expect(anonymous.chain.logs.some((line) => line.msg === 'call' && line.name === 'list_documents' && line.outcome === 'refused')).toBe(true);
+    expect(anonymous.chain.logs.some((line) => line.msg === 'call' && line.name === 'list_documents' && line.outcome === 'refused')).toBe(
+      true,
+    );
     await anonymous.close();
   });
 

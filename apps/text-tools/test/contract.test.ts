@@ -1,4 +1,11 @@
-import { createTestMiddleware, declaredSurface, runInspector, startServerProcess, surfaceViaInspector, type ServerProcess } from '@mcp-fleet/testing';
+import {
+  createTestMiddleware,
+  declaredSurface,
+  runInspector,
+  startServerProcess,
+  surfaceViaInspector,
+  type ServerProcess,
+} from '@mcp-fleet/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer } from '../src/server';
 
@@ -17,8 +24,15 @@ describe('text-tools contract, through the MCP Inspector CLI', () => {
     expect(await surfaceViaInspector(server.url)).toEqual(declared);
   });
 
-  it('calls calculate_sum and gets the seed\'s 15', async () => {
-    const result = await runInspector(server.url, ['--method', 'tools/call', '--tool-name', 'calculate_sum', '--tool-arg', 'numbers=[1,2,3,4,5]']);
+  it("calls calculate_sum and gets the seed's 15", async () => {
+    const result = await runInspector(server.url, [
+      '--method',
+      'tools/call',
+      '--tool-name',
+      'calculate_sum',
+      '--tool-arg',
+      'numbers=[1,2,3,4,5]',
+    ]);
     expect(result).toMatchObject({ structuredContent: { sum: 15 } });
   });
 });

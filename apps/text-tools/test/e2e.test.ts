@@ -26,7 +26,10 @@ function post(url: string, body: string, headers: Record<string, string> = {}): 
 
 /** The value of the Prometheus sample with exactly these labels, in any order; NaN when there is none. */
 function metricValue(text: string, name: string, labels: Record<string, string>): number {
-  const wanted = Object.entries(labels).map(([key, value]) => `${key}="${value}"`).sort().join(',');
+  const wanted = Object.entries(labels)
+    .map(([key, value]) => `${key}="${value}"`)
+    .sort()
+    .join(',');
   for (const line of text.split('\n')) {
     const match = /^(\w+)\{(.*)\} (\S+)$/.exec(line);
     if (match?.[1] === name && match[2]!.split(',').sort().join(',') === wanted) return Number(match[3]);
@@ -44,7 +47,9 @@ async function expectStillServing(url: string): Promise<void> {
 
 /** Resolves once the process has a request in flight (its own gauge says so), instead of guessing how long that takes. */
 const inFlight = (server: ServerProcess) =>
-  waitUntil(async () => /^mcp_requests_in_flight(\{[^}]*\})? [1-9]/m.test(await (await fetch(`${server.baseUrl}/metrics`)).text()), { what: 'a request in flight' });
+  waitUntil(async () => /^mcp_requests_in_flight(\{[^}]*\})? [1-9]/m.test(await (await fetch(`${server.baseUrl}/metrics`)).text()), {
+    what: 'a request in flight',
+  });
 
 describe('text-tools as a process, stateless (the default)', () => {
   let server: ServerProcess;
@@ -137,10 +142,17 @@ describe('text-tools as a process, stateless (the default)', () => {
   });
 
   it('answers an oversized body with 413 naming the limit and keeps serving', async () => {
-    const huge = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'echo', arguments: { message: 'x'.repeat(1_100_000) } } });
+    const huge = JSON.stringify({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'tools/call',
+      params: { name: 'echo', arguments: { message: 'x'.repeat(1_100_000) } },
+    });
     const response = await post(server.url, huge);
     expect(response.status).toBe(413);
-    expect(((await response.json()) as { error: { message: string } }).error.message).toContain('exceeds 1048576 bytes (http.maxBodyBytes)');
+    expect(((await response.json()) as { error: { message: string } }).error.message).toContain(
+      'exceeds 1048576 bytes (http.maxBodyBytes)',
+    );
     await expectStillServing(server.url);
   });
 
@@ -148,11 +160,15 @@ describe('text-tools as a process, stateless (the default)', () => {
     // fetch() will not send a forged Host, so this uses node:http directly.
     const { request } = await import('node:http');
     const status = await new Promise<{ code: number; body: string }>((resolve, reject) => {
-      const req = request(server.url, { method: 'POST', headers: { host: 'evil.example:80', 'content-type': 'application/json' } }, (res) => {
-        let body = '';
-        res.on('data', (chunk: Buffer) => (body += chunk.toString()));
-        res.on('end', () => resolve({ code: res.statusCode ?? 0, body }));
-      });
+      const req = request(
+        server.url,
+        { method: 'POST', headers: { host: 'evil.example:80', 'content-type': 'application/json' } },
+        (res) => {
+          let body = '';
+          res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+          res.on('end', () => resolve({ code: res.statusCode ?? 0, body }));
+        },
+      );
       req.on('error', reject);
       req.end(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }));
     });
@@ -162,7 +178,9 @@ describe('text-tools as a process, stateless (the default)', () => {
   });
 
   it('refuses a foreign Origin with 403', async () => {
-    const response = await post(server.url, JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }), { origin: 'https://attacker.example' });
+    const response = await post(server.url, JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }), {
+      origin: 'https://attacker.example',
+    });
     expect(response.status).toBe(403);
   });
 
@@ -179,7 +197,8 @@ describe('text-tools limiting its callers', () => {
     try {
       const client = await modernClient(server.url);
       const texts: string[] = [];
-      for (let call = 0; call < 4; call++) texts.push(((await client.callTool({ name: 'echo', arguments: { message: 'hi' } })).content as { text: string }[])[0]!.text);
+      for (let call = 0; call < 4; call++)
+        texts.push(((await client.callTool({ name: 'echo', arguments: { message: 'hi' } })).content as { text: string }[])[0]!.text);
       expect(texts.slice(0, 3)).toEqual(['hi', 'hi', 'hi']);
       expect(texts[3]).toMatch(/^rate limit exceeded for address 127\.0\.0\.1: 3 calls per 60 s; retry in \d+ s$/);
       await client.close();

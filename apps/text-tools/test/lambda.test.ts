@@ -1,4 +1,14 @@
-import { heapAfterGc, hostileEvents, hostileRequests, installStreamingRuntime, lambdaContext, lambdaFetch, lambdaStreamFetch, toLambdaEvent, type EventKind } from '@mcp-fleet/testing';
+import {
+  heapAfterGc,
+  hostileEvents,
+  hostileRequests,
+  installStreamingRuntime,
+  lambdaContext,
+  lambdaFetch,
+  lambdaStreamFetch,
+  toLambdaEvent,
+  type EventKind,
+} from '@mcp-fleet/testing';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as V1Transport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -26,7 +36,14 @@ afterAll(() => {
   vi.unstubAllEnvs();
 });
 
-const url = (kind: EventKind) => new URL(kind === 'rest-api' ? 'https://1234567890.execute-api.us-east-1.amazonaws.com/mcp' : kind === 'http-api' ? 'https://api1234.execute-api.us-east-1.amazonaws.com/mcp' : 'https://abcdefg.lambda-url.us-east-1.on.aws/mcp');
+const url = (kind: EventKind) =>
+  new URL(
+    kind === 'rest-api'
+      ? 'https://1234567890.execute-api.us-east-1.amazonaws.com/mcp'
+      : kind === 'http-api'
+        ? 'https://api1234.execute-api.us-east-1.amazonaws.com/mcp'
+        : 'https://abcdefg.lambda-url.us-east-1.on.aws/mcp',
+  );
 
 async function modern(fetch: typeof globalThis.fetch, kind: EventKind = 'function-url') {
   const client = new Client({ name: 'lambda-v2', version: '0' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
@@ -44,7 +61,12 @@ async function legacy(fetch: typeof globalThis.fetch, kind: EventKind = 'functio
 const post = (body: unknown, headers: Record<string, string> = {}) =>
   new Request(url('function-url'), {
     method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-11-25', ...headers },
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      'mcp-protocol-version': '2025-11-25',
+      ...headers,
+    },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
 
@@ -52,7 +74,9 @@ describe.each<EventKind>(['function-url', 'http-api', 'rest-api'])('text-tools a
   it('serves the 2026-07-28 era to the SDK v2 client', async () => {
     const client = await modern(lambdaFetch(entry.handler, kind), kind);
     expect(client.getNegotiatedProtocolVersion()).toBe('2026-07-28');
-    expect((await client.callTool({ name: 'calculate_sum', arguments: { numbers: [1, 2, 3, 4, 5] } })).structuredContent).toEqual({ sum: 15 });
+    expect((await client.callTool({ name: 'calculate_sum', arguments: { numbers: [1, 2, 3, 4, 5] } })).structuredContent).toEqual({
+      sum: 15,
+    });
     expect((await client.listTools()).tools.map((tool) => tool.name).sort()).toEqual(['calculate_sum', 'echo', 'format_text', 'wait']);
     await client.close();
   });
@@ -60,7 +84,9 @@ describe.each<EventKind>(['function-url', 'http-api', 'rest-api'])('text-tools a
   it('serves a 2025-era SDK v1 client statelessly: tools, resources, prompts', async () => {
     const { client, transport } = await legacy(lambdaFetch(entry.handler, kind), kind);
     expect(transport.sessionId).toBeUndefined();
-    expect((await client.callTool({ name: 'format_text', arguments: { text: 'hello world', format: 'uppercase' } })).content).toEqual([{ type: 'text', text: 'HELLO WORLD' }]);
+    expect((await client.callTool({ name: 'format_text', arguments: { text: 'hello world', format: 'uppercase' } })).content).toEqual([
+      { type: 'text', text: 'HELLO WORLD' },
+    ]);
     const read = await client.readResource({ uri: 'text-tools://formats' });
     expect(JSON.parse(String((read.contents[0] as { text: string }).text))).toHaveLength(4);
     expect((await client.getPrompt({ name: 'format_request', arguments: { text: 'hi', format: 'title' } })).messages).toHaveLength(1);
@@ -88,16 +114,22 @@ describe('text-tools as a function: what the HTTP entry answers, the same', () =
   });
 
   it('answers a body over http.maxBodyBytes with 413, a body that is not JSON with 400, and still serves', async () => {
-    const tooLarge = await invoke(post({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'echo', arguments: { message: 'x'.repeat(1_100_000) } } }));
+    const tooLarge = await invoke(
+      post({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'echo', arguments: { message: 'x'.repeat(1_100_000) } } }),
+    );
     expect(tooLarge.status).toBe(413);
-    expect(((await tooLarge.json()) as { error: { message: string } }).error.message).toBe('Request body exceeds 1048576 bytes (http.maxBodyBytes); send less or raise HTTP__MAX_BODY_BYTES');
+    expect(((await tooLarge.json()) as { error: { message: string } }).error.message).toBe(
+      'Request body exceeds 1048576 bytes (http.maxBodyBytes); send less or raise HTTP__MAX_BODY_BYTES',
+    );
     expect((await invoke(post('{not json'))).status).toBe(400);
     const client = await modern(invoke);
-    expect((await client.callTool({ name: 'echo', arguments: { message: 'still here' } })).content).toEqual([{ type: 'text', text: 'still here' }]);
+    expect((await client.callTool({ name: 'echo', arguments: { message: 'still here' } })).content).toEqual([
+      { type: 'text', text: 'still here' },
+    ]);
     await client.close();
   });
 
-  it('keeps the client\'s X-Request-Id, or answers with the Lambda request id', async () => {
+  it("keeps the client's X-Request-Id, or answers with the Lambda request id", async () => {
     const ping = { jsonrpc: '2.0', id: 1, method: 'ping' };
     expect((await invoke(post(ping, { 'x-request-id': 'trace-42' }))).headers.get('x-request-id')).toBe('trace-42');
     expect((await invoke(post(ping))).headers.get('x-request-id')).toMatch(/^c6af9ac6-7b61-11e6-9a41-\d{12}$/);
@@ -128,7 +160,9 @@ describe('text-tools as a function under hostile input', () => {
     // The runtime's bounded memos (hosts, origins, envelopes) fill up to a few MB; a kilobyte kept per event is 10 MB more.
     expect(growth, `+${(growth / 1024 / 1024).toFixed(1)} MB`).toBeLessThan(12 * 1024 * 1024);
     const client = await modern(lambdaFetch(entry.handler));
-    expect((await client.callTool({ name: 'echo', arguments: { message: 'still here' } })).content).toEqual([{ type: 'text', text: 'still here' }]);
+    expect((await client.callTool({ name: 'echo', arguments: { message: 'still here' } })).content).toEqual([
+      { type: 'text', text: 'still here' },
+    ]);
     await client.close();
   });
 });
@@ -140,7 +174,9 @@ describe('text-tools as a function: its metrics', () => {
     await client.callTool({ name: 'echo', arguments: { message: 'counted' } });
     await client.callTool({ name: 'format_text', arguments: { text: 'x', format: 'no-such-format' } }).catch(() => undefined);
     await client.close();
-    expect(emf.slice(from).map((line) => `${line.Service} ${line.method} ${line.tool} ${line.outcome} ${line.Requests} ${line.ServerErrors}`)).toEqual([
+    expect(
+      emf.slice(from).map((line) => `${line.Service} ${line.method} ${line.tool} ${line.outcome} ${line.Requests} ${line.ServerErrors}`),
+    ).toEqual([
       'text-tools server/discover  ok 1 0',
       'text-tools tools/call echo ok 1 0',
       'text-tools tools/call format_text client_error 1 0',
@@ -150,17 +186,23 @@ describe('text-tools as a function: its metrics', () => {
 
 describe('text-tools through a Function URL with response streaming', () => {
   it('answers a 2025-era call as an event stream, with its status and headers in the prelude', async () => {
-    const response = await lambdaStreamFetch(entry.streamingHandler)(post({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'wait', arguments: { ms: 50 } } }));
+    const response = await lambdaStreamFetch(entry.streamingHandler)(
+      post({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'wait', arguments: { ms: 50 } } }),
+    );
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe('text/event-stream');
     expect(response.headers.get('x-request-id')).toMatch(/^c6af9ac6-/);
-    expect(await response.text()).toMatch(/^event: message\ndata: \{"result":\{"content":\[\{"type":"text","text":"waited 50 ms"\}\]\},"jsonrpc":"2.0","id":1\}\n\n$/);
+    expect(await response.text()).toMatch(
+      /^event: message\ndata: \{"result":\{"content":\[\{"type":"text","text":"waited 50 ms"\}\]\},"jsonrpc":"2.0","id":1\}\n\n$/,
+    );
   });
 
   it('serves both SDK clients over the streaming handler', async () => {
     const fetch = lambdaStreamFetch(entry.streamingHandler);
     const client = await modern(fetch);
-    expect((await client.callTool({ name: 'echo', arguments: { message: 'streamed' } })).content).toEqual([{ type: 'text', text: 'streamed' }]);
+    expect((await client.callTool({ name: 'echo', arguments: { message: 'streamed' } })).content).toEqual([
+      { type: 'text', text: 'streamed' },
+    ]);
     await client.close();
     const { client: old } = await legacy(fetch);
     expect((await old.callTool({ name: 'calculate_sum', arguments: { numbers: [2, 3] } })).structuredContent).toEqual({ sum: 5 });

@@ -2,7 +2,17 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { canaryValue, checkApp, FLEET_OBJECTIVES, FUNCTION_DEFAULTS, listApps, ManifestError, packageJsonSchema, parseMcpFleet, readApp } from './index';
+import {
+  canaryValue,
+  checkApp,
+  FLEET_OBJECTIVES,
+  FUNCTION_DEFAULTS,
+  listApps,
+  ManifestError,
+  packageJsonSchema,
+  parseMcpFleet,
+  readApp,
+} from './index';
 
 const root = join(import.meta.dirname, '..', '..', '..');
 const problems = (entry: unknown) => parseMcpFleet('x', entry).problems;
@@ -11,8 +21,16 @@ describe("this workspace's apps", () => {
   it('are listed by their mcpFleet entry and read with the defaults under what they set', () => {
     expect(listApps(root)).toEqual(expect.arrayContaining(['documents', 'text-tools']));
     const documents = readApp(root, 'documents')!;
-    expect(documents).toMatchObject({ port: 3002, kubernetes: true, objectives: FLEET_OBJECTIVES, loadCall: { tool: 'list_documents', login: 'testuser:password' } });
-    expect(documents.lambda).toEqual({ ...FUNCTION_DEFAULTS, secrets: { DATABASE_URL: 'mcp-fleet/documents/database-url', AUTH__SECRET: 'mcp-fleet/documents/auth-secret' } });
+    expect(documents).toMatchObject({
+      port: 3002,
+      kubernetes: true,
+      objectives: FLEET_OBJECTIVES,
+      loadCall: { tool: 'list_documents', login: 'testuser:password' },
+    });
+    expect(documents.lambda).toEqual({
+      ...FUNCTION_DEFAULTS,
+      secrets: { DATABASE_URL: 'mcp-fleet/documents/database-url', AUTH__SECRET: 'mcp-fleet/documents/auth-secret' },
+    });
     for (const app of listApps(root)) expect(checkApp(root, app)?.problems, app).toEqual([]);
   });
 });
@@ -51,7 +69,12 @@ describe('a manifest', () => {
       'apps/x/package.json mcpFleet.lambda.secrets is {"A":"a"}: sets A, which environment sets too; a variable comes from one of them',
       'apps/x/package.json mcpFleet.lambda.timeoutSec is 60: is more than an HTTP API waits (30 s); lower it, or use endpoint "function-url"',
     ]);
-    expect(problems({ port: 3000, objectives: { availabilityPercent: 100, latency: { thresholdMs: 300, percent: '99' }, minRequests: 0, availabilty: 99 } })).toEqual([
+    expect(
+      problems({
+        port: 3000,
+        objectives: { availabilityPercent: 100, latency: { thresholdMs: 300, percent: '99' }, minRequests: 0, availabilty: 99 },
+      }),
+    ).toEqual([
       'apps/x/package.json mcpFleet.objectives.availabilityPercent is 100: must be a number from 90 to 99.999 (percent of requests without a server error over 30 days; 99.9 leaves 43 minutes of server errors)',
       'apps/x/package.json mcpFleet.objectives.latency.percent is "99": must be a number from 90 to 99.999 (percent of tools/call answered within thresholdMs over 30 days)',
       'apps/x/package.json mcpFleet.objectives.latency.thresholdMs is 300: must be an edge of the duration histogram (1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000 ms); the nearest are 250 and 500: a share of calls slower than a threshold is only measured exactly at an edge',
@@ -73,18 +96,29 @@ describe('a manifest', () => {
   });
 
   it('refuses a fraction given for a percent, and the keys that meant another unit, with their new names', () => {
-    expect(problems({ port: 3000, canary: { maxErrorPercent: 0.05, errorMarginPercent: 0.5 }, lambda: { maxErrorPercent: 0.01 } })).toEqual([
-      'apps/x/package.json mcpFleet.canary.errorMarginPercent is 0.5: reads as a fraction; keys ending in Percent are percentages: write 50 for 50% (0, or from 1 to 100)',
-      'apps/x/package.json mcpFleet.canary.maxErrorPercent is 0.05: reads as a fraction; keys ending in Percent are percentages: write 5 for 5% (0, or from 1 to 100)',
-      'apps/x/package.json mcpFleet.lambda.maxErrorPercent is 0.01: reads as a fraction; keys ending in Percent are percentages: write 1 for 1% (0, or from 1 to 100)',
-    ]);
-    expect(problems({ port: 3000, canary: { maxErrorRatio: 5, weight: 10 }, lambda: { maxErrorRatio: 0.01 }, objectives: { availability: 99.9 } })).toEqual([
+    expect(problems({ port: 3000, canary: { maxErrorPercent: 0.05, errorMarginPercent: 0.5 }, lambda: { maxErrorPercent: 0.01 } })).toEqual(
+      [
+        'apps/x/package.json mcpFleet.canary.errorMarginPercent is 0.5: reads as a fraction; keys ending in Percent are percentages: write 50 for 50% (0, or from 1 to 100)',
+        'apps/x/package.json mcpFleet.canary.maxErrorPercent is 0.05: reads as a fraction; keys ending in Percent are percentages: write 5 for 5% (0, or from 1 to 100)',
+        'apps/x/package.json mcpFleet.lambda.maxErrorPercent is 0.01: reads as a fraction; keys ending in Percent are percentages: write 1 for 1% (0, or from 1 to 100)',
+      ],
+    );
+    expect(
+      problems({
+        port: 3000,
+        canary: { maxErrorRatio: 5, weight: 10 },
+        lambda: { maxErrorRatio: 0.01 },
+        objectives: { availability: 99.9 },
+      }),
+    ).toEqual([
       'apps/x/package.json mcpFleet.objectives.availability is now mcpFleet.objectives.availabilityPercent; rename it',
       'apps/x/package.json mcpFleet.canary.maxErrorRatio is now mcpFleet.canary.maxErrorPercent (percent, as before); rename it',
       'apps/x/package.json mcpFleet.canary.weight is now mcpFleet.canary.weightPercent; rename it',
       'apps/x/package.json mcpFleet.lambda.maxErrorRatio is now mcpFleet.lambda.maxErrorPercent, in percent: 1 for the old 0.01; rename it',
     ]);
-    expect(parseMcpFleet('x', { port: 3000, canary: { maxErrorPercent: 0, errorMarginPercent: 2, interval: '90s' } }).fleet?.canary).toEqual({ maxErrorPercent: 0, errorMarginPercent: 2, interval: 90_000 });
+    expect(
+      parseMcpFleet('x', { port: 3000, canary: { maxErrorPercent: 0, errorMarginPercent: 2, interval: '90s' } }).fleet?.canary,
+    ).toEqual({ maxErrorPercent: 0, errorMarginPercent: 2, interval: 90_000 });
   });
 
   it("checks a flag's text as the same setting", () => {
@@ -98,11 +132,17 @@ describe('a manifest', () => {
 
 describe('the JSON Schema editors check package.json with', () => {
   it('is what the zod schema generates (npm run manifest-schema)', () => {
-    expect(readFileSync(join(import.meta.dirname, '..', 'mcp-fleet.schema.json'), 'utf8')).toBe(`${JSON.stringify(packageJsonSchema(), null, 2)}\n`);
+    expect(readFileSync(join(import.meta.dirname, '..', 'mcp-fleet.schema.json'), 'utf8')).toBe(
+      `${JSON.stringify(packageJsonSchema(), null, 2)}\n`,
+    );
   });
 
   it('knows every key, and no key it does not', () => {
-    const fleet = (packageJsonSchema() as { properties: { mcpFleet: { properties: Record<string, { properties?: object }>; additionalProperties: boolean } } }).properties.mcpFleet;
+    const fleet = (
+      packageJsonSchema() as {
+        properties: { mcpFleet: { properties: Record<string, { properties?: object }>; additionalProperties: boolean } };
+      }
+    ).properties.mcpFleet;
     expect(Object.keys(fleet.properties)).toEqual(['port', 'loadCall', 'kubernetes', 'objectives', 'canary', 'lambda']);
     expect(fleet.additionalProperties).toBe(false);
     expect(Object.keys(fleet.properties.canary!.properties!)).toContain('maxErrorPercent');

@@ -54,11 +54,18 @@ function durationSetting(spec: NumberSpec) {
 /** A group of settings: an unknown key is refused with the list of known ones. */
 const settings = <Shape extends z.ZodRawShape>(shape: Shape) =>
   z.strictObject(shape, {
-    error: (issue) => (issue.code === 'unrecognized_keys' ? `is not a setting; the settings are ${Object.keys(shape).join(', ')}` : 'must be an object of settings ({} takes the defaults)'),
+    error: (issue) =>
+      issue.code === 'unrecognized_keys'
+        ? `is not a setting; the settings are ${Object.keys(shape).join(', ')}`
+        : 'must be an object of settings ({} takes the defaults)',
   });
 
 /** A canary setting: its default (none: derived from others), what it means, and its check. */
-const canarySetting = <Schema extends z.ZodType<number>>(defaultValue: number | string | undefined, help: string, schema: (help: string) => Schema) => ({
+const canarySetting = <Schema extends z.ZodType<number>>(
+  defaultValue: number | string | undefined,
+  help: string,
+  schema: (help: string) => Schema,
+) => ({
   default: defaultValue,
   help,
   schema: schema(help),
@@ -70,23 +77,43 @@ const canarySetting = <Schema extends z.ZodType<number>>(defaultValue: number | 
  * app's setting, the app's over the default.
  */
 export const CANARY_SETTINGS = {
-  weightPercent: canarySetting(10, 'percent of pods on the new image (by replica count; at least one pod)', (help) => numberSetting({ min: 1, max: 50, whole: true, help })),
+  weightPercent: canarySetting(10, 'percent of pods on the new image (by replica count; at least one pod)', (help) =>
+    numberSetting({ min: 1, max: 50, whole: true, help }),
+  ),
   interval: canarySetting('1m', 'length of one analysis interval (1s to 1h)', (help) => durationSetting({ min: 1, max: 3600, help })),
   passes: canarySetting(5, 'passing intervals needed to promote', (help) => numberSetting({ min: 1, max: 100, whole: true, help })),
-  maxIntervals: canarySetting(undefined, 'the maximum bake, in intervals; not promoted by then is an abort (default: twice the passes)', (help) => numberSetting({ min: 1, max: 1000, whole: true, help })),
+  maxIntervals: canarySetting(
+    undefined,
+    'the maximum bake, in intervals; not promoted by then is an abort (default: twice the passes)',
+    (help) => numberSetting({ min: 1, max: 1000, whole: true, help }),
+  ),
   maxFailures: canarySetting(1, 'abort at this many failing intervals', (help) => numberSetting({ min: 1, max: 1000, whole: true, help })),
-  maxInconclusive: canarySetting(undefined, 'abort at this many inconclusive intervals (default: the maximum bake)', (help) => numberSetting({ min: 1, max: 1000, whole: true, help })),
-  maxErrors: canarySetting(3, 'abort at this many measurement errors in a row', (help) => numberSetting({ min: 1, max: 1000, whole: true, help })),
-  minRequests: canarySetting(50, 'requests each track must serve in an interval for a verdict; fewer is inconclusive', (help) => numberSetting({ min: 1, max: 1e9, whole: true, help })),
-  errorMarginPercent: canarySetting(1, "percentage points the canary's server-error ratio may exceed the stable pods'", (help) => percentSetting({ help })),
+  maxInconclusive: canarySetting(undefined, 'abort at this many inconclusive intervals (default: the maximum bake)', (help) =>
+    numberSetting({ min: 1, max: 1000, whole: true, help }),
+  ),
+  maxErrors: canarySetting(3, 'abort at this many measurement errors in a row', (help) =>
+    numberSetting({ min: 1, max: 1000, whole: true, help }),
+  ),
+  minRequests: canarySetting(50, 'requests each track must serve in an interval for a verdict; fewer is inconclusive', (help) =>
+    numberSetting({ min: 1, max: 1e9, whole: true, help }),
+  ),
+  errorMarginPercent: canarySetting(1, "percentage points the canary's server-error ratio may exceed the stable pods'", (help) =>
+    percentSetting({ help }),
+  ),
   maxErrorPercent: canarySetting(5, 'percent of server errors the canary may never exceed', (help) => percentSetting({ help })),
-  maxLatencyRatio: canarySetting(1.5, "the canary's p95 latency as a multiple of the stable pods' at most", (help) => numberSetting({ min: 1, max: 100, help })),
+  maxLatencyRatio: canarySetting(1.5, "the canary's p95 latency as a multiple of the stable pods' at most", (help) =>
+    numberSetting({ min: 1, max: 100, help }),
+  ),
 } as const;
 export type CanarySetting = keyof typeof CANARY_SETTINGS;
 /** An app's own canary settings, checked; `interval` in milliseconds. Unset keys take the flag or the default. */
 export type CanaryManifest = { [Key in CanarySetting]?: z.output<(typeof CANARY_SETTINGS)[Key]['schema']> };
 
-const canarySchema = settings(Object.fromEntries(Object.entries(CANARY_SETTINGS).map(([key, { schema }]) => [key, schema.optional()])) as { [Key in CanarySetting]: z.ZodOptional<(typeof CANARY_SETTINGS)[Key]['schema']> });
+const canarySchema = settings(
+  Object.fromEntries(Object.entries(CANARY_SETTINGS).map(([key, { schema }]) => [key, schema.optional()])) as {
+    [Key in CanarySetting]: z.ZodOptional<(typeof CANARY_SETTINGS)[Key]['schema']>;
+  },
+);
 
 /** One value of a canary setting, as a flag gives it (text): its checked value, or why it is refused. */
 export function canaryValue(key: CanarySetting, text: string): { value: number } | { problem: string } {
@@ -107,7 +134,9 @@ const objectivePercent = (help: string) => numberSetting({ min: 90, max: 99.999,
 
 /** What an app promises, and the limits its alerts watch (the monitoring generator's input). */
 const objectivesSchema = settings({
-  availabilityPercent: objectivePercent('percent of requests without a server error over 30 days; 99.9 leaves 43 minutes of server errors').default(99.9),
+  availabilityPercent: objectivePercent(
+    'percent of requests without a server error over 30 days; 99.9 leaves 43 minutes of server errors',
+  ).default(99.9),
   latency: settings({
     percent: objectivePercent('percent of tools/call answered within thresholdMs over 30 days').default(99),
     thresholdMs: z
@@ -119,8 +148,18 @@ const objectivesSchema = settings({
       .default(500)
       .describe('the latency objective’s threshold, an edge of the duration histogram'),
   }).prefault({}),
-  minRequests: numberSetting({ min: 1, max: 1e9, whole: true, help: 'requests an SLO alert’s long window must have seen before it may fire' }).default(100),
-  maxInFlightPerPod: numberSetting({ min: 1, max: 1e6, whole: true, help: 'requests in flight in one pod, held for 10 minutes, that count as saturation' }).default(64),
+  minRequests: numberSetting({
+    min: 1,
+    max: 1e9,
+    whole: true,
+    help: 'requests an SLO alert’s long window must have seen before it may fire',
+  }).default(100),
+  maxInFlightPerPod: numberSetting({
+    min: 1,
+    max: 1e6,
+    whole: true,
+    help: 'requests in flight in one pod, held for 10 minutes, that count as saturation',
+  }).default(64),
 });
 export type Objectives = z.output<typeof objectivesSchema>;
 
@@ -136,21 +175,47 @@ const environment = (help: string) =>
 
 /** An app's function (tools/lambda-stack): present when it ships as a function; every key has a default. */
 const lambdaSchema = settings({
-  memoryMb: numberSetting({ min: 128, max: 10_240, whole: true, help: 'memory in MB; Lambda gives CPU in proportion (1769 MB is one vCPU)' }).default(1024),
-  timeoutSec: numberSetting({ min: 1, max: 900, whole: true, help: 'the longest one invocation may take, in seconds (an HTTP API gives up after 30)' }).default(30),
-  endpoint: z.enum(['function-url', 'http-api', 'both'], { error: 'must be one of function-url, http-api, both' }).default('function-url').describe('Function URL (with response streaming), an API Gateway HTTP API (payload 2.0, buffered), or both'),
+  memoryMb: numberSetting({
+    min: 128,
+    max: 10_240,
+    whole: true,
+    help: 'memory in MB; Lambda gives CPU in proportion (1769 MB is one vCPU)',
+  }).default(1024),
+  timeoutSec: numberSetting({
+    min: 1,
+    max: 900,
+    whole: true,
+    help: 'the longest one invocation may take, in seconds (an HTTP API gives up after 30)',
+  }).default(30),
+  endpoint: z
+    .enum(['function-url', 'http-api', 'both'], { error: 'must be one of function-url, http-api, both' })
+    .default('function-url')
+    .describe('Function URL (with response streaming), an API Gateway HTTP API (payload 2.0, buffered), or both'),
   logRetentionDays: numberSetting({ min: 1, max: 3653, whole: true, help: 'days CloudWatch keeps the function’s logs' }).default(30),
   canaryPercent: numberSetting({ min: 1, max: 99, help: 'the share of traffic CodeDeploy shifts to a new version first' }).default(10),
   canaryMinutes: numberSetting({ min: 1, max: 2880, whole: true, help: 'minutes before the rest of the traffic shifts' }).default(5),
   maxErrorPercent: percentSetting({ help: 'percent of server errors over a minute that rolls a new version back' }).default(1),
   maxP95Ms: numberSetting({ min: 1, max: 900_000, help: 'p95 latency in milliseconds that rolls a new version back' }).default(1000),
   environment: environment('plain environment variables (no secrets)'),
-  secrets: environment('environment variables read from AWS Secrets Manager by name at deploy time, e.g. { "DATABASE_URL": "documents/database-url" }'),
+  secrets: environment(
+    'environment variables read from AWS Secrets Manager by name at deploy time, e.g. { "DATABASE_URL": "documents/database-url" }',
+  ),
 }).superRefine((lambda, context) => {
   const both = Object.keys(lambda.environment).filter((name) => name in lambda.secrets);
-  if (both.length > 0) context.addIssue({ code: 'custom', path: ['secrets'], input: lambda.secrets, message: `sets ${both.join(', ')}, which environment sets too; a variable comes from one of them` });
+  if (both.length > 0)
+    context.addIssue({
+      code: 'custom',
+      path: ['secrets'],
+      input: lambda.secrets,
+      message: `sets ${both.join(', ')}, which environment sets too; a variable comes from one of them`,
+    });
   if (lambda.endpoint !== 'function-url' && lambda.timeoutSec > 30) {
-    context.addIssue({ code: 'custom', path: ['timeoutSec'], input: lambda.timeoutSec, message: 'is more than an HTTP API waits (30 s); lower it, or use endpoint "function-url"' });
+    context.addIssue({
+      code: 'custom',
+      path: ['timeoutSec'],
+      input: lambda.timeoutSec,
+      message: 'is more than an HTTP API waits (30 s); lower it, or use endpoint "function-url"',
+    });
   }
 });
 export type FunctionSettings = z.output<typeof lambdaSchema>;
@@ -158,7 +223,10 @@ export type FunctionSettings = z.output<typeof lambdaSchema>;
 /** The call load and soak make by default: a tool of the app, its arguments, and a login when it needs one. */
 const loadCallSchema = settings({
   tool: z.string({ error: 'must be the name of one of the app’s tools' }).min(1).max(128).describe('the tool load and soak call'),
-  arguments: z.record(z.string(), z.unknown(), { error: 'must be an object of the tool’s arguments' }).default({}).describe('its arguments'),
+  arguments: z
+    .record(z.string(), z.unknown(), { error: 'must be an object of the tool’s arguments' })
+    .default({})
+    .describe('its arguments'),
   login: z
     .string()
     .regex(/^[^:\s]{1,128}:\S{1,256}$/, { error: 'must be user:password, for the app’s /auth/login' })
@@ -169,14 +237,28 @@ export type LoadCall = z.output<typeof loadCallSchema>;
 
 /** The whole `mcpFleet` entry. */
 export const mcpFleetSchema = settings({
-  port: numberSetting({ min: 1024, max: 65_535, whole: true, help: 'the port it listens on in development; config/base.yaml port says the same' }),
+  port: numberSetting({
+    min: 1024,
+    max: 65_535,
+    whole: true,
+    help: 'the port it listens on in development; config/base.yaml port says the same',
+  }),
   loadCall: loadCallSchema.optional(),
-  kubernetes: z.boolean({ error: 'must be true or false' }).default(true).describe('false: the app ships only as a function, with no image, manifests or alerts'),
+  kubernetes: z
+    .boolean({ error: 'must be true or false' })
+    .default(true)
+    .describe('false: the app ships only as a function, with no image, manifests or alerts'),
   objectives: objectivesSchema.prefault({}),
   canary: canarySchema.optional(),
   lambda: lambdaSchema.optional(),
 }).superRefine((fleet, context) => {
-  if (!fleet.kubernetes && !fleet.lambda) context.addIssue({ code: 'custom', path: ['kubernetes'], input: false, message: 'leaves the app nowhere to ship: add a "lambda" entry ({} takes the defaults) or drop kubernetes: false' });
+  if (!fleet.kubernetes && !fleet.lambda)
+    context.addIssue({
+      code: 'custom',
+      path: ['kubernetes'],
+      input: false,
+      message: 'leaves the app nowhere to ship: add a "lambda" entry ({} takes the defaults) or drop kubernetes: false',
+    });
 });
 export type McpFleet = z.output<typeof mcpFleetSchema>;
 
@@ -270,6 +352,8 @@ export function packageJsonSchema(): object {
     title: 'An mcp-fleet app’s package.json',
     description: 'GENERATED from libs/fleet-manifest/src/index.ts (npm run manifest-schema); do not edit.',
     type: 'object',
-    properties: { mcpFleet: { description: 'How the fleet builds, checks, watches, deploys and ships this app (libs/fleet-manifest).', ...fleet } },
+    properties: {
+      mcpFleet: { description: 'How the fleet builds, checks, watches, deploys and ships this app (libs/fleet-manifest).', ...fleet },
+    },
   };
 }

@@ -28,12 +28,24 @@ describe('createTokenVerifier', () => {
   });
 
   it.each([
-    ['a bad signature', () => token({ sub: 'u' }, new TextEncoder().encode('another-secret-that-is-long-enough-xx')), 'the token signature does not verify'],
+    [
+      'a bad signature',
+      () => token({ sub: 'u' }, new TextEncoder().encode('another-secret-that-is-long-enough-xx')),
+      'the token signature does not verify',
+    ],
     ['an expired token', () => token({ sub: 'u', exp: Math.floor(Date.now() / 1000) - 120 }), 'the token has expired'],
-    ['the wrong audience', () => token({ sub: 'u', aud: 'someone-else' }), 'the token\'s "aud" claim is not accepted (unexpected "aud" claim value)'],
+    [
+      'the wrong audience',
+      () => token({ sub: 'u', aud: 'someone-else' }),
+      'the token\'s "aud" claim is not accepted (unexpected "aud" claim value)',
+    ],
     ['the wrong issuer', () => token({ sub: 'u', iss: 'evil' }), 'the token\'s "iss" claim is not accepted (unexpected "iss" claim value)'],
     ['no subject', () => token({}), 'the token\'s "sub" claim is not accepted (missing required "sub" claim)'],
-    ['alg: none', async () => new UnsecuredJWT({ sub: 'u' }).setIssuer(options.issuer).setAudience(options.audience).setExpirationTime('1h').encode(), 'the token is signed with an algorithm this service does not accept'],
+    [
+      'alg: none',
+      async () => new UnsecuredJWT({ sub: 'u' }).setIssuer(options.issuer).setAudience(options.audience).setExpirationTime('1h').encode(),
+      'the token is signed with an algorithm this service does not accept',
+    ],
     ['garbage', async () => 'not.a.jwt', 'the token is malformed'],
   ])('refuses %s, saying why', async (_case, make, reason) => {
     await expect(verify(await make())).rejects.toThrow(reason);
@@ -46,18 +58,25 @@ describe('createTokenVerifier', () => {
 
 describe('auth middleware', () => {
   const run = (ctx: Partial<CallContext>) =>
-    auth()({ kind: 'tool', name: 'create_document', access: { public: false, scopes: ['documents:write'] }, ...ctx } as CallContext, async () => 'handled');
+    auth()(
+      { kind: 'tool', name: 'create_document', access: { public: false, scopes: ['documents:write'] }, ...ctx } as CallContext,
+      async () => 'handled',
+    );
 
   it('lets public calls through without a token', async () => {
     expect(await run({ name: 'login', access: { public: true, scopes: [] } })).toBe('handled');
   });
 
   it('refuses a call without a caller before the handler', async () => {
-    await expect(run({})).rejects.toThrow(new AccessError('authentication required: tool create_document needs an Authorization: Bearer <token> header'));
+    await expect(run({})).rejects.toThrow(
+      new AccessError('authentication required: tool create_document needs an Authorization: Bearer <token> header'),
+    );
   });
 
   it('refuses a caller without the declared scope, and passes one with it', async () => {
-    await expect(run({ caller: { id: 'u', scopes: ['documents:read'], claims: {} } })).rejects.toThrow('forbidden: tool create_document needs the scope documents:write');
+    await expect(run({ caller: { id: 'u', scopes: ['documents:read'], claims: {} } })).rejects.toThrow(
+      'forbidden: tool create_document needs the scope documents:write',
+    );
     expect(await run({ caller: { id: 'u', scopes: ['documents:write'], claims: {} } })).toBe('handled');
   });
 });
@@ -65,14 +84,27 @@ describe('auth middleware', () => {
 describe('createTokenVerifier with a JWKS URL', () => {
   it.each([
     ['answers 500', (res: ServerResponse) => res.writeHead(500).end()],
-    ['answers something that is not a key set', (res: ServerResponse) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"nope":1}')],
+    [
+      'answers something that is not a key set',
+      (res: ServerResponse) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"nope":1}'),
+    ],
   ])('says the keys are unavailable (not that the token is bad) when the provider %s', async (_, answer) => {
     const idp = createServer((_req, res) => answer(res));
     await new Promise<void>((resolve) => idp.listen(0, '127.0.0.1', resolve));
     try {
-      const verifyRemote = createTokenVerifier({ jwksUrl: `http://127.0.0.1:${(idp.address() as { port: number }).port}/jwks`, issuer: 'idp', audience: 'a' });
+      const verifyRemote = createTokenVerifier({
+        jwksUrl: `http://127.0.0.1:${(idp.address() as { port: number }).port}/jwks`,
+        issuer: 'idp',
+        audience: 'a',
+      });
       const { privateKey } = await generateKeyPair('RS256');
-      const jwt = await new SignJWT({}).setProtectedHeader({ alg: 'RS256' }).setSubject('u').setIssuer('idp').setAudience('a').setExpirationTime('1h').sign(privateKey);
+      const jwt = await new SignJWT({})
+        .setProtectedHeader({ alg: 'RS256' })
+        .setSubject('u')
+        .setIssuer('idp')
+        .setAudience('a')
+        .setExpirationTime('1h')
+        .sign(privateKey);
       await expect(verifyRemote(jwt)).rejects.toBeInstanceOf(KeysUnavailableError);
       // A token that is malformed is the client's problem whatever the provider does.
       await expect(verifyRemote('not.a.token')).rejects.toBeInstanceOf(InvalidTokenError);

@@ -7,12 +7,14 @@ const ctx = {} as CallContext;
 describe('compose', () => {
   it('runs middlewares in order around the handler, unwinding in reverse', async () => {
     const trace: string[] = [];
-    const mark = (name: string): Middleware => async (_ctx, next) => {
-      trace.push(`${name} in`);
-      const result = await next();
-      trace.push(`${name} out`);
-      return result;
-    };
+    const mark =
+      (name: string): Middleware =>
+      async (_ctx, next) => {
+        trace.push(`${name} in`);
+        const result = await next();
+        trace.push(`${name} out`);
+        return result;
+      };
     const result = await compose([mark('a'), mark('b')])(ctx, async () => {
       trace.push('handler');
       return 42;
@@ -53,7 +55,7 @@ describe('compose', () => {
     await expect(compose([throwing])(ctx, async () => 1)).rejects.toThrow('sync');
   });
 
-  it("hands a middleware a promise whether the handler throws, returns a value, or returns a promise", async () => {
+  it('hands a middleware a promise whether the handler throws, returns a value, or returns a promise', async () => {
     const results: Promise<unknown>[] = [];
     const keep: Middleware = (_ctx, next) => {
       const result = next();

@@ -26,15 +26,23 @@ describe('errors middleware', () => {
     const { sink, lines } = logger();
     const result = await errors({ logger: sink })(ctx(), failWith(new Error('password=hunter2 at db.ts:12')));
     expect(JSON.stringify(result)).not.toContain('hunter2');
-    expect(result).toMatchObject({ isError: true, content: [{ text: 'Internal error (request req-1); the details are in the server log' }] });
+    expect(result).toMatchObject({
+      isError: true,
+      content: [{ text: 'Internal error (request req-1); the details are in the server log' }],
+    });
     expect(lines[0]?.message).toBe('handler failed');
     expect((lines[0]?.object.err as Error).stack).toContain('password=hunter2');
   });
 
   it('answers a resource miss with the SDK resource-not-found error for its URI', async () => {
     const { sink } = logger();
-    const failing = errors({ logger: sink })(ctx({ kind: 'resource', uri: 'documents://x' }), failWith(new NotFoundError('document x not found')));
-    await expect(failing).rejects.toSatisfy((error) => ResourceNotFoundError.isInstance(error) && (error as ResourceNotFoundError).uri === 'documents://x');
+    const failing = errors({ logger: sink })(
+      ctx({ kind: 'resource', uri: 'documents://x' }),
+      failWith(new NotFoundError('document x not found')),
+    );
+    await expect(failing).rejects.toSatisfy(
+      (error) => ResourceNotFoundError.isInstance(error) && (error as ResourceNotFoundError).uri === 'documents://x',
+    );
   });
 
   it('answers other resource and prompt failures with a JSON-RPC error, and passes protocol errors through', async () => {
@@ -45,7 +53,7 @@ describe('errors middleware', () => {
     await expect(errors({ logger: sink })(ctx({ kind: 'prompt' }), failWith(original))).rejects.toBe(original);
   });
 
-  it('records on the context whose fault the throw was, since the answer for it may look like a tool\'s own error', async () => {
+  it("records on the context whose fault the throw was, since the answer for it may look like a tool's own error", async () => {
     const { sink } = logger();
     const crashed = ctx();
     await errors({ logger: sink })(crashed, failWith(new Error('boom')));

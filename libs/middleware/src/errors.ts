@@ -36,7 +36,8 @@ export class TimeoutError extends PublicError {
 /** Whose fault a thrown error is. A PublicError of a tool is its expected error; of a resource or prompt, the request's. */
 export function outcomeOfError(error: unknown, kind: CallContext['kind']): CallOutcome {
   if (error instanceof AccessError || error instanceof RateLimitError) return 'refused';
-  if (error instanceof PublicError) return error.code === ProtocolErrorCode.InternalError ? 'server_error' : kind === 'tool' ? 'tool_error' : 'client_error';
+  if (error instanceof PublicError)
+    return error.code === ProtocolErrorCode.InternalError ? 'server_error' : kind === 'tool' ? 'tool_error' : 'client_error';
   if (ProtocolError.isInstance(error)) return error.code === ProtocolErrorCode.InternalError ? 'server_error' : 'client_error';
   return 'server_error';
 }

@@ -1,5 +1,14 @@
 export { authConfigSchema, authProductionProblems, tokenSettings, type AuthConfig } from './auth-config';
-export { auth, createTokenIssuer, createTokenVerifier, InvalidTokenError, KeysUnavailableError, type IssuedToken, type TokenOptions, type TokenVerifier } from './auth';
+export {
+  auth,
+  createTokenIssuer,
+  createTokenVerifier,
+  InvalidTokenError,
+  KeysUnavailableError,
+  type IssuedToken,
+  type TokenOptions,
+  type TokenVerifier,
+} from './auth';
 export { compose } from './compose';
 export {
   access,
@@ -17,7 +26,15 @@ export {
   type Middleware,
 } from './context';
 export { AccessError, ConflictError, errors, NotFoundError, outcomeOfError, PublicError, RateLimitError, TimeoutError } from './errors';
-export { MAX_LIMITER_KEYS, memoryStore, rateLimit, rateLimitConfigSchema, rateLimitError, type LimiterStore, type RateLimitOptions } from './rate-limit';
+export {
+  MAX_LIMITER_KEYS,
+  memoryStore,
+  rateLimit,
+  rateLimitConfigSchema,
+  rateLimitError,
+  type LimiterStore,
+  type RateLimitOptions,
+} from './rate-limit';
 export { redactSecrets } from './redact';
 export { isErrorResult, reportedOutcome, reportOutcome, settle, type CallOutcome } from './outcome';
 export { requestLogging, type RequestLoggingOptions } from './request-logging';

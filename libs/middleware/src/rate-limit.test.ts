@@ -7,7 +7,10 @@ beforeEach(() => vi.useFakeTimers());
 afterEach(() => vi.useRealTimers());
 
 const call = (limit: ReturnType<typeof rateLimit>, from: { caller?: string; address?: string }) =>
-  limit({ caller: from.caller ? { id: from.caller, scopes: [], claims: {} } : undefined, clientAddress: from.address } as CallContext, async () => 'ok');
+  limit(
+    { caller: from.caller ? { id: from.caller, scopes: [], claims: {} } : undefined, clientAddress: from.address } as CallContext,
+    async () => 'ok',
+  );
 
 describe('rateLimit', () => {
   it('allows `points` calls per window to each caller, says when to retry, and starts afresh in the next window', async () => {
@@ -35,7 +38,11 @@ describe('rateLimit', () => {
     expect(await call(one, { caller: 'a' })).toBe('ok');
     // The second replica sees the first one's call.
     await expect(call(two, { caller: 'a' })).rejects.toThrow('rate limit exceeded');
-    const broken = rateLimit({ points: 1, durationSec: 60, store: () => ({ consume: () => Promise.reject(new Error('store down')) }) as never });
+    const broken = rateLimit({
+      points: 1,
+      durationSec: 60,
+      store: () => ({ consume: () => Promise.reject(new Error('store down')) }) as never,
+    });
     await expect(call(broken, { caller: 'a' })).rejects.toThrow('store down');
   });
 

@@ -3,7 +3,12 @@ import { redactSecrets } from './redact';
 
 describe('redactSecrets', () => {
   it('replaces secret-named values at any depth it is given, and leaves the rest', () => {
-    const line = { user: 'a', password: 'p', nested: { token: 't', keep: 1, list: [{ api_key: 'k', n: 2 }] }, headers: { authorization: 'Bearer x', cookie: 'c' } };
+    const line = {
+      user: 'a',
+      password: 'p',
+      nested: { token: 't', keep: 1, list: [{ api_key: 'k', n: 2 }] },
+      headers: { authorization: 'Bearer x', cookie: 'c' },
+    };
     expect(redactSecrets(line)).toEqual({
       user: 'a',
       password: '[redacted]',

@@ -5,7 +5,11 @@ import { requestLogging } from './request-logging';
 describe('requestLogging', () => {
   it('writes one line per call with caller, outcome and redacted arguments', async () => {
     const lines: Record<string, unknown>[] = [];
-    const logger = { info: (object: object) => lines.push(object as Record<string, unknown>), warn: () => undefined, error: () => undefined };
+    const logger = {
+      info: (object: object) => lines.push(object as Record<string, unknown>),
+      warn: () => undefined,
+      error: () => undefined,
+    };
     const ctx = {
       kind: 'tool',
       name: 'login',
@@ -14,7 +18,9 @@ describe('requestLogging', () => {
       arguments: { username: 'testuser', password: 'hunter2', nested: [{ api_key: 'k' }] },
     } as unknown as CallContext;
     await requestLogging({ logger, logArguments: true })(ctx, async () => ({ content: [] }));
-    await expect(requestLogging({ logger })({ ...ctx, caller: undefined }, async () => Promise.reject(new Error('x')))).rejects.toThrow('x');
+    await expect(requestLogging({ logger })({ ...ctx, caller: undefined }, async () => Promise.reject(new Error('x')))).rejects.toThrow(
+      'x',
+    );
     expect(lines[0]).toMatchObject({
       requestId: 'r1',
       caller: 'user-1',

@@ -15,7 +15,12 @@ export function requestLogging(options: RequestLoggingOptions): Middleware {
     const started = performance.now();
     return settle(ctx, next, (outcome) => {
       // Built field by field, not with spreads: a spread's copy costs more than the rest of the line.
-      const line: Record<string, unknown> = { requestId: ctx.requestId, caller: ctx.caller?.id ?? 'anonymous', kind: ctx.kind, name: ctx.name };
+      const line: Record<string, unknown> = {
+        requestId: ctx.requestId,
+        caller: ctx.caller?.id ?? 'anonymous',
+        kind: ctx.kind,
+        name: ctx.name,
+      };
       if (ctx.uri) line.uri = ctx.uri;
       if (options.logArguments) line.arguments = redactSecrets(ctx.arguments);
       line.durationMs = Math.round((performance.now() - started) * 10) / 10;

@@ -85,7 +85,9 @@ describe('withMiddleware', () => {
       return next();
     };
     const server = fixture([giveUp]);
-    server.registerTool('given_up', {}, async (ctx: ServerContext) => ({ content: [{ type: 'text', text: String(ctx.mcpReq.signal.reason) }] }));
+    server.registerTool('given_up', {}, async (ctx: ServerContext) => ({
+      content: [{ type: 'text', text: String(ctx.mcpReq.signal.reason) }],
+    }));
     server.registerTool('watch', {}, async (ctx: ServerContext) => {
       outcomes.push(`watching, aborted: ${ctx.mcpReq.signal.aborted}`);
       await new Promise<void>((resolve) => ctx.mcpReq.signal.addEventListener('abort', () => resolve()));
@@ -106,11 +108,20 @@ describe('withMiddleware', () => {
   it('runs the standard chain: refuses without a token, logs every call, aborts on timeout', async () => {
     const lines: { object: Record<string, unknown>; message: string }[] = [];
     const write = (object: object, message: string) => lines.push({ object: object as Record<string, unknown>, message });
-    const chain = standardChain({ logger: { info: write, warn: write, error: write }, auth: true, timeout: { ms: 100 }, rateLimit: { points: 100, durationSec: 1 }, logArguments: true });
+    const chain = standardChain({
+      logger: { info: write, warn: write, error: write },
+      auth: true,
+      timeout: { ms: 100 },
+      rateLimit: { points: 100, durationSec: 1 },
+      logArguments: true,
+    });
     const client = await connect(fixture(chain));
 
     const refused = await client.callTool({ name: 'with_args', arguments: { n: 1 } });
-    expect(refused).toMatchObject({ isError: true, content: [{ text: 'authentication required: tool with_args needs an Authorization: Bearer <token> header' }] });
+    expect(refused).toMatchObject({
+      isError: true,
+      content: [{ text: 'authentication required: tool with_args needs an Authorization: Bearer <token> header' }],
+    });
     expect((await client.callTool({ name: 'no_args', arguments: {} })).isError).toBeUndefined();
     // sleepy is not public either, so auth refuses it first; a public timeout is checked below.
     const calls = lines.filter((line) => line.message === 'call').map((line) => [line.object.name, line.object.outcome]);
@@ -123,7 +134,10 @@ describe('withMiddleware', () => {
 
     const timed = await connect(fixture(standardChain({ logger: { info: write, warn: write, error: write }, timeout: { ms: 100 } })));
     // sleepy takes 2 s unless aborted: the timeout's answer shows the limit won.
-    expect(await timed.callTool({ name: 'sleepy', arguments: {} })).toMatchObject({ isError: true, content: [{ text: 'tool sleepy timed out after 100 ms' }] });
+    expect(await timed.callTool({ name: 'sleepy', arguments: {} })).toMatchObject({
+      isError: true,
+      content: [{ text: 'tool sleepy timed out after 100 ms' }],
+    });
     expect(lines.findLast((line) => line.message === 'call')?.object).toMatchObject({ name: 'sleepy', outcome: 'server_error' });
     await timed.close();
   });

@@ -1,7 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import type { McpServer, ServerContext } from '@modelcontextprotocol/server';
 import { compose } from './compose';
-import { accessOf, callerOf, clientAddressOf, requestIdOf, type Access, type CallContext, type Caller, type CallKind, type Middleware } from './context';
+import {
+  accessOf,
+  callerOf,
+  clientAddressOf,
+  requestIdOf,
+  type Access,
+  type CallContext,
+  type Caller,
+  type CallKind,
+  type Middleware,
+} from './context';
 import { reportOutcome, settle, type CallOutcome } from './outcome';
 
 type Callback = (...args: unknown[]) => unknown;
@@ -17,7 +27,11 @@ export function withMiddleware(server: McpServer, middlewares: readonly Middlewa
   // The host learns how each call ended from here, the outermost layer, whatever the chain holds.
   const call = (described: Described, sdk: ServerContext, handler: (sdk: ServerContext) => unknown): Promise<unknown> => {
     const ctx = new Call(described, sdk);
-    return settle(ctx, () => run(ctx, () => handler(withSignalOf(ctx, sdk))), (outcome) => reportOutcome(sdk, outcome));
+    return settle(
+      ctx,
+      () => run(ctx, () => handler(withSignalOf(ctx, sdk))),
+      (outcome) => reportOutcome(sdk, outcome),
+    );
   };
 
   const registerTool = server.registerTool.bind(server) as Callback;
@@ -35,7 +49,8 @@ export function withMiddleware(server: McpServer, middlewares: readonly Middlewa
     const access = accessOf(config._meta);
     const wrapped =
       typeof uriOrTemplate === 'string'
-        ? (uri: URL, sdk: ServerContext) => call({ kind: 'resource', name, uri: uri.href, arguments: undefined, access }, sdk, (inner) => cb(uri, inner))
+        ? (uri: URL, sdk: ServerContext) =>
+            call({ kind: 'resource', name, uri: uri.href, arguments: undefined, access }, sdk, (inner) => cb(uri, inner))
         : (uri: URL, variables: unknown, sdk: ServerContext) =>
             call({ kind: 'resource', name, uri: uri.href, arguments: variables, access }, sdk, (inner) => cb(uri, variables, inner));
     return registerResource(name, uriOrTemplate, config, wrapped);

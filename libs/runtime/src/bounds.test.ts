@@ -23,7 +23,10 @@ function heapAfterGc(): number {
 
 const MB = 1024 * 1024;
 
-async function start(config: Record<string, unknown> = {}, extra: Partial<Parameters<typeof serve>[1]> & { factory?: Parameters<typeof serve>[0] } = {}): Promise<RunningService> {
+async function start(
+  config: Record<string, unknown> = {},
+  extra: Partial<Parameters<typeof serve>[1]> & { factory?: Parameters<typeof serve>[0] } = {},
+): Promise<RunningService> {
   const { factory = createServer, ...options } = extra;
   return serve(factory, {
     name: 'bounds',
@@ -52,7 +55,12 @@ async function heapGrowth(service: RunningService, count: number, attack: (url: 
 }
 
 /** Sends `count` requests, `concurrency` at a time on kept-alive connections, each made by `request(i)`; resolves with the statuses seen. */
-async function send(url: string, count: number, request: (i: number) => { headers: Record<string, string>; body: string }, concurrency = 16): Promise<Map<number, number>> {
+async function send(
+  url: string,
+  count: number,
+  request: (i: number) => { headers: Record<string, string>; body: string },
+  concurrency = 16,
+): Promise<Map<number, number>> {
   const statuses = new Map<number, number>();
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
   const one = ({ headers, body }: { headers: Record<string, string>; body: string }) =>
@@ -87,7 +95,10 @@ describe('what the runtime remembers of requests is bounded', () => {
       const oneName = heapAfterGc() - before;
       expect(await send(service.url!, 20_000, (i) => call(distinct(i, 1024)))).toEqual(new Map([[200, 20_000]]));
       const distinctNames = heapAfterGc() - before - oneName;
-      expect(distinctNames, `one name: +${(oneName / MB).toFixed(1)} MB, distinct names: +${(distinctNames / MB).toFixed(1)} MB`).toBeLessThan(2 * MB);
+      expect(
+        distinctNames,
+        `one name: +${(oneName / MB).toFixed(1)} MB, distinct names: +${(distinctNames / MB).toFixed(1)} MB`,
+      ).toBeLessThan(2 * MB);
     } finally {
       await service.shutdown('test over');
     }
@@ -99,7 +110,9 @@ describe('what the runtime remembers of requests is bounded', () => {
   ])('remembers the verdicts of at most a few hundred distinct %s values (10,000 sent, 4 KB each)', async (_header, headers) => {
     const request = modern('tools/list');
     const growth = await heapGrowth(await start(), 10_000, async (url, keys) => {
-      expect(await send(url, keys.length, (i) => ({ body: request.body, headers: { ...request.headers, ...headers(keys[i]!) } }))).toEqual(new Map([[403, keys.length]]));
+      expect(await send(url, keys.length, (i) => ({ body: request.body, headers: { ...request.headers, ...headers(keys[i]!) } }))).toEqual(
+        new Map([[403, keys.length]]),
+      );
     });
     expect(growth, `+${(growth / MB).toFixed(1)} MB`).toBeLessThan(2 * MB);
   });
@@ -107,7 +120,8 @@ describe('what the runtime remembers of requests is bounded', () => {
   it('remembers the classification of at most 1,024 distinct envelopes (10,000 sent)', async () => {
     const echo = { name: 'echo', arguments: { message: 'hi' } };
     const growth = await heapGrowth(await start(), 10_000, async (url, keys) => {
-      const requests = (i: number) => modern('tools/call', echo, { meta: { 'io.modelcontextprotocol/clientInfo': { name: distinct(keys[i]!, 512), version: '1' } } });
+      const requests = (i: number) =>
+        modern('tools/call', echo, { meta: { 'io.modelcontextprotocol/clientInfo': { name: distinct(keys[i]!, 512), version: '1' } } });
       expect(await send(url, keys.length, requests)).toEqual(new Map([[200, keys.length]]));
     });
     expect(growth, `+${(growth / MB).toFixed(1)} MB`).toBeLessThan(2 * MB);
@@ -116,12 +130,22 @@ describe('what the runtime remembers of requests is bounded', () => {
   it('keeps instances for at most 64 principals of a factory that builds per principal (10,000 tokens)', async () => {
     const perPrincipal = (ctx: McpRequestContext) => {
       const server = new McpServer({ name: `for ${ctx.authInfo?.clientId ?? 'anyone'}`, version: '1.0.0' });
-      server.registerTool('echo', { inputSchema: z.object({ message: z.string() }) }, async ({ message }) => ({ content: [{ type: 'text', text: message }] }));
+      server.registerTool('echo', { inputSchema: z.object({ message: z.string() }) }, async ({ message }) => ({
+        content: [{ type: 'text', text: message }],
+      }));
       return server;
     };
-    const service = await start({}, { factory: perPrincipal, authenticate: async (token) => ({ token, clientId: token.slice(0, 8), scopes: [] }) });
+    const service = await start(
+      {},
+      { factory: perPrincipal, authenticate: async (token) => ({ token, clientId: token.slice(0, 8), scopes: [] }) },
+    );
     const growth = await heapGrowth(service, 10_000, async (url, keys) => {
-      const requests = (i: number) => modern('tools/call', { name: 'echo', arguments: { message: 'hi' } }, { headers: { authorization: `Bearer ${distinct(keys[i]!, 64)}` } });
+      const requests = (i: number) =>
+        modern(
+          'tools/call',
+          { name: 'echo', arguments: { message: 'hi' } },
+          { headers: { authorization: `Bearer ${distinct(keys[i]!, 64)}` } },
+        );
       expect(await send(url, keys.length, requests)).toEqual(new Map([[200, keys.length]]));
     });
     // Which of the kept instances are idle at either end varies by a few MB; 10,000 instances would be ~100 MB.
@@ -131,8 +155,17 @@ describe('what the runtime remembers of requests is bounded', () => {
   it('opens no more legacy sessions than http.maxSessions, however many initializes arrive at once (10,000)', async () => {
     const service = await start({ http: { legacySessions: true, maxSessions: 100 } });
     try {
-      const initialize = legacy('initialize', { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'flood', version: '0' } });
-      expect(await send(service.url!, 10_000, () => initialize, 32)).toEqual(new Map([[200, 100], [503, 9_900]]));
+      const initialize = legacy('initialize', {
+        protocolVersion: '2025-11-25',
+        capabilities: {},
+        clientInfo: { name: 'flood', version: '0' },
+      });
+      expect(await send(service.url!, 10_000, () => initialize, 32)).toEqual(
+        new Map([
+          [200, 100],
+          [503, 9_900],
+        ]),
+      );
     } finally {
       await service.shutdown('test over');
     }
@@ -141,7 +174,9 @@ describe('what the runtime remembers of requests is bounded', () => {
   it('labels metrics with no value a caller chose (10,000 distinct methods and tools)', async () => {
     const service = await start();
     try {
-      const series = async () => (await (await fetch(`${service.url!.replace(/\/mcp$/, '')}/metrics`)).text()).split('\n').filter((line) => line.startsWith('mcp_')).length;
+      const series = async () =>
+        (await (await fetch(`${service.url!.replace(/\/mcp$/, '')}/metrics`)).text()).split('\n').filter((line) => line.startsWith('mcp_'))
+          .length;
       await send(service.url!, 10, () => modern('tools/call', { name: 'nope', arguments: {} }));
       await send(service.url!, 10, () => modern('no/such'));
       const before = await series();

@@ -17,7 +17,11 @@ export const runtimeConfigSchema = z.strictObject({
        * After answering before the body is read (413, 401, 403), how much more of it to read and discard, and for
        * how long, so that the client gets to read the answer (a lingering close); past either the connection is dropped.
        */
-      lingerBytes: z.number().int().positive().default(64 * 1_048_576),
+      lingerBytes: z
+        .number()
+        .int()
+        .positive()
+        .default(64 * 1_048_576),
       lingerMs: z.number().int().positive().default(10_000),
       /**
        * Serve modern single requests on pooled instances connected once (the fast lane); off sends every request
@@ -64,8 +68,7 @@ export const runtimeConfigSchema = z.strictObject({
 
 export type RuntimeConfig = z.infer<typeof runtimeConfigSchema>;
 type AppShape = z.ZodRawShape;
-export type Config<S extends AppShape = Record<never, never>> = RuntimeConfig &
-  z.infer<z.ZodObject<S>> & { environment: string };
+export type Config<S extends AppShape = Record<never, never>> = RuntimeConfig & z.infer<z.ZodObject<S>> & { environment: string };
 
 export interface LoadConfigOptions<S extends AppShape> {
   /** The folder with base.yaml and <env>.yaml. */

@@ -27,7 +27,9 @@ describe('the Host and Origin checks', () => {
     expect(verdict(network.checkHostAndOrigin(undefined, undefined))).toBe(403);
     const fromBrowser = network.checkHostAndOrigin('mcp.example.com', 'https://mcp.example.com');
     expect(fromBrowser?.status).toBe(403);
-    expect(fromBrowser?.message).toBe('Forbidden: Invalid Origin: mcp.example.com; allowed origins: none: a browser origin must be listed (http.allowedOrigins)');
+    expect(fromBrowser?.message).toBe(
+      'Forbidden: Invalid Origin: mcp.example.com; allowed origins: none: a browser origin must be listed (http.allowedOrigins)',
+    );
     const listed = rules('network', { allowedHosts: ['mcp.example.com'], allowedOrigins: ['app.example.com'] });
     expect(verdict(listed.checkHostAndOrigin('mcp.example.com', 'https://app.example.com'))).toBe('pass');
     expect(verdict(listed.checkHostAndOrigin('mcp.example.com', 'https://evil.example'))).toBe(403);
@@ -35,7 +37,9 @@ describe('the Host and Origin checks', () => {
 
   it('on the network without hosts: refuses to start, naming the key, the host and the fix', () => {
     expect(() => rules('network')).toThrow(ConfigError);
-    expect(() => rules('network')).toThrow(/http\.allowedHosts is empty, but host 0\.0\.0\.0 is not loopback: name the hosts clients reach the service by \(HTTP__ALLOWED_HOSTS=/);
+    expect(() => rules('network')).toThrow(
+      /http\.allowedHosts is empty, but host 0\.0\.0\.0 is not loopback: name the hosts clients reach the service by \(HTTP__ALLOWED_HOSTS=/,
+    );
   });
 
   it('"*" turns a check off, for a service behind a proxy that does it', () => {
@@ -55,7 +59,9 @@ describe('the Host and Origin checks', () => {
     const domain = 'abc123.lambda-url.us-east-1.on.aws';
     expect(verdict(fn.checkHostAndOrigin(domain, undefined, domain))).toBe('pass');
     const elsewhere = fn.checkHostAndOrigin('rebound.attacker.example', undefined, domain);
-    expect(elsewhere?.message).toBe(`Forbidden: Invalid Host: rebound.attacker.example; allowed hosts: ${domain} (the domain the function was invoked on; http.allowedHosts names others)`);
+    expect(elsewhere?.message).toBe(
+      `Forbidden: Invalid Host: rebound.attacker.example; allowed hosts: ${domain} (the domain the function was invoked on; http.allowedHosts names others)`,
+    );
     expect(verdict(fn.checkHostAndOrigin(domain, undefined, undefined))).toBe(403);
     expect(verdict(fn.checkHostAndOrigin(domain, 'https://evil.example', domain))).toBe(403);
     const named = rules('function', { allowedHosts: ['mcp.example.com'], allowedOrigins: ['app.example.com'] });
@@ -65,13 +71,18 @@ describe('the Host and Origin checks', () => {
 });
 
 describe('the nesting limit', () => {
-  const nested = (levels: number, inner = '') => `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":${'['.repeat(levels - 1)}${inner}${']'.repeat(levels - 1)}}`;
+  const nested = (levels: number, inner = '') =>
+    `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":${'['.repeat(levels - 1)}${inner}${']'.repeat(levels - 1)}}`;
   const loopback = rules('loopback');
   const parsed = (text: string) => loopback.parse(text, loopback.begin('POST', undefined));
 
   it(`takes a body ${MAX_JSON_DEPTH} levels deep, and refuses one level more with 400 before the SDK sees it`, () => {
     expect(parsed(nested(MAX_JSON_DEPTH))).toHaveProperty('body');
-    expect(parsed(nested(MAX_JSON_DEPTH + 1))).toEqual({ status: 400, code: -32600, message: `Invalid request: the body nests deeper than ${MAX_JSON_DEPTH} levels` });
+    expect(parsed(nested(MAX_JSON_DEPTH + 1))).toEqual({
+      status: 400,
+      code: -32600,
+      message: `Invalid request: the body nests deeper than ${MAX_JSON_DEPTH} levels`,
+    });
   });
 
   it('counts the levels however much else the body holds', () => {

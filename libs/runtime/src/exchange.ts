@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { localhostAllowedHostnames, localhostAllowedOrigins, validateHostHeader, validateOriginHeader, type AuthInfo } from '@modelcontextprotocol/server';
+import {
+  localhostAllowedHostnames,
+  localhostAllowedOrigins,
+  validateHostHeader,
+  validateOriginHeader,
+  type AuthInfo,
+} from '@modelcontextprotocol/server';
 import { KeysUnavailableError, reportedOutcome } from '@mcp-fleet/middleware';
 import { ConfigError, type RuntimeConfig } from './config';
 import { JSON_RPC, labelRequest, outcomeOf, outcomeOfStatus, type RequestLabels } from './json-rpc';
@@ -75,7 +81,10 @@ export function exchangeRules(options: ExchangeOptions) {
   const configured = (list: string[], loopbackDefault: () => string[]) =>
     list.includes('*') ? undefined : list.length > 0 ? list : reach === 'loopback' ? loopbackDefault() : [];
   // undefined: not checked ("*"); a function with no hosts configured takes the domain each event was sent to.
-  const allowedHosts = reach === 'function' && config.http.allowedHosts.length === 0 ? 'invoked' : configured(config.http.allowedHosts, localhostAllowedHostnames);
+  const allowedHosts =
+    reach === 'function' && config.http.allowedHosts.length === 0
+      ? 'invoked'
+      : configured(config.http.allowedHosts, localhostAllowedHostnames);
   const allowedOrigins = configured(config.http.allowedOrigins, localhostAllowedOrigins);
   const forbidden = (why: string): Refusal => ({ status: 403, code: JSON_RPC.serverError, message: `Forbidden: ${why}` });
   const hostRefusal = (host: string, allowed: string[], which: string) => {
@@ -119,7 +128,11 @@ export function exchangeRules(options: ExchangeOptions) {
     checkHostAndOrigin(host: string | null | undefined, origin: string | null | undefined, invokedOn?: string): Refusal | undefined {
       const hostProblem =
         allowedHosts === 'invoked'
-          ? hostRefusal(host ?? '', invokedOn ? [hostnameOf(invokedOn)] : [], 'the domain the function was invoked on; http.allowedHosts names others')
+          ? hostRefusal(
+              host ?? '',
+              invokedOn ? [hostnameOf(invokedOn)] : [],
+              'the domain the function was invoked on; http.allowedHosts names others',
+            )
           : allowedHosts && hostVerdict(host ?? '');
       return hostProblem || (allowedOrigins && originVerdict(origin ?? '')) || undefined;
     },
@@ -172,7 +185,12 @@ export function exchangeRules(options: ExchangeOptions) {
       }
       // The SDK's schemas recurse into every value: thousands of levels overflow the stack (an answer of 500).
       // Each level takes two characters, so a shorter body is not walked.
-      if (text.length > 2 * MAX_JSON_DEPTH && nestsDeeper(body, MAX_JSON_DEPTH)) return { status: 400, code: JSON_RPC.invalidRequest, message: `Invalid request: the body nests deeper than ${MAX_JSON_DEPTH} levels` };
+      if (text.length > 2 * MAX_JSON_DEPTH && nestsDeeper(body, MAX_JSON_DEPTH))
+        return {
+          status: 400,
+          code: JSON_RPC.invalidRequest,
+          message: `Invalid request: the body nests deeper than ${MAX_JSON_DEPTH} levels`,
+        };
       scope.labels = labelRequest(body, knownTools);
       return { body };
     },
@@ -210,7 +228,19 @@ export function exchangeRules(options: ExchangeOptions) {
       const level = ended.status < 400 && PIPELINE_METHODS.has(method) ? 'debug' : 'info';
       if (logger.isLevelEnabled(level)) {
         const durationMs = Math.round(ended.seconds * 10_000) / 10;
-        logger[level]({ requestId: scope.requestId, httpMethod: ended.httpMethod, status: ended.status, method, tool, outcome, durationMs, ...ended.fields }, 'mcp request');
+        logger[level](
+          {
+            requestId: scope.requestId,
+            httpMethod: ended.httpMethod,
+            status: ended.status,
+            method,
+            tool,
+            outcome,
+            durationMs,
+            ...ended.fields,
+          },
+          'mcp request',
+        );
       }
       return outcome;
     },
@@ -260,10 +290,12 @@ function memoized<T>(verdict: (value: string) => T): (value: string) => T {
 const MAX_REMEMBERED = 256;
 
 /** Whether an exchange is a single request's answer, which a drain waits for: not a long-lived stream (GET, subscriptions/listen). */
-export const holdsDrain = (httpMethod: string, labels: RequestLabels): boolean => httpMethod !== 'GET' && labels.method !== 'subscriptions/listen';
+export const holdsDrain = (httpMethod: string, labels: RequestLabels): boolean =>
+  httpMethod !== 'GET' && labels.method !== 'subscriptions/listen';
 
 /** A JSON-RPC error body, as every refusal is sent. */
-export const refusalBody = (refusal: Refusal): string => JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: refusal.code, message: refusal.message } });
+export const refusalBody = (refusal: Refusal): string =>
+  JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: refusal.code, message: refusal.message } });
 
 /**
  * Passes an event stream through unchanged and, when it ends, hands `judge` the data of its last message: the

@@ -55,7 +55,10 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   const sessions = config.http.legacySessions
     ? new LegacySessions(options.factory, { idleMs: config.http.sessionIdleMs, maxSessions: config.http.maxSessions, logger })
     : undefined;
-  const serveMcp = toNodeHandler({ fetch: async (request, extra) => readOutcome(request, await mcp.fetch(request, extra)) }, { maxRequestBodySize: maxBody, onerror });
+  const serveMcp = toNodeHandler(
+    { fetch: async (request, extra) => readOutcome(request, await mcp.fetch(request, extra)) },
+    { maxRequestBodySize: maxBody, onerror },
+  );
 
   let inFlight = 0;
   let nextScope = 0;
@@ -243,7 +246,10 @@ function discardRest(req: IncomingMessage, limits: { bytes: number; ms: number }
 function clientAddress(req: IncomingMessage, trustProxy: number): string {
   const socket = req.socket.remoteAddress ?? 'unknown';
   if (trustProxy === 0) return socket;
-  const forwarded = String(req.headers['x-forwarded-for'] ?? '').split(',').map((hop) => hop.trim()).filter(Boolean);
+  const forwarded = String(req.headers['x-forwarded-for'] ?? '')
+    .split(',')
+    .map((hop) => hop.trim())
+    .filter(Boolean);
   const chain = [...forwarded, socket];
   return chain[Math.max(0, chain.length - 1 - trustProxy)]!;
 }

@@ -4,4 +4,14 @@ export { isLoopbackHost } from './loopback';
 export { createMetrics, type RuntimeMetrics } from './metrics';
 export { DURATION_BUCKETS, OUTCOMES, type Outcome } from './metrics-contract';
 export { Readiness, type ReadinessCheck, type ReadinessReport } from './readiness';
-export { createTelemetry, isPrepareRun, serve, startService, StartupError, type RunningService, type ServeOptions, type ServiceDefinition, type Telemetry } from './serve';
+export {
+  createTelemetry,
+  isPrepareRun,
+  serve,
+  startService,
+  StartupError,
+  type RunningService,
+  type ServeOptions,
+  type ServiceDefinition,
+  type Telemetry,
+} from './serve';

@@ -42,7 +42,7 @@ async function connect(handler: ReturnType<typeof createMcpHandler>, name: strin
   await client.connect(new StreamableHTTPClientTransport(new URL('http://pool.test/mcp'), { fetch }));
   return client;
 }
-const textOf = (result: unknown) => ((result as { content: { text: string }[] }).content[0]!.text);
+const textOf = (result: unknown) => (result as { content: { text: string }[] }).content[0]!.text;
 
 describe('pooledFactory with the SDK HTTP entry', () => {
   it('builds one modern instance for requests one after another, and each request sees its own client', async () => {
@@ -86,7 +86,11 @@ describe('pooledFactory with the SDK HTTP entry', () => {
     const { counter, factory } = countingFactory((ctx) => ctx.authInfo?.clientId ?? 'anonymous');
     const handler = createMcpHandler(pooledFactory(factory));
     const token = (clientId: string): AuthInfo => ({ token: `token-of-${clientId}`, clientId, scopes: [] });
-    const [ada, bob, nobody] = [await connect(handler, 'ada', 'modern', token('ada')), await connect(handler, 'bob', 'modern', token('bob')), await connect(handler, 'nobody', 'modern')];
+    const [ada, bob, nobody] = [
+      await connect(handler, 'ada', 'modern', token('ada')),
+      await connect(handler, 'bob', 'modern', token('bob')),
+      await connect(handler, 'nobody', 'modern'),
+    ];
     for (let round = 0; round < 3; round++) {
       expect(textOf(await ada.callTool({ name: 'built_for', arguments: {} }))).toBe('ada');
       expect(textOf(await bob.callTool({ name: 'built_for', arguments: {} }))).toBe('bob');

@@ -106,7 +106,8 @@ export function pooledFactory(factory: McpServerFactory, lane?: InstanceTaker): 
 
   const keep = (principal: string | undefined, product: Instance, era: 'modern' | 'legacy') => {
     // Built for what the factory is now known to read (anyone, or one principal): else it is left to the collector.
-    if ((principal === undefined ? reads !== 'nothing' : reads !== 'authInfo') || lane?.adopt(product, principal, era) || era === 'legacy') return;
+    if ((principal === undefined ? reads !== 'nothing' : reads !== 'authInfo') || lane?.adopt(product, principal, era) || era === 'legacy')
+      return;
     if (principal === undefined) shared.put(SHARED, product);
     else byPrincipal.put(principal, product);
   };

@@ -45,7 +45,13 @@ const v1 = (): APIGatewayProxyEvent =>
 describe('Lambda events to requests', () => {
   it('reads payload 2.0: base64 body, cookies as one Cookie header, repeated query values, the source address', () => {
     const request = fromEvent(v2());
-    expect(request).toMatchObject({ method: 'POST', url: 'https://api.example.com/mcp?a=1&a=2', path: '/mcp', sourceIp: '198.51.100.7', format: '2.0' });
+    expect(request).toMatchObject({
+      method: 'POST',
+      url: 'https://api.example.com/mcp?a=1&a=2',
+      path: '/mcp',
+      sourceIp: '198.51.100.7',
+      format: '2.0',
+    });
     expect(request.body!.toString('utf8')).toBe('{"jsonrpc":"2.0"}');
     expect(request.headers.get('cookie')).toBe('theme=dark; session=abc');
     expect(request.headers.get('accept')).toBe('application/json, text/event-stream');
@@ -74,7 +80,13 @@ describe('responses to Lambda results', () => {
 
   it('gives payload 2.0 its cookies apart, whole, and text as text', () => {
     const result = toResult(response('application/json'), Buffer.from('{"ok":true}'), '2.0');
-    expect(result).toEqual({ statusCode: 200, headers: { 'content-type': 'application/json', 'x-request-id': 'r1' }, cookies, body: '{"ok":true}', isBase64Encoded: false });
+    expect(result).toEqual({
+      statusCode: 200,
+      headers: { 'content-type': 'application/json', 'x-request-id': 'r1' },
+      cookies,
+      body: '{"ok":true}',
+      isBase64Encoded: false,
+    });
   });
 
   it('gives payload 1.0 every Set-Cookie as its own multi-value entry', () => {

@@ -33,10 +33,12 @@ const isV2 = (event: HttpEvent): event is APIGatewayProxyEventV2 => (event as { 
  * Gateway or a Function URL (a direct invoke with another payload, say): the host answers that with 400.
  */
 export function fromEvent(event: HttpEvent): EventRequest {
-  if (typeof event !== 'object' || event === null) throw new TypeError(`the event is ${event === null ? 'null' : typeof event}, not an object`);
+  if (typeof event !== 'object' || event === null)
+    throw new TypeError(`the event is ${event === null ? 'null' : typeof event}, not an object`);
   const request = readEvent(event);
   for (const member of ['method', 'path', 'sourceIp'] as const) {
-    if (typeof request[member] !== 'string') throw new TypeError(`the event has no ${member} (${isV2(event) ? 'payload 2.0' : 'payload 1.0'})`);
+    if (typeof request[member] !== 'string')
+      throw new TypeError(`the event has no ${member} (${isV2(event) ? 'payload 2.0' : 'payload 1.0'})`);
   }
   return request;
 }
@@ -68,7 +70,8 @@ function readEvent(event: HttpEvent): EventRequest {
     for (const [name, value] of Object.entries(event.headers ?? {})) if (value !== undefined) headers.set(name, value);
   }
   const query = new URLSearchParams();
-  for (const [name, values] of Object.entries(event.multiValueQueryStringParameters ?? {})) for (const value of values ?? []) query.append(name, value);
+  for (const [name, values] of Object.entries(event.multiValueQueryStringParameters ?? {}))
+    for (const value of values ?? []) query.append(name, value);
   const target = query.size > 0 ? `${event.path}?${query}` : event.path;
   const host = headers.get('host') ?? event.requestContext.domainName ?? 'localhost';
   return {

@@ -21,8 +21,12 @@ let builds = 0;
 function factory() {
   builds++;
   const server = withMiddleware(new McpServer({ name: 'lambda-host', version: '1.0.0' }), middleware);
-  server.registerTool('echo', { inputSchema: z.object({ message: z.string() }), ...open }, async ({ message }) => ({ content: [{ type: 'text', text: message }] }));
-  server.registerTool('big', { inputSchema: z.object({}), ...open }, async () => ({ content: [{ type: 'text', text: 'x'.repeat(LAMBDA_PAYLOAD_BYTES) }] }));
+  server.registerTool('echo', { inputSchema: z.object({ message: z.string() }), ...open }, async ({ message }) => ({
+    content: [{ type: 'text', text: message }],
+  }));
+  server.registerTool('big', { inputSchema: z.object({}), ...open }, async () => ({
+    content: [{ type: 'text', text: 'x'.repeat(LAMBDA_PAYLOAD_BYTES) }],
+  }));
   server.registerTool('crash', { inputSchema: z.object({}), ...open }, async () => {
     throw new TypeError('boom');
   });
@@ -38,7 +42,12 @@ function event(method: string, path: string, body?: string, headers: Record<stri
     routeKey: '$default',
     rawPath: path,
     rawQueryString: '',
-    headers: { host: 'abc123.lambda-url.us-east-1.on.aws', 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers },
+    headers: {
+      host: 'abc123.lambda-url.us-east-1.on.aws',
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      ...headers,
+    },
     requestContext: {
       accountId: 'anonymous',
       apiId: 'abc123',
@@ -57,17 +66,29 @@ function event(method: string, path: string, body?: string, headers: Record<stri
 }
 
 /** The event with these headers set too. */
-const withHeaders = (sent: APIGatewayProxyEventV2, headers: Record<string, string>): APIGatewayProxyEventV2 => ({ ...sent, headers: { ...sent.headers, ...headers } });
+const withHeaders = (sent: APIGatewayProxyEventV2, headers: Record<string, string>): APIGatewayProxyEventV2 => ({
+  ...sent,
+  headers: { ...sent.headers, ...headers },
+});
 
-const envelope = { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientInfo': { name: 't', version: '0' }, 'io.modelcontextprotocol/clientCapabilities': {} };
+const envelope = {
+  'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+  'io.modelcontextprotocol/clientInfo': { name: 't', version: '0' },
+  'io.modelcontextprotocol/clientCapabilities': {},
+};
 
 /** A 2026-07-28 tools/call, as a conforming client posts it. */
 const call = (name: string, args: Record<string, unknown> = {}) =>
-  event('POST', '/mcp', JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name, arguments: args, _meta: envelope } }), {
-    'mcp-protocol-version': '2026-07-28',
-    'mcp-method': 'tools/call',
-    'mcp-name': name,
-  });
+  event(
+    'POST',
+    '/mcp',
+    JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name, arguments: args, _meta: envelope } }),
+    {
+      'mcp-protocol-version': '2026-07-28',
+      'mcp-method': 'tools/call',
+      'mcp-name': name,
+    },
+  );
 
 async function handlers(config: Record<string, unknown> = {}) {
   return createLambdaHandlers(async () => ({
@@ -96,7 +117,9 @@ describe('the Lambda host', () => {
   it('refuses at cold start what a function cannot serve, naming the key and what to set', async () => {
     const refused = handlers({ transport: 'stdio', http: { legacySessions: true } });
     await expect(refused).rejects.toThrow(ConfigError);
-    await expect(refused).rejects.toThrow(/transport = "stdio".*set TRANSPORT=http[\s\S]*http\.legacySessions = true.*HTTP__LEGACY_SESSIONS=false/);
+    await expect(refused).rejects.toThrow(
+      /transport = "stdio".*set TRANSPORT=http[\s\S]*http\.legacySessions = true.*HTTP__LEGACY_SESSIONS=false/,
+    );
   });
 
   it('answers a call and writes one EMF line from the same outcome the counters take', async () => {
@@ -111,8 +134,19 @@ describe('the Lambda host', () => {
     expect(result!.headers!['x-request-id']).toBe(context.awsRequestId);
     expect(lines).toHaveLength(2);
     const [ok, crash] = lines;
-    expect(ok).toMatchObject({ Service: 'lambda-host', Requests: 1, ServerErrors: 0, method: 'tools/call', tool: 'echo', outcome: 'ok', awsRequestId: context.awsRequestId });
-    expect((ok!._aws as { CloudWatchMetrics: { Namespace: string; Dimensions: string[][] }[] }).CloudWatchMetrics[0]).toMatchObject({ Namespace: EMF_NAMESPACE, Dimensions: [['Service']] });
+    expect(ok).toMatchObject({
+      Service: 'lambda-host',
+      Requests: 1,
+      ServerErrors: 0,
+      method: 'tools/call',
+      tool: 'echo',
+      outcome: 'ok',
+      awsRequestId: context.awsRequestId,
+    });
+    expect((ok!._aws as { CloudWatchMetrics: { Namespace: string; Dimensions: string[][] }[] }).CloudWatchMetrics[0]).toMatchObject({
+      Namespace: EMF_NAMESPACE,
+      Dimensions: [['Service']],
+    });
     expect(typeof ok!.Latency).toBe('number');
     expect(crash).toMatchObject({ tool: 'crash', outcome: 'server_error', ServerErrors: 1 });
   });
@@ -135,7 +169,7 @@ describe('the Lambda host', () => {
     }
   });
 
-  it('says that probes and metrics are the platform\'s in a function, and answers GET as the HTTP entry does', async () => {
+  it("says that probes and metrics are the platform's in a function, and answers GET as the HTTP entry does", async () => {
     const { handler } = await handlers();
     const probe = (await handler(event('GET', '/healthz'), context)) as APIGatewayProxyStructuredResultV2;
     expect(probe.statusCode).toBe(404);
@@ -144,13 +178,18 @@ describe('the Lambda host', () => {
     expect(get.statusCode).toBe(405);
   });
 
-  it('answers 413 past http.maxBodyBytes, and past Lambda\'s own limit when the config allows more', async () => {
+  it("answers 413 past http.maxBodyBytes, and past Lambda's own limit when the config allows more", async () => {
     const small = await handlers({ http: { maxBodyBytes: 100 } });
     const tooLarge = (await small.handler(call('echo', { message: 'x'.repeat(200) }), context)) as APIGatewayProxyStructuredResultV2;
     expect(tooLarge.statusCode).toBe(413);
-    expect(JSON.parse(tooLarge.body!).error.message).toBe('Request body exceeds 100 bytes (http.maxBodyBytes); send less or raise HTTP__MAX_BODY_BYTES');
+    expect(JSON.parse(tooLarge.body!).error.message).toBe(
+      'Request body exceeds 100 bytes (http.maxBodyBytes); send less or raise HTTP__MAX_BODY_BYTES',
+    );
     const large = await handlers({ http: { maxBodyBytes: 64 * 1024 * 1024 } });
-    const overLambda = (await large.handler(call('echo', { message: 'x'.repeat(LAMBDA_PAYLOAD_BYTES) }), context)) as APIGatewayProxyStructuredResultV2;
+    const overLambda = (await large.handler(
+      call('echo', { message: 'x'.repeat(LAMBDA_PAYLOAD_BYTES) }),
+      context,
+    )) as APIGatewayProxyStructuredResultV2;
     expect(overLambda.statusCode).toBe(413);
     expect(JSON.parse(overLambda.body!).error.message).toMatch(/exceeds 6291456 bytes \(Lambda's limit on a buffered payload/);
   });
@@ -161,16 +200,26 @@ describe('the Lambda host', () => {
     const [line] = await emfLines(async () => (result = (await handler(call('big'), context)) as APIGatewayProxyStructuredResultV2));
     expect(line).toMatchObject({ tool: 'big', outcome: 'server_error', ServerErrors: 1 });
     expect(result!.statusCode).toBe(500);
-    expect(JSON.parse(result!.body!).error.message).toMatch(/over Lambda's 6291456-byte limit on a buffered response; serve this app through the streaming handler/);
+    expect(JSON.parse(result!.body!).error.message).toMatch(
+      /over Lambda's 6291456-byte limit on a buffered response; serve this app through the streaming handler/,
+    );
   });
 
   it("writes out an invocation's log lines before it returns", async () => {
     // A destination that holds lines until flushed, as the runtime's own does (logger.ts, BatchedWriter).
     const held: string[] = [];
     const written: string[] = [];
-    const destination = { write: (line: string) => held.push(line), flush: (done?: () => void) => (written.push(...held.splice(0)), done?.()) };
+    const destination = {
+      write: (line: string) => held.push(line),
+      flush: (done?: () => void) => (written.push(...held.splice(0)), done?.()),
+    };
     const heard = createLogger({ service: 'lambda-host', level: 'debug', destination });
-    const { handler } = await createLambdaHandlers(async () => ({ name: 'lambda-host', config: runtimeConfigSchema.parse({ logLevel: 'debug' }), logger: heard, factory }));
+    const { handler } = await createLambdaHandlers(async () => ({
+      name: 'lambda-host',
+      config: runtimeConfigSchema.parse({ logLevel: 'debug' }),
+      logger: heard,
+      factory,
+    }));
     await emfLines(async () => handler(call('echo', { message: 'hi' }), context));
     expect(held).toEqual([]);
     // The first invocation starts the service: its "ready" line comes first.
@@ -186,7 +235,8 @@ describe('the Lambda host', () => {
 
   it('refuses a browser origin and a host other than the domain invoked, unless configured (DNS rebinding)', async () => {
     const { handler } = await handlers();
-    const status = async (headers: Record<string, string>) => ((await handler(withHeaders(call('echo', { message: 'hi' }), headers), context)) as APIGatewayProxyStructuredResultV2).statusCode;
+    const status = async (headers: Record<string, string>) =>
+      ((await handler(withHeaders(call('echo', { message: 'hi' }), headers), context)) as APIGatewayProxyStructuredResultV2).statusCode;
     expect(await status({})).toBe(200);
     expect(await status({ origin: 'https://attacker.example' })).toBe(403);
     expect(await status({ host: 'rebound.attacker.example' })).toBe(403);
@@ -198,13 +248,18 @@ describe('the Lambda host', () => {
   it('says where the streaming handler runs when the Lambda runtime is not there', async () => {
     const { streamingHandler } = await handlers();
     const { Writable } = await import('node:stream');
-    await expect(streamingHandler(call('echo', { message: 'hi' }), new Writable(), context)).rejects.toThrow(/runs in the Lambda Node.js runtime only/);
+    await expect(streamingHandler(call('echo', { message: 'hi' }), new Writable(), context)).rejects.toThrow(
+      /runs in the Lambda Node.js runtime only/,
+    );
   });
 });
 
 describe('the Lambda host against the HTTP host', () => {
   it('answers every request of both eras exactly as the HTTP host does: status, content type and body, byte for byte', async () => {
-    const quiet = { config: runtimeConfigSchema.parse({ port: 0, logLevel: 'silent' }), logger: createLogger({ service: 'lane-fixture', level: 'silent' }) };
+    const quiet = {
+      config: runtimeConfigSchema.parse({ port: 0, logLevel: 'silent' }),
+      logger: createLogger({ service: 'lane-fixture', level: 'silent' }),
+    };
     const service = await serve(createServer, { name: 'lane-fixture', ...quiet, handleSignals: false });
     const { handler } = await createLambdaHandlers(async () => ({ name: 'lane-fixture', ...quiet, factory: createServer }));
     try {
@@ -212,9 +267,15 @@ describe('the Lambda host against the HTTP host', () => {
         for (const [name, request] of [...CASES, ...LEGACY_CASES]) {
           const response = await fetch(service.url!, { method: 'POST', ...request });
           const overHttp = { status: response.status, type: response.headers.get('content-type'), body: await response.text() };
-          const lambdaEvent = { ...event('POST', '/mcp', request.body), headers: { host: 'abc123.lambda-url.us-east-1.on.aws', ...request.headers } };
+          const lambdaEvent = {
+            ...event('POST', '/mcp', request.body),
+            headers: { host: 'abc123.lambda-url.us-east-1.on.aws', ...request.headers },
+          };
           const result = (await handler(lambdaEvent, context)) as APIGatewayProxyStructuredResultV2;
-          expect({ name, status: result.statusCode, type: result.headers!['content-type'] ?? null, body: result.body }).toEqual({ name, ...overHttp });
+          expect({ name, status: result.statusCode, type: result.headers!['content-type'] ?? null, body: result.body }).toEqual({
+            name,
+            ...overHttp,
+          });
         }
       });
     } finally {

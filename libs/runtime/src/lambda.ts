@@ -43,7 +43,8 @@ interface StreamingRuntime {
 /** Why a config cannot be served by a function, each with what to set instead. */
 export function functionProblems(config: ServiceDefinition['config']): string[] {
   const problems: string[] = [];
-  if (config.transport === 'stdio') problems.push('transport = "stdio": a function is invoked over HTTP events, it has no stdin; set TRANSPORT=http');
+  if (config.transport === 'stdio')
+    problems.push('transport = "stdio": a function is invoked over HTTP events, it has no stdin; set TRANSPORT=http');
   if (config.http.legacySessions) {
     problems.push(
       'http.legacySessions = true: a session lives in one process, but each call may reach another function instance and instances are frozen between calls; set HTTP__LEGACY_SESSIONS=false (2025-era clients are then served statelessly)',
@@ -67,7 +68,9 @@ export async function createLambdaHandlers(define: () => Promise<ServiceDefiniti
   const rules = exchangeRules({ config, logger, metrics, knownTools, authenticate: service.authenticate, reach: 'function' });
   const maxBody = Math.min(config.http.maxBodyBytes, LAMBDA_PAYLOAD_BYTES);
   const tooLarge =
-    config.http.maxBodyBytes <= LAMBDA_PAYLOAD_BYTES ? rules.tooLarge() : rules.tooLarge(maxBody, "(Lambda's limit on a buffered payload; http.maxBodyBytes is higher); send less");
+    config.http.maxBodyBytes <= LAMBDA_PAYLOAD_BYTES
+      ? rules.tooLarge()
+      : rules.tooLarge(maxBody, "(Lambda's limit on a buffered payload; http.maxBodyBytes is higher); send less");
   // As over HTTP: single requests of both eras on pooled instances, answered by the SDK's own parts.
   const lane = new FastLane(laneWarning(logger));
   const mcp = createMcpHandler(pooledFactory(service.factory, lane), {
@@ -78,14 +81,21 @@ export async function createLambdaHandlers(define: () => Promise<ServiceDefiniti
   logger.info({ host: 'lambda', tools: knownTools.size }, 'ready');
 
   /** One exchange: the answer, and `end` to count and log it with the status sent, once its body has been sent. */
-  async function exchange(event: HttpEvent, context: Context): Promise<{ response: Response; end: (status: number) => void; format: EventRequest['format'] }> {
+  async function exchange(
+    event: HttpEvent,
+    context: Context,
+  ): Promise<{ response: Response; end: (status: number) => void; format: EventRequest['format'] }> {
     const started = performance.now();
     let request: EventRequest;
     try {
       request = fromEvent(event);
     } catch (error) {
       logger.warn({ err: (error as Error).message }, 'not an HTTP event');
-      return { response: notAnHttpEvent(error as Error), end: () => undefined, format: (event as { version?: unknown })?.version === '2.0' ? '2.0' : '1.0' };
+      return {
+        response: notAnHttpEvent(error as Error),
+        end: () => undefined,
+        format: (event as { version?: unknown })?.version === '2.0' ? '2.0' : '1.0',
+      };
     }
     const { format } = request;
     if (request.path !== '/mcp') return { response: notFound(request.path), end: () => undefined, format };
@@ -176,7 +186,10 @@ const installedRuntime = () => (globalThis as unknown as { awslambda?: Streaming
 
 function streamingRuntime(): StreamingRuntime {
   const runtime = installedRuntime();
-  if (!runtime) throw new Error('globalThis.awslambda is missing: the streaming handler runs in the Lambda Node.js runtime only; use `handler` elsewhere');
+  if (!runtime)
+    throw new Error(
+      'globalThis.awslambda is missing: the streaming handler runs in the Lambda Node.js runtime only; use `handler` elsewhere',
+    );
   return runtime;
 }
 
@@ -224,7 +237,10 @@ class ResponseSink extends EventEmitter implements LaneResponse {
 }
 
 function refusalResponse(refusal: Refusal): Response {
-  return new Response(refusalBody(refusal), { status: refusal.status, headers: { 'content-type': 'application/json', ...refusal.headers } });
+  return new Response(refusalBody(refusal), {
+    status: refusal.status,
+    headers: { 'content-type': 'application/json', ...refusal.headers },
+  });
 }
 
 /** What a payload other than API Gateway's or a Function URL's HTTP event is answered with. */

@@ -43,19 +43,38 @@ export class LegacySessions {
     if (id) {
       const session = this.sessions.get(id);
       if (!session) {
-        return sendRpcError(res, 404, JSON_RPC.sessionNotFound, 'Session not found: it ended, expired or lives on another replica; send initialize to start a new one');
+        return sendRpcError(
+          res,
+          404,
+          JSON_RPC.sessionNotFound,
+          'Session not found: it ended, expired or lives on another replica; send initialize to start a new one',
+        );
       }
       session.lastSeen = Date.now();
       return session.transport.handleRequest(req, res, body);
     }
     if (req.method !== 'POST' || !isInitializeRequest(body)) {
-      return sendRpcError(res, 400, JSON_RPC.invalidRequest, 'Bad Request: no Mcp-Session-Id header; send initialize first to start a session');
+      return sendRpcError(
+        res,
+        400,
+        JSON_RPC.invalidRequest,
+        'Bad Request: no Mcp-Session-Id header; send initialize first to start a session',
+      );
     }
     if (!acceptNew) {
-      return sendRpcError(res, 503, JSON_RPC.serverError, 'Server is shutting down and accepts no new sessions; retry on another replica', { 'retry-after': '1', connection: 'close' });
+      return sendRpcError(res, 503, JSON_RPC.serverError, 'Server is shutting down and accepts no new sessions; retry on another replica', {
+        'retry-after': '1',
+        connection: 'close',
+      });
     }
     if (this.sessions.size >= this.options.maxSessions) {
-      return sendRpcError(res, 503, JSON_RPC.serverError, `Session limit reached (${this.options.maxSessions}, http.maxSessions); retry later`, { 'retry-after': '5' });
+      return sendRpcError(
+        res,
+        503,
+        JSON_RPC.serverError,
+        `Session limit reached (${this.options.maxSessions}, http.maxSessions); retry later`,
+        { 'retry-after': '5' },
+      );
     }
     await this.open(req, res, body);
   }

@@ -87,9 +87,18 @@ describe('BatchedWriter', () => {
         const logger = createLogger({ service: 'exiting', level: 'info' });
         for (let i = 0; i < 5; i++) logger.info({ i }, 'before');
         ${ending};`;
-      const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
-      const logged = child.stdout.trim().split('\n').map((line) => JSON.parse(line) as { i: number; msg: string });
-      expect({ ending, logged: logged.map(({ i, msg }) => `${msg} ${i}`) }).toEqual({ ending, logged: [0, 1, 2, 3, 4].map((i) => `before ${i}`) });
+      const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+      const logged = child.stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as { i: number; msg: string });
+      expect({ ending, logged: logged.map(({ i, msg }) => `${msg} ${i}`) }).toEqual({
+        ending,
+        logged: [0, 1, 2, 3, 4].map((i) => `before ${i}`),
+      });
     }
   });
 });

@@ -78,5 +78,6 @@ export const promql = {
     `histogram_quantile(${quantile}, ${promql.durationBuckets({ ...selector, ...CALLS }, { ...sum, by: [...sum.by, 'le'] })})`,
 
   /** Requests in flight, summed by `by`. */
-  inFlight: (selector: Selector, by: readonly string[], aggregate: 'sum' | 'max' = 'sum') => `${aggregate} by (${by.join(', ')}) (${SERIES.inFlight}{${labels(selector)}})`,
+  inFlight: (selector: Selector, by: readonly string[], aggregate: 'sum' | 'max' = 'sum') =>
+    `${aggregate} by (${by.join(', ')}) (${SERIES.inFlight}{${labels(selector)}})`,
 };

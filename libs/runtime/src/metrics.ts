@@ -9,7 +9,6 @@ export interface RuntimeMetrics {
   inFlight: Gauge;
 }
 
-
 export function createMetrics(service: string): RuntimeMetrics {
   const registry = new Registry();
   registry.setDefaultLabels({ service });

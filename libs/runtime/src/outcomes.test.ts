@@ -17,11 +17,16 @@ function fixture() {
   const middleware = standardChain({ logger, auth: true, timeout: { ms: 5_000, overrides: { hang: 20 } } });
   return () => {
     const server = withMiddleware(new McpServer({ name: 'outcomes', version: '1.0.0' }), middleware);
-    server.registerTool('echo', { inputSchema: z.object({ message: z.string() }), ...open }, async ({ message }) => ({ content: [{ type: 'text', text: message }] }));
+    server.registerTool('echo', { inputSchema: z.object({ message: z.string() }), ...open }, async ({ message }) => ({
+      content: [{ type: 'text', text: message }],
+    }));
     server.registerTool('missing', { inputSchema: z.object({}), ...open }, async () => {
       throw new NotFoundError('document 7 not found');
     });
-    server.registerTool('returns_error', { inputSchema: z.object({}), ...open }, async () => ({ content: [{ type: 'text', text: 'no such city' }], isError: true }));
+    server.registerTool('returns_error', { inputSchema: z.object({}), ...open }, async () => ({
+      content: [{ type: 'text', text: 'no such city' }],
+      isError: true,
+    }));
     server.registerTool('crash', { inputSchema: z.object({}), ...open }, async () => {
       throw new TypeError("Cannot read properties of undefined (reading 'id')");
     });
@@ -125,7 +130,7 @@ describe('the outcome label', () => {
     ['modern', true],
     ['modern', false],
     ['2025', true],
-  ])('tells the server\'s faults from the client\'s, a tool\'s own errors and refusals: %s era, fast lane %s', async (era, fastLane) => {
+  ])("tells the server's faults from the client's, a tool's own errors and refusals: %s era, fast lane %s", async (era, fastLane) => {
     const service = await start(fastLane);
     const client = await clients[era]!(service.url!);
     for (const call of CALLS) await client.callTool({ name: call.tool, arguments: call.arguments ?? {} }).catch(() => undefined);
@@ -135,29 +140,39 @@ describe('the outcome label', () => {
     await expect.poll(() => counted(service, ['tools/call', 'resources/read']), { timeout: 30_000 }).toEqual(EXPECTED);
   });
 
-  it('counts a refused token as refused and a request that is not JSON as the client\'s', async () => {
+  it("counts a refused token as refused and a request that is not JSON as the client's", async () => {
     const service = await start(true);
     const post = (body: string, headers: Record<string, string> = {}) =>
-      fetch(service.url!, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers }, body });
+      fetch(service.url!, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers },
+        body,
+      });
     expect((await post('{}', { authorization: 'Bearer not-a-token' })).status).toBe(401);
     expect((await post('{not json')).status).toBe(400);
     await expect.poll(() => counted(service, ['invalid']), { timeout: 30_000 }).toEqual(['invalid  client_error', 'invalid  refused']);
   });
 
-  it('fails every tools/call as the server\'s fault while the test-only fault is on, which SIGUSR2 toggles', async () => {
+  it("fails every tools/call as the server's fault while the test-only fault is on, which SIGUSR2 toggles", async () => {
     const service = await start(true, { faults: { toggleOnSignal: true } });
     const client = await clients.modern!(service.url!);
-    const echo = () => client.callTool({ name: 'echo', arguments: { message: 'hi' } }).then(() => 'answered', () => 'failed');
+    const echo = () =>
+      client.callTool({ name: 'echo', arguments: { message: 'hi' } }).then(
+        () => 'answered',
+        () => 'failed',
+      );
     expect(await echo()).toBe('answered');
     process.emit('SIGUSR2');
     expect(await echo()).toBe('failed');
     process.emit('SIGUSR2');
     expect(await echo()).toBe('answered');
     await client.close();
-    await expect.poll(() => counted(service, ['tools/call']), { timeout: 30_000 }).toEqual(['tools/call echo ok', 'tools/call echo server_error']);
+    await expect
+      .poll(() => counted(service, ['tools/call']), { timeout: 30_000 })
+      .toEqual(['tools/call echo ok', 'tools/call echo server_error']);
   });
 
-  it('exports every tool\'s series at zero from the first scrape, so error ratios exist before the first error', async () => {
+  it("exports every tool's series at zero from the first scrape, so error ratios exist before the first error", async () => {
     const service = await start(true);
     const text = await (await fetch(service.url!.replace(/\/mcp$/, '/metrics'))).text();
     for (const outcome of ['ok', 'tool_error', 'client_error', 'refused', 'server_error', 'stream']) {

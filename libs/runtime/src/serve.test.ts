@@ -16,7 +16,11 @@ import { listToolNames, serve, type RunningService, type ServeOptions } from './
 type Line = Record<string, unknown>;
 
 function testLogger(lines: Line[]): Logger {
-  return createLogger({ service: 'fixture', level: 'debug', destination: { write: (text: string) => lines.push(JSON.parse(text) as Line) } });
+  return createLogger({
+    service: 'fixture',
+    level: 'debug',
+    destination: { write: (text: string) => lines.push(JSON.parse(text) as Line) },
+  });
 }
 
 /** Says when a `slow` call is in its handler, so a test can act while it is in flight without guessing when. */
@@ -38,7 +42,9 @@ function fixture(logger: Logger) {
       logger.info({ requestId: ctx.http?.req?.headers.get('x-request-id'), password: 'hunter2', nested: { token: 'abc' } }, 'echoing');
       return { content: [{ type: 'text', text: message }] };
     });
-    server.registerTool('whoami', { inputSchema: z.object({}) }, async (_args, ctx) => ({ content: [{ type: 'text', text: clientAddressOf(ctx) ?? 'none' }] }));
+    server.registerTool('whoami', { inputSchema: z.object({}) }, async (_args, ctx) => ({
+      content: [{ type: 'text', text: clientAddressOf(ctx) ?? 'none' }],
+    }));
     server.registerTool('fail', { inputSchema: z.object({}) }, async () => {
       throw new Error('it broke');
     });
@@ -90,7 +96,12 @@ const rpc = (url: string, body: unknown, headers: Record<string, string> = {}) =
     body: JSON.stringify(body),
   });
 
-const initialize = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '0' } } };
+const initialize = {
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'initialize',
+  params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '0' } },
+};
 
 describe('serve over HTTP', () => {
   it('serves both protocol eras from one factory', async () => {
@@ -106,10 +117,14 @@ describe('serve over HTTP', () => {
 
   it('gives handlers the request id for their log lines, writes it on its own, and redacts secrets', async () => {
     const { url, lines } = await start();
-    const response = await rpc(url, { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'echo', arguments: { message: 'hi' } } }, {
-      'x-request-id': 'trace-7',
-      'mcp-protocol-version': '2025-11-25',
-    });
+    const response = await rpc(
+      url,
+      { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'echo', arguments: { message: 'hi' } } },
+      {
+        'x-request-id': 'trace-7',
+        'mcp-protocol-version': '2025-11-25',
+      },
+    );
     expect(response.status).toBe(200);
     await response.text();
     await until(() => lines.some((line) => line.requestId === 'trace-7' && line.msg === 'mcp request'));
@@ -129,23 +144,39 @@ describe('serve over HTTP', () => {
 
   it('refuses a body whose declared length is over the limit before reading it', async () => {
     const { url } = await start({ http: { maxBodyBytes: 100 } });
-    const response = await rpc(url, { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'echo', arguments: { message: 'x'.repeat(200) } } });
+    const response = await rpc(url, {
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'tools/call',
+      params: { name: 'echo', arguments: { message: 'x'.repeat(200) } },
+    });
     expect(response.status).toBe(413);
     expect(await response.text()).toContain('exceeds 100 bytes');
   });
 
   describe('answers every client can read, sent before a 20 MB body is read (a lingering close)', () => {
-    const tooBig = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'echo', arguments: { message: 'x'.repeat(20 * 1024 * 1024) } } });
+    const tooBig = JSON.stringify({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'tools/call',
+      params: { name: 'echo', arguments: { message: 'x'.repeat(20 * 1024 * 1024) } },
+    });
     // Without a length, so the limit is found while reading, not from the header.
     const chunked = () =>
       new ReadableStream({
         start(controller) {
-          for (let at = 0; at < tooBig.length; at += 1024 * 1024) controller.enqueue(new TextEncoder().encode(tooBig.slice(at, at + 1024 * 1024)));
+          for (let at = 0; at < tooBig.length; at += 1024 * 1024)
+            controller.enqueue(new TextEncoder().encode(tooBig.slice(at, at + 1024 * 1024)));
           controller.close();
         },
       });
     const post = (url: string, body: string | ReadableStream, headers: Record<string, string> = {}) =>
-      fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers }, body, duplex: 'half' } as RequestInit);
+      fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers },
+        body,
+        duplex: 'half',
+      } as RequestInit);
 
     it.each([
       ['a declared length', () => tooBig],
@@ -201,11 +232,15 @@ describe('serve over HTTP', () => {
     [5, { 'x-forwarded-for': '203.0.113.7' }, '203.0.113.7'],
   ])('with trustProxy %i and headers %j, tells the pipeline the client is %s', async (trustProxy, headers, expected) => {
     const { url } = await start({ http: { trustProxy } });
-    const response = await rpc(url, { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'whoami', arguments: {} } }, { 'mcp-protocol-version': '2025-11-25', ...headers });
+    const response = await rpc(
+      url,
+      { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'whoami', arguments: {} } },
+      { 'mcp-protocol-version': '2025-11-25', ...headers },
+    );
     expect(await response.text()).toContain(`"text":"${expected}"`);
   });
 
-  it('answers 503 with Retry-After, never 401, while the identity provider\'s keys cannot be fetched, and recovers by itself', async () => {
+  it("answers 503 with Retry-After, never 401, while the identity provider's keys cannot be fetched, and recovers by itself", async () => {
     const { privateKey, publicKey } = await generateKeyPair('RS256');
     const jwks = { keys: [{ ...(await exportJWK(publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' }] };
     const idp = createHttpServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(jwks)));
@@ -214,14 +249,27 @@ describe('serve over HTTP', () => {
     await new Promise((resolve) => idp.close(resolve));
     const verify = createTokenVerifier({ jwksUrl: `http://127.0.0.1:${port}/jwks`, issuer: 'idp', audience: 'fixture' });
     const { url } = await start({}, { authenticate: verify });
-    const token = await new SignJWT({ scope: '' }).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setSubject('u1').setIssuer('idp').setAudience('fixture').setExpirationTime('1h').sign(privateKey);
-    const call = () => rpc(url, { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'echo', arguments: { message: 'hi' } } }, { authorization: `Bearer ${token}`, 'mcp-protocol-version': '2025-11-25' });
+    const token = await new SignJWT({ scope: '' })
+      .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
+      .setSubject('u1')
+      .setIssuer('idp')
+      .setAudience('fixture')
+      .setExpirationTime('1h')
+      .sign(privateKey);
+    const call = () =>
+      rpc(
+        url,
+        { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'echo', arguments: { message: 'hi' } } },
+        { authorization: `Bearer ${token}`, 'mcp-protocol-version': '2025-11-25' },
+      );
 
     const down = await call();
     expect(down.status).toBe(503);
     expect(down.headers.get('retry-after')).toBe('5');
     // A fixed message: the library's error and the provider's address stay in the log.
-    expect(((await down.json()) as { error: { message: string } }).error.message).toBe("Service unavailable: the identity provider's keys could not be fetched to check the token; retry in 5 s");
+    expect(((await down.json()) as { error: { message: string } }).error.message).toBe(
+      "Service unavailable: the identity provider's keys could not be fetched to check the token; retry in 5 s",
+    );
 
     await new Promise<void>((resolve) => idp.listen(port, '127.0.0.1', resolve));
     try {
@@ -250,13 +298,16 @@ describe('serve over HTTP', () => {
 
   it('reports dependency checks on /readyz', async () => {
     let healthy = false;
-    const { base } = await start({}, {
-      checks: {
-        database: () => {
-          if (!healthy) throw new Error('connection refused');
+    const { base } = await start(
+      {},
+      {
+        checks: {
+          database: () => {
+            if (!healthy) throw new Error('connection refused');
+          },
         },
       },
-    });
+    );
     const down = await fetch(`${base}/readyz`);
     expect(down.status).toBe(503);
     expect(await down.json()).toEqual({ ready: false, status: 'unready', checks: { database: 'error: connection refused' } });
@@ -345,7 +396,12 @@ describe('listToolNames', () => {
   it("names every tool on every page of a server's listing, none for a server without tools, and says why it cannot", async () => {
     const pages: Record<string, { tools: { name: string; inputSchema: { type: 'object' } }[]; nextCursor?: string }> = {
       '': { tools: [{ name: 'a', inputSchema: { type: 'object' } }], nextCursor: 'two' },
-      two: { tools: [{ name: 'b', inputSchema: { type: 'object' } }, { name: 'c', inputSchema: { type: 'object' } }] },
+      two: {
+        tools: [
+          { name: 'b', inputSchema: { type: 'object' } },
+          { name: 'c', inputSchema: { type: 'object' } },
+        ],
+      },
     };
     const paging = new Server({ name: 'paging', version: '0' }, { capabilities: { tools: {} } });
     paging.setRequestHandler('tools/list', (request) => pages[request.params?.cursor ?? '']!);
@@ -365,9 +421,12 @@ describe('serve at start-up', () => {
   it('fails fast when the factory cannot build a server', async () => {
     const config = runtimeConfigSchema.parse({ port: 0, logLevel: 'silent' });
     await expect(
-      serve(() => {
-        throw new Error('missing DATABASE_URL');
-      }, { name: 'broken', config, handleSignals: false }),
+      serve(
+        () => {
+          throw new Error('missing DATABASE_URL');
+        },
+        { name: 'broken', config, handleSignals: false },
+      ),
     ).rejects.toThrow('missing DATABASE_URL');
   });
 
@@ -376,7 +435,12 @@ describe('serve at start-up', () => {
     try {
       const lines: Line[] = [];
       const logger = testLogger(lines);
-      const service = await serve(fixture(logger), { name: 'fixture', config: runtimeConfigSchema.parse({ port: 0 }), handleSignals: false, logger });
+      const service = await serve(fixture(logger), {
+        name: 'fixture',
+        config: runtimeConfigSchema.parse({ port: 0 }),
+        handleSignals: false,
+        logger,
+      });
       expect(service.url).toBeUndefined();
       expect(lines.find((line) => line.msg === 'prepared (--prepare): not serving')).toMatchObject({ tools: expect.any(Number) });
       expect(await service.shutdown()).toBe(0);

@@ -103,7 +103,8 @@ export async function serve(factory: McpServerFactory, options: ServeOptions): P
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
     const url = `http://${host}:${port}/mcp`;
     readiness.state = 'ready';
-    announce = () => logger.info({ transport: 'http', url, legacySessions: config.http.legacySessions, tools: knownTools.size }, 'listening');
+    announce = () =>
+      logger.info({ transport: 'http', url, legacySessions: config.http.legacySessions, tools: knownTools.size }, 'listening');
     let stopping: Promise<number> | undefined;
     service = {
       url,
@@ -147,9 +148,12 @@ async function listen(server: Server, config: RuntimeConfig): Promise<void> {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') {
-      throw new StartupError(`port ${config.port} on ${config.host} is already in use; stop the other process or set PORT (0 picks a free port)`);
+      throw new StartupError(
+        `port ${config.port} on ${config.host} is already in use; stop the other process or set PORT (0 picks a free port)`,
+      );
     }
-    if (code === 'EADDRNOTAVAIL') throw new StartupError(`HOST ${config.host} is not an address of this machine; set HOST (default 127.0.0.1)`);
+    if (code === 'EADDRNOTAVAIL')
+      throw new StartupError(`HOST ${config.host} is not an address of this machine; set HOST (default 127.0.0.1)`);
     throw error;
   }
 }
@@ -181,13 +185,20 @@ export async function listToolNames(factory: McpServerFactory): Promise<Set<stri
   const server = await factory({ era: 'legacy' });
   await server.connect(theirs);
   try {
-    const initialized = await ask('initialize', { protocolVersion: LISTING_VERSION, capabilities: {}, clientInfo: { name: 'mcp-fleet-runtime', version: '0' } });
+    const initialized = await ask('initialize', {
+      protocolVersion: LISTING_VERSION,
+      capabilities: {},
+      clientInfo: { name: 'mcp-fleet-runtime', version: '0' },
+    });
     if (!(initialized.capabilities as { tools?: object } | undefined)?.tools) return new Set();
     await ours.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
     const names = new Set<string>();
     let cursor: unknown;
     do {
-      const page = (await ask('tools/list', cursor === undefined ? undefined : { cursor })) as { tools: { name: string }[]; nextCursor?: string };
+      const page = (await ask('tools/list', cursor === undefined ? undefined : { cursor })) as {
+        tools: { name: string }[];
+        nextCursor?: string;
+      };
       for (const tool of page.tools) names.add(tool.name);
       cursor = page.nextCursor;
     } while (cursor !== undefined);

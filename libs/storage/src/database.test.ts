@@ -6,7 +6,10 @@ import * as z from 'zod';
 import { openDatabase, prepareDatabase, resolveDataDir, storageConfigShape, storageProductionProblems } from './database';
 import { templateFile } from './pglite';
 
-const notes = { service: 'storage-test', migrations: [{ version: 1, name: 'notes', sql: 'create table notes (id serial primary key, body text not null)' }] };
+const notes = {
+  service: 'storage-test',
+  migrations: [{ version: 1, name: 'notes', sql: 'create table notes (id serial primary key, body text not null)' }],
+};
 
 describe('resolveDataDir', () => {
   it('keeps memory:// and absolute paths, and puts relative ones under the workspace root', () => {

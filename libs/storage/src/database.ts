@@ -12,7 +12,10 @@ export const DEFAULT_TEMPLATE_DIR = '.data/pglite-templates';
 /** The storage keys of an app's config schema: spread into its z.object({ … }). */
 export const storageConfigShape = (service: string) => ({
   /** postgres://… to use PostgreSQL; without it the service runs on embedded PGlite in dataDir. */
-  databaseUrl: z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// or postgresql:// URL').optional(),
+  databaseUrl: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'expected a postgres:// or postgresql:// URL')
+    .optional(),
   /** PGlite's folder (relative paths are from the workspace root), or memory:// to keep nothing. */
   dataDir: z.string().min(1).default(`.data/${service}`),
   /** Where PGlite keeps an initialised, migrated cluster to start fresh data folders from (relative like dataDir). */
@@ -24,7 +27,9 @@ export type StorageConfig = { databaseUrl?: string; dataDir: string; pgliteTempl
 /** What production must have: PostgreSQL, because PGlite keeps data inside one pod (on a read-only root filesystem at that). */
 export function storageProductionProblems(config: StorageConfig, environment: string): string[] {
   if (environment !== 'production' || config.databaseUrl) return [];
-  return ['databaseUrl is required in production (set DATABASE_URL): PGlite keeps data inside one pod, on a read-only root filesystem at that'];
+  return [
+    'databaseUrl is required in production (set DATABASE_URL): PGlite keeps data inside one pod, on a read-only root filesystem at that',
+  ];
 }
 
 /** What a Lambda function needs: PostgreSQL, because each function instance has a folder of its own, lost when it is recycled. */
@@ -53,7 +58,10 @@ export interface DatabaseOptions {
 /** PostgreSQL when databaseUrl is set (with its pool, for stores that share it), else PGlite started from the template. */
 export async function openDatabase(config: StorageConfig, options: DatabaseOptions): Promise<Sql & { pool?: pg.Pool }> {
   if (config.databaseUrl) return openPostgres(config.databaseUrl);
-  return openPglite(resolveDataDir(config.dataDir, options.from), { templateDir: resolveDataDir(config.pgliteTemplateDir, options.from), schema: options.schema });
+  return openPglite(resolveDataDir(config.dataDir, options.from), {
+    templateDir: resolveDataDir(config.pgliteTemplateDir, options.from),
+    schema: options.schema,
+  });
 }
 
 /**
@@ -61,7 +69,10 @@ export async function openDatabase(config: StorageConfig, options: DatabaseOptio
  * from it; undefined, making nothing, in production, which runs on PostgreSQL only (the image is built so, and
  * carries no template: ~30 MB no pod would read).
  */
-export async function prepareDatabase(config: StorageConfig & { environment: string }, options: DatabaseOptions): Promise<string | undefined> {
+export async function prepareDatabase(
+  config: StorageConfig & { environment: string },
+  options: DatabaseOptions,
+): Promise<string | undefined> {
   if (config.environment === 'production') return undefined;
   return prepareTemplate(resolveDataDir(config.pgliteTemplateDir, options.from), options.schema);
 }

@@ -3,7 +3,11 @@ import { migrate } from './migrations';
 import { testDatabases } from '../testing/databases';
 
 const first = { version: 1, name: 'notes', sql: 'create table notes (id serial primary key, body text not null)' };
-const second = { version: 2, name: 'tags', sql: 'create table tags (note integer references notes(id), tag text); create index tags_tag on tags (tag)' };
+const second = {
+  version: 2,
+  name: 'tags',
+  sql: 'create table tags (note integer references notes(id), tag text); create index tags_tag on tags (tag)',
+};
 const notes = (...migrations: (typeof first)[]) => ({ service: 'notes', migrations });
 const databases = testDatabases({ service: 'storage-migrations', migrations: [] });
 afterAll(() => Promise.all(databases.map((database) => database.drop())));

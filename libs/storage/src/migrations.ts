@@ -30,12 +30,24 @@ export async function migrate(sql: Sql, schema: Schema): Promise<number[]> {
   return sql.transaction(async (tx) => {
     await tx.query('select pg_advisory_xact_lock($1, hashtext($2))', [MIGRATION_LOCK, schema.service]);
     await tx.query(MIGRATIONS_TABLE);
-    const done = new Set((await tx.query<{ version: number }>('select version from schema_migrations where service = $1', [schema.service])).map((row) => row.version));
+    const done = new Set(
+      (await tx.query<{ version: number }>('select version from schema_migrations where service = $1', [schema.service])).map(
+        (row) => row.version,
+      ),
+    );
     const applied: number[] = [];
     for (const migration of schema.migrations) {
       if (done.has(migration.version)) continue;
-      for (const statement of migration.sql.split(';').map((s) => s.trim()).filter(Boolean)) await tx.query(statement);
-      await tx.query('insert into schema_migrations (service, version, name) values ($1, $2, $3)', [schema.service, migration.version, migration.name]);
+      for (const statement of migration.sql
+        .split(';')
+        .map((s) => s.trim())
+        .filter(Boolean))
+        await tx.query(statement);
+      await tx.query('insert into schema_migrations (service, version, name) values ($1, $2, $3)', [
+        schema.service,
+        migration.version,
+        migration.name,
+      ]);
       applied.push(migration.version);
     }
     return applied;

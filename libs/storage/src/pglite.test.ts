@@ -13,7 +13,8 @@ const MIGRATIONS = [
   { version: 2, name: 'tags', sql: 'create table tags (note integer references notes(id), tag text); create index tags_tag on tags (tag)' },
 ];
 const schema = { service: 'storage-test', migrations: MIGRATIONS };
-const migrated = (sql: Awaited<ReturnType<typeof openPglite>>) => sql.query<{ version: number }>("select version from schema_migrations where service = 'storage-test' order by version");
+const migrated = (sql: Awaited<ReturnType<typeof openPglite>>) =>
+  sql.query<{ version: number }>("select version from schema_migrations where service = 'storage-test' order by version");
 
 describe('openPglite', () => {
   it('creates a data folder whose parents do not exist yet from the template, migrated, and keeps data across reopening', async () => {

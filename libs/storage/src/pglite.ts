@@ -31,13 +31,19 @@ export async function openPglite(dataDir: string, options: PgliteOptions): Promi
   // PGlite makes only the last folder; on a fresh clone .data/ does not exist yet.
   if (folder) mkdirSync(folder, { recursive: true });
   const fresh = !folder || !existsSync(join(folder, 'PG_VERSION'));
-  const db = fresh && options.templateDir ? await startFromTemplate(options.templateDir, options.schema, folder) : await PGlite.create(folder, SETTINGS);
+  const db =
+    fresh && options.templateDir
+      ? await startFromTemplate(options.templateDir, options.schema, folder)
+      : await PGlite.create(folder, SETTINGS);
   return pgliteSql(db);
 }
 
 /** The template's file: its name changes with PGlite's version, the settings, the migrations and their table, so a stale one is never used. */
 export function templateFile(templateDir: string, schema: Schema): string {
-  const key = createHash('sha256').update(JSON.stringify([pgliteVersion(), SETTINGS, MIGRATIONS_TABLE, schema.migrations])).digest('hex').slice(0, 16);
+  const key = createHash('sha256')
+    .update(JSON.stringify([pgliteVersion(), SETTINGS, MIGRATIONS_TABLE, schema.migrations]))
+    .digest('hex')
+    .slice(0, 16);
   return join(templateDir, `${schema.service}-${key}.tar`);
 }
 
@@ -65,7 +71,8 @@ export async function prepareTemplate(templateDir: string, schema: Schema): Prom
 }
 
 async function startFromTemplate(templateDir: string, schema: Schema, dataDir: string | undefined): Promise<PGlite> {
-  const start = async () => PGlite.create(dataDir, { ...SETTINGS, loadDataDir: await openAsBlob(await prepareTemplate(templateDir, schema)) });
+  const start = async () =>
+    PGlite.create(dataDir, { ...SETTINGS, loadDataDir: await openAsBlob(await prepareTemplate(templateDir, schema)) });
   try {
     return await start();
   } catch {
@@ -80,7 +87,8 @@ function pgliteSql(db: PGlite): Sql {
   return {
     backend: 'pglite',
     query: async <Row>(text: string, params?: unknown[]) => (await db.query<Row>(text, params)).rows,
-    transaction: (fn) => db.transaction((tx) => fn({ query: async <Row>(text: string, params?: unknown[]) => (await tx.query<Row>(text, params)).rows })),
+    transaction: (fn) =>
+      db.transaction((tx) => fn({ query: async <Row>(text: string, params?: unknown[]) => (await tx.query<Row>(text, params)).rows })),
     close: () => db.close(),
   };
 }

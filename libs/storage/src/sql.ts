@@ -23,7 +23,9 @@ export async function openPostgres(url: string, poolSize = 10): Promise<Sql & { 
       const client = await pool.connect();
       try {
         await client.query('begin');
-        const result = await fn({ query: async <Row>(text: string, params?: unknown[]) => (await client.query(text, params)).rows as Row[] });
+        const result = await fn({
+          query: async <Row>(text: string, params?: unknown[]) => (await client.query(text, params)).rows as Row[],
+        });
         await client.query('commit');
         return result;
       } catch (error) {

@@ -23,7 +23,15 @@ describe('hostileEvents', () => {
     expect(events[1]).toMatchObject({ resource: '/{proxy+}', requestContext: { domainName: 'fn.lambda-url.us-east-1.on.aws' } });
     // Of many shapes: null, a string, members missing or of the wrong type.
     const broken = (hostileEvents(hostileRequests(400)) as unknown[]).filter((_, i) => i % 10 === 9);
-    expect(new Set(broken.map((event) => JSON.stringify(event, (key, value: unknown) => (key === 'body' && typeof value === 'string' && value.length > 20 ? 'a body' : value)).slice(0, 60))).size).toBeGreaterThan(5);
+    expect(
+      new Set(
+        broken.map((event) =>
+          JSON.stringify(event, (key, value: unknown) =>
+            key === 'body' && typeof value === 'string' && value.length > 20 ? 'a body' : value,
+          ).slice(0, 60),
+        ),
+      ).size,
+    ).toBeGreaterThan(5);
   });
 });
 

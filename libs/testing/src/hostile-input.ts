@@ -38,52 +38,250 @@ class Random {
   }
 }
 
-const rpc = (method: unknown, params?: unknown, id: unknown = 1) => ({ jsonrpc: '2.0', id, method, ...(params === undefined ? {} : { params }) });
+const rpc = (method: unknown, params?: unknown, id: unknown = 1) => ({
+  jsonrpc: '2.0',
+  id,
+  method,
+  ...(params === undefined ? {} : { params }),
+});
 const json = (value: unknown) => Buffer.from(JSON.stringify(value));
-const ENVELOPE_KEYS = ['io.modelcontextprotocol/protocolVersion', 'io.modelcontextprotocol/clientInfo', 'io.modelcontextprotocol/clientCapabilities'];
+const ENVELOPE_KEYS = [
+  'io.modelcontextprotocol/protocolVersion',
+  'io.modelcontextprotocol/clientInfo',
+  'io.modelcontextprotocol/clientCapabilities',
+];
 const JUNK: unknown[] = [null, 42, -1, 1.5, '', 'x', true, [], [1, 'a'], {}, { a: { b: [] } }, 'x'.repeat(3000)];
 
 /** How each kind is made, from the generator; a kind's weight is how many turns of the cycle it gets. */
 const KINDS: [string, number, (r: Random) => Partial<HostileRequest>][] = [
-  ['truncated JSON', 3, (r) => ({ body: json(rpc('tools/call', { name: 'echo', arguments: { message: 'x'.repeat(r.int(0, 50)) } })).subarray(0, r.int(1, 40)) })],
+  [
+    'truncated JSON',
+    3,
+    (r) => ({
+      body: json(rpc('tools/call', { name: 'echo', arguments: { message: 'x'.repeat(r.int(0, 50)) } })).subarray(0, r.int(1, 40)),
+    }),
+  ],
   ['bytes that are not JSON (invalid UTF-8 among them)', 3, (r) => ({ body: r.bytes(r.int(1, 300)) })],
-  ['JSON that is no request', 2, (r) => ({ body: json(r.pick([null, 42, 'x', true, [], { jsonrpc: '1.0' }, { id: 1 }, { method: 'tools/list' }])) })],
-  ['a request of the wrong types', 4, (r) => ({ body: json({ jsonrpc: r.pick(['2.0', 2, null]), id: r.pick([...JUNK, 1]), method: r.pick([42, null, '', 'x'.repeat(5000), 'tools/call', 'tools/list']), params: r.pick(JUNK) }) })],
-  ['an unknown method', 2, (r) => ({ body: json(rpc(`${r.pick(['nope', 'tools', 'resources', '__proto__'])}/${'x'.repeat(r.int(1, 300))}`)) })],
+  [
+    'JSON that is no request',
+    2,
+    (r) => ({ body: json(r.pick([null, 42, 'x', true, [], { jsonrpc: '1.0' }, { id: 1 }, { method: 'tools/list' }])) }),
+  ],
+  [
+    'a request of the wrong types',
+    4,
+    (r) => ({
+      body: json({
+        jsonrpc: r.pick(['2.0', 2, null]),
+        id: r.pick([...JUNK, 1]),
+        method: r.pick([42, null, '', 'x'.repeat(5000), 'tools/call', 'tools/list']),
+        params: r.pick(JUNK),
+      }),
+    }),
+  ],
+  [
+    'an unknown method',
+    2,
+    (r) => ({ body: json(rpc(`${r.pick(['nope', 'tools', 'resources', '__proto__'])}/${'x'.repeat(r.int(1, 300))}`)) }),
+  ],
   [
     'tools/call with a hostile name or arguments',
     5,
     (r) => ({
-      body: json(rpc('tools/call', { name: r.pick([42, null, '', '__proto__', 'constructor', 'toString', 'hasOwnProperty', 'x'.repeat(10_000), '../../etc/passwd', '\u0000', '🦄'.repeat(100), 'echo']), arguments: r.pick(JUNK) })),
+      body: json(
+        rpc('tools/call', {
+          name: r.pick([
+            42,
+            null,
+            '',
+            '__proto__',
+            'constructor',
+            'toString',
+            'hasOwnProperty',
+            'x'.repeat(10_000),
+            '../../etc/passwd',
+            '\u0000',
+            '🦄'.repeat(100),
+            'echo',
+          ]),
+          arguments: r.pick(JUNK),
+        }),
+      ),
     }),
   ],
-  ['resources/read of a hostile URI', 2, (r) => ({ body: json(rpc('resources/read', { uri: r.pick(['', 'file:///etc/passwd', 'documents://../../x', 'documents://' + 'x'.repeat(5000), 'javascript:alert(1)', 42, '%00']) })) })],
-  ['prompts/get with hostile arguments', 1, (r) => ({ body: json(rpc('prompts/get', { name: r.pick(['format_request', '__proto__', 42]), arguments: r.pick(JUNK) })) })],
-  ['arguments nested 10,000 deep', 1, () => ({ body: Buffer.from(`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":{"message":${'['.repeat(10_000)}${']'.repeat(10_000)}}}}`) })],
-  ['prototype pollution', 2, () => ({ body: Buffer.from('{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":{"__proto__":{"polluted":true},"message":"x"},"_meta":{"__proto__":{"polluted":true}}}}') })],
-  ['numbers past a double', 1, () => ({ body: Buffer.from('{"jsonrpc":"2.0","id":1e400,"method":"tools/call","params":{"name":"calculate_sum","arguments":{"numbers":[1e400,-1e400,1e-400]}}}') })],
-  ['a batch of junk', 2, (r) => ({ body: json(Array.from({ length: r.int(0, 300) }, () => r.pick([...JUNK, rpc('tools/list'), rpc('ping', undefined, null)]))) })],
-  ['a response or notification posted to the server', 2, (r) => ({ body: json(r.pick([{ jsonrpc: '2.0', id: 1, result: {} }, { jsonrpc: '2.0', id: 1, error: { code: 1, message: 'x' } }, { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: r.pick(JUNK) } }])) })],
+  [
+    'resources/read of a hostile URI',
+    2,
+    (r) => ({
+      body: json(
+        rpc('resources/read', {
+          uri: r.pick([
+            '',
+            'file:///etc/passwd',
+            'documents://../../x',
+            'documents://' + 'x'.repeat(5000),
+            'javascript:alert(1)',
+            42,
+            '%00',
+          ]),
+        }),
+      ),
+    }),
+  ],
+  [
+    'prompts/get with hostile arguments',
+    1,
+    (r) => ({ body: json(rpc('prompts/get', { name: r.pick(['format_request', '__proto__', 42]), arguments: r.pick(JUNK) })) }),
+  ],
+  [
+    'arguments nested 10,000 deep',
+    1,
+    () => ({
+      body: Buffer.from(
+        `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":{"message":${'['.repeat(10_000)}${']'.repeat(10_000)}}}}`,
+      ),
+    }),
+  ],
+  [
+    'prototype pollution',
+    2,
+    () => ({
+      body: Buffer.from(
+        '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":{"__proto__":{"polluted":true},"message":"x"},"_meta":{"__proto__":{"polluted":true}}}}',
+      ),
+    }),
+  ],
+  [
+    'numbers past a double',
+    1,
+    () => ({
+      body: Buffer.from(
+        '{"jsonrpc":"2.0","id":1e400,"method":"tools/call","params":{"name":"calculate_sum","arguments":{"numbers":[1e400,-1e400,1e-400]}}}',
+      ),
+    }),
+  ],
+  [
+    'a batch of junk',
+    2,
+    (r) => ({
+      body: json(Array.from({ length: r.int(0, 300) }, () => r.pick([...JUNK, rpc('tools/list'), rpc('ping', undefined, null)]))),
+    }),
+  ],
+  [
+    'a response or notification posted to the server',
+    2,
+    (r) => ({
+      body: json(
+        r.pick([
+          { jsonrpc: '2.0', id: 1, result: {} },
+          { jsonrpc: '2.0', id: 1, error: { code: 1, message: 'x' } },
+          { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: r.pick(JUNK) } },
+        ]),
+      ),
+    }),
+  ],
   [
     'a modern envelope gone wrong',
     4,
     (r) => ({
-      headers: { 'mcp-protocol-version': '2026-07-28', 'mcp-method': r.pick(['tools/call', 'tools/list', 'x']), 'mcp-name': r.pick(['echo', 'other', '=?base64?!!!?=', '']) },
-      body: json(rpc('tools/call', { name: 'echo', arguments: { message: 'x' }, _meta: Object.fromEntries(ENVELOPE_KEYS.map((key) => [key, r.pick([...JUNK, '2026-07-28', { name: 'c', version: '1' }])])) })),
+      headers: {
+        'mcp-protocol-version': '2026-07-28',
+        'mcp-method': r.pick(['tools/call', 'tools/list', 'x']),
+        'mcp-name': r.pick(['echo', 'other', '=?base64?!!!?=', '']),
+      },
+      body: json(
+        rpc('tools/call', {
+          name: 'echo',
+          arguments: { message: 'x' },
+          _meta: Object.fromEntries(ENVELOPE_KEYS.map((key) => [key, r.pick([...JUNK, '2026-07-28', { name: 'c', version: '1' }])])),
+        }),
+      ),
     }),
   ],
-  ['a 2025-era initialize gone wrong', 2, (r) => ({ body: json(rpc('initialize', { protocolVersion: r.pick(['2025-11-25', '1999-01-01', 42, '']), capabilities: r.pick(JUNK), clientInfo: r.pick(JUNK) })) })],
+  [
+    'a 2025-era initialize gone wrong',
+    2,
+    (r) => ({
+      body: json(
+        rpc('initialize', {
+          protocolVersion: r.pick(['2025-11-25', '1999-01-01', 42, '']),
+          capabilities: r.pick(JUNK),
+          clientInfo: r.pick(JUNK),
+        }),
+      ),
+    }),
+  ],
   ['an oversized header', 1, (r) => ({ headers: { 'x-junk': 'x'.repeat(r.int(8_000, 20_000)) } })],
   ['hundreds of headers', 1, () => ({ headers: Object.fromEntries(Array.from({ length: 500 }, (_, k) => [`x-h${k}`, 'v'])) })],
-  ['a wrong content type', 2, (r) => ({ headers: { 'content-type': r.pick(['text/plain', 'application/xml', 'multipart/form-data; boundary=x', 'application/json; charset=utf-16', '']) } })],
+  [
+    'a wrong content type',
+    2,
+    (r) => ({
+      headers: {
+        'content-type': r.pick([
+          'text/plain',
+          'application/xml',
+          'multipart/form-data; boundary=x',
+          'application/json; charset=utf-16',
+          '',
+        ]),
+      },
+    }),
+  ],
   ['a wrong accept', 2, (r) => ({ headers: { accept: r.pick(['', 'text/html', 'text/event-stream', '*/*', 'application/json']) } })],
-  ['a bogus protocol version', 2, (r) => ({ headers: { 'mcp-protocol-version': r.pick(['1999-01-01', '', 'x'.repeat(500), '2026-07-28; drop table', '\u00ff']) } })],
+  [
+    'a bogus protocol version',
+    2,
+    (r) => ({ headers: { 'mcp-protocol-version': r.pick(['1999-01-01', '', 'x'.repeat(500), '2026-07-28; drop table', '\u00ff']) } }),
+  ],
   ['a bogus session', 2, (r) => ({ headers: { 'mcp-session-id': r.pick(['', 'x'.repeat(1000), '../../', 'a-b-c', '\u00ff']) } })],
-  ['a bogus Authorization', 3, (r) => ({ headers: { authorization: r.pick(['Bearer', `Bearer ${'x'.repeat(8000)}`, 'Basic dXNlcjpwYXNz', 'Bearer a.b.c', 'Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.', '\u00ff', 'Bearer ' + '=='.repeat(10)]) } })],
+  [
+    'a bogus Authorization',
+    3,
+    (r) => ({
+      headers: {
+        authorization: r.pick([
+          'Bearer',
+          `Bearer ${'x'.repeat(8000)}`,
+          'Basic dXNlcjpwYXNz',
+          'Bearer a.b.c',
+          'Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.',
+          '\u00ff',
+          'Bearer ' + '=='.repeat(10),
+        ]),
+      },
+    }),
+  ],
   ['a bogus request id', 1, (r) => ({ headers: { 'x-request-id': r.pick(['', 'x'.repeat(5000), '<script>', '\u00ff', '../../']) } })],
-  ['a foreign Host or Origin', 2, (r) => ({ headers: r.pick<Record<string, string>>([{ host: 'attacker.example' }, { origin: 'https://attacker.example' }, { origin: 'null' }, { host: '' }]) })],
+  [
+    'a foreign Host or Origin',
+    2,
+    (r) => ({
+      headers: r.pick<Record<string, string>>([
+        { host: 'attacker.example' },
+        { origin: 'https://attacker.example' },
+        { origin: 'null' },
+        { host: '' },
+      ]),
+    }),
+  ],
   ['another method on /mcp', 2, (r) => ({ method: r.pick(['GET', 'DELETE', 'PUT', 'PATCH', 'OPTIONS', 'HEAD']) })],
-  ['a strange path', 2, (r) => ({ path: r.pick(['/mcp/', `/mcp?x=${'y'.repeat(4000)}`, '/%2e%2e/mcp', '/mcp%00', `/${'a'.repeat(8000)}`, '//mcp', '/metrics?x=1', '/readyz/../mcp']) })],
+  [
+    'a strange path',
+    2,
+    (r) => ({
+      path: r.pick([
+        '/mcp/',
+        `/mcp?x=${'y'.repeat(4000)}`,
+        '/%2e%2e/mcp',
+        '/mcp%00',
+        `/${'a'.repeat(8000)}`,
+        '//mcp',
+        '/metrics?x=1',
+        '/readyz/../mcp',
+      ]),
+    }),
+  ],
   ['a body over the limit', 1, () => ({ body: Buffer.alloc(1_100_000, 'x') })],
 ];
 const CYCLE = KINDS.flatMap(([kind, weight, make]) => Array.from({ length: weight }, () => [kind, make] as const));
@@ -114,7 +312,13 @@ export function hostileRequests(count: number, seed = 34): HostileRequest[] {
     const [kind, make] = CYCLE[i % CYCLE.length]!;
     const made = make(r);
     const body = made.body ?? json(rpc('tools/list'));
-    return { kind, method: made.method ?? 'POST', path: made.path ?? '/mcp', headers: { ...baseHeaders(r, body), ...made.headers }, body: made.method && made.method !== 'POST' ? undefined : body };
+    return {
+      kind,
+      method: made.method ?? 'POST',
+      path: made.path ?? '/mcp',
+      headers: { ...baseHeaders(r, body), ...made.headers },
+      body: made.method && made.method !== 'POST' ? undefined : body,
+    };
   });
 }
 
@@ -131,7 +335,9 @@ export async function sendHostile(baseUrl: string, requests: HostileRequest[], c
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
   const send = (request: HostileRequest) =>
     new Promise<number>((resolve) => {
-      const req = httpRequest(`${baseUrl}${request.path}`, { method: request.method, headers: request.headers, agent }, (res) => res.resume().once('end', () => resolve(res.statusCode!)));
+      const req = httpRequest(`${baseUrl}${request.path}`, { method: request.method, headers: request.headers, agent }, (res) =>
+        res.resume().once('end', () => resolve(res.statusCode!)),
+      );
       // A request the server refuses to read (431, a malformed head) may end with the connection rather than an answer.
       req.once('error', () => resolve(0)).end(request.body);
     });
@@ -219,7 +425,15 @@ function broken(r: Random, event: APIGatewayProxyEventV2): unknown {
     { ...event, rawPath: undefined },
     { ...event, cookies: 'a=b' },
     { version: '1.0', httpMethod: 'POST', path: '/mcp', headers: {}, multiValueHeaders: { accept: 'x' }, requestContext: {}, body: null },
-    { version: '1.0', httpMethod: 'POST', path: '/mcp', headers: {}, multiValueQueryStringParameters: { x: 'y' }, requestContext: { identity: {} }, body: null },
+    {
+      version: '1.0',
+      httpMethod: 'POST',
+      path: '/mcp',
+      headers: {},
+      multiValueQueryStringParameters: { x: 'y' },
+      requestContext: { identity: {} },
+      body: null,
+    },
   ]);
 }
 

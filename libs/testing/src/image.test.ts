@@ -20,15 +20,18 @@ install('node_modules/@s/p', { peerDependencies: { b: '*', q: '*' }, peerDepende
 install('node_modules/c');
 
 describe('importedPackages', () => {
-  it("names each package a bundle imports, without builtins, relative paths or subpaths", () => {
-    const code = 'import { a } from "a";\nimport * as s from "@s/p/sub";\nimport "node:fs";\nimport x from "./local.js";\nconst m = await import("zod");\nvar r = __require("pg");\nimport { join } from "path";';
+  it('names each package a bundle imports, without builtins, relative paths or subpaths', () => {
+    const code =
+      'import { a } from "a";\nimport * as s from "@s/p/sub";\nimport "node:fs";\nimport x from "./local.js";\nconst m = await import("zod");\nvar r = __require("pg");\nimport { join } from "path";';
     expect(importedPackages(code)).toEqual(['@s/p', 'a', 'pg', 'zod']);
   });
 });
 
 describe('reachedPackages', () => {
   it("follows Node's lookup (a nested copy first), dependencies, installed optional ones and peers", () => {
-    expect(installedPackages(dir).sort()).toEqual(['node_modules/@s/p', 'node_modules/a', 'node_modules/a/node_modules/d', 'node_modules/b', 'node_modules/c', 'node_modules/d'].sort());
+    expect(installedPackages(dir).sort()).toEqual(
+      ['node_modules/@s/p', 'node_modules/a', 'node_modules/a/node_modules/d', 'node_modules/b', 'node_modules/c', 'node_modules/d'].sort(),
+    );
     const { reached, missing } = reachedPackages(dir, ['a', '@s/p']);
     expect([...reached].sort()).toEqual(['node_modules/@s/p', 'node_modules/a', 'node_modules/a/node_modules/d', 'node_modules/b'].sort());
     expect(missing).toEqual([]);

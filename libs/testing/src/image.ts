@@ -16,12 +16,27 @@ import { renderOverlay } from './manifests';
 import { startServerProcess } from './server-process';
 
 /** Packages only tests and tools use: none may reach a production image. */
-const DEV_ONLY = ['@mcp-fleet/testing', '@modelcontextprotocol/inspector', '@modelcontextprotocol/sdk', 'kubernetes-models', 'vitest', 'vite', 'esbuild', 'tsx', 'express', 'typescript'];
+const DEV_ONLY = [
+  '@mcp-fleet/testing',
+  '@modelcontextprotocol/inspector',
+  '@modelcontextprotocol/sdk',
+  'kubernetes-models',
+  'vitest',
+  'vite',
+  'esbuild',
+  'tsx',
+  'express',
+  'typescript',
+];
 // Installing and starting are seconds of work on a loaded 2-core machine: a ceiling, not an expectation.
 const CEILING_MS = 300_000;
 
 /** A bare import's package: `@scope/name` or `name`, without a subpath. */
-const packageName = (specifier: string): string => specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/');
+const packageName = (specifier: string): string =>
+  specifier
+    .split('/')
+    .slice(0, specifier.startsWith('@') ? 2 : 1)
+    .join('/');
 
 /** The packages a bundle imports by name (esbuild writes each external as `from "x"`, `import("x")` or `require("x")`). */
 export function importedPackages(code: string): string[] {
@@ -50,7 +65,11 @@ export function reachedPackages(dir: string, imports: string[]): { reached: Set<
   const reached = new Set<string>();
   const missing: string[] = [];
   const lookup = (from: string, name: string): string | undefined => {
-    for (let base = from; ; base = base.includes('node_modules') ? base.slice(0, base.lastIndexOf('node_modules')).replace(/\/$/, '') : '') {
+    for (
+      let base = from;
+      ;
+      base = base.includes('node_modules') ? base.slice(0, base.lastIndexOf('node_modules')).replace(/\/$/, '') : ''
+    ) {
       const candidate = join(base, 'node_modules', name);
       if (existsSync(join(dir, candidate, 'package.json'))) return candidate;
       if (base === '') return undefined;
@@ -64,9 +83,21 @@ export function reachedPackages(dir: string, imports: string[]): { reached: Set<
     }
     if (reached.has(found)) return;
     reached.add(found);
-    const manifest = JSON.parse(readFileSync(join(dir, found, 'package.json'), 'utf8')) as Record<string, Record<string, string> | undefined>;
-    const optional = new Set([...Object.keys(manifest.optionalDependencies ?? {}), ...Object.entries(manifest.peerDependenciesMeta ?? {}).filter(([, meta]) => (meta as { optional?: boolean }).optional).map(([peer]) => peer)]);
-    for (const dependency of new Set([...Object.keys(manifest.dependencies ?? {}), ...Object.keys(manifest.optionalDependencies ?? {}), ...Object.keys(manifest.peerDependencies ?? {})])) {
+    const manifest = JSON.parse(readFileSync(join(dir, found, 'package.json'), 'utf8')) as Record<
+      string,
+      Record<string, string> | undefined
+    >;
+    const optional = new Set([
+      ...Object.keys(manifest.optionalDependencies ?? {}),
+      ...Object.entries(manifest.peerDependenciesMeta ?? {})
+        .filter(([, meta]) => (meta as { optional?: boolean }).optional)
+        .map(([peer]) => peer),
+    ]);
+    for (const dependency of new Set([
+      ...Object.keys(manifest.dependencies ?? {}),
+      ...Object.keys(manifest.optionalDependencies ?? {}),
+      ...Object.keys(manifest.peerDependencies ?? {}),
+    ])) {
       visit(found, dependency, !optional.has(dependency));
     }
   };
@@ -82,7 +113,9 @@ function needsDatabase(appDir: string): boolean {
 }
 
 const run = async (command: string, args: string[], cwd: string) => {
-  const result = await promisify(execFile)(command, args, { cwd, encoding: 'utf8', timeout: CEILING_MS }).catch((error: { code: number; stdout: string; stderr: string }) => error);
+  const result = await promisify(execFile)(command, args, { cwd, encoding: 'utf8', timeout: CEILING_MS }).catch(
+    (error: { code: number; stdout: string; stderr: string }) => error,
+  );
   return { code: 'code' in result && typeof result.code === 'number' ? result.code : 0, stdout: result.stdout, stderr: result.stderr };
 };
 
@@ -102,54 +135,88 @@ export function describeImage(app: string, options: ImageTestOptions = {}): void
   let layout: Promise<void> | undefined;
   const imageLayout = () =>
     (layout ??= (async () => {
-      cpSync(join(appDir, 'dist'), join(scratch, 'dist'), { recursive: true, filter: (source) => !/[/\\](lambda|cdk\.out)(\.zip)?$/.test(source) });
-      const install = await run('npm', ['ci', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', '--prefer-offline'], join(scratch, 'dist'));
+      cpSync(join(appDir, 'dist'), join(scratch, 'dist'), {
+        recursive: true,
+        filter: (source) => !/[/\\](lambda|cdk\.out)(\.zip)?$/.test(source),
+      });
+      const install = await run(
+        'npm',
+        ['ci', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', '--prefer-offline'],
+        join(scratch, 'dist'),
+      );
       if (install.code !== 0) throw new Error(`npm ci in the image's deps stage failed: ${install.stderr}`);
       cpSync(join(scratch, 'dist', 'node_modules'), join(scratch, 'node_modules'), { recursive: true });
       cpSync(join(appDir, 'config'), join(scratch, 'config'), { recursive: true });
     })());
 
   describe(`${app}: the image`, () => {
-    it('installs exactly what the bundle imports reach: nothing extra, nothing missing, no dev-only package', { timeout: CEILING_MS }, async () => {
-      await imageLayout();
-      const imports = importedPackages(readFileSync(join(scratch, 'dist', 'main.js'), 'utf8'));
-      const installed = installedPackages(scratch);
-      const { reached, missing } = reachedPackages(scratch, imports);
-      expect(missing).toEqual([]);
-      expect(installed.filter((path) => !reached.has(path)).map((path) => `${path} is installed but nothing the bundle imports reaches it`)).toEqual([]);
-      expect(DEV_ONLY.filter((name) => installed.includes(`node_modules/${name}`))).toEqual([]);
-      expect(installed.filter((path) => path.startsWith('node_modules/@mcp-fleet/'))).toEqual([]);
-    });
+    it(
+      'installs exactly what the bundle imports reach: nothing extra, nothing missing, no dev-only package',
+      { timeout: CEILING_MS },
+      async () => {
+        await imageLayout();
+        const imports = importedPackages(readFileSync(join(scratch, 'dist', 'main.js'), 'utf8'));
+        const installed = installedPackages(scratch);
+        const { reached, missing } = reachedPackages(scratch, imports);
+        expect(missing).toEqual([]);
+        expect(
+          installed.filter((path) => !reached.has(path)).map((path) => `${path} is installed but nothing the bundle imports reaches it`),
+        ).toEqual([]);
+        expect(DEV_ONLY.filter((name) => installed.includes(`node_modules/${name}`))).toEqual([]);
+        expect(installed.filter((path) => path.startsWith('node_modules/@mcp-fleet/'))).toEqual([]);
+      },
+    );
 
     // Without a database (no DATABASE_URL: not under npm test), an app that needs one skips this, and says so.
     const database = needsDatabase(appDir);
-    it.runIf(!database || options.databaseUrl)('passes the image smoke test as a production process, with the env mcp-fleet-smoke writes', { timeout: CEILING_MS }, async () => {
-      await imageLayout();
-      const envFile = join(scratch, 'smoke.env');
-      if (database) {
-        const refused = await run(smoke, ['env', '--app', app, '--output', envFile], root);
-        expect(refused.code).toBe(2);
-        expect(refused.stderr).toContain(`smoke: ${app} needs DATABASE_URL (its Deployment takes it from a Secret); pass --database-url postgres://…`);
-      }
-      const databaseUrl = database ? ['--database-url', await options.databaseUrl!()] : [];
-      const env = await run(smoke, ['env', '--app', app, '--port', '0', '--output', envFile, ...databaseUrl], root);
-      expect(env.code, env.stderr).toBe(0);
-      const variables = Object.fromEntries(readFileSync(envFile, 'utf8').trim().split('\n').map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));
-      // As the image starts it: MCP_ENV=production, on the port the env file names (0 here: any free one).
-      const server = await startServerProcess({ app: join(scratch, 'dist', 'main.js'), env: { ...variables, MCP_ENV: 'production', NODE_ENV: 'production' }, coverageDir: false });
-      try {
-        const summary = join(scratch, 'summary.md');
-        const check = await run(smoke, ['check', '--app', app, '--url', server.url, '--summary', summary], root);
-        expect(check.code, check.stderr).toBe(0);
-        expect(check.stdout).toMatch(new RegExp(`^smoke: ${app} ready in [\\d.]+ s; initialize: ${app} [\\d.]+; tools/list: \\w`, 'm'));
-        expect(readFileSync(summary, 'utf8')).toMatch(new RegExp(`^\\| app \\| image size[\\s\\S]*^\\| ${app} \\| – \\| [\\d.]+ s \\| ${app} `, 'm'));
-      } finally {
-        expect((await server.stop()).code).toBe(0);
-      }
-    });
+    it.runIf(!database || options.databaseUrl)(
+      'passes the image smoke test as a production process, with the env mcp-fleet-smoke writes',
+      { timeout: CEILING_MS },
+      async () => {
+        await imageLayout();
+        const envFile = join(scratch, 'smoke.env');
+        if (database) {
+          const refused = await run(smoke, ['env', '--app', app, '--output', envFile], root);
+          expect(refused.code).toBe(2);
+          expect(refused.stderr).toContain(
+            `smoke: ${app} needs DATABASE_URL (its Deployment takes it from a Secret); pass --database-url postgres://…`,
+          );
+        }
+        const databaseUrl = database ? ['--database-url', await options.databaseUrl!()] : [];
+        const env = await run(smoke, ['env', '--app', app, '--port', '0', '--output', envFile, ...databaseUrl], root);
+        expect(env.code, env.stderr).toBe(0);
+        const variables = Object.fromEntries(
+          readFileSync(envFile, 'utf8')
+            .trim()
+            .split('\n')
+            .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+        );
+        // As the image starts it: MCP_ENV=production, on the port the env file names (0 here: any free one).
+        const server = await startServerProcess({
+          app: join(scratch, 'dist', 'main.js'),
+          env: { ...variables, MCP_ENV: 'production', NODE_ENV: 'production' },
+          coverageDir: false,
+        });
+        try {
+          const summary = join(scratch, 'summary.md');
+          const check = await run(smoke, ['check', '--app', app, '--url', server.url, '--summary', summary], root);
+          expect(check.code, check.stderr).toBe(0);
+          expect(check.stdout).toMatch(new RegExp(`^smoke: ${app} ready in [\\d.]+ s; initialize: ${app} [\\d.]+; tools/list: \\w`, 'm'));
+          expect(readFileSync(summary, 'utf8')).toMatch(
+            new RegExp(`^\\| app \\| image size[\\s\\S]*^\\| ${app} \\| – \\| [\\d.]+ s \\| ${app} `, 'm'),
+          );
+        } finally {
+          expect((await server.stop()).code).toBe(0);
+        }
+      },
+    );
 
     it('fails the smoke test, naming the app, when its URL serves another one', { timeout: CEILING_MS }, async () => {
-      const impostor = await serve(() => new McpServer({ name: `not-${app}`, version: '1' }), { name: `not-${app}`, config: runtimeConfigSchema.parse({ port: 0, logLevel: 'silent' }), handleSignals: false });
+      const impostor = await serve(() => new McpServer({ name: `not-${app}`, version: '1' }), {
+        name: `not-${app}`,
+        config: runtimeConfigSchema.parse({ port: 0, logLevel: 'silent' }),
+        handleSignals: false,
+      });
       try {
         const check = await run(smoke, ['check', '--app', app, '--url', impostor.url!, '--timeout', '30'], root);
         expect(check.code).toBe(1);

@@ -17,16 +17,22 @@ export interface IngressProxy {
  */
 export async function startIngressProxy(options: { target: string; host: string }): Promise<IngressProxy> {
   const target = new URL(options.target);
-  if (!isLoopbackHost(target.hostname)) throw new Error(`startIngressProxy: ${target.hostname} is not a loopback address; tests only reach this machine`);
+  if (!isLoopbackHost(target.hostname))
+    throw new Error(`startIngressProxy: ${target.hostname} is not a loopback address; tests only reach this machine`);
   const agent = new Agent({ keepAlive: true });
   const server = createServer((req, res) => {
     const forwardedFor = [req.headers['x-forwarded-for'], req.socket.remoteAddress].filter(Boolean).join(', ');
     const headers = { ...req.headers, host: options.host, 'x-forwarded-for': forwardedFor, 'x-forwarded-proto': 'https' };
-    const upstream = httpRequest({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers, agent }, (answer) => {
-      res.writeHead(answer.statusCode!, answer.headers);
-      answer.pipe(res);
-    });
-    upstream.once('error', (error) => (res.headersSent ? res.destroy() : res.writeHead(502, { 'content-type': 'text/plain' }).end(`upstream: ${error.message}`)));
+    const upstream = httpRequest(
+      { host: target.hostname, port: target.port, method: req.method, path: req.url, headers, agent },
+      (answer) => {
+        res.writeHead(answer.statusCode!, answer.headers);
+        answer.pipe(res);
+      },
+    );
+    upstream.once('error', (error) =>
+      res.headersSent ? res.destroy() : res.writeHead(502, { 'content-type': 'text/plain' }).end(`upstream: ${error.message}`),
+    );
     req.pipe(upstream);
   });
   server.listen(0, '127.0.0.1');

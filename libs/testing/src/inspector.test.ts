@@ -27,7 +27,9 @@ describe('runInspector', () => {
   });
 
   it('says what the Inspector printed when it fails', async () => {
-    await expect(runInspector(server.url, ['--method', 'no/such/method'])).rejects.toThrow(/the Inspector exited 1 for --method no\/such\/method/);
+    await expect(runInspector(server.url, ['--method', 'no/such/method'])).rejects.toThrow(
+      /the Inspector exited 1 for --method no\/such\/method/,
+    );
   });
 });
 
@@ -36,7 +38,9 @@ describe('surfaces', () => {
   const factory = () => {
     const server = new McpServer({ name: 'leaky', version: '0' });
     server.registerTool('leak', { inputSchema: z.object({}) }, async () => ({ content: [] }));
-    server.registerTool('echo', { inputSchema: z.object({ message: z.string() }) }, async ({ message }) => ({ content: [{ type: 'text', text: message }] }));
+    server.registerTool('echo', { inputSchema: z.object({ message: z.string() }) }, async ({ message }) => ({
+      content: [{ type: 'text', text: message }],
+    }));
     return server;
   };
 

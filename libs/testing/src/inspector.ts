@@ -20,7 +20,9 @@ export async function runInspector(url: string, args: string[], options: Inspect
   const cli = join(workspaceRoot(), 'node_modules', '@modelcontextprotocol', 'inspector', 'clients', 'launcher', 'build', 'index.js');
   if (!existsSync(cli)) throw new Error(`the MCP Inspector is not installed (${cli}); run npm ci`);
   const headers = Object.entries(options.headers ?? {}).flatMap(([name, value]) => ['--header', `${name}: ${value}`]);
-  const child = spawn(process.execPath, [cli, '--cli', url, '--transport', 'http', ...headers, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [cli, '--cli', url, '--transport', 'http', ...headers, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
@@ -50,15 +52,27 @@ async function surface(list: Lister): Promise<Surface> {
   const [tools, resources, templates, prompts] = await Promise.all(
     ['tools/list', 'resources/list', 'resources/templates/list', 'prompts/list'].map((method) => list(method)),
   );
-  const by = <T extends Record<string, unknown>>(key: string) => (a: T, b: T) => String(a[key]).localeCompare(String(b[key]));
+  const by =
+    <T extends Record<string, unknown>>(key: string) =>
+    (a: T, b: T) =>
+      String(a[key]).localeCompare(String(b[key]));
   const items = (result: Record<string, unknown[]> | undefined, key: string) => (result?.[key] ?? []) as Record<string, unknown>[];
   return {
-    tools: items(tools, 'tools').map(({ name, description, inputSchema, outputSchema }) => ({ name, description, inputSchema, outputSchema }) as Surface['tools'][number]).sort(by('name')),
-    resources: items(resources, 'resources').map(({ uri, name, mimeType }) => ({ uri, name, mimeType }) as Surface['resources'][number]).sort(by('uri')),
+    tools: items(tools, 'tools')
+      .map(
+        ({ name, description, inputSchema, outputSchema }) =>
+          ({ name, description, inputSchema, outputSchema }) as Surface['tools'][number],
+      )
+      .sort(by('name')),
+    resources: items(resources, 'resources')
+      .map(({ uri, name, mimeType }) => ({ uri, name, mimeType }) as Surface['resources'][number])
+      .sort(by('uri')),
     resourceTemplates: items(templates, 'resourceTemplates')
       .map(({ uriTemplate, name, mimeType }) => ({ uriTemplate, name, mimeType }) as Surface['resourceTemplates'][number])
       .sort(by('uriTemplate')),
-    prompts: items(prompts, 'prompts').map(({ name, description, arguments: args }) => ({ name, description, arguments: args }) as Surface['prompts'][number]).sort(by('name')),
+    prompts: items(prompts, 'prompts')
+      .map(({ name, description, arguments: args }) => ({ name, description, arguments: args }) as Surface['prompts'][number])
+      .sort(by('name')),
   };
 }
 

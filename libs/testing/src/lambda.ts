@@ -1,5 +1,11 @@
 import { Writable } from 'node:stream';
-import type { APIGatewayProxyEvent, APIGatewayProxyEventV2, APIGatewayProxyResult, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type {
+  APIGatewayProxyEvent,
+  APIGatewayProxyEventV2,
+  APIGatewayProxyResult,
+  APIGatewayProxyStructuredResultV2,
+  Context,
+} from 'aws-lambda';
 
 /**
  * Lambda's side of the Lambda host, for tests: events as API Gateway and Function URLs send them (shaped as the
@@ -63,7 +69,8 @@ export async function toLambdaEvent(request: Request, kind: EventKind): Promise<
       headers,
       multiValueHeaders,
       queryStringParameters: query.length > 0 ? Object.fromEntries(url.searchParams) : null,
-      multiValueQueryStringParameters: query.length > 0 ? Object.fromEntries(query.map((name) => [name, url.searchParams.getAll(name)])) : null,
+      multiValueQueryStringParameters:
+        query.length > 0 ? Object.fromEntries(query.map((name) => [name, url.searchParams.getAll(name)])) : null,
       pathParameters: { proxy: url.pathname.slice(1) },
       stageVariables: null,
       requestContext: {
@@ -121,7 +128,13 @@ export async function toLambdaEvent(request: Request, kind: EventKind): Promise<
       apiId: apiId!,
       domainName: url.host,
       domainPrefix: apiId!,
-      http: { method: request.method, path: url.pathname, protocol: 'HTTP/1.1', sourceIp: '198.51.100.7', userAgent: request.headers.get('user-agent') ?? 'node' },
+      http: {
+        method: request.method,
+        path: url.pathname,
+        protocol: 'HTTP/1.1',
+        sourceIp: '198.51.100.7',
+        userAgent: request.headers.get('user-agent') ?? 'node',
+      },
       requestId: 'id',
       routeKey: kind === 'function-url' ? '$default' : 'ANY /mcp',
       stage: '$default',
@@ -202,7 +215,8 @@ export class ResponseStreamCapture extends Writable {
   parts(): { prelude: Prelude; body: Buffer[] } {
     const all = Buffer.concat(this.chunks.map((chunk) => chunk.bytes));
     const split = all.indexOf(Buffer.from(DELIMITER));
-    if (this.contentType !== PRELUDE_TYPE || split < 0) throw new Error(`not an HTTP integration response stream (content type ${this.contentType})`);
+    if (this.contentType !== PRELUDE_TYPE || split < 0)
+      throw new Error(`not an HTTP integration response stream (content type ${this.contentType})`);
     const prelude = JSON.parse(all.subarray(0, split).toString('utf8')) as Prelude;
     // The prelude and the delimiter are the first two writes; every later write is a body chunk.
     return { prelude, body: this.chunks.slice(2).map((chunk) => chunk.bytes) };

@@ -48,7 +48,13 @@ describe('loadTest', () => {
   });
 
   it('stops at the duration when no total is given', async () => {
-    const result = await loadTest({ target: { factory }, call: async () => new Promise((resolve) => setTimeout(resolve, 10)), duration: 150, concurrency: 2, warmup: 0 });
+    const result = await loadTest({
+      target: { factory },
+      call: async () => new Promise((resolve) => setTimeout(resolve, 10)),
+      duration: 150,
+      concurrency: 2,
+      warmup: 0,
+    });
     expect(result.durationMs).toBeGreaterThanOrEqual(140);
     // It stopped by itself, near the duration rather than at the 30-minute hard limit (a ceiling, not a timing).
     expect(result.durationMs).toBeLessThan(30_000);
@@ -56,8 +62,12 @@ describe('loadTest', () => {
   });
 
   it('refuses a run without a bound, or without callers', async () => {
-    await expect(loadTest({ target: { factory }, call: { tool: 'echo' }, concurrency: 1 })).rejects.toThrow('give total, duration, or both');
-    await expect(loadTest({ target: { factory }, call: { tool: 'echo' }, concurrency: 0, total: 1 })).rejects.toThrow('concurrency must be at least 1, got 0');
+    await expect(loadTest({ target: { factory }, call: { tool: 'echo' }, concurrency: 1 })).rejects.toThrow(
+      'give total, duration, or both',
+    );
+    await expect(loadTest({ target: { factory }, call: { tool: 'echo' }, concurrency: 0, total: 1 })).rejects.toThrow(
+      'concurrency must be at least 1, got 0',
+    );
   });
 
   it('knows the seed profiles', () => {

@@ -62,7 +62,12 @@ export async function loadTest(options: LoadTestOptions): Promise<LoadTestResult
   try {
     const warmup = options.warmup ?? Math.min(50, Math.ceil((options.total ?? 100) / 10));
     if (warmup > 0) await run(pool, invoke, { total: warmup, durationMs: HARD_LIMIT_MS });
-    return await run(pool, invoke, { total: options.total, durationMs: Math.min(options.duration ?? HARD_LIMIT_MS, HARD_LIMIT_MS) }, options.onProgress);
+    return await run(
+      pool,
+      invoke,
+      { total: options.total, durationMs: Math.min(options.duration ?? HARD_LIMIT_MS, HARD_LIMIT_MS) },
+      options.onProgress,
+    );
   } finally {
     await Promise.all(pool.map((member) => member.close()));
   }
@@ -104,7 +109,13 @@ async function run(
   const begin = performance.now();
   const deadline = begin + limits.durationMs;
   const progress = () =>
-    onProgress?.({ done, total: limits.total, errors: errorCount, elapsedMs: performance.now() - begin, durationMs: limits.total === undefined ? limits.durationMs : undefined });
+    onProgress?.({
+      done,
+      total: limits.total,
+      errors: errorCount,
+      elapsedMs: performance.now() - begin,
+      durationMs: limits.total === undefined ? limits.durationMs : undefined,
+    });
   const ticker = onProgress ? setInterval(progress, 200) : undefined;
 
   await Promise.all(

@@ -40,20 +40,42 @@ const good = (): Manifest[] => [
     apiVersion: 'autoscaling/v2',
     kind: 'HorizontalPodAutoscaler',
     metadata: { name: 'x' },
-    spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'x' }, minReplicas: 2, maxReplicas: 10, metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } }] },
+    spec: {
+      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'x' },
+      minReplicas: 2,
+      maxReplicas: 10,
+      metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } }],
+    },
   },
-  { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'x' }, spec: { minAvailable: 1, selector: { matchLabels: labels } } },
+  {
+    apiVersion: 'policy/v1',
+    kind: 'PodDisruptionBudget',
+    metadata: { name: 'x' },
+    spec: { minAvailable: 1, selector: { matchLabels: labels } },
+  },
   {
     apiVersion: 'networking.k8s.io/v1',
     kind: 'Ingress',
     metadata: { name: 'x' },
-    spec: { tls: [{ hosts: ['x.example.com'] }], rules: [{ host: 'x.example.com', http: { paths: [{ path: '/mcp', pathType: 'Exact', backend: { service: { name: 'x', port: { number: 80 } } } }] } }] },
+    spec: {
+      tls: [{ hosts: ['x.example.com'] }],
+      rules: [
+        {
+          host: 'x.example.com',
+          http: { paths: [{ path: '/mcp', pathType: 'Exact', backend: { service: { name: 'x', port: { number: 80 } } } }] },
+        },
+      ],
+    },
   },
   {
     apiVersion: 'networking.k8s.io/v1',
     kind: 'NetworkPolicy',
     metadata: { name: 'x' },
-    spec: { podSelector: { matchLabels: labels }, policyTypes: ['Ingress', 'Egress'], ingress: [{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }] }] },
+    spec: {
+      podSelector: { matchLabels: labels },
+      policyTypes: ['Ingress', 'Egress'],
+      ingress: [{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }] }],
+    },
   },
 ];
 const drain = { graceMs: 25_000, drainDelayMs: 5_000 };
@@ -118,7 +140,9 @@ describe('schemaProblems', () => {
     const wrong = good();
     wrong[1]!.spec.ports[0].port = 'eighty';
     expect(schemaProblems(wrong)).toEqual([expect.stringMatching(/^Service\/x: .*port must be integer/)]);
-    expect(schemaProblems([{ apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'j' } }])).toEqual(['Job/j: no schema for batch/v1 Job here; add it to MODELS']);
+    expect(schemaProblems([{ apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'j' } }])).toEqual([
+      'Job/j: no schema for batch/v1 Job here; add it to MODELS',
+    ]);
   });
 });
 
@@ -152,8 +176,12 @@ describe('dockerfileProblems', () => {
     expect(dockerfileProblems(good.replace('--mount=type=secret,id=npmrc,target=/root/.npmrc ', ''))).toEqual([
       "npm's config must come as a BuildKit secret (RUN --mount=type=secret,id=npmrc,target=/root/.npmrc …), never a layer: RUN npm ci…",
     ]);
-    expect(dockerfileProblems(`${good}\nCOPY .npmrc /root/.npmrc`)).toEqual(['npm credentials in a COPY, ARG or ENV stay in the image; pass them as a BuildKit secret (--secret id=npmrc)']);
-    expect(dockerfileProblems(good.replace('${PORT}', '8080'))).toEqual(['the HEALTHCHECK must probe the port the process listens on (read PORT), not a fixed one']);
+    expect(dockerfileProblems(`${good}\nCOPY .npmrc /root/.npmrc`)).toEqual([
+      'npm credentials in a COPY, ARG or ENV stay in the image; pass them as a BuildKit secret (--secret id=npmrc)',
+    ]);
+    expect(dockerfileProblems(good.replace('${PORT}', '8080'))).toEqual([
+      'the HEALTHCHECK must probe the port the process listens on (read PORT), not a fixed one',
+    ]);
     expect(dockerfileProblems(`# syntax=docker/dockerfile:1.7\n${good}`)).toEqual([
       'a # syntax= frontend is fetched at build time; pin it by digest (@sha256:…) or leave it out for the built-in one',
     ]);

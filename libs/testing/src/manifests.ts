@@ -11,8 +11,13 @@ import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import { Service } from 'kubernetes-models/v1/Service';
 import { parseAllDocuments } from 'yaml';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- rendered manifests are open-ended JSON
-export type Manifest = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string> }; spec?: any };
+export type Manifest = {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string> };
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- rendered manifests are open-ended JSON
+  spec?: any;
+};
 
 /** `kubectl kustomize <app>/deploy/overlays/<overlay>`, parsed. */
 export function renderOverlay(appDir: string, overlay: string): Manifest[] {
@@ -80,7 +85,9 @@ export function policyProblems(manifests: Manifest[], drain: { graceMs: number; 
     if (!(spec.progressDeadlineSeconds > 0)) problems.push(`${id}: progressDeadlineSeconds must be set, so a stuck rollout fails`);
     const needed = (drain.graceMs + drain.drainDelayMs) / 1000;
     if (!(pod.terminationGracePeriodSeconds > needed)) {
-      problems.push(`${id}: terminationGracePeriodSeconds (${pod.terminationGracePeriodSeconds}) must exceed the runtime's drain (${needed} s)`);
+      problems.push(
+        `${id}: terminationGracePeriodSeconds (${pod.terminationGracePeriodSeconds}) must exceed the runtime's drain (${needed} s)`,
+      );
     }
     if (pod.securityContext?.runAsNonRoot !== true) problems.push(`${id}: securityContext.runAsNonRoot must be true`);
     for (const container of pod.containers) {
@@ -100,36 +107,55 @@ export function policyProblems(manifests: Manifest[], drain: { graceMs: number; 
       if (container.securityContext?.readOnlyRootFilesystem !== true) problems.push(`${where}: readOnlyRootFilesystem must be true`);
     }
     const hpa = of('HorizontalPodAutoscaler').find((h) => h.spec.scaleTargetRef?.name === deployment.metadata.name);
-    const cpu = hpa?.spec.metrics?.find((m: { resource?: { name: string } }) => m.resource?.name === 'cpu')?.resource.target.averageUtilization;
+    const cpu = hpa?.spec.metrics?.find((m: { resource?: { name: string } }) => m.resource?.name === 'cpu')?.resource.target
+      .averageUtilization;
     if (!hpa) problems.push(`${id}: no HorizontalPodAutoscaler scales it`);
     else if (hpa.spec.minReplicas < 2 || hpa.spec.maxReplicas > 10 || hpa.spec.maxReplicas < hpa.spec.minReplicas || cpu !== 70) {
       problems.push(`HorizontalPodAutoscaler/${hpa.metadata.name}: must scale between 2 and at most 10 replicas at 70% CPU`);
     }
-    if (!of('PodDisruptionBudget').some((pdb) => selects(pdb.spec.selector?.matchLabels, podLabels))) problems.push(`${id}: no PodDisruptionBudget selects its pods`);
+    if (!of('PodDisruptionBudget').some((pdb) => selects(pdb.spec.selector?.matchLabels, podLabels)))
+      problems.push(`${id}: no PodDisruptionBudget selects its pods`);
     const service = of('Service').find((s) => selects(s.spec.selector, podLabels));
     if (!service) problems.push(`${id}: no Service selects its pods`);
     const env = deploymentEnv(deployment);
     for (const ingress of of('Ingress')) {
       if (!ingress.spec.tls?.length) problems.push(`Ingress/${ingress.metadata.name}: must terminate TLS`);
-      for (const rule of (ingress.spec.rules ?? []) as { host?: string; http?: { paths: { backend: { service: { name: string } } }[] } }[]) {
+      for (const rule of (ingress.spec.rules ?? []) as {
+        host?: string;
+        http?: { paths: { backend: { service: { name: string } } }[] };
+      }[]) {
         for (const path of rule.http?.paths ?? []) {
-          if (!of('Service').some((s) => s.metadata.name === path.backend.service.name)) problems.push(`Ingress/${ingress.metadata.name}: backend ${path.backend.service.name} is no Service here`);
+          if (!of('Service').some((s) => s.metadata.name === path.backend.service.name))
+            problems.push(`Ingress/${ingress.metadata.name}: backend ${path.backend.service.name} is no Service here`);
         }
         if (!rule.http?.paths.some((path) => path.backend.service.name === service?.metadata.name)) continue;
         if (!(Number(env.HTTP__TRUST_PROXY) >= 1)) {
-          problems.push(`${id}: an Ingress routes to it, but HTTP__TRUST_PROXY is ${env.HTTP__TRUST_PROXY ?? 'unset'}: every caller would have the controller's address (one rate limit and one login lockout for all); set it to the hops the Ingress adds (1)`);
+          problems.push(
+            `${id}: an Ingress routes to it, but HTTP__TRUST_PROXY is ${env.HTTP__TRUST_PROXY ?? 'unset'}: every caller would have the controller's address (one rate limit and one login lockout for all); set it to the hops the Ingress adds (1)`,
+          );
         }
         const hosts = (env.HTTP__ALLOWED_HOSTS ?? '').split(',').map((host) => host.trim());
         if (rule.host && !hosts.includes(rule.host) && !hosts.includes('*')) {
-          problems.push(`${id}: HTTP__ALLOWED_HOSTS (${env.HTTP__ALLOWED_HOSTS ?? 'unset'}) lacks the Ingress host ${rule.host}, so requests through the Ingress would be refused; copy it from the Ingress (deploy/mcp-service does)`);
+          problems.push(
+            `${id}: HTTP__ALLOWED_HOSTS (${env.HTTP__ALLOWED_HOSTS ?? 'unset'}) lacks the Ingress host ${rule.host}, so requests through the Ingress would be refused; copy it from the Ingress (deploy/mcp-service does)`,
+          );
         }
       }
     }
   }
   for (const service of of('Service')) {
-    const pods = deployments.map((deployment) => deployment.spec.template.metadata?.labels ?? {}).filter((labels) => selects(service.spec.selector, labels));
-    const guarded = pods.every((labels) => of('NetworkPolicy').some((policy) => selects(policy.spec.podSelector?.matchLabels, labels) && policy.spec.policyTypes?.includes('Ingress')));
-    if (pods.length > 0 && !guarded) problems.push(`Service/${service.metadata.name}: no NetworkPolicy limits who reaches its pods, so anyone in the cluster could, and forge X-Forwarded-For`);
+    const pods = deployments
+      .map((deployment) => deployment.spec.template.metadata?.labels ?? {})
+      .filter((labels) => selects(service.spec.selector, labels));
+    const guarded = pods.every((labels) =>
+      of('NetworkPolicy').some(
+        (policy) => selects(policy.spec.podSelector?.matchLabels, labels) && policy.spec.policyTypes?.includes('Ingress'),
+      ),
+    );
+    if (pods.length > 0 && !guarded)
+      problems.push(
+        `Service/${service.metadata.name}: no NetworkPolicy limits who reaches its pods, so anyone in the cluster could, and forge X-Forwarded-For`,
+      );
   }
   return problems;
 }
@@ -145,17 +171,23 @@ export function dockerfileProblems(text: string): string[] {
   const resolve = (image: string) => image.replace(/\$\{(\w+)\}/g, (_, name: string) => images.get(name) ?? '');
   if (froms.length < 2) problems.push('must be multi-stage: build in one stage, run a pruned bundle in another');
   for (const image of froms.map(resolve).filter((image) => image.startsWith('node'))) {
-    if (!/^node:24\.\d+\.\d+-[\w-]*slim(@sha256:[a-f0-9]{64})?$/.test(image)) problems.push(`base image ${image} must be a pinned Node 24 slim image (node:24.x.y-…-slim)`);
+    if (!/^node:24\.\d+\.\d+-[\w-]*slim(@sha256:[a-f0-9]{64})?$/.test(image))
+      problems.push(`base image ${image} must be a pinned Node 24 slim image (node:24.x.y-…-slim)`);
   }
   const lastStage = text.slice(text.search(new RegExp(`^FROM\\s+${froms.at(-1)!.replace(/[$.{}]/g, '\\$&')}`, 'm')));
   const user = [...lastStage.matchAll(/^USER\s+(\S+)/gm)].at(-1)?.[1];
   if (!user || user === 'root' || user === '0') problems.push('the final stage must run as a non-root USER');
   if (!/^HEALTHCHECK\b[\s\S]*\/healthz/m.test(lastStage)) problems.push('the final stage must have a HEALTHCHECK on /healthz');
   const healthcheck = /^HEALTHCHECK\b(?:.*\\\n)*.*$/m.exec(lastStage)?.[0] ?? '';
-  if (healthcheck && !/PORT/.test(healthcheck)) problems.push('the HEALTHCHECK must probe the port the process listens on (read PORT), not a fixed one');
-  if (/^#\s*syntax\s*=\s*(?![^\n]*@sha256:[a-f0-9]{64})/im.test(text)) problems.push('a # syntax= frontend is fetched at build time; pin it by digest (@sha256:…) or leave it out for the built-in one');
+  if (healthcheck && !/PORT/.test(healthcheck))
+    problems.push('the HEALTHCHECK must probe the port the process listens on (read PORT), not a fixed one');
+  if (/^#\s*syntax\s*=\s*(?![^\n]*@sha256:[a-f0-9]{64})/im.test(text))
+    problems.push('a # syntax= frontend is fetched at build time; pin it by digest (@sha256:…) or leave it out for the built-in one');
   for (const run of text.match(/^RUN\b.*\bnpm\s+(ci|install)\b.*$/gm) ?? []) {
-    if (!/--mount=type=secret,id=npmrc\b/.test(run)) problems.push(`npm's config must come as a BuildKit secret (RUN --mount=type=secret,id=npmrc,target=/root/.npmrc …), never a layer: ${run.slice(0, 60)}…`);
+    if (!/--mount=type=secret,id=npmrc\b/.test(run))
+      problems.push(
+        `npm's config must come as a BuildKit secret (RUN --mount=type=secret,id=npmrc,target=/root/.npmrc …), never a layer: ${run.slice(0, 60)}…`,
+      );
   }
   if (/^(COPY|ADD)\b.*\.npmrc/im.test(text) || /^(ARG|ENV)\s+NPM_TOKEN/im.test(text)) {
     problems.push('npm credentials in a COPY, ARG or ENV stay in the image; pass them as a BuildKit secret (--secret id=npmrc)');

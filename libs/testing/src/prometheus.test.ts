@@ -19,13 +19,29 @@ describe('startPrometheus', () => {
       rules: { 'demo.yaml': { groups: [{ name: 'demo', rules: [{ alert: 'DemoHigh', expr: 'demo_value > 5', for: '2s' }] }] } },
     });
     try {
-      await waitUntil(async () => (await prometheus.query('demo_value{service="demo"}')).length === 1, { what: 'the first scrape', timeoutMs: 120_000, everyMs: 200 });
+      await waitUntil(async () => (await prometheus.query('demo_value{service="demo"}')).length === 1, {
+        what: 'the first scrape',
+        timeoutMs: 120_000,
+        everyMs: 200,
+      });
       expect(await prometheus.alerts()).toEqual([]);
       value = 10;
-      await waitUntil(async () => (await prometheus.alerts()).some((alert) => alert.state === 'pending'), { what: 'DemoHigh pending', timeoutMs: 120_000, everyMs: 100 });
-      await waitUntil(async () => (await prometheus.alerts()).some((alert) => alert.state === 'firing'), { what: 'DemoHigh firing', timeoutMs: 120_000, everyMs: 100 });
+      await waitUntil(async () => (await prometheus.alerts()).some((alert) => alert.state === 'pending'), {
+        what: 'DemoHigh pending',
+        timeoutMs: 120_000,
+        everyMs: 100,
+      });
+      await waitUntil(async () => (await prometheus.alerts()).some((alert) => alert.state === 'firing'), {
+        what: 'DemoHigh firing',
+        timeoutMs: 120_000,
+        everyMs: 100,
+      });
       value = 0;
-      await waitUntil(async () => (await prometheus.alerts()).length === 0, { what: 'DemoHigh resolved', timeoutMs: 120_000, everyMs: 100 });
+      await waitUntil(async () => (await prometheus.alerts()).length === 0, {
+        what: 'DemoHigh resolved',
+        timeoutMs: 120_000,
+        everyMs: 100,
+      });
     } finally {
       await prometheus.stop();
     }
@@ -41,7 +57,9 @@ describe('startPrometheus', () => {
       if (previous === undefined) delete process.env.TMPDIR;
       rmSync(scratch, { recursive: true, force: true });
     });
-    await expect(startPrometheus({ jobs: [], rules: { 'bad.yaml': { groups: [{ name: 'x', rules: [{ record: 'x', expr: 'sum(' }] }] } } })).rejects.toThrow(/prometheus exited before it was ready:[\s\S]*bad\.yaml/);
+    await expect(
+      startPrometheus({ jobs: [], rules: { 'bad.yaml': { groups: [{ name: 'x', rules: [{ record: 'x', expr: 'sum(' }] }] } } }),
+    ).rejects.toThrow(/prometheus exited before it was ready:[\s\S]*bad\.yaml/);
     expect(readdirSync(scratch)).toEqual([]);
   });
 

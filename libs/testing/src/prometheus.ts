@@ -57,9 +57,13 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Runni
   };
   writeFileSync(join(dir, 'prometheus.yml'), stringify(config));
   const child = stopAtExit(
-    spawn('prometheus', [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, '--web.listen-address=127.0.0.1:0'], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    }),
+    spawn(
+      'prometheus',
+      [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, '--web.listen-address=127.0.0.1:0'],
+      {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    ),
   );
   const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
   const log: string[] = [];
@@ -75,7 +79,11 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Runni
     const timer = setTimeout(() => reject(new Error(`prometheus was not ready within ${timeoutMs} ms:\n${log.join('\n')}`)), timeoutMs);
     child.once('error', (error: NodeJS.ErrnoException) => {
       clearTimeout(timer);
-      reject(error.code === 'ENOENT' ? new Error('prometheus is not installed: apt-get install --no-install-recommends prometheus (.ci/run does)') : error);
+      reject(
+        error.code === 'ENOENT'
+          ? new Error('prometheus is not installed: apt-get install --no-install-recommends prometheus (.ci/run does)')
+          : error,
+      );
     });
     void exited.then(() => {
       clearTimeout(timer);
@@ -103,7 +111,9 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Runni
   };
   return {
     url,
-    query: async (expr) => (await api<{ result: { metric: Record<string, string>; value: [number, string] }[] }>(`query?query=${encodeURIComponent(expr)}`)).result,
+    query: async (expr) =>
+      (await api<{ result: { metric: Record<string, string>; value: [number, string] }[] }>(`query?query=${encodeURIComponent(expr)}`))
+        .result,
     alerts: async () => (await api<{ alerts: PrometheusAlert[] }>('alerts')).alerts,
     stop,
   };

@@ -21,7 +21,11 @@ describe('startServerProcess', () => {
 
   it('streams lines to onLine and can unset a default variable', async () => {
     const seen: string[] = [];
-    const server = await startServerProcess({ app: fixture('listens.mjs'), env: { PORT: undefined }, onLine: (line) => seen.push(String(line.msg)) });
+    const server = await startServerProcess({
+      app: fixture('listens.mjs'),
+      env: { PORT: undefined },
+      onLine: (line) => seen.push(String(line.msg)),
+    });
     expect(seen).toEqual(['not json: a stray line', 'listening']);
     await server.stop();
   });
@@ -43,7 +47,9 @@ describe('startServerProcess', () => {
     const dir = mkdtempSync(join(tmpdir(), 'never-listens-'));
     onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const pidFile = join(dir, 'pid');
-    await expect(startServerProcess({ app: fixture('never-listens.mjs'), env: { PID_FILE: pidFile }, startTimeoutMs: 1000 })).rejects.toThrow('no matching log line within 1000 ms');
+    await expect(
+      startServerProcess({ app: fixture('never-listens.mjs'), env: { PID_FILE: pidFile }, startTimeoutMs: 1000 }),
+    ).rejects.toThrow('no matching log line within 1000 ms');
     const pid = Number(readFileSync(pidFile, 'utf8'));
     expect(() => process.kill(pid, 0)).toThrow(expect.objectContaining({ code: 'ESRCH' }));
   });

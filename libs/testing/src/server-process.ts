@@ -62,7 +62,6 @@ export interface ServerProcess {
   stop(signal?: NodeJS.Signals, timeoutMs?: number): Promise<Exit>;
 }
 
-
 /**
  * The Node flags deploy/Dockerfile's CMD runs every app with; tests and the bench run a process with them too, so
  * they measure what production runs (app-checks.test.ts fails when the two part).
@@ -93,7 +92,9 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
   else delete env.NODE_V8_COVERAGE;
 
   const nodeFlags = options.nodeFlags ?? (process.env.VITEST ? ['--liftoff-only'] : []);
-  const child = stopAtExit(spawn(options.node ?? process.execPath, [...nodeFlags, ...IMAGE_NODE_FLAGS, entry], { env, stdio: ['ignore', 'pipe', 'pipe'] }));
+  const child = stopAtExit(
+    spawn(options.node ?? process.execPath, [...nodeFlags, ...IMAGE_NODE_FLAGS, entry], { env, stdio: ['ignore', 'pipe', 'pipe'] }),
+  );
   const logs: LogLine[] = [];
   const waiters = new Set<{ match: (line: LogLine) => boolean; resolve: (line: LogLine) => void }>();
   let stderr = '';
@@ -130,16 +131,20 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
         if (!waiters.has(waiter)) return;
         clearTimeout(timer);
         waiters.delete(waiter);
-        rejectLine(new Error(`${entry} exited (code ${exit.code}, signal ${exit.signal}) before the expected log line; stderr:\n${stderr}`));
+        rejectLine(
+          new Error(`${entry} exited (code ${exit.code}, signal ${exit.signal}) before the expected log line; stderr:\n${stderr}`),
+        );
       });
     });
   };
 
-  const listening = await waitForLog((line) => line.msg === 'listening', options.startTimeoutMs ?? 120_000).catch(async (error: unknown) => {
-    // Gone before this rejects: a caller whose start failed has nothing to stop.
-    await stop(child, exited, 'SIGKILL', 0);
-    throw error;
-  });
+  const listening = await waitForLog((line) => line.msg === 'listening', options.startTimeoutMs ?? 120_000).catch(
+    async (error: unknown) => {
+      // Gone before this rejects: a caller whose start failed has nothing to stop.
+      await stop(child, exited, 'SIGKILL', 0);
+      throw error;
+    },
+  );
   if (options.keepLogs === false) {
     lines.close();
     child.stdout!.resume();

@@ -36,9 +36,23 @@ describe('soakTest', () => {
     const server = await startServerProcess({ app: leaky });
     try {
       await expect(
-        soakTest({ target: { url: server.url }, call: { tool: 'echo' }, rate: 20, duration: 500, sampleEvery: 200, source: { metricsUrl: `${server.baseUrl}/metrics` } }),
+        soakTest({
+          target: { url: server.url },
+          call: { tool: 'echo' },
+          rate: 20,
+          duration: 500,
+          sampleEvery: 200,
+          source: { metricsUrl: `${server.baseUrl}/metrics` },
+        }),
       ).rejects.toThrow('has no process_resident_memory_bytes');
-      const result = await soakTest({ target: { url: server.url }, call: { tool: 'echo' }, rate: 20, duration: 600, sampleEvery: 200, source: { pid: server.pid } });
+      const result = await soakTest({
+        target: { url: server.url },
+        call: { tool: 'echo' },
+        rate: 20,
+        duration: 600,
+        sampleEvery: 200,
+        source: { pid: server.pid },
+      });
       expect(result.errors).toEqual({ tool_error: expect.any(Number) });
       expect(result.errorCount).toBe(result.calls);
     } finally {
@@ -71,7 +85,7 @@ describe('createProcessSampler', () => {
     const sampler = createProcessSampler({ pid: process.pid });
     await sampler.sample();
     let spin = 0;
-    for (const end = Date.now() + 50; Date.now() < end; ) spin++;
+    for (const end = Date.now() + 50; Date.now() < end;) spin++;
     const sample = await sampler.sample();
     expect(spin).toBeGreaterThan(0);
     expect(sample.rssMb).toBeGreaterThan(10);

@@ -16,7 +16,8 @@ export interface TcpProxy {
  * service lives through the dependency going away mid-load. Only loopback targets: fault tests stay on this machine.
  */
 export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
-  if (!isLoopbackHost(target.host)) throw new Error(`startTcpProxy: ${target.host} is not a loopback address; fault tests only reach this machine`);
+  if (!isLoopbackHost(target.host))
+    throw new Error(`startTcpProxy: ${target.host} is not a loopback address; fault tests only reach this machine`);
   const sockets = new Set<Socket>();
   const track = (socket: Socket) => {
     sockets.add(socket);
@@ -31,7 +32,8 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     upstream.on('error', () => client.destroy());
     client.pipe(upstream).pipe(client);
   });
-  const listen = (port: number) => new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, '127.0.0.1', () => resolve()));
+  const listen = (port: number) =>
+    new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, '127.0.0.1', () => resolve()));
   const stop = () => {
     for (const socket of sockets) socket.destroy();
     return new Promise<void>((resolve) => server.close(() => resolve()));

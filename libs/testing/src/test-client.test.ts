@@ -20,11 +20,14 @@ describe('createTestClient', () => {
     await close();
   });
 
-  it.each(['modern', 'legacy'] as const)('hands authInfo to handlers in the %s era, as a verified token over HTTP would be', async (era) => {
-    const { client, close } = await createTestClient(factory, { era, authInfo: { token: 't', clientId: 'user-7', scopes: [] } });
-    expect((await client.callTool({ name: 'whoami', arguments: {} })).content).toEqual([{ type: 'text', text: 'user-7' }]);
-    await close();
-  });
+  it.each(['modern', 'legacy'] as const)(
+    'hands authInfo to handlers in the %s era, as a verified token over HTTP would be',
+    async (era) => {
+      const { client, close } = await createTestClient(factory, { era, authInfo: { token: 't', clientId: 'user-7', scopes: [] } });
+      expect((await client.callTool({ name: 'whoami', arguments: {} })).content).toEqual([{ type: 'text', text: 'user-7' }]);
+      await close();
+    },
+  );
 
   it('defaults to the 2026-07-28 era', async () => {
     const { close, era, protocolVersion } = await createTestClient(factory);

@@ -25,7 +25,10 @@ export interface TestClient {
  * An SDK v2 client on the 2026-07-28 protocol, connected over Streamable HTTP to a running service, sending the
  * bearer token with every request when there is one.
  */
-export async function connectHttpClient(url: string, options: { token?: string; name?: string; headers?: Record<string, string> } = {}): Promise<Client> {
+export async function connectHttpClient(
+  url: string,
+  options: { token?: string; name?: string; headers?: Record<string, string> } = {},
+): Promise<Client> {
   const client = new Client({ name: options.name ?? 'mcp-fleet-test', version: '0' }, { versionNegotiation: { mode: MODERN } });
   const headers: Record<string, string> = { ...options.headers, ...(options.token ? { authorization: `Bearer ${options.token}` } : {}) };
   await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } }));
@@ -43,7 +46,8 @@ const MODERN = { pin: '2026-07-28' };
 export async function createTestClient(factory: McpServerFactory, options: TestClientOptions = {}): Promise<TestClient> {
   const handler = createMcpHandler(factory);
   const url = new URL('http://in-process.test/mcp');
-  const fetch = (input: string | URL | Request, init?: RequestInit) => handler.fetch(new Request(input, init), { authInfo: options.authInfo });
+  const fetch = (input: string | URL | Request, init?: RequestInit) =>
+    handler.fetch(new Request(input, init), { authInfo: options.authInfo });
 
   if ((options.era ?? 'modern') === 'legacy') {
     const client = new V1Client({ name: 'mcp-fleet-test', version: '0' });

@@ -8,6 +8,8 @@ describe('waitUntil', () => {
   });
 
   it('names what never happened once the ceiling passes', async () => {
-    await expect(waitUntil(() => false, { what: 'the impossible', timeoutMs: 20, everyMs: 1 })).rejects.toThrow('the impossible did not happen within 20 ms');
+    await expect(waitUntil(() => false, { what: 'the impossible', timeoutMs: 20, everyMs: 1 })).rejects.toThrow(
+      'the impossible did not happen within 20 ms',
+    );
   });
 });

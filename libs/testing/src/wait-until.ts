@@ -3,7 +3,10 @@
  * makes true (a status endpoint, a gauge), where there is nothing to subscribe to. The ceiling is generous, for a
  * loaded machine; it only turns a condition that never holds into an error that names it.
  */
-export async function waitUntil<T>(probe: () => T | Promise<T>, options: { what: string; timeoutMs?: number; everyMs?: number }): Promise<NonNullable<T>> {
+export async function waitUntil<T>(
+  probe: () => T | Promise<T>,
+  options: { what: string; timeoutMs?: number; everyMs?: number },
+): Promise<NonNullable<T>> {
   const timeoutMs = options.timeoutMs ?? 60_000;
   for (const deadline = Date.now() + timeoutMs; ; await new Promise((resolve) => setTimeout(resolve, options.everyMs ?? 10))) {
     const value = await probe();

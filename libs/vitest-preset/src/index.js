@@ -20,7 +20,9 @@ const CEILING_MS = 300_000;
 // passing on the wrong runtime.
 const expectedMajor = process.env.MCP_FLEET_EXPECT_NODE_MAJOR;
 if (expectedMajor && process.versions.node.split('.')[0] !== expectedMajor) {
-  throw new Error(`MCP_FLEET_EXPECT_NODE_MAJOR=${expectedMajor}, but these tests run on Node ${process.version} (${process.execPath}): something put another node first on PATH`);
+  throw new Error(
+    `MCP_FLEET_EXPECT_NODE_MAJOR=${expectedMajor}, but these tests run on Node ${process.version} (${process.execPath}): something put another node first on PATH`,
+  );
 }
 
 /** Declared, with its documentation, in index.d.ts. */
@@ -56,7 +58,10 @@ export function projectConfig(options = {}) {
 
 /** Declared, with its documentation, in index.d.ts. */
 export function scriptsProjectConfig() {
-  return projectConfig({ globalSetup: join(workspace, 'tools', 'cli-kit', 'testing', 'global-setup.ts'), include: ['*.test.ts', 'src/**/*.test.ts'] });
+  return projectConfig({
+    globalSetup: join(workspace, 'tools', 'cli-kit', 'testing', 'global-setup.ts'),
+    include: ['*.test.ts', 'src/**/*.test.ts'],
+  });
 }
 
 /** Declared, with its documentation, in index.d.ts. */

@@ -56,7 +56,9 @@ export async function bundleFunction(appDir: string, outdir: string): Promise<Me
     metafile: true,
     logLevel: 'warning',
     // CommonJS packages inside an ES module still call require() for Node's own modules.
-    banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.filename);" },
+    banner: {
+      js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.filename);",
+    },
     // pg's native binding is optional and never installed here.
     external: ['pg-native'],
     plugins: [pgliteLeftOut],

@@ -9,9 +9,18 @@ const lock: Lockfile = {
   lockfileVersion: 3,
   packages: {
     '': { name: 'ws' },
-    'node_modules/server': { version: '2.0.0', dependencies: { zod: '^4', ajv: '^8' }, peerDependencies: { zod: '*', express: '*' }, peerDependenciesMeta: { express: { optional: true } } },
+    'node_modules/server': {
+      version: '2.0.0',
+      dependencies: { zod: '^4', ajv: '^8' },
+      peerDependencies: { zod: '*', express: '*' },
+      peerDependenciesMeta: { express: { optional: true } },
+    },
     'node_modules/zod': { version: '4.0.0', dev: true },
-    'node_modules/ajv': { version: '8.0.0', dependencies: { 'fast-uri': '^3' }, optionalDependencies: { '@ajv/native-linux': '1', '@ajv/native-mac': '1' } },
+    'node_modules/ajv': {
+      version: '8.0.0',
+      dependencies: { 'fast-uri': '^3' },
+      optionalDependencies: { '@ajv/native-linux': '1', '@ajv/native-mac': '1' },
+    },
     'node_modules/ajv/node_modules/fast-uri': { version: '3.1.0' },
     'node_modules/fast-uri': { version: '2.0.0' },
     'node_modules/@ajv/native-linux': { version: '1.0.0', optional: true },
@@ -46,15 +55,25 @@ describe('runtimeClosure', () => {
 
   it('names what is wrong: a missing package, a workspace link, a package only under a workspace folder', () => {
     expect(() => runtimeClosure(lock, ['broken'])).toThrow('missing (needed by broken) is not in package-lock.json; run npm install');
-    expect(() => runtimeClosure(lock, ['@mcp-fleet/testing'])).toThrow('@mcp-fleet/testing (needed by the bundle) is a workspace link (node_modules/@mcp-fleet/testing); a workspace library must be bundled');
-    expect(() => runtimeClosure(lock, ['only-here'], 'apps/x')).toThrow('only-here is installed under apps/x/node_modules/only-here, inside a workspace folder');
+    expect(() => runtimeClosure(lock, ['@mcp-fleet/testing'])).toThrow(
+      '@mcp-fleet/testing (needed by the bundle) is a workspace link (node_modules/@mcp-fleet/testing); a workspace library must be bundled',
+    );
+    expect(() => runtimeClosure(lock, ['only-here'], 'apps/x')).toThrow(
+      'only-here is installed under apps/x/node_modules/only-here, inside a workspace folder',
+    );
   });
 });
 
 describe('runtimeManifest', () => {
   it('pins the imported packages at their locked versions and keeps no dev flag', () => {
     const { packageJson, packageLock } = runtimeManifest('app', '1.2.3', lock, ['server']);
-    expect(packageJson).toEqual({ name: 'app-runtime', version: '1.2.3', private: true, type: 'module', dependencies: { server: '2.0.0' } });
+    expect(packageJson).toEqual({
+      name: 'app-runtime',
+      version: '1.2.3',
+      private: true,
+      type: 'module',
+      dependencies: { server: '2.0.0' },
+    });
     expect(packageLock.packages['']).toEqual({ name: 'app-runtime', version: '1.2.3', dependencies: { server: '2.0.0' } });
     expect(packageLock.packages['node_modules/zod']).toEqual({ version: '4.0.0' });
   });
@@ -76,6 +95,8 @@ describe('appRuntimeManifest', () => {
   });
 
   it('says where to run npm install when no lockfile is above the app', () => {
-    expect(() => appRuntimeManifest('/', { inputs: {}, outputs: {} })).toThrow('no package-lock.json above /; run npm install in the workspace');
+    expect(() => appRuntimeManifest('/', { inputs: {}, outputs: {} })).toThrow(
+      'no package-lock.json above /; run npm install in the workspace',
+    );
   });
 });

@@ -32,9 +32,18 @@ export function packageOf(specifier: string): string | undefined {
 
 /** The npm packages a bundle imports and does not inline, from esbuild's metafile; Node's built-ins left out. */
 export function bundleImports(metafile: Metafile): string[] {
-  const imports = Object.values(metafile.outputs).flatMap((output) => output.imports.filter((entry) => entry.external).map((entry) => entry.path));
+  const imports = Object.values(metafile.outputs).flatMap((output) =>
+    output.imports.filter((entry) => entry.external).map((entry) => entry.path),
+  );
   const builtins = new Set(builtinModules);
-  return [...new Set(imports.filter((path) => !builtins.has(path)).map(packageOf).filter((name): name is string => name !== undefined))].sort();
+  return [
+    ...new Set(
+      imports
+        .filter((path) => !builtins.has(path))
+        .map(packageOf)
+        .filter((name): name is string => name !== undefined),
+    ),
+  ].sort();
 }
 
 /** The folder `path` lives in, for Node's upward search: `node_modules/a/node_modules/b` -> `node_modules/a`; a top-level one -> the root. */
@@ -66,8 +75,12 @@ export function runtimeClosure(lock: Lockfile, roots: string[], from = ''): Map<
     }
     if (closure.has(path)) return;
     const entry = lock.packages[path]!;
-    if (entry.link) throw new Error(`${name} (needed by ${via}) is a workspace link (${path}); a workspace library must be bundled, not imported at run time`);
-    if (!/^node_modules\//.test(path)) throw new Error(`${name} is installed under ${path}, inside a workspace folder; the image's install cannot lay it out so`);
+    if (entry.link)
+      throw new Error(
+        `${name} (needed by ${via}) is a workspace link (${path}); a workspace library must be bundled, not imported at run time`,
+      );
+    if (!/^node_modules\//.test(path))
+      throw new Error(`${name} is installed under ${path}, inside a workspace folder; the image's install cannot lay it out so`);
     closure.set(path, entry);
     const optionalPeers = entry.peerDependenciesMeta ?? {};
     for (const dependency of Object.keys(entry.dependencies ?? {})) visit(path, dependency, true, name);
@@ -109,7 +122,9 @@ export function appRuntimeManifest(appDir: string, metafile: Metafile): RuntimeM
   }
   const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')) as Lockfile;
   const manifestFile = join(appDir, 'package.json');
-  const app = existsSync(manifestFile) ? (JSON.parse(readFileSync(manifestFile, 'utf8')) as { name: string; version?: string }) : { name: basename(appDir) };
+  const app = existsSync(manifestFile)
+    ? (JSON.parse(readFileSync(manifestFile, 'utf8')) as { name: string; version?: string })
+    : { name: basename(appDir) };
   const imports = bundleImports(metafile);
   return { imports, ...runtimeManifest(app.name, app.version ?? '0.0.0', lock, imports, relative(root, appDir)) };
 }

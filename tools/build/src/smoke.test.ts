@@ -23,11 +23,17 @@ async function start(name: string, tools: string[]): Promise<string> {
 
 describe('mcpChecks', () => {
   it('sends initialize and tools/list as a 2025-era client and returns the answers', async () => {
-    expect(await mcpChecks(await start('weather', ['forecast', 'alerts']), 'weather')).toEqual({ server: 'weather', version: '1.2.3', tools: ['forecast', 'alerts'] });
+    expect(await mcpChecks(await start('weather', ['forecast', 'alerts']), 'weather')).toEqual({
+      server: 'weather',
+      version: '1.2.3',
+      tools: ['forecast', 'alerts'],
+    });
   });
 
   it('fails when another app answers, or one without tools', async () => {
-    await expect(mcpChecks(await start('weather', ['forecast']), 'billing')).rejects.toThrow(/^initialize answered as "weather", not billing: is http:\/\/\S+ the right app\?$/);
+    await expect(mcpChecks(await start('weather', ['forecast']), 'billing')).rejects.toThrow(
+      /^initialize answered as "weather", not billing: is http:\/\/\S+ the right app\?$/,
+    );
     await expect(mcpChecks(await start('empty', []), 'empty')).rejects.toThrow(/^tools\/list (failed|answered no tools)/);
   });
 
@@ -37,7 +43,9 @@ describe('mcpChecks', () => {
   });
 });
 
-const deployment = (env: object[]) => [{ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'x' }, spec: { template: { spec: { containers: [{ env }] } } } }];
+const deployment = (env: object[]) => [
+  { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'x' }, spec: { template: { spec: { containers: [{ env }] } } } },
+];
 const secret = (name: string) => ({ name, valueFrom: { secretKeyRef: { name: 'x-secrets', key: name.toLowerCase() } } });
 
 describe('containerEnv', () => {
@@ -46,14 +54,24 @@ describe('containerEnv', () => {
       { name: 'SHUTDOWN__GRACE_MS', value: '25000' },
       { name: 'HTTP__ALLOWED_HOSTS', value: 'x.example.com' },
     ];
-    const lines = containerEnv('x', deployment([secret('DATABASE_URL'), secret('AUTH__SECRET'), ...plain]), { port: 8080, databaseUrl: 'postgres://db/x' });
-    expect(lines.slice(0, 4)).toEqual(['PORT=8080', 'SHUTDOWN__GRACE_MS=25000', 'HTTP__ALLOWED_HOSTS=x.example.com,localhost,127.0.0.1', 'DATABASE_URL=postgres://db/x']);
+    const lines = containerEnv('x', deployment([secret('DATABASE_URL'), secret('AUTH__SECRET'), ...plain]), {
+      port: 8080,
+      databaseUrl: 'postgres://db/x',
+    });
+    expect(lines.slice(0, 4)).toEqual([
+      'PORT=8080',
+      'SHUTDOWN__GRACE_MS=25000',
+      'HTTP__ALLOWED_HOSTS=x.example.com,localhost,127.0.0.1',
+      'DATABASE_URL=postgres://db/x',
+    ]);
     expect(lines[4]).toMatch(/^AUTH__SECRET=[0-9a-f]{48}$/);
     expect(lines).toHaveLength(5);
   });
 
   it('refuses an app that needs a database without one, and manifests without a Deployment', () => {
-    expect(() => containerEnv('x', deployment([secret('DATABASE_URL')]), { port: 8080 })).toThrow('x needs DATABASE_URL (its Deployment takes it from a Secret); pass --database-url postgres://…');
+    expect(() => containerEnv('x', deployment([secret('DATABASE_URL')]), { port: 8080 })).toThrow(
+      'x needs DATABASE_URL (its Deployment takes it from a Secret); pass --database-url postgres://…',
+    );
     expect(() => containerEnv('x', [], { port: 8080 })).toThrow('x: its production overlay renders no Deployment');
   });
 });

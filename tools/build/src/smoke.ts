@@ -18,7 +18,8 @@ export function containerEnv(app: string, manifests: Manifest[], options: { port
   const lines = [`PORT=${options.port}`, ...Object.entries(plain).map(([name, value]) => `${name}=${value}`)];
   for (const variable of env.filter((entry) => entry.valueFrom?.secretKeyRef)) {
     if (variable.name === 'DATABASE_URL') {
-      if (!options.databaseUrl) throw new Error(`${app} needs DATABASE_URL (its Deployment takes it from a Secret); pass --database-url postgres://…`);
+      if (!options.databaseUrl)
+        throw new Error(`${app} needs DATABASE_URL (its Deployment takes it from a Secret); pass --database-url postgres://…`);
       lines.push(`DATABASE_URL=${options.databaseUrl}`);
     } else {
       lines.push(`${variable.name}=${randomBytes(24).toString('hex')}`);
@@ -30,15 +31,29 @@ export function containerEnv(app: string, manifests: Manifest[], options: { port
 const PROTOCOL_VERSION = '2025-11-25';
 
 /** One JSON-RPC request to the app, as a 2025-era client sends it; the answer from a JSON body or an event stream's last message. */
-async function rpc(url: string, method: string, params: object): Promise<{ result?: Record<string, unknown>; error?: { message: string } }> {
+async function rpc(
+  url: string,
+  method: string,
+  params: object,
+): Promise<{ result?: Record<string, unknown>; error?: { message: string } }> {
   const response = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': PROTOCOL_VERSION },
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      'mcp-protocol-version': PROTOCOL_VERSION,
+    },
     body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
   });
   const text = await response.text();
   if (!response.ok) throw new Error(`${method} answered HTTP ${response.status}: ${text.slice(0, 300)}`);
-  const json = response.headers.get('content-type')?.startsWith('text/event-stream') ? text.split('\n').filter((line) => line.startsWith('data: ')).at(-1)?.slice(6) : text;
+  const json = response.headers.get('content-type')?.startsWith('text/event-stream')
+    ? text
+        .split('\n')
+        .filter((line) => line.startsWith('data: '))
+        .at(-1)
+        ?.slice(6)
+    : text;
   if (!json) throw new Error(`${method} answered an event stream without a message`);
   return JSON.parse(json) as { result?: Record<string, unknown>; error?: { message: string } };
 }
@@ -51,7 +66,11 @@ export interface McpAnswers {
 
 /** initialize and tools/list against the app's /mcp: it must answer as `app`, with at least one tool. */
 export async function mcpChecks(url: string, app: string): Promise<McpAnswers> {
-  const initialized = await rpc(url, 'initialize', { protocolVersion: PROTOCOL_VERSION, capabilities: {}, clientInfo: { name: 'mcp-fleet-smoke', version: '1' } });
+  const initialized = await rpc(url, 'initialize', {
+    protocolVersion: PROTOCOL_VERSION,
+    capabilities: {},
+    clientInfo: { name: 'mcp-fleet-smoke', version: '1' },
+  });
   if (initialized.error) throw new Error(`initialize failed: ${initialized.error.message}`);
   const info = initialized.result?.serverInfo as { name?: string; version?: string } | undefined;
   if (info?.name !== app) throw new Error(`initialize answered as ${JSON.stringify(info?.name)}, not ${app}: is ${url} the right app?`);
@@ -68,4 +87,9 @@ export function smokeSummaryRow(app: string, answers: McpAnswers, readySeconds: 
   return `| ${app} | ${size} | ${readySeconds.toFixed(1)} s | ${answers.server} ${answers.version} | ${answers.tools.length} (${answers.tools.join(', ')}) |`;
 }
 
-export const smokeSummaryHeader = ['### Image smoke test', '', '| app | image size | ready in | initialize | tools/list |', '| --- | --- | --- | --- | --- |'];
+export const smokeSummaryHeader = [
+  '### Image smoke test',
+  '',
+  '| app | image size | ready in | initialize | tools/list |',
+  '| --- | --- | --- | --- | --- |',
+];

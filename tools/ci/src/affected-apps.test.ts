@@ -9,7 +9,9 @@ describe('requestedApps', () => {
   });
 
   it('names every unknown app and lists the real ones', () => {
-    expect(() => requestedApps('text-tool,docs', known)).toThrow('--apps names "text-tool", "docs", which are not apps under apps/ (the apps: documents, text-tools)');
+    expect(() => requestedApps('text-tool,docs', known)).toThrow(
+      '--apps names "text-tool", "docs", which are not apps under apps/ (the apps: documents, text-tools)',
+    );
   });
 });
 

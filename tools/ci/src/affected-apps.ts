@@ -6,7 +6,9 @@ export function requestedApps(input: string, known: string[]): string[] {
   const unknown = names.filter((name) => !known.includes(name));
   if (unknown.length > 0) {
     const list = unknown.map((name) => `"${name}"`).join(', ');
-    throw new Error(`--apps names ${list}, which ${unknown.length === 1 ? 'is not an app' : 'are not apps'} under apps/ (the apps: ${known.join(', ') || 'none'})`);
+    throw new Error(
+      `--apps names ${list}, which ${unknown.length === 1 ? 'is not an app' : 'are not apps'} under apps/ (the apps: ${known.join(', ') || 'none'})`,
+    );
   }
   return names.sort();
 }

@@ -32,7 +32,11 @@ export const checkoutStep = (options: { history: boolean }): JobStep =>
     ? { name: 'Check out, with the history nx affected compares against', uses: ACTIONS.checkout.uses, with: { 'fetch-depth': 0 } }
     : { name: 'Check out', uses: ACTIONS.checkout.uses, with: { 'persist-credentials': false } };
 
-export const setupNodeStep = (node: string): JobStep => ({ name: 'Set up Node', uses: ACTIONS.setupNode.uses, with: { 'node-version': node, cache: 'npm' } });
+export const setupNodeStep = (node: string): JobStep => ({
+  name: 'Set up Node',
+  uses: ACTIONS.setupNode.uses,
+  with: { 'node-version': node, cache: 'npm' },
+});
 
 /** NX_BASE and NX_HEAD for nx affected: from the last successful run of the workflow on main to this commit. */
 const baseAndHeadStep: JobStep = {

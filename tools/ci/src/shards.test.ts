@@ -1,21 +1,54 @@
 import { describe, expect, it } from 'vitest';
-import { cacheCounts, estimate, mergeDurations, planShards, shardTable, tasksOfGraph, UNKNOWN_TASK_SECONDS, type Durations, type Task } from './shards';
+import {
+  cacheCounts,
+  estimate,
+  mergeDurations,
+  planShards,
+  shardTable,
+  tasksOfGraph,
+  UNKNOWN_TASK_SECONDS,
+  type Durations,
+  type Task,
+} from './shards';
 
 const task = (id: string): Task => ({ id, project: id.slice(0, id.lastIndexOf(':')), target: id.slice(id.lastIndexOf(':') + 1) });
 const TARGETS = ['lint', 'typecheck', 'test', 'build'];
 
 // Durations as a cold run on main measured them (Nx's run.json on this machine, seconds): the plan's real input.
 const RECORDED: Durations = {
-  'nx-plugin:test': 172.5, 'nx-plugin:typecheck': 8.4, 'nx-plugin:lint': 3.7,
-  'scripts:test': 122.7, 'scripts:typecheck': 8.7, 'scripts:lint': 5.0,
-  'documents:test': 89.7, 'documents:typecheck': 18.0, 'documents:lint': 3.4, 'documents:build': 0.7,
-  'text-tools:test': 45.7, 'text-tools:typecheck': 7.8, 'text-tools:lint': 2.4, 'text-tools:build': 0.5,
-  'conformance-server:test': 30.8, 'conformance-server:typecheck': 8.6, 'conformance-server:lint': 2.6, 'conformance-server:build': 1.4,
-  'storage:test': 30.8, 'storage:typecheck': 5.0, 'storage:lint': 2.9,
-  'testing:test': 26.3, 'testing:typecheck': 6.8, 'testing:lint': 4.2,
-  'runtime:test': 13.8, 'runtime:typecheck': 7.2, 'runtime:lint': 4.1,
-  'middleware:test': 11.8, 'middleware:typecheck': 4.9, 'middleware:lint': 3.7,
-  'kube-fake:test': 3.3, 'kube-fake:typecheck': 2.8, 'kube-fake:lint': 2.6,
+  'nx-plugin:test': 172.5,
+  'nx-plugin:typecheck': 8.4,
+  'nx-plugin:lint': 3.7,
+  'scripts:test': 122.7,
+  'scripts:typecheck': 8.7,
+  'scripts:lint': 5.0,
+  'documents:test': 89.7,
+  'documents:typecheck': 18.0,
+  'documents:lint': 3.4,
+  'documents:build': 0.7,
+  'text-tools:test': 45.7,
+  'text-tools:typecheck': 7.8,
+  'text-tools:lint': 2.4,
+  'text-tools:build': 0.5,
+  'conformance-server:test': 30.8,
+  'conformance-server:typecheck': 8.6,
+  'conformance-server:lint': 2.6,
+  'conformance-server:build': 1.4,
+  'storage:test': 30.8,
+  'storage:typecheck': 5.0,
+  'storage:lint': 2.9,
+  'testing:test': 26.3,
+  'testing:typecheck': 6.8,
+  'testing:lint': 4.2,
+  'runtime:test': 13.8,
+  'runtime:typecheck': 7.2,
+  'runtime:lint': 4.1,
+  'middleware:test': 11.8,
+  'middleware:typecheck': 4.9,
+  'middleware:lint': 3.7,
+  'kube-fake:test': 3.3,
+  'kube-fake:typecheck': 2.8,
+  'kube-fake:lint': 2.6,
 };
 const everything = Object.keys(RECORDED).map(task);
 const options = { shards: 4, minShardSeconds: 120 };
@@ -34,12 +67,25 @@ describe('planShards', () => {
   });
 
   it('runs a change to one app in one shard', () => {
-    const shards = planShards(TARGETS.map((target) => task(`documents:${target}`)), RECORDED, options);
-    expect(shards).toEqual([{ index: 1, projects: ['documents'], tasks: ['documents:lint', 'documents:typecheck', 'documents:test', 'documents:build'], seconds: 112 }]);
+    const shards = planShards(
+      TARGETS.map((target) => task(`documents:${target}`)),
+      RECORDED,
+      options,
+    );
+    expect(shards).toEqual([
+      {
+        index: 1,
+        projects: ['documents'],
+        tasks: ['documents:lint', 'documents:typecheck', 'documents:test', 'documents:build'],
+        seconds: 112,
+      },
+    ]);
   });
 
   it('uses fewer runners than allowed when the work would not fill them, and none for nothing', () => {
-    const small = ['kube-fake', 'middleware', 'runtime'].flatMap((project) => ['lint', 'typecheck', 'test'].map((target) => task(`${project}:${target}`)));
+    const small = ['kube-fake', 'middleware', 'runtime'].flatMap((project) =>
+      ['lint', 'typecheck', 'test'].map((target) => task(`${project}:${target}`)),
+    );
     expect(planShards(small, RECORDED, options)).toHaveLength(1);
     expect(planShards(everything, RECORDED, { shards: 8, minShardSeconds: 120 }).length).toBe(5);
     expect(planShards([], RECORDED, options)).toEqual([]);
@@ -70,20 +116,39 @@ describe('estimate', () => {
 
 describe('the durations and the graph', () => {
   const run = (tasks: [string, number, string, number?][]) => ({
-    tasks: tasks.map(([taskId, ms, cacheStatus, status = 0]) => ({ taskId, startTime: '2026-12-03T10:00:00.000Z', endTime: new Date(Date.parse('2026-12-03T10:00:00.000Z') + ms).toISOString(), cacheStatus, status })),
+    tasks: tasks.map(([taskId, ms, cacheStatus, status = 0]) => ({
+      taskId,
+      startTime: '2026-12-03T10:00:00.000Z',
+      endTime: new Date(Date.parse('2026-12-03T10:00:00.000Z') + ms).toISOString(),
+      cacheStatus,
+      status,
+    })),
   });
 
   it('measures anew only the tasks that ran and passed; a cached or failed one keeps its last duration', () => {
     const merged = mergeDurations({ 'a:test': 50, 'b:test': 60, 'c:test': 70 }, [
       run([['a:test', 42_340, 'cache-miss']]),
-      run([['b:test', 10, 'remote-cache-hit'], ['c:test', 1_000, 'cache-miss', 1], ['d:lint', 2_000, 'cache-miss']]),
+      run([
+        ['b:test', 10, 'remote-cache-hit'],
+        ['c:test', 1_000, 'cache-miss', 1],
+        ['d:lint', 2_000, 'cache-miss'],
+      ]),
     ]);
     expect(merged).toEqual({ 'a:test': 42.3, 'b:test': 60, 'c:test': 70, 'd:lint': 2 });
     expect(Object.keys(merged)).toEqual(['a:test', 'b:test', 'c:test', 'd:lint']);
   });
 
   it('counts how the tasks were had', () => {
-    expect(cacheCounts([run([['a:test', 1, 'remote-cache-hit'], ['b:test', 1, 'local-cache-hit'], ['c:test', 1, 'cache-miss']]), run([['d:lint', 1, 'remote-cache-hit']])])).toEqual({
+    expect(
+      cacheCounts([
+        run([
+          ['a:test', 1, 'remote-cache-hit'],
+          ['b:test', 1, 'local-cache-hit'],
+          ['c:test', 1, 'cache-miss'],
+        ]),
+        run([['d:lint', 1, 'remote-cache-hit']]),
+      ]),
+    ).toEqual({
       tasks: 4,
       remote: 2,
       local: 1,
@@ -92,7 +157,14 @@ describe('the durations and the graph', () => {
   });
 
   it("reads the tasks of Nx's task graph, the builds tests depend on included", () => {
-    const graph = { tasks: { tasks: { 'documents:test': { id: 'documents:test', target: { project: 'documents', target: 'test' } }, 'documents:build': { id: 'documents:build', target: { project: 'documents', target: 'build' } } } } };
+    const graph = {
+      tasks: {
+        tasks: {
+          'documents:test': { id: 'documents:test', target: { project: 'documents', target: 'test' } },
+          'documents:build': { id: 'documents:build', target: { project: 'documents', target: 'build' } },
+        },
+      },
+    };
     expect(tasksOfGraph(graph)).toEqual([task('documents:test'), task('documents:build')]);
   });
 

@@ -79,7 +79,9 @@ export function planShards(tasks: Task[], durations: Durations, options: PlanOpt
 }
 
 /** The tasks of Nx's task graph (`nx affected -t … --graph=stdout`), the builds the tests depend on included. */
-export function tasksOfGraph(graph: { tasks: { tasks: Record<string, { id: string; target: { project: string; target: string } }> } }): Task[] {
+export function tasksOfGraph(graph: {
+  tasks: { tasks: Record<string, { id: string; target: { project: string; target: string } }> };
+}): Task[] {
   return Object.values(graph.tasks.tasks).map((task) => ({ id: task.id, project: task.target.project, target: task.target.target }));
 }
 

@@ -24,7 +24,9 @@ beforeEach(() => {
       { name: '/machine/that/ran/it/apps/documents/src/config.test.ts', startTime: 0, endTime: 500 },
     ],
   });
-  write('libs/runtime/coverage/vitest-results.json', { testResults: [{ name: '/x/libs/runtime/src/serve.test.ts', startTime: 0, endTime: 4400 }] });
+  write('libs/runtime/coverage/vitest-results.json', {
+    testResults: [{ name: '/x/libs/runtime/src/serve.test.ts', startTime: 0, endTime: 4400 }],
+  });
 });
 afterEach(() => rmSync(root, { recursive: true, force: true }));
 
@@ -32,14 +34,20 @@ describe('test:cost', () => {
   it('adds up CPU and wall per task and project, and finds the slowest test files by their workspace path', () => {
     const cost = readRunCost([root]);
     expect(cost.tasks.get('documents:test')).toEqual({ cpu: 46.9, wall: 94 });
-    expect(cost.files.map((file) => file.file)).toEqual(['apps/documents/test/e2e.test.ts', 'libs/runtime/src/serve.test.ts', 'apps/documents/src/config.test.ts']);
+    expect(cost.files.map((file) => file.file)).toEqual([
+      'apps/documents/test/e2e.test.ts',
+      'libs/runtime/src/serve.test.ts',
+      'apps/documents/src/config.test.ts',
+    ]);
     const text = formatRunCost(cost, { markdown: false, top: 2 });
     expect(text).toContain('nx run-many -t lint typecheck test: 58.0 s CPU (50.0 user + 8.0 system), 120.0 s wall');
     expect(text).toContain('the tasks: 55.9 s CPU');
     expect(text).toContain('outside the tasks (nx itself, the summary): 2.1 s CPU');
     expect(text).toMatch(/^documents\s+48\.9\s+97\.0$/m);
     expect(text).toMatch(/^documents:test\s+46\.9\s+94\.0$/m);
-    expect(text).toContain('the 2 slowest test files (wall s)\n   30.0  apps/documents/test/e2e.test.ts\n    4.4  libs/runtime/src/serve.test.ts');
+    expect(text).toContain(
+      'the 2 slowest test files (wall s)\n   30.0  apps/documents/test/e2e.test.ts\n    4.4  libs/runtime/src/serve.test.ts',
+    );
   });
 
   it('reports several shards together, as Markdown for the CI summary', () => {

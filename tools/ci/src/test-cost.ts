@@ -5,9 +5,21 @@ import { join, relative } from 'node:path';
 import { projectsWith } from './test-summary';
 
 /** One Nx task's process tree, as task-cpu/probe.mjs writes it (a task of `a && b` writes one record per command). */
-export interface TaskRecord { task: string; user: number; system: number; wall: number; exitCode: number }
+export interface TaskRecord {
+  task: string;
+  user: number;
+  system: number;
+  wall: number;
+  exitCode: number;
+}
 /** The whole command, as task-cpu/record.mjs writes it. */
-export interface CommandRecord { command: string; user: number; system: number; wall: number; exitCode: number }
+export interface CommandRecord {
+  command: string;
+  user: number;
+  system: number;
+  wall: number;
+  exitCode: number;
+}
 
 export interface RunCost {
   commands: CommandRecord[];
@@ -38,9 +50,12 @@ export function readRunCost(roots: string[]): RunCost {
       cost.tasks.set(record.task, entry);
     }
     for (const project of projectsWith(root, RESULTS)) {
-      for (const file of readJson<{ testResults: { name: string; startTime: number; endTime: number }[] }>(join(root, project, RESULTS)).testResults) {
+      for (const file of readJson<{ testResults: { name: string; startTime: number; endTime: number }[] }>(join(root, project, RESULTS))
+        .testResults) {
         // Vitest names a file by its absolute path on the machine that ran it; keep the workspace-relative part.
-        const inWorkspace = file.name.includes(`/${project}/`) ? `${project}/${file.name.split(`/${project}/`).at(-1)}` : relative(root, file.name);
+        const inWorkspace = file.name.includes(`/${project}/`)
+          ? `${project}/${file.name.split(`/${project}/`).at(-1)}`
+          : relative(root, file.name);
         cost.files.push({ file: inWorkspace, seconds: (file.endTime - file.startTime) / 1000 });
       }
     }
@@ -51,7 +66,12 @@ export function readRunCost(roots: string[]): RunCost {
 
 const seconds = (value: number) => value.toFixed(1);
 
-interface ProjectRow { project: string; cpu: number; wall: number; tasks: [string, { cpu: number; wall: number }][] }
+interface ProjectRow {
+  project: string;
+  cpu: number;
+  wall: number;
+  tasks: [string, { cpu: number; wall: number }][];
+}
 
 function byProject(cost: RunCost): ProjectRow[] {
   const projects = new Map<string, ProjectRow>();
@@ -75,7 +95,8 @@ export function formatRunCost(cost: RunCost, options: { markdown: boolean; top?:
   const taskCpu = [...cost.tasks.values()].reduce((sum, entry) => sum + entry.cpu, 0);
   const commandCpu = cost.commands.reduce((sum, command) => sum + command.user + command.system, 0);
   const totals = cost.commands.map(
-    (command) => `${command.command}: ${seconds(command.user + command.system)} s CPU (${seconds(command.user)} user + ${seconds(command.system)} system), ${seconds(command.wall)} s wall`,
+    (command) =>
+      `${command.command}: ${seconds(command.user + command.system)} s CPU (${seconds(command.user)} user + ${seconds(command.system)} system), ${seconds(command.wall)} s wall`,
   );
   const projects = byProject(cost);
   const tasks = [...cost.tasks].sort(([, a], [, b]) => b.cpu - a.cpu);
@@ -91,7 +112,10 @@ export function formatRunCost(cost: RunCost, options: { markdown: boolean; top?:
       '',
       '| project | CPU s | wall s | tasks (CPU s) |',
       '| --- | ---: | ---: | --- |',
-      ...projects.map((row) => `| ${row.project} | ${seconds(row.cpu)} | ${seconds(row.wall)} | ${row.tasks.map(([target, entry]) => `${target} ${seconds(entry.cpu)}`).join(', ')} |`),
+      ...projects.map(
+        (row) =>
+          `| ${row.project} | ${seconds(row.cpu)} | ${seconds(row.wall)} | ${row.tasks.map(([target, entry]) => `${target} ${seconds(entry.cpu)}`).join(', ')} |`,
+      ),
       '',
       `| the ${Math.min(top, cost.files.length)} slowest test files | wall s |`,
       '| --- | ---: |',

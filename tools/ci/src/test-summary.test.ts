@@ -7,8 +7,16 @@ const tests = (passed: number, failed: number, pending = 0): ProjectResults => (
 
 describe('summarize', () => {
   it('adds every project up into one closing line', () => {
-    const summary = summarize(new Map([['libs/a', tests(3, 0, 1)], ['apps/b', tests(4, 0)]]));
-    expect(summary).toEqual({ ok: true, lines: ['libs/a: 3 passed, 0 failed', 'apps/b: 4 passed, 0 failed', '7 passed, 0 failed, 1 skipped'] });
+    const summary = summarize(
+      new Map([
+        ['libs/a', tests(3, 0, 1)],
+        ['apps/b', tests(4, 0)],
+      ]),
+    );
+    expect(summary).toEqual({
+      ok: true,
+      lines: ['libs/a: 3 passed, 0 failed', 'apps/b: 4 passed, 0 failed', '7 passed, 0 failed, 1 skipped'],
+    });
   });
 
   it('says why the PostgreSQL tests were skipped, when they could not run', () => {
@@ -18,7 +26,12 @@ describe('summarize', () => {
 
   it('is not ok when a test failed, a project has no results, or nothing ran', () => {
     expect(summarize(new Map([['libs/a', tests(3, 1)]])).ok).toBe(false);
-    const missing = summarize(new Map([['libs/a', tests(3, 0)], ['apps/b', {}]]));
+    const missing = summarize(
+      new Map([
+        ['libs/a', tests(3, 0)],
+        ['apps/b', {}],
+      ]),
+    );
     expect(missing.ok).toBe(false);
     expect(missing.lines).toContain('apps/b: no results (coverage/vitest-results.json is missing; did its tests run?)');
     expect(summarize(new Map([['libs/a', tests(0, 0, 2)]])).ok).toBe(false);
@@ -28,7 +41,13 @@ describe('summarize', () => {
 describe('markdownSummary', () => {
   it('is a table of the projects that ran, with their coverage', () => {
     const coverage = { lines: { pct: 94.7 }, branches: { pct: 100 }, functions: { pct: 90 }, statements: { pct: 95.2 } };
-    const table = markdownSummary(new Map([['apps/a', { ...tests(5, 1, 2), coverage }], ['libs/b', tests(3, 0)], ['libs/c', {}]]));
+    const table = markdownSummary(
+      new Map([
+        ['apps/a', { ...tests(5, 1, 2), coverage }],
+        ['libs/b', tests(3, 0)],
+        ['libs/c', {}],
+      ]),
+    );
     expect(table.split('\n')).toEqual([
       '### Tests and coverage',
       '',

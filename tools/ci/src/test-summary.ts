@@ -51,7 +51,9 @@ export function summarize(results: Map<string, ProjectResults>, noPostgres?: str
     skipped += tests.numPendingTests + (tests.numTodoTests ?? 0);
     lines.push(`${project}: ${tests.numPassedTests} passed, ${tests.numFailedTests} failed`);
   }
-  lines.push(`${passed} passed, ${failed} failed, ${skipped} skipped${skipped > 0 && noPostgres ? ` (the PostgreSQL tests among them: ${noPostgres})` : ''}`);
+  lines.push(
+    `${passed} passed, ${failed} failed, ${skipped} skipped${skipped > 0 && noPostgres ? ` (the PostgreSQL tests among them: ${noPostgres})` : ''}`,
+  );
   return { ok: failed === 0 && !missing && passed > 0, lines };
 }
 

@@ -31,7 +31,13 @@ describe('runWorkflow', () => {
     expect(run.jobs.plan).toEqual({ status: 'success', outputs: { apps: '["a","b"]' }, summary: '## plan\n' });
     expect(run.jobs.build!.status).toBe('success');
     expect(readFileSync(join(workdir, 'built.txt'), 'utf8')).toBe('a abc123 from-env\nb abc123 from-env\n');
-    expect(run.steps.map((step) => `${step.job}: ${step.step} ${step.outcome}`)).toEqual(['plan: list passed', 'build (a): export passed', 'build (a): write passed', 'build (b): export passed', 'build (b): write passed']);
+    expect(run.steps.map((step) => `${step.job}: ${step.step} ${step.outcome}`)).toEqual([
+      'plan: list passed',
+      'build (a): export passed',
+      'build (a): write passed',
+      'build (b): export passed',
+      'build (b): write passed',
+    ]);
   });
 
   it("skips what GitHub skips: after a failure, a failed job's dependents, false conditions; runs failure() and always() steps", async () => {
@@ -54,7 +60,15 @@ describe('runWorkflow', () => {
     expect(run.jobs.test!.status).toBe('failure');
     expect(run.jobs.deploy!.status).toBe('skipped');
     expect(run.jobs.notify!.status).toBe('success');
-    expect(Object.fromEntries(run.steps.map((step) => [step.step, step.outcome]))).toEqual({ secret: 'passed', breaks: 'failed', after: 'skipped', cleanup: 'passed', never: 'skipped', report: 'passed', tell: 'passed' });
+    expect(Object.fromEntries(run.steps.map((step) => [step.step, step.outcome]))).toEqual({
+      secret: 'passed',
+      breaks: 'failed',
+      after: 'skipped',
+      cleanup: 'passed',
+      never: 'skipped',
+      report: 'passed',
+      tell: 'passed',
+    });
     expect(run.steps.find((step) => step.step === 'after')!.reason).toBe('an earlier step failed');
   });
 
@@ -66,19 +80,38 @@ describe('runWorkflow', () => {
         steps: [
           { name: 'push', id: 'push', uses: 'docker/build-push-action@v6' },
           { name: 'install', id: 'install', run: 'exit 1' },
-          { name: 'use', env: { NODE: '${{ matrix.node }}', DIGEST: '${{ steps.push.outputs.digest }}' }, run: 'echo "node=$NODE $DIGEST" >> "$GITHUB_STEP_SUMMARY"' },
+          {
+            name: 'use',
+            env: { NODE: '${{ matrix.node }}', DIGEST: '${{ steps.push.outputs.digest }}' },
+            run: 'echo "node=$NODE $DIGEST" >> "$GITHUB_STEP_SUMMARY"',
+          },
         ],
       },
     };
-    const run = await runWorkflow(jobs, { workdir, context, actionOutputs: { push: { digest: 'sha256:1' } }, skip: { install: 'installed already' }, matrix: { node: ['20'] } });
+    const run = await runWorkflow(jobs, {
+      workdir,
+      context,
+      actionOutputs: { push: { digest: 'sha256:1' } },
+      skip: { install: 'installed already' },
+      matrix: { node: ['20'] },
+    });
     expect(run.jobs.image).toEqual({ status: 'success', outputs: { digest: 'sha256:1' }, summary: 'node=20 sha256:1\n' });
-    expect(run.steps.filter((step) => step.outcome === 'skipped').map((step) => step.reason)).toEqual(['uses docker/build-push-action, which only runs on GitHub', 'installed already']);
+    expect(run.steps.filter((step) => step.outcome === 'skipped').map((step) => step.reason)).toEqual([
+      'uses docker/build-push-action, which only runs on GitHub',
+      'installed already',
+    ]);
   });
 
   it('refuses what it cannot evaluate, naming it, rather than guessing', async () => {
     const job = (step: WorkflowJob['steps'][number]): Record<string, WorkflowJob> => ({ only: { steps: [step] } });
-    await expect(runWorkflow(job({ name: 'x', env: { X: '${{ github.sha || 1 }}' }, run: 'true' }), { workdir, context })).rejects.toThrow('the workflow runner does not evaluate ${{ github.sha || 1 }}');
-    await expect(runWorkflow(job({ name: 'x', if: "contains(github.sha, 'a')", run: 'true' }), { workdir, context })).rejects.toThrow('the workflow runner does not evaluate the condition');
-    await expect(runWorkflow(job({ name: 'x', env: { X: '${{ github.missing }}' }, run: 'true' }), { workdir, context })).rejects.toThrow('${{ github.missing }} has no value in this run');
+    await expect(runWorkflow(job({ name: 'x', env: { X: '${{ github.sha || 1 }}' }, run: 'true' }), { workdir, context })).rejects.toThrow(
+      'the workflow runner does not evaluate ${{ github.sha || 1 }}',
+    );
+    await expect(runWorkflow(job({ name: 'x', if: "contains(github.sha, 'a')", run: 'true' }), { workdir, context })).rejects.toThrow(
+      'the workflow runner does not evaluate the condition',
+    );
+    await expect(runWorkflow(job({ name: 'x', env: { X: '${{ github.missing }}' }, run: 'true' }), { workdir, context })).rejects.toThrow(
+      '${{ github.missing }} has no value in this run',
+    );
   });
 });

@@ -9,7 +9,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bashStep } from './pipeline';
 
-export interface WorkflowStep { name: string; id?: string; uses?: string; run?: string; if?: string; env?: Record<string, string> }
+export interface WorkflowStep {
+  name: string;
+  id?: string;
+  uses?: string;
+  run?: string;
+  if?: string;
+  env?: Record<string, string>;
+}
 export interface WorkflowJob {
   name?: string;
   needs?: string | string[];
@@ -21,8 +28,19 @@ export interface WorkflowJob {
   steps: WorkflowStep[];
 }
 
-export interface StepRecord { job: string; step: string; outcome: 'passed' | 'failed' | 'skipped'; output?: string; reason?: string; seconds?: number }
-export interface JobRun { status: 'success' | 'failure' | 'skipped'; outputs: Record<string, string>; summary: string }
+export interface StepRecord {
+  job: string;
+  step: string;
+  outcome: 'passed' | 'failed' | 'skipped';
+  output?: string;
+  reason?: string;
+  seconds?: number;
+}
+export interface JobRun {
+  status: 'success' | 'failure' | 'skipped';
+  outputs: Record<string, string>;
+  summary: string;
+}
 
 export interface RunOptions {
   /** The checkout: every job runs its scripts here (so what one job writes, the next finds, as artifacts would carry it). */
@@ -70,7 +88,8 @@ const STATUS_CHECK = /\b(always|success|failure|cancelled)\(\)/;
  */
 function evaluateCondition(condition: string, scope: Scope, failed = false): boolean {
   const tokens = condition.match(/!\(|\(|\)|&&|\|\||[\w.-]+ (?:==|!=) '[^']*'|\w+\(\)/g) ?? [];
-  if (tokens.join('').replace(/\s/g, '') !== condition.replace(/\s/g, '')) throw new Error(`the workflow runner does not evaluate the condition "${condition}"`);
+  if (tokens.join('').replace(/\s/g, '') !== condition.replace(/\s/g, ''))
+    throw new Error(`the workflow runner does not evaluate the condition "${condition}"`);
   let at = 0;
   const term = (): boolean => {
     const token = tokens[at++];
@@ -107,20 +126,29 @@ function evaluateCondition(condition: string, scope: Scope, failed = false): boo
   return either();
 }
 
-const substitute = (text: string, scope: Scope) => text.replace(/\$\{\{\s*(.+?)\s*\}\}/g, (_, expression: string) => String(evaluate(expression, scope)));
+const substitute = (text: string, scope: Scope) =>
+  text.replace(/\$\{\{\s*(.+?)\s*\}\}/g, (_, expression: string) => String(evaluate(expression, scope)));
 
 /** key=value lines, as GitHub reads GITHUB_OUTPUT and GITHUB_ENV. */
 function readPairs(file: string): Record<string, string> {
   const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
   if (text.includes('<<')) throw new Error(`${file}: multi-line values are not read by this runner`);
-  return Object.fromEntries(text.split('\n').filter(Boolean).map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));
+  return Object.fromEntries(
+    text
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+  );
 }
 
 function bash(script: string, cwd: string, env: NodeJS.ProcessEnv, echo: boolean): Promise<{ code: number; output: string }> {
   return new Promise((resolve) => {
     // Asynchronous, so a fake server in this process keeps answering.
-    const child = execFile('bash', bashStep(script), { cwd, env, encoding: 'utf8', timeout: echo ? 0 : 240_000, maxBuffer: 256 * 1024 * 1024 }, (error, stdout, stderr) =>
-      resolve({ code: error ? Number(error.code ?? 1) : 0, output: `${stdout}${stderr}` }),
+    const child = execFile(
+      'bash',
+      bashStep(script),
+      { cwd, env, encoding: 'utf8', timeout: echo ? 0 : 240_000, maxBuffer: 256 * 1024 * 1024 },
+      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, output: `${stdout}${stderr}` }),
     );
     if (echo) {
       child.stdout?.pipe(process.stdout);
@@ -131,14 +159,23 @@ function bash(script: string, cwd: string, env: NodeJS.ProcessEnv, echo: boolean
 
 /** Every combination of the matrix's axes, as GitHub expands them. */
 function combinations(axes: [string, unknown[]][]): Record<string, unknown>[] {
-  return axes.reduce<Record<string, unknown>[]>((combos, [axis, values]) => combos.flatMap((combo) => values.map((value) => ({ ...combo, [axis]: value }))), [{}]);
+  return axes.reduce<Record<string, unknown>[]>(
+    (combos, [axis, values]) => combos.flatMap((combo) => values.map((value) => ({ ...combo, [axis]: value }))),
+    [{}],
+  );
 }
 
 /** Runs every job of a workflow whose `needs` succeeded (or that runs always()), once per matrix combination. */
-export async function runWorkflow(jobs: Record<string, WorkflowJob>, options: RunOptions): Promise<{ jobs: Record<string, JobRun>; steps: StepRecord[] }> {
-  const results: Record<string, JobRun> = Object.fromEntries(Object.entries(options.earlier ?? {}).map(([id, run]) => [id, { ...run, summary: '' }]));
+export async function runWorkflow(
+  jobs: Record<string, WorkflowJob>,
+  options: RunOptions,
+): Promise<{ jobs: Record<string, JobRun>; steps: StepRecord[] }> {
+  const results: Record<string, JobRun> = Object.fromEntries(
+    Object.entries(options.earlier ?? {}).map(([id, run]) => [id, { ...run, summary: '' }]),
+  );
   const steps: StepRecord[] = [];
-  const needsScope = () => Object.fromEntries(Object.entries(results).map(([id, run]) => [id, { result: run.status, outputs: run.outputs }]));
+  const needsScope = () =>
+    Object.fromEntries(Object.entries(results).map(([id, run]) => [id, { result: run.status, outputs: run.outputs }]));
 
   for (const [jobId, job] of Object.entries(jobs)) {
     const needs = [job.needs ?? []].flat();
@@ -152,7 +189,8 @@ export async function runWorkflow(jobs: Record<string, WorkflowJob>, options: Ru
     }
     const axes = Object.entries(job.strategy?.matrix ?? {}).map(([axis, values]): [string, unknown[]] => [
       axis,
-      options.matrix?.[axis] ?? (typeof values === 'string' ? (evaluate(/^\$\{\{\s*(.+?)\s*\}\}$/.exec(values)![1]!, scope) as unknown[]) : (values as unknown[])),
+      options.matrix?.[axis] ??
+        (typeof values === 'string' ? (evaluate(/^\$\{\{\s*(.+?)\s*\}\}$/.exec(values)![1]!, scope) as unknown[]) : (values as unknown[])),
     ]);
 
     const run: JobRun = { status: 'success', outputs: {}, summary: '' };
@@ -165,16 +203,27 @@ export async function runWorkflow(jobs: Record<string, WorkflowJob>, options: Ru
       writeFileSync(summaryFile, '');
       writeFileSync(envFile, '');
       const stepScope: Scope = { ...scope, matrix, steps: {} };
-      const resolveEnv = (env: Record<string, string> = {}) => Object.fromEntries(Object.entries(env).map(([key, text]) => [key, substitute(String(text), stepScope)]));
+      const resolveEnv = (env: Record<string, string> = {}) =>
+        Object.fromEntries(Object.entries(env).map(([key, text]) => [key, substitute(String(text), stepScope)]));
       const jobEnv = resolveEnv(job.env);
       let failed = false;
       for (const [index, step] of job.steps.entries()) {
         const stepsScope = stepScope.steps as Scope;
-        const reason = step.uses ? `uses ${step.uses.split('@')[0]}, which only runs on GitHub` : step.id ? options.skip?.[step.id] : undefined;
+        const reason = step.uses
+          ? `uses ${step.uses.split('@')[0]}, which only runs on GitHub`
+          : step.id
+            ? options.skip?.[step.id]
+            : undefined;
         // As on GitHub: a step whose condition names no status check runs only while nothing has failed.
-        const wanted = step.if === undefined ? !failed : (STATUS_CHECK.test(step.if) || !failed) && evaluateCondition(step.if, stepScope, failed);
+        const wanted =
+          step.if === undefined ? !failed : (STATUS_CHECK.test(step.if) || !failed) && evaluateCondition(step.if, stepScope, failed);
         if (reason || !wanted) {
-          steps.push({ job: instance, step: step.name, outcome: 'skipped', reason: reason ?? (failed ? 'an earlier step failed' : `its condition is false: ${step.if}`) });
+          steps.push({
+            job: instance,
+            step: step.name,
+            outcome: 'skipped',
+            reason: reason ?? (failed ? 'an earlier step failed' : `its condition is false: ${step.if}`),
+          });
           if (step.id && options.actionOutputs?.[step.id]) stepsScope[step.id] = { outputs: options.actionOutputs[step.id] };
           continue;
         }

@@ -130,7 +130,11 @@ const shardJob: Job = {
       name: 'Nx remote cache, read-write (a push to main fills it)',
       if: ON_MAIN,
       run: NX_CACHE_SERVER,
-      env: { NX_CACHE_URL: '${{ secrets.NX_CACHE_URL }}', NX_CACHE_READ_TOKEN: '${{ secrets.NX_CACHE_READ_TOKEN }}', NX_CACHE_WRITE_TOKEN: '${{ secrets.NX_CACHE_WRITE_TOKEN }}' },
+      env: {
+        NX_CACHE_URL: '${{ secrets.NX_CACHE_URL }}',
+        NX_CACHE_READ_TOKEN: '${{ secrets.NX_CACHE_READ_TOKEN }}',
+        NX_CACHE_WRITE_TOKEN: '${{ secrets.NX_CACHE_WRITE_TOKEN }}',
+      },
     },
     {
       id: 'shard',
@@ -211,7 +215,12 @@ const summaryJob: Job = {
  * `apps` those on Kubernetes, `functions` those that ship as a Lambda function.
  */
 function affectedAppsJob(name: string, condition: string | undefined, list: { args: string; env?: Record<string, string> }): Job {
-  const listStep = { id: 'list', name: 'List the affected apps', run: `node --import tsx tools/ci/affected-apps.ts ${list.args}`, ...(list.env ? { env: list.env } : {}) };
+  const listStep = {
+    id: 'list',
+    name: 'List the affected apps',
+    run: `node --import tsx tools/ci/affected-apps.ts ${list.args}`,
+    ...(list.env ? { env: list.env } : {}),
+  };
   return affectedJob(name, { names: ['apps', 'functions'], stepId: 'list' }, [INSTALL_STEP, listStep], condition);
 }
 
@@ -283,7 +292,10 @@ const appMatrix = { failFast: false, matrix: { domain: { app: '${{ fromJSON(need
  * Lists the apps to ship: the ones a push changed (nx affected since the last successful deploy), or the dispatch
  * input. Only from main: a dispatch on another branch deploys nothing, as every later job needs this one.
  */
-const appsJob = affectedAppsJob('Apps to deploy', "github.ref == 'refs/heads/main'", { args: '--apps "$REQUESTED_APPS" --github-output', env: { REQUESTED_APPS: '${{ inputs.apps }}' } });
+const appsJob = affectedAppsJob('Apps to deploy', "github.ref == 'refs/heads/main'", {
+  args: '--apps "$REQUESTED_APPS" --github-output',
+  env: { REQUESTED_APPS: '${{ inputs.apps }}' },
+});
 
 /** Builds and pushes one image per app, once; what it records (image@digest) is what every environment deploys. */
 const imageJob: Job = {
@@ -397,7 +409,7 @@ function deployJob(environment: (typeof ENVIRONMENTS)[number], needs: string): J
         // GitHub stops a cancelled job with SIGINT, then SIGTERM 7.5 s later, then SIGKILL: deploy.ts deletes its
         // canary at the first, but a job killed outright (or a lost runner) would leave it serving. Only this run's.
         id: 'cleanup',
-        name: "After a cancelled or failed deploy: delete the canary and the lock this run holds, if any",
+        name: 'After a cancelled or failed deploy: delete the canary and the lock this run holds, if any',
         if: 'cancelled() || failure()',
         run: 'node --import tsx tools/deploy/deploy.ts --cleanup --namespace "$NAMESPACE" --app "$APP"',
         env: { NAMESPACE: environment.namespace, APP: '${{ matrix.app }}' },
@@ -406,7 +418,10 @@ function deployJob(environment: (typeof ENVIRONMENTS)[number], needs: string): J
   };
 }
 
-const functionMatrix = { failFast: false, matrix: { domain: { app: '${{ fromJSON(needs.apps.outputs.functions) }}' as unknown as string[] } } };
+const functionMatrix = {
+  failFast: false,
+  matrix: { domain: { app: '${{ fromJSON(needs.apps.outputs.functions) }}' as unknown as string[] } },
+};
 
 /**
  * Deploys each app that ships as a function to one environment with `cdk deploy` (tools/lambda-stack). CloudFormation
@@ -439,7 +454,11 @@ function functionJob(environment: (typeof ENVIRONMENTS)[number], needs?: string)
         ].join('\n'),
         env: { ROLE: '${{ secrets.AWS_DEPLOY_ROLE_ARN }}', ENVIRONMENT: environment.name },
       },
-      { name: 'AWS credentials by OIDC', uses: ACTIONS.awsCredentials.uses, with: { 'role-to-assume': '${{ secrets.AWS_DEPLOY_ROLE_ARN }}', 'aws-region': environment.awsRegion } },
+      {
+        name: 'AWS credentials by OIDC',
+        uses: ACTIONS.awsCredentials.uses,
+        with: { 'role-to-assume': '${{ secrets.AWS_DEPLOY_ROLE_ARN }}', 'aws-region': environment.awsRegion },
+      },
       { name: 'Bundle the function', run: 'npx nx run "$APP:build-lambda"', env: { APP: '${{ matrix.app }}' } },
       {
         name: 'Deploy; CodeDeploy shifts live as a canary and rolls it back on an alarm',
@@ -457,7 +476,9 @@ function commentActionVersions(file: YamlFile): void {
   const rendered = file as unknown as { synthesizeContent(resolver: unknown): string | undefined };
   const render = rendered.synthesizeContent.bind(rendered);
   rendered.synthesizeContent = (resolver) =>
-    render(resolver)?.replace(/^(\s*(?:- )?uses: )(\S+)$/gm, (line, _key, uses: string) => (versions.has(uses) ? `${line} # ${versions.get(uses)}` : line));
+    render(resolver)?.replace(/^(\s*(?:- )?uses: )(\S+)$/gm, (line, _key, uses: string) =>
+      versions.has(uses) ? `${line} # ${versions.get(uses)}` : line,
+    );
 }
 
 /** `npx projen` runs this file (the default task); projen's generated-file marker names it as the file to edit. */
@@ -479,7 +500,10 @@ export function synthesize(outdir: string): void {
   const gh = new github.GitHub(project, { mergify: false, pullRequestLint: false, workflows: true });
 
   // A newer push to the same branch or pull request makes an older check run pointless.
-  const ci = new github.GithubWorkflow(gh, 'ci', { limitConcurrency: true, concurrencyOptions: { group: 'ci-${{ github.ref }}', cancelInProgress: true } });
+  const ci = new github.GithubWorkflow(gh, 'ci', {
+    limitConcurrency: true,
+    concurrencyOptions: { group: 'ci-${{ github.ref }}', cancelInProgress: true },
+  });
   ci.on({ pullRequest: {}, push: { branches: ['main'] }, workflowDispatch: {} });
   ci.file?.addOverride('permissions', 'read-all');
   ci.addJobs({ plan: planJob, shard: shardJob, summary: summaryJob, images: imagesJob, smoke: imageSmokeJob });
@@ -487,16 +511,30 @@ export function synthesize(outdir: string): void {
   const deploy = new github.GithubWorkflow(gh, 'deploy');
   deploy.on({
     push: { branches: ['main'] },
-    workflowDispatch: { inputs: { apps: { description: 'Apps to deploy, comma-separated (empty: the apps changed since the last successful deploy)', required: false, type: 'string' } } },
+    workflowDispatch: {
+      inputs: {
+        apps: {
+          description: 'Apps to deploy, comma-separated (empty: the apps changed since the last successful deploy)',
+          required: false,
+          type: 'string',
+        },
+      },
+    },
   });
   deploy.file?.addOverride('permissions', 'read-all');
   deploy.addJobs({ apps: appsJob, image: imageJob });
-  ENVIRONMENTS.forEach((environment, index) => deploy.addJob(environment.name, deployJob(environment, index === 0 ? 'image' : ENVIRONMENTS[index - 1]!.name)));
-  ENVIRONMENTS.forEach((environment, index) => deploy.addJob(`${environment.name}-function`, functionJob(environment, index === 0 ? undefined : `${ENVIRONMENTS[index - 1]!.name}-function`)));
+  ENVIRONMENTS.forEach((environment, index) =>
+    deploy.addJob(environment.name, deployJob(environment, index === 0 ? 'image' : ENVIRONMENTS[index - 1]!.name)),
+  );
+  ENVIRONMENTS.forEach((environment, index) =>
+    deploy.addJob(
+      `${environment.name}-function`,
+      functionJob(environment, index === 0 ? undefined : `${ENVIRONMENTS[index - 1]!.name}-function`),
+    ),
+  );
 
   for (const workflow of [ci, deploy]) if (workflow.file) commentActionVersions(workflow.file);
   // GitHub folds generated files in diffs and leaves them out of language statistics.
   for (const file of project.files) project.gitattributes.addAttributes(`/${file.path}`, 'linguist-generated');
   project.synth();
 }
-

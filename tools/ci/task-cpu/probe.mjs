@@ -16,7 +16,10 @@ if (dir && project && !process.env.MCP_FLEET_TASK_CPU_TOP) {
     try {
       // After "(comm) ": state is field 3, so utime, stime, cutime, cstime (fields 14-17) are at 11-14.
       const stat = readFileSync('/proc/self/stat', 'utf8');
-      fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ').map(Number);
+      fields = stat
+        .slice(stat.lastIndexOf(') ') + 2)
+        .split(' ')
+        .map(Number);
     } catch {
       return;
     }

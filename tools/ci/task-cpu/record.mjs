@@ -39,8 +39,18 @@ child.on('close', (code, signal) => {
   // elsewhere the command runs as it would, and nothing is recorded.
   if (existsSync('/proc/self/stat')) {
     const stat = readFileSync('/proc/self/stat', 'utf8');
-    const [childUser, childSystem] = stat.slice(stat.lastIndexOf(') ') + 2).split(' ').slice(13, 15).map((value) => Number(value) / 100);
-    const run = { command: command.join(' '), user: childUser, system: childSystem, wall: (Date.now() - started) / 1000, exitCode: code ?? 1 };
+    const [childUser, childSystem] = stat
+      .slice(stat.lastIndexOf(') ') + 2)
+      .split(' ')
+      .slice(13, 15)
+      .map((value) => Number(value) / 100);
+    const run = {
+      command: command.join(' '),
+      user: childUser,
+      system: childSystem,
+      wall: (Date.now() - started) / 1000,
+      exitCode: code ?? 1,
+    };
     writeFileSync(join(dir, 'command.json'), `${JSON.stringify(run)}\n`);
   }
   process.exit(code ?? (signal ? 128 : 1));

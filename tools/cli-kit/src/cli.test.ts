@@ -14,7 +14,11 @@ describe('parseCli', () => {
   });
 
   it('asks to print the usage for --help and -h', () => {
-    expect(parseCli(['--count', '3', '--help'], usage, options)).toEqual({ ok: false, exitCode: 0, output: 'Usage: thing [--count N] [--dry-run]' });
+    expect(parseCli(['--count', '3', '--help'], usage, options)).toEqual({
+      ok: false,
+      exitCode: 0,
+      output: 'Usage: thing [--count N] [--dry-run]',
+    });
     expect(parseCli(['-h'], usage, options)).toMatchObject({ exitCode: 0 });
   });
 

@@ -3,7 +3,11 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 export type Options = NonNullable<ParseArgsConfig['options']>;
 
 export type CliResult<O extends Options> =
-  | { ok: true; values: ReturnType<typeof parseArgs<{ options: O; allowPositionals: true; strict: true }>>['values']; positionals: string[] }
+  | {
+      ok: true;
+      values: ReturnType<typeof parseArgs<{ options: O; allowPositionals: true; strict: true }>>['values'];
+      positionals: string[];
+    }
   | { ok: false; exitCode: 0 | 2; output: string };
 
 /** Parses a script's flags. `--help` asks to print the usage (exit 0); an unknown or malformed flag is a usage error (exit 2). */

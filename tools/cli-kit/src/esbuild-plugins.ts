@@ -10,7 +10,9 @@ import type { Plugin } from 'esbuild';
 export const externalPackages: Plugin = {
   name: 'external-packages',
   setup(build) {
-    build.onResolve({ filter: /^[^./]/ }, (args) => (args.path.startsWith('@mcp-fleet/') ? undefined : { path: args.path, external: true }));
+    build.onResolve({ filter: /^[^./]/ }, (args) =>
+      args.path.startsWith('@mcp-fleet/') ? undefined : { path: args.path, external: true },
+    );
   },
 };
 

@@ -14,7 +14,9 @@ describe('parseDuration', () => {
   });
 
   it('names the flag and the value it cannot read', () => {
-    expect(() => parseDuration('ten seconds', '--duration')).toThrow('--duration must be a duration such as 500ms, 30s or 2m, got "ten seconds"');
+    expect(() => parseDuration('ten seconds', '--duration')).toThrow(
+      '--duration must be a duration such as 500ms, 30s or 2m, got "ten seconds"',
+    );
   });
 });
 

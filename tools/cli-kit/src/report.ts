@@ -16,7 +16,10 @@ export function formatNumber(value: number): string {
  * Progress for long work: a bar redrawn in place on a terminal, a plain line every few seconds elsewhere (CI
  * logs), never on stdout, so that --json output stays clean.
  */
-export function progressReporter(label: string, stream: NodeJS.WriteStream = process.stderr): { update(fraction: number, detail: string): void; done(): void } {
+export function progressReporter(
+  label: string,
+  stream: NodeJS.WriteStream = process.stderr,
+): { update(fraction: number, detail: string): void; done(): void } {
   let lastPlain = 0;
   return {
     update(fraction, detail) {

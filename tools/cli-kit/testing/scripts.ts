@@ -13,7 +13,9 @@ export const scriptBundles = (projectDir: string): string => join(projectDir, 'n
 
 /** Bundles every entry script of a project (its top-level .ts files but tests and configs), for runScript. */
 export async function bundleScripts(projectDir: string): Promise<void> {
-  const entries = readdirSync(projectDir).filter((file) => file.endsWith('.ts') && !file.endsWith('.test.ts') && file !== 'vitest.config.ts');
+  const entries = readdirSync(projectDir).filter(
+    (file) => file.endsWith('.ts') && !file.endsWith('.test.ts') && file !== 'vitest.config.ts',
+  );
   await build({
     entryPoints: entries.map((file) => join(projectDir, file)),
     outdir: scriptBundles(projectDir),
@@ -39,9 +41,15 @@ export interface ScriptRun {
  * made from the same source). Asynchronous, so that cases can run side by side and a server or fake in the
  * test's own process keeps answering meanwhile.
  */
-export function runScript(projectDir: string, script: string, args: string[], options: { env?: Record<string, string>; timeoutMs?: number; cwd?: string } = {}): Promise<ScriptRun> {
+export function runScript(
+  projectDir: string,
+  script: string,
+  args: string[],
+  options: { env?: Record<string, string>; timeoutMs?: number; cwd?: string } = {},
+): Promise<ScriptRun> {
   const bundle = join(scriptBundles(projectDir), script.replace(/\.ts$/, '.mjs'));
-  if (!existsSync(bundle)) throw new Error(`${bundle} does not exist: the project's vitest globalSetup bundles its scripts (bundleScripts)`);
+  if (!existsSync(bundle))
+    throw new Error(`${bundle} does not exist: the project's vitest globalSetup bundles its scripts (bundleScripts)`);
   // Below the tests' own ceiling (@mcp-fleet/vitest-preset), so that a hang fails with the script's output.
   const ceilingMs = options.timeoutMs ?? 240_000;
   return new Promise((resolve) =>

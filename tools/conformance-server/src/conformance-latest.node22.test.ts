@@ -18,16 +18,32 @@ const MODERN = ['--requirements', '2026-07-28'];
  * The 2026-07-28 scenarios the fixture server cannot pass yet, and why: an extension the runtime does not implement.
  */
 const NOT_YET: Record<string, string> = Object.fromEntries(
-  ['lifecycle', 'capability-negotiation', 'wire-fields', 'request-state-removal', 'mrtr-input', 'request-headers', 'dispatch-and-envelope', 'required-task-error', 'mrtr-composition'].map((name) => [
-    `tasks-${name}`,
-    'the tasks extension (not scored for 2026-07-28), which the runtime does not implement',
-  ]),
+  [
+    'lifecycle',
+    'capability-negotiation',
+    'wire-fields',
+    'request-state-removal',
+    'mrtr-input',
+    'request-headers',
+    'dispatch-and-envelope',
+    'required-task-error',
+    'mrtr-composition',
+  ].map((name) => [`tasks-${name}`, 'the tasks extension (not scored for 2026-07-28), which the runtime does not implement']),
 );
 
 /** The 2026-07-28 scenarios an app can pass with no fixture of the suite's. */
-const NO_FIXTURE = ['tools-list', 'resources-list', 'prompts-list', 'sep-2164-resource-not-found', 'server-sse-multiple-streams', 'dns-rebinding-protection', 'http-header-validation'];
+const NO_FIXTURE = [
+  'tools-list',
+  'resources-list',
+  'prompts-list',
+  'sep-2164-resource-not-found',
+  'server-sse-multiple-streams',
+  'dns-rebinding-protection',
+  'http-header-validation',
+];
 
-const failingScenarios = (results: Map<string, Check[]>) => [...results].filter(([, checks]) => checks.some((check) => check.status === 'FAILURE')).map(([scenario]) => scenario);
+const failingScenarios = (results: Map<string, Check[]>) =>
+  [...results].filter(([, checks]) => checks.some((check) => check.status === 'FAILURE')).map(([scenario]) => scenario);
 
 describe('the newest conformance suite against the fixture server', () => {
   let server: ServerProcess;
@@ -49,9 +65,34 @@ describe('the newest conformance suite against the fixture server', () => {
     const results = await runSuite(cli, server.url, MODERN);
     expect(failingScenarios(results).sort()).toEqual(Object.keys(NOT_YET).sort());
     const passed = [...results.keys()].filter((scenario) => !(scenario in NOT_YET));
-    expect(passed).toEqual(expect.arrayContaining(['caching', 'http-header-validation', 'sep-2164-resource-not-found', 'json-schema-2020-12', 'http-custom-header-server-validation', 'server-stateless', 'tools-call-simple-text', 'resources-read-text', 'prompts-get-simple', 'input-required-result-request-state', 'input-required-result-tampered-state', 'input-required-result-multi-round', 'input-required-result-non-tool-request']));
-    console.log(`conformance 0.2.0-alpha.12, 2026-07-28: ${passed.length} of ${results.size} scenarios pass; not yet:\n${Object.entries(NOT_YET).map(([scenario, why]) => `  ${scenario}: ${why}`).join('\n')}`);
+    expect(passed).toEqual(
+      expect.arrayContaining([
+        'caching',
+        'http-header-validation',
+        'sep-2164-resource-not-found',
+        'json-schema-2020-12',
+        'http-custom-header-server-validation',
+        'server-stateless',
+        'tools-call-simple-text',
+        'resources-read-text',
+        'prompts-get-simple',
+        'input-required-result-request-state',
+        'input-required-result-tampered-state',
+        'input-required-result-multi-round',
+        'input-required-result-non-tool-request',
+      ]),
+    );
+    console.log(
+      `conformance 0.2.0-alpha.12, 2026-07-28: ${passed.length} of ${results.size} scenarios pass; not yet:\n${Object.entries(NOT_YET)
+        .map(([scenario, why]) => `  ${scenario}: ${why}`)
+        .join('\n')}`,
+    );
   });
 });
 
-describeAppScenarios('the 2026-07-28 scenarios that need no fixture against %s', NO_FIXTURE, (url) => runSuite(cli, url, MODERN), 'Method not found');
+describeAppScenarios(
+  'the 2026-07-28 scenarios that need no fixture against %s',
+  NO_FIXTURE,
+  (url) => runSuite(cli, url, MODERN),
+  'Method not found',
+);

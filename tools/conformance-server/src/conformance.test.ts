@@ -18,7 +18,10 @@ const conformance = (url: string) => runSuite(cli, url);
 describe('the conformance suite against the fixture server (legacy sessions, as server-to-client requests need)', () => {
   let server: ServerProcess;
   beforeAll(async () => {
-    server = await startServerProcess({ app: join(root, 'tools', 'conformance-server', 'dist', 'main.js'), coverageDir: join(root, 'tools', 'conformance-server', 'coverage', 'e2e-raw') });
+    server = await startServerProcess({
+      app: join(root, 'tools', 'conformance-server', 'dist', 'main.js'),
+      coverageDir: join(root, 'tools', 'conformance-server', 'coverage', 'e2e-raw'),
+    });
   });
   afterAll(async () => {
     await server.stop();
@@ -27,10 +30,23 @@ describe('the conformance suite against the fixture server (legacy sessions, as 
   it('passes every check of every active server scenario', async () => {
     const results = await conformance(server.url);
     expect(failures(results)).toEqual([]);
-    expect([...results.keys()]).toEqual(expect.arrayContaining([...NO_FIXTURE, 'tools-call-sampling', 'tools-call-elicitation', 'resources-subscribe', 'completion-complete']));
+    expect([...results.keys()]).toEqual(
+      expect.arrayContaining([
+        ...NO_FIXTURE,
+        'tools-call-sampling',
+        'tools-call-elicitation',
+        'resources-subscribe',
+        'completion-complete',
+      ]),
+    );
     expect(results.size).toBe(30);
     console.log(`conformance: ${results.size} scenarios, ${[...results.values()].flat().length} checks passed`);
   });
 });
 
-describeAppScenarios('the scenarios that need no fixture against %s (stateless, as it ships)', NO_FIXTURE, conformance, 'MCP error -32601: Method not found');
+describeAppScenarios(
+  'the scenarios that need no fixture against %s (stateless, as it ships)',
+  NO_FIXTURE,
+  conformance,
+  'MCP error -32601: Method not found',
+);

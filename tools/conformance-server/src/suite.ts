@@ -22,7 +22,10 @@ export function runSuite(cli: string, url: string, extraArgs: string[] = []): Pr
     execFile(process.execPath, args, { encoding: 'utf8', timeout: 300_000 }, (error, stdout) => {
       try {
         const results = new Map(
-          readdirSync(out).map((dir) => [dir.replace(/^server-/, '').replace(/-\d{4}-\d{2}-\d{2}T.*$/, ''), JSON.parse(readFileSync(join(out, dir, 'checks.json'), 'utf8')) as Check[]]),
+          readdirSync(out).map((dir) => [
+            dir.replace(/^server-/, '').replace(/-\d{4}-\d{2}-\d{2}T.*$/, ''),
+            JSON.parse(readFileSync(join(out, dir, 'checks.json'), 'utf8')) as Check[],
+          ]),
         );
         if (results.size === 0) reject(new Error(`the conformance CLI wrote no results${error ? ` (${error.message})` : ''}:\n${stdout}`));
         resolve(results);
@@ -35,17 +38,28 @@ export function runSuite(cli: string, url: string, extraArgs: string[] = []): Pr
 
 /** Every failed check, as "scenario/check: message". */
 export const failures = (results: Map<string, Check[]>) =>
-  [...results].flatMap(([scenario, checks]) => checks.filter((check) => check.status === 'FAILURE').map((check) => `${scenario}/${check.id}: ${check.errorMessage}`));
+  [...results].flatMap(([scenario, checks]) =>
+    checks.filter((check) => check.status === 'FAILURE').map((check) => `${scenario}/${check.id}: ${check.errorMessage}`),
+  );
 
 /** The capability a list scenario needs; an app without it must answer the list method "Method not found". */
-const CAPABILITY: Record<string, 'tools' | 'resources' | 'prompts'> = { 'tools-list': 'tools', 'resources-list': 'resources', 'prompts-list': 'prompts' };
+const CAPABILITY: Record<string, 'tools' | 'resources' | 'prompts'> = {
+  'tools-list': 'tools',
+  'resources-list': 'resources',
+  'prompts-list': 'prompts',
+};
 
 /**
  * For every app of the fleet, as it ships (stateless, on its embedded defaults, never on the test run's shared
  * PostgreSQL): one run of the suite (`run`), judging only `scenarios`, which need no fixture of the suite's. A list
  * scenario of a capability the app does not have must fail with the suite's words for "Method not found".
  */
-export function describeAppScenarios(title: string, scenarios: string[], run: (url: string) => Promise<Map<string, Check[]>>, methodNotFound: string): void {
+export function describeAppScenarios(
+  title: string,
+  scenarios: string[],
+  run: (url: string) => Promise<Map<string, Check[]>>,
+  methodNotFound: string,
+): void {
   describe.each(listApps(workspaceRoot()))(title, (app) => {
     let server: ServerProcess;
     let capabilities: Record<string, unknown>;

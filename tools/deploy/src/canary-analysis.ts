@@ -79,7 +79,11 @@ export function quantile(q: number, buckets: [number, number][]): number | undef
 }
 
 function figures(sample: TrackSample): TrackFigures {
-  return { requests: sample.requests, errorRatio: sample.requests > 0 ? sample.serverErrors / sample.requests : 0, p95: quantile(0.95, sample.buckets) };
+  return {
+    requests: sample.requests,
+    errorRatio: sample.requests > 0 ? sample.serverErrors / sample.requests : 0,
+    p95: quantile(0.95, sample.buckets),
+  };
 }
 
 const percent = (ratio: number) => `${(ratio * 100).toFixed(1)}%`;
@@ -98,7 +102,8 @@ export function measurementProblems(measurement: Measurement): string[] {
     const { requests, serverErrors, buckets } = measurement[track];
     if (!isCount(requests)) problems.push(`the ${track} pods' request count is ${requests}`);
     if (!isCount(serverErrors)) problems.push(`the ${track} pods' server error count is ${serverErrors}`);
-    else if (serverErrors > requests) problems.push(`the ${track} pods have more server errors (${serverErrors}) than requests (${requests})`);
+    else if (serverErrors > requests)
+      problems.push(`the ${track} pods have more server errors (${serverErrors}) than requests (${requests})`);
     let below = 0;
     for (const [le, count] of buckets) {
       // Prometheus extrapolates each bucket's increase on its own: a hair less than the bucket below is rounding.
@@ -125,15 +130,23 @@ export function judge(measurement: Measurement, rules: CanaryRules): IntervalRes
     ] as const
   ).filter(([, track]) => track.requests < rules.minRequests);
   if (few.length > 0) {
-    const reasons = few.map(([name, track]) => `${name} served ${Math.round(track.requests)} requests, fewer than the ${rules.minRequests} a verdict needs`);
+    const reasons = few.map(
+      ([name, track]) => `${name} served ${Math.round(track.requests)} requests, fewer than the ${rules.minRequests} a verdict needs`,
+    );
     return { verdict: 'inconclusive', reasons, canary, stable };
   }
   const reasons: string[] = [];
   if (canary.errorRatio > stable.errorRatio + rules.errorMargin) {
     reasons.push(`server errors ${percent(canary.errorRatio)} > stable ${percent(stable.errorRatio)} + ${percent(rules.errorMargin)}`);
   }
-  if (canary.errorRatio > rules.maxErrorRatio) reasons.push(`server errors ${percent(canary.errorRatio)} > the ceiling ${percent(rules.maxErrorRatio)}`);
-  if (canary.p95 !== undefined && stable.p95 !== undefined && canary.p95 > stable.p95 * rules.maxLatencyRatio && canary.p95 - stable.p95 > LATENCY_SLACK_SECONDS) {
+  if (canary.errorRatio > rules.maxErrorRatio)
+    reasons.push(`server errors ${percent(canary.errorRatio)} > the ceiling ${percent(rules.maxErrorRatio)}`);
+  if (
+    canary.p95 !== undefined &&
+    stable.p95 !== undefined &&
+    canary.p95 > stable.p95 * rules.maxLatencyRatio &&
+    canary.p95 - stable.p95 > LATENCY_SLACK_SECONDS
+  ) {
     reasons.push(`p95 ${ms(canary.p95)} > ${rules.maxLatencyRatio}x stable ${ms(stable.p95)}`);
   }
   return { verdict: reasons.length > 0 ? 'fail' : 'pass', reasons, canary, stable };
@@ -147,21 +160,37 @@ export function decide(results: IntervalResult[], limits: CanaryLimits): Decisio
   const inconclusive = count('inconclusive');
   const errorsInARow = results.length - 1 - results.findLastIndex((result) => result.verdict !== 'error');
   const tally = `${passes} passed, ${failures} failed, ${inconclusive} inconclusive, ${count('error')} measurement errors`;
-  if (failures >= limits.maxFailures) return { decision: 'abort', why: `${failures} failing interval(s), the limit is ${limits.maxFailures} (${tally})` };
-  if (errorsInARow >= limits.maxErrors) return { decision: 'abort', why: `${errorsInARow} measurement errors in a row, the limit is ${limits.maxErrors}: the metrics cannot be read (${tally})` };
+  if (failures >= limits.maxFailures)
+    return { decision: 'abort', why: `${failures} failing interval(s), the limit is ${limits.maxFailures} (${tally})` };
+  if (errorsInARow >= limits.maxErrors)
+    return {
+      decision: 'abort',
+      why: `${errorsInARow} measurement errors in a row, the limit is ${limits.maxErrors}: the metrics cannot be read (${tally})`,
+    };
   if (passes >= limits.passes) return { decision: 'promote', why: `${passes} of ${limits.passes} intervals passed (${tally})` };
-  if (inconclusive >= limits.maxInconclusive) return { decision: 'abort', why: `${inconclusive} inconclusive intervals, the limit is ${limits.maxInconclusive} (${tally})` };
+  if (inconclusive >= limits.maxInconclusive)
+    return { decision: 'abort', why: `${inconclusive} inconclusive intervals, the limit is ${limits.maxInconclusive} (${tally})` };
   if (passes + (limits.maxIntervals - results.length) < limits.passes) {
-    return { decision: 'abort', why: `${limits.passes} passing intervals cannot be reached within the maximum bake of ${limits.maxIntervals} intervals (${tally})` };
+    return {
+      decision: 'abort',
+      why: `${limits.passes} passing intervals cannot be reached within the maximum bake of ${limits.maxIntervals} intervals (${tally})`,
+    };
   }
   return { decision: 'continue' };
 }
 
 /** The intervals as a table: what a person reads to see why the canary was promoted or aborted. */
 export function analysisTable(results: IntervalResult[]): { header: string[]; rows: string[][] } {
-  const track = (figures: TrackFigures | undefined) => (figures ? [String(Math.round(figures.requests)), percent(figures.errorRatio), ms(figures.p95)] : ['-', '-', '-']);
+  const track = (figures: TrackFigures | undefined) =>
+    figures ? [String(Math.round(figures.requests)), percent(figures.errorRatio), ms(figures.p95)] : ['-', '-', '-'];
   return {
     header: ['#', 'verdict', 'canary requests', 'errors', 'p95', 'stable requests', 'errors', 'p95', 'why'],
-    rows: results.map((result, index) => [String(index + 1), result.verdict, ...track(result.canary), ...track(result.stable), result.reasons.join('; ')]),
+    rows: results.map((result, index) => [
+      String(index + 1),
+      result.verdict,
+      ...track(result.canary),
+      ...track(result.stable),
+      result.reasons.join('; '),
+    ]),
   };
 }

@@ -80,7 +80,10 @@ export function sampleOfExposition(text: string): PodSample {
 }
 
 interface PodList {
-  items: { metadata: { name: string; namespace?: string; labels?: Record<string, string> }; status?: { conditions?: { type: string; status: string }[] } }[];
+  items: {
+    metadata: { name: string; namespace?: string; labels?: Record<string, string> };
+    status?: { conditions?: { type: string; status: string }[] };
+  }[];
 }
 
 /**
@@ -88,17 +91,35 @@ interface PodList {
  * window is its counters' growth, all of them for a pod new in the window or restarted in it (its process start
  * time changed). A counter lower than before without a restart is an error, never a negative window.
  */
-export function podProxySource(kubectl: Kubectl, target: { flags: string[]; namespace: string; selectors: Record<'stable' | 'canary', string>; port: number }): MetricsSource {
+export function podProxySource(
+  kubectl: Kubectl,
+  target: { flags: string[]; namespace: string; selectors: Record<'stable' | 'canary', string>; port: number },
+): MetricsSource {
   let last = new Map<string, PodSample>();
   const read = async (signal?: AbortSignal): Promise<Map<string, { track: 'stable' | 'canary'; sample: PodSample }>> => {
     const pods = new Map<string, { track: 'stable' | 'canary'; sample: PodSample }>();
     for (const track of ['stable', 'canary'] as const) {
       const listed = await kubectl([...target.flags, 'get', 'pods', '-l', target.selectors[track], '-o', 'json'], undefined, signal);
       if (listed.code !== 0) throw new Error(`kubectl get pods -l ${target.selectors[track]}: ${listed.stderr.trim()}`);
-      const ready = (JSON.parse(listed.stdout) as PodList).items.filter((pod) => pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+      const ready = (JSON.parse(listed.stdout) as PodList).items.filter((pod) =>
+        pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+      );
       if (ready.length === 0) throw new Error(`no ready ${track} pod (-l ${target.selectors[track]})`);
       // All of a track's pods at once: the window's ends are as close to the same instant as kubectl allows.
-      const pages = await Promise.all(ready.map((pod) => kubectl([...target.flags, 'get', '--raw', `/api/v1/namespaces/${target.namespace}/pods/${pod.metadata.name}:${target.port}/proxy/metrics`], undefined, signal)));
+      const pages = await Promise.all(
+        ready.map((pod) =>
+          kubectl(
+            [
+              ...target.flags,
+              'get',
+              '--raw',
+              `/api/v1/namespaces/${target.namespace}/pods/${pod.metadata.name}:${target.port}/proxy/metrics`,
+            ],
+            undefined,
+            signal,
+          ),
+        ),
+      );
       ready.forEach((pod, index) => {
         const page = pages[index]!;
         try {
@@ -121,11 +142,17 @@ export function podProxySource(kubectl: Kubectl, target: { flags: string[]; name
       const window: Measurement = { stable: empty(), canary: empty() };
       for (const [name, pod] of now) {
         const before = last.get(name);
-        const grown = { requests: pod.sample.requests, serverErrors: pod.sample.serverErrors, buckets: pod.sample.buckets.map(([le, count]): [number, number] => [le, count]) };
+        const grown = {
+          requests: pod.sample.requests,
+          serverErrors: pod.sample.serverErrors,
+          buckets: pod.sample.buckets.map(([le, count]): [number, number] => [le, count]),
+        };
         if (before?.startTime === pod.sample.startTime) {
           addSample(grown, before, -1);
           if (grown.requests < 0 || grown.serverErrors < 0 || grown.buckets.some(([, count]) => count < 0)) {
-            throw new Error(`pod ${name}'s counters went down with no restart (process_start_time_seconds unchanged): its /metrics cannot be trusted`);
+            throw new Error(
+              `pod ${name}'s counters went down with no restart (process_start_time_seconds unchanged): its /metrics cannot be trusted`,
+            );
           }
         }
         addSample(window[pod.track], grown);
@@ -165,7 +192,9 @@ export function prometheusSource(url: string, app: string, namespace: string, ti
     endpoint.search = new URLSearchParams({ query: expr, time: String(at / 1000) }).toString();
     let body: PromVector;
     try {
-      const response = await fetch(endpoint, { signal: signal ? AbortSignal.any([AbortSignal.timeout(timeoutMs), signal]) : AbortSignal.timeout(timeoutMs) });
+      const response = await fetch(endpoint, {
+        signal: signal ? AbortSignal.any([AbortSignal.timeout(timeoutMs), signal]) : AbortSignal.timeout(timeoutMs),
+      });
       const text = await response.text();
       try {
         body = JSON.parse(text) as PromVector;
@@ -173,7 +202,9 @@ export function prometheusSource(url: string, app: string, namespace: string, ti
         throw new Error(`HTTP ${response.status}, not a Prometheus answer: ${text.slice(0, 120)}`);
       }
     } catch (error) {
-      throw new Error(`Prometheus at ${url}: ${(error as Error).message}${(error as { cause?: Error }).cause ? ` (${(error as { cause: Error }).cause.message})` : ''}`);
+      throw new Error(
+        `Prometheus at ${url}: ${(error as Error).message}${(error as { cause?: Error }).cause ? ` (${(error as { cause: Error }).cause.message})` : ''}`,
+      );
     }
     if (body.status !== 'success' || body.data?.resultType !== 'vector' || !Array.isArray(body.data.result)) {
       throw new Error(`Prometheus at ${url} answered ${body.status ?? 'no status'}: ${body.error ?? JSON.stringify(body).slice(0, 120)}`);
@@ -191,11 +222,14 @@ export function prometheusSource(url: string, app: string, namespace: string, ti
       const [requests, latency] = await Promise.all([query(queries.requests, at, signal), query(queries.latency, at, signal)]);
       since = at;
       if (requests.length > 0 && !requests.some(({ metric }) => metric[TRACK_LABEL])) {
-        throw new Error(`the series have no ${TRACK_LABEL} label: add podTargetLabels: [${TRACK}] to the app's ServiceMonitor (nx g @mcp-fleet/nx-plugin:monitoring)`);
+        throw new Error(
+          `the series have no ${TRACK_LABEL} label: add podTargetLabels: [${TRACK}] to the app's ServiceMonitor (nx g @mcp-fleet/nx-plugin:monitoring)`,
+        );
       }
       const window: Measurement = { stable: empty(), canary: empty() };
       const sink = empty();
-      const trackOf = (metric: Record<string, string>) => (metric[TRACK_LABEL] === 'canary' ? window.canary : metric[TRACK_LABEL] === 'stable' ? window.stable : sink);
+      const trackOf = (metric: Record<string, string>) =>
+        metric[TRACK_LABEL] === 'canary' ? window.canary : metric[TRACK_LABEL] === 'stable' ? window.stable : sink;
       // Prometheus writes NaN and ±Inf as strings like any value: each must be a count, or the interval is an error.
       for (const { metric, value } of requests) {
         const count = countOf(String(value?.[1]), `Prometheus's increase of ${SERIES.requests}${JSON.stringify(metric)}`);

@@ -34,14 +34,29 @@ const locked = (options: DeployOptions, say: (line: string) => void = () => unde
 /** One canary release of NEW, with 1 s intervals; returns the outcome, what it said, and the stable Deployment's state. */
 async function release(flags: Record<string, string | boolean> = {}, signal = never, holder = 'canary-test') {
   const before = structuredClone(fake.deployment('docs')!);
-  const options = deployOptions({ app: ['docs'], image: [NEW], kubeconfig: fake.kubeconfig, timeout: '20s', strategy: 'canary', 'canary-interval': '1s', 'canary-passes': '2', ...flags });
+  const options = deployOptions({
+    app: ['docs'],
+    image: [NEW],
+    kubeconfig: fake.kubeconfig,
+    timeout: '20s',
+    strategy: 'canary',
+    'canary-interval': '1s',
+    'canary-passes': '2',
+    ...flags,
+  });
   const lines: string[] = [];
   const outcome = await locked(options, (line) => lines.push(line), signal, holder);
   const stable = fake.deployment('docs')!;
-  return { outcome, lines, untouched: stable.metadata.generation === before.metadata.generation && stable.spec.template.spec.containers[0].image === STABLE };
+  return {
+    outcome,
+    lines,
+    untouched: stable.metadata.generation === before.metadata.generation && stable.spec.template.spec.containers[0].image === STABLE,
+  };
 }
 
-const canaryLeft = () => fake.deployment(canaryName('docs')) !== undefined || [...fake.cluster.pods.values()].some((pod) => pod.metadata.name.startsWith('docs-canary-'));
+const canaryLeft = () =>
+  fake.deployment(canaryName('docs')) !== undefined ||
+  [...fake.cluster.pods.values()].some((pod) => pod.metadata.name.startsWith('docs-canary-'));
 
 describe('canaryRelease, real kubectl against kube-fake, numbers from the pods through the API server', () => {
   it('promotes a healthy canary: set image on the stable Deployment, then the canary goes', async () => {
@@ -65,7 +80,9 @@ describe('canaryRelease, real kubectl against kube-fake, numbers from the pods t
     expect(untouched).toBe(true);
     expect(canaryLeft()).toBe(false);
     expect(outcome.report).toMatch(/^docs: canary of r\/docs:2 aborted: 1 failing interval\(s\), the limit is 1/);
-    expect(outcome.report).toMatch(/1\s+fail\s+\d+\s+30\.0%\s+4\.8 ms\s+\d+\s+0\.1%\s+4\.8 ms\s+server errors 30\.0% > stable 0\.1% \+ 1\.0%; server errors 30\.0% > the ceiling 5\.0%/);
+    expect(outcome.report).toMatch(
+      /1\s+fail\s+\d+\s+30\.0%\s+4\.8 ms\s+\d+\s+0\.1%\s+4\.8 ms\s+server errors 30\.0% > stable 0\.1% \+ 1\.0%; server errors 30\.0% > the ceiling 5\.0%/,
+    );
     expect(outcome.report).toContain('canary deleted; deployment/docs untouched on r/docs:1');
     console.log(outcome.report);
   });
@@ -85,7 +102,9 @@ describe('canaryRelease, real kubectl against kube-fake, numbers from the pods t
     expect(outcome.status).toBe('canary-aborted');
     expect(untouched).toBe(true);
     expect(outcome.canary!.rows.map((row) => row[1])).toEqual(['inconclusive', 'inconclusive']);
-    expect(outcome.report).toContain('2 passing intervals cannot be reached within the maximum bake of 3 intervals (0 passed, 0 failed, 2 inconclusive, 0 measurement errors)');
+    expect(outcome.report).toContain(
+      '2 passing intervals cannot be reached within the maximum bake of 3 intervals (0 passed, 0 failed, 2 inconclusive, 0 measurement errors)',
+    );
     expect(outcome.canary!.rows[0]!.at(-1)).toBe('canary served 0 requests, fewer than the 50 a verdict needs');
     console.log(outcome.report);
   });
@@ -125,11 +144,16 @@ describe('canaryRelease, real kubectl against kube-fake, numbers from the pods t
     await waitUntil(() => fake.deployment(canaryName('docs'))?.status?.availableReplicas === 1, { what: 'the first canary ready' });
     const second = await release({}, never, 'second-deploy');
     expect(second.outcome.status).toBe('not-started');
-    expect(second.outcome.report).toMatch(/^docs: another deploy of docs is running \(first-deploy, lease\/docs-deploy; it expires \S+ unless renewed\); wait for it, or if it was killed outright: kubectl delete lease\/docs-deploy$/);
+    expect(second.outcome.report).toMatch(
+      /^docs: another deploy of docs is running \(first-deploy, lease\/docs-deploy; it expires \S+ unless renewed\); wait for it, or if it was killed outright: kubectl delete lease\/docs-deploy$/,
+    );
     expect(fake.deployment(canaryName('docs'))!.metadata.annotations!['mcp-fleet.dev/deploy-lock-holder']).toBe('first-deploy');
     interrupt.abort('SIGTERM');
     const { outcome, untouched, lines } = await first;
-    expect(outcome).toMatchObject({ status: 'interrupted', report: 'docs: interrupted (SIGTERM); canary deleted, deployment/docs untouched on r/docs:1' });
+    expect(outcome).toMatchObject({
+      status: 'interrupted',
+      report: 'docs: interrupted (SIGTERM); canary deleted, deployment/docs untouched on r/docs:1',
+    });
     expect(lines.slice(-2)).toEqual(['canary docs-canary deleted', 'lock released (lease/docs-deploy deleted)']);
     expect(untouched).toBe(true);
     expect(canaryLeft()).toBe(false);
@@ -140,12 +164,20 @@ describe('canaryRelease, real kubectl against kube-fake, numbers from the pods t
     fake.script(NEW, { kind: 'never-ready' });
     const interrupt = new AbortController();
     const running = release({ 'canary-passes': '2' }, interrupt.signal);
-    await waitUntil(() => fake.requests.some((request) => request.path.endsWith('/deployments') && request.query.includes('watch=true')) || fake.requests.some((request) => /docs-canary/.test(request.query) && request.query.includes('watch')), {
-      what: "kubectl rollout status watching the canary",
-    });
+    await waitUntil(
+      () =>
+        fake.requests.some((request) => request.path.endsWith('/deployments') && request.query.includes('watch=true')) ||
+        fake.requests.some((request) => /docs-canary/.test(request.query) && request.query.includes('watch')),
+      {
+        what: 'kubectl rollout status watching the canary',
+      },
+    );
     interrupt.abort('SIGTERM');
     const { outcome, untouched } = await running;
-    expect(outcome).toMatchObject({ status: 'interrupted', report: 'docs: interrupted (SIGTERM); canary deleted, deployment/docs untouched on r/docs:1' });
+    expect(outcome).toMatchObject({
+      status: 'interrupted',
+      report: 'docs: interrupted (SIGTERM); canary deleted, deployment/docs untouched on r/docs:1',
+    });
     expect(untouched).toBe(true);
     expect(canaryLeft()).toBe(false);
   });
@@ -155,7 +187,12 @@ describe('canaryRelease, real kubectl against kube-fake, numbers from the pods t
     const options = deployOptions({ app: ['docs'], image: [NEW], kubeconfig: fake.kubeconfig });
     fake.addDeployment(canaryManifest(fake.deployment('docs')! as never, options.releases[0]!, 1, 'killed-deploy') as never);
     const renewTime = new Date(Date.now() - 120_000).toISOString();
-    fake.cluster.putLease({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'docs-deploy', namespace: 'fleet' }, spec: { holderIdentity: 'killed-deploy', leaseDurationSeconds: 60, renewTime } });
+    fake.cluster.putLease({
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: { name: 'docs-deploy', namespace: 'fleet' },
+      spec: { holderIdentity: 'killed-deploy', leaseDurationSeconds: 60, renewTime },
+    });
     const { outcome, lines } = await release();
     expect(lines.slice(0, 2)).toEqual([
       'took the deploy lock over from killed-deploy, whose lease had expired',
@@ -168,11 +205,20 @@ describe('canaryRelease, real kubectl against kube-fake, numbers from the pods t
   it("counts a restarted canary pod's requests from its restart, and still judges it (its start time tells)", async () => {
     fake.scriptTraffic(NEW, HEALTHY);
     const lines: string[] = [];
-    const options = deployOptions({ app: ['docs'], image: [NEW], kubeconfig: fake.kubeconfig, timeout: '20s', strategy: 'canary', 'canary-interval': '1s', 'canary-passes': '3' });
+    const options = deployOptions({
+      app: ['docs'],
+      image: [NEW],
+      kubeconfig: fake.kubeconfig,
+      timeout: '20s',
+      strategy: 'canary',
+      'canary-interval': '1s',
+      'canary-passes': '3',
+    });
     const running = locked(options, (line) => {
       lines.push(line);
       // After the first judged interval, the canary's container restarts: its counters start again from zero.
-      if (line.startsWith('interval 1:')) fake.restartPod([...fake.cluster.pods.values()].find((pod) => pod.metadata.name.startsWith('docs-canary-'))!.metadata.name);
+      if (line.startsWith('interval 1:'))
+        fake.restartPod([...fake.cluster.pods.values()].find((pod) => pod.metadata.name.startsWith('docs-canary-'))!.metadata.name);
     });
     const outcome = await running;
     expect(outcome.status, outcome.report).toBe('rolled-out');
@@ -192,7 +238,7 @@ describe('canaryRelease with numbers from Prometheus', () => {
     expect(outcome.canary!.rows[0]!.at(-1)).toMatch(/^Prometheus at http:\/\/127\.0\.0\.1:\d+: fetch failed \(connect ECONNREFUSED/);
   });
 
-  it("a real Prometheus scraping the pods (as a ServiceMonitor with the track label would) aborts a failing canary and promotes a healthy one", async () => {
+  it('a real Prometheus scraping the pods (as a ServiceMonitor with the track label would) aborts a failing canary and promotes a healthy one', async () => {
     const prometheus = await startPrometheus({ jobs: [{ name: 'pods', httpSd: fake.httpSdUrl, honorLabels: true }] });
     try {
       const flags = { 'prometheus-url': prometheus.url, 'canary-interval': '3s', 'canary-max-intervals': '6' };
@@ -205,7 +251,15 @@ describe('canaryRelease with numbers from Prometheus', () => {
       console.log(failing.outcome.report);
 
       fake.scriptTraffic('r/docs:3', HEALTHY);
-      const options = deployOptions({ app: ['docs'], image: ['r/docs:3'], kubeconfig: fake.kubeconfig, timeout: '20s', strategy: 'canary', 'canary-passes': '2', ...flags });
+      const options = deployOptions({
+        app: ['docs'],
+        image: ['r/docs:3'],
+        kubeconfig: fake.kubeconfig,
+        timeout: '20s',
+        strategy: 'canary',
+        'canary-passes': '2',
+        ...flags,
+      });
       const healthy = await locked(options);
       expect(healthy.status, healthy.report).toBe('rolled-out');
       expect(healthy.canary!.rows.filter((row) => row[1] === 'pass')).toHaveLength(2);

@@ -43,17 +43,27 @@ export function canaryProblems(app: string, stable: DeploymentJson, service: Ser
   if (!service) problems.push(`service/${app} not found: the canary is reached through the app's Service, named after the app`);
   else {
     const serviceSelector = service.spec?.selector ?? {};
-    if (TRACK in serviceSelector) problems.push(`service/${app} selects ${TRACK}=${serviceSelector[TRACK]}, so it would never send the canary a request; remove that key from its selector`);
+    if (TRACK in serviceSelector)
+      problems.push(
+        `service/${app} selects ${TRACK}=${serviceSelector[TRACK]}, so it would never send the canary a request; remove that key from its selector`,
+      );
     const missing = Object.entries(serviceSelector).filter(([label, value]) => label !== TRACK && canaryLabels[label] !== value);
     if (missing.length > 0 || Object.keys(serviceSelector).length === 0) {
-      problems.push(`service/${app}'s selector (${selectorOf(serviceSelector) || 'none'}) does not select the app's pods by their labels; it must select by labels the pod template carries`);
+      problems.push(
+        `service/${app}'s selector (${selectorOf(serviceSelector) || 'none'}) does not select the app's pods by their labels; it must select by labels the pod template carries`,
+      );
     }
   }
   const ports = stable.spec.template.spec.containers.find((c) => c.name === container)?.ports ?? [];
-  if (ports.length === 0) problems.push(`deployment/${app}'s container "${container}" declares no port, so its /metrics cannot be read; declare containerPort (named http)`);
+  if (ports.length === 0)
+    problems.push(
+      `deployment/${app}'s container "${container}" declares no port, so its /metrics cannot be read; declare containerPort (named http)`,
+    );
   const wanted = stable.spec.replicas ?? 1;
   if ((stable.status?.availableReplicas ?? 0) < wanted) {
-    problems.push(`deployment/${app} has ${stable.status?.availableReplicas ?? 0} of ${wanted} pods available: a canary is compared with healthy stable pods; let it recover (kubectl rollout status deployment/${app}) first`);
+    problems.push(
+      `deployment/${app} has ${stable.status?.availableReplicas ?? 0} of ${wanted} pods available: a canary is compared with healthy stable pods; let it recover (kubectl rollout status deployment/${app}) first`,
+    );
   }
   return problems;
 }
@@ -94,10 +104,27 @@ async function readCanary(app: string, options: ClusterOptions, kubectl: Kubectl
  * Deletes the canary with this uid and no other (a precondition the API server checks), with its pods; says what
  * happened. Bounded in time: it runs while the process is being stopped.
  */
-async function deleteCanary(app: string, uid: string | undefined, namespace: string, options: ClusterOptions, kubectl: Kubectl): Promise<string> {
+async function deleteCanary(
+  app: string,
+  uid: string | undefined,
+  namespace: string,
+  options: ClusterOptions,
+  kubectl: Kubectl,
+): Promise<string> {
   const name = canaryName(app);
   const body = JSON.stringify({ kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Background', preconditions: { uid } });
-  const deleted = await kubectl([...kubectlFlags(options), '--request-timeout=30s', 'delete', '--raw', `/apis/apps/v1/namespaces/${namespace}/deployments/${name}`, '-f', '-'], body);
+  const deleted = await kubectl(
+    [
+      ...kubectlFlags(options),
+      '--request-timeout=30s',
+      'delete',
+      '--raw',
+      `/apis/apps/v1/namespaces/${namespace}/deployments/${name}`,
+      '-f',
+      '-',
+    ],
+    body,
+  );
   if (deleted.code === 0) return `canary ${name} deleted`;
   if (/\(NotFound\)/.test(deleted.stderr)) return `canary ${name} already gone`;
   if (/\(Conflict\)/.test(deleted.stderr)) return `canary ${name} left alone: it is another deploy's`;
@@ -108,7 +135,12 @@ async function deleteCanary(app: string, uid: string | undefined, namespace: str
  * Deletes a canary a deploy that did not finish left behind (killed outright, its lease expired), once this deploy
  * holds the lock: no live deploy can own one then. Says what it did, or nothing.
  */
-export async function deleteLeftoverCanary(app: string, namespace: string, options: ClusterOptions, kubectl: Kubectl): Promise<string | undefined> {
+export async function deleteLeftoverCanary(
+  app: string,
+  namespace: string,
+  options: ClusterOptions,
+  kubectl: Kubectl,
+): Promise<string | undefined> {
   const left = await readCanary(app, options, kubectl);
   if (!left) return undefined;
   const said = await deleteCanary(app, left.metadata.uid, namespace, options, kubectl);
@@ -116,7 +148,13 @@ export async function deleteLeftoverCanary(app: string, namespace: string, optio
 }
 
 /** For a deploy's cleanup after it was cancelled or failed: deletes the app's canary only if `holder` created it. */
-export async function deleteOwnCanary(app: string, namespace: string, holder: string, options: ClusterOptions, kubectl: Kubectl): Promise<string> {
+export async function deleteOwnCanary(
+  app: string,
+  namespace: string,
+  holder: string,
+  options: ClusterOptions,
+  kubectl: Kubectl,
+): Promise<string> {
   const canary = await readCanary(app, options, kubectl);
   if (!canary) return `no canary ${canaryName(app)}`;
   const owner = canary.metadata.annotations?.[HOLDER];
@@ -143,7 +181,9 @@ export async function canaryRelease(
   const settings = release.canary;
   const name = canaryName(app);
   if (options.dryRun) {
-    say(`would create deployment/${name} on ${image} (${settings.weight}% of pods), judge it for up to ${settings.limits.maxIntervals} x ${settings.intervalMs / 1000} s, then roll out:`);
+    say(
+      `would create deployment/${name} on ${image} (${settings.weight}% of pods), judge it for up to ${settings.limits.maxIntervals} x ${settings.intervalMs / 1000} s, then roll out:`,
+    );
     say(`would run: kubectl ${runbook(release, options).setImage.join(' ')}`);
     return { app, image, status: 'planned' };
   }
@@ -152,13 +192,36 @@ export async function canaryRelease(
   const stable = current.deployment;
   const previousImage = current.image;
   const service = await kubectl([...flags, 'get', `service/${app}`, '-o', 'json', '--ignore-not-found']);
-  const problems = canaryProblems(app, stable, service.stdout.trim() ? (JSON.parse(service.stdout) as ServiceJson) : undefined, release.container);
-  if (problems.length > 0) return { app, image, previousImage, status: 'not-started', report: [`${app}: cannot run a canary:`, ...problems.map((p) => `  - ${p}`)].join('\n') };
+  const problems = canaryProblems(
+    app,
+    stable,
+    service.stdout.trim() ? (JSON.parse(service.stdout) as ServiceJson) : undefined,
+    release.container,
+  );
+  if (problems.length > 0)
+    return {
+      app,
+      image,
+      previousImage,
+      status: 'not-started',
+      report: [`${app}: cannot run a canary:`, ...problems.map((p) => `  - ${p}`)].join('\n'),
+    };
 
   const { replicas, actualWeight } = canaryReplicas(stable.spec.replicas ?? 1, settings.weight);
-  if (signal.aborted) return { app, image, previousImage, status: 'interrupted', report: `${app}: interrupted (${reasonOf(signal)}) before its canary was made; deployment/${app} untouched on ${previousImage}` };
-  const created = await kubectl([...flags, 'create', '-f', '-', '-o', 'json'], JSON.stringify(canaryManifest(stable, release, replicas, lock.holder)));
-  if (created.code !== 0) return { app, image, previousImage, status: 'not-started', report: `${app}: cannot create the canary: ${created.stderr.trim()}` };
+  if (signal.aborted)
+    return {
+      app,
+      image,
+      previousImage,
+      status: 'interrupted',
+      report: `${app}: interrupted (${reasonOf(signal)}) before its canary was made; deployment/${app} untouched on ${previousImage}`,
+    };
+  const created = await kubectl(
+    [...flags, 'create', '-f', '-', '-o', 'json'],
+    JSON.stringify(canaryManifest(stable, release, replicas, lock.holder)),
+  );
+  if (created.code !== 0)
+    return { app, image, previousImage, status: 'not-started', report: `${app}: cannot create the canary: ${created.stderr.trim()}` };
   const uid = (JSON.parse(created.stdout) as CanaryJson).metadata.uid;
   // Deleted at the first interrupt, whatever is under way; the finally below waits for that same deletion.
   let deletion: Promise<string> | undefined;
@@ -166,12 +229,25 @@ export async function canaryRelease(
   signal.addEventListener('abort', deleteNow, { once: true });
 
   try {
-    say(`canary ${name}: ${replicas} pod(s) on ${image} beside ${stable.spec.replicas ?? 1} stable (${actualWeight.toFixed(0)}% of pods); waiting for it (up to ${options.timeout}) …`);
+    say(
+      `canary ${name}: ${replicas} pod(s) on ${image} beside ${stable.spec.replicas ?? 1} stable (${actualWeight.toFixed(0)}% of pods); waiting for it (up to ${options.timeout}) …`,
+    );
     const ready = await kubectl([...flags, 'rollout', 'status', `deployment/${name}`, `--timeout=${options.timeout}`], undefined, signal);
     signal.throwIfAborted();
     if (ready.code !== 0) {
-      const report = await diagnose({ ...release, app: name }, options, kubectl, `the canary never became ready: ${ready.stderr.trim().split('\n').at(-1) ?? ''}`);
-      return { app, image, previousImage, status: 'canary-aborted', report: `${report}\n  canary deleted; deployment/${app} untouched on ${previousImage}` };
+      const report = await diagnose(
+        { ...release, app: name },
+        options,
+        kubectl,
+        `the canary never became ready: ${ready.stderr.trim().split('\n').at(-1) ?? ''}`,
+      );
+      return {
+        app,
+        image,
+        previousImage,
+        status: 'canary-aborted',
+        report: `${report}\n  canary deleted; deployment/${app} untouched on ${previousImage}`,
+      };
     }
     const namespace = options.namespace ?? stable.metadata.namespace ?? 'default';
     const port = stable.spec.template.spec.containers.find((c) => c.name === release.container)!.ports!;
@@ -181,20 +257,35 @@ export async function canaryRelease(
           flags,
           namespace,
           port: (port.find((p) => p.name === 'http') ?? port[0]!).containerPort,
-          selectors: { stable: selectorOf(stable.spec.selector.matchLabels), canary: selectorOf(onCanaryTrack(stable.spec.selector.matchLabels)) },
+          selectors: {
+            stable: selectorOf(stable.spec.selector.matchLabels),
+            canary: selectorOf(onCanaryTrack(stable.spec.selector.matchLabels)),
+          },
         });
-    say(`judging it every ${settings.intervalMs / 1000} s on ${source.describe}: ${settings.limits.passes} passing interval(s) promote, at most ${settings.limits.maxIntervals} …`);
+    say(
+      `judging it every ${settings.intervalMs / 1000} s on ${source.describe}: ${settings.limits.passes} passing interval(s) promote, at most ${settings.limits.maxIntervals} …`,
+    );
     const { results, decision } = await bake(source, settings, signal, say);
     const analysis = { decision: decision.why, ...analysisTable(results) };
     if (decision.decision === 'abort') {
-      const report = [`${app}: canary of ${image} aborted: ${decision.why}`, indent(table(analysis.header, analysis.rows)), `  canary deleted; deployment/${app} untouched on ${previousImage}`].join('\n');
+      const report = [
+        `${app}: canary of ${image} aborted: ${decision.why}`,
+        indent(table(analysis.header, analysis.rows)),
+        `  canary deleted; deployment/${app} untouched on ${previousImage}`,
+      ].join('\n');
       return { app, image, previousImage, status: 'canary-aborted', report, canary: analysis };
     }
     say(`canary passed: ${decision.why}; rolling ${image} out to deployment/${app}`);
     return { ...(await rolloutWithRollback(release, options, kubectl, say, stops)), canary: analysis };
   } catch (error) {
     if (!signal.aborted) throw error;
-    return { app, image, previousImage, status: 'interrupted', report: `${app}: interrupted (${reasonOf(signal)}); canary deleted, deployment/${app} untouched on ${previousImage}` };
+    return {
+      app,
+      image,
+      previousImage,
+      status: 'interrupted',
+      report: `${app}: interrupted (${reasonOf(signal)}); canary deleted, deployment/${app} untouched on ${previousImage}`,
+    };
   } finally {
     signal.removeEventListener('abort', deleteNow);
     say(await deleteNow());
@@ -229,7 +320,10 @@ async function bake(source: MetricsSource, settings: CanarySettings, signal: Abo
       }
     }
     const last = results.at(-1)!;
-    const figures = last.canary && last.stable ? ` canary ${Math.round(last.canary.requests)} req ${(last.canary.errorRatio * 100).toFixed(1)}% errors, stable ${Math.round(last.stable.requests)} req ${(last.stable.errorRatio * 100).toFixed(1)}% errors` : '';
+    const figures =
+      last.canary && last.stable
+        ? ` canary ${Math.round(last.canary.requests)} req ${(last.canary.errorRatio * 100).toFixed(1)}% errors, stable ${Math.round(last.stable.requests)} req ${(last.stable.errorRatio * 100).toFixed(1)}% errors`
+        : '';
     say(`interval ${results.length}: ${last.verdict}${figures}${last.reasons.length ? ` (${last.reasons.join('; ')})` : ''}`);
     const decision = decide(results, settings.limits);
     if (decision.decision !== 'continue') return { results, decision };

@@ -11,7 +11,10 @@ export interface DeploymentJson {
   spec: {
     replicas?: number;
     selector: { matchLabels: Record<string, string> };
-    template: { metadata?: { labels?: Record<string, string> }; spec: { containers: { name: string; image: string; ports?: { name?: string; containerPort: number }[] }[] } };
+    template: {
+      metadata?: { labels?: Record<string, string> };
+      spec: { containers: { name: string; image: string; ports?: { name?: string; containerPort: number }[] }[] };
+    };
   };
   status?: { availableReplicas?: number; conditions?: { type: string; status: string; reason?: string; message?: string }[] };
 }
@@ -23,7 +26,12 @@ export interface PodJson {
   metadata: { name: string };
   status?: {
     phase?: string;
-    containerStatuses?: { name: string; ready: boolean; restartCount: number; state?: { waiting?: { reason?: string; message?: string } } }[];
+    containerStatuses?: {
+      name: string;
+      ready: boolean;
+      restartCount: number;
+      state?: { waiting?: { reason?: string; message?: string } };
+    }[];
   };
 }
 export interface EventJson {
@@ -90,11 +98,15 @@ export function failureReport(input: {
     lines.push(`  condition ${condition.type}=${condition.status} (${condition.reason ?? '-'}): ${condition.message ?? ''}`.trimEnd());
   }
   if (input.replicaSet) {
-    lines.push(`  new ReplicaSet ${input.replicaSet.metadata.name} (revision ${revisionOf(input.replicaSet) ?? '?'}), ${input.pods.length} pod(s):`);
+    lines.push(
+      `  new ReplicaSet ${input.replicaSet.metadata.name} (revision ${revisionOf(input.replicaSet) ?? '?'}), ${input.pods.length} pod(s):`,
+    );
     for (const pod of input.pods) {
       for (const status of pod.status?.containerStatuses ?? [{ name: '?', ready: false, restartCount: 0 }]) {
         const waiting = status.state?.waiting?.reason ? `, waiting: ${status.state.waiting.reason}` : '';
-        lines.push(`    pod ${pod.metadata.name}: ${pod.status?.phase ?? 'Unknown'}, ready ${status.ready}, restarts ${status.restartCount}${waiting}`);
+        lines.push(
+          `    pod ${pod.metadata.name}: ${pod.status?.phase ?? 'Unknown'}, ready ${status.ready}, restarts ${status.restartCount}${waiting}`,
+        );
       }
     }
   }
@@ -105,7 +117,9 @@ export function failureReport(input: {
     .slice(-8);
   if (recent.length > 0) lines.push('  recent events:');
   for (const event of recent) {
-    lines.push(`    ${event.type} ${event.reason}${(event.count ?? 1) > 1 ? ` (x${event.count})` : ''} ${event.involvedObject.kind.toLowerCase()}/${event.involvedObject.name}: ${event.message}`);
+    lines.push(
+      `    ${event.type} ${event.reason}${(event.count ?? 1) > 1 ? ` (x${event.count})` : ''} ${event.involvedObject.kind.toLowerCase()}/${event.involvedObject.name}: ${event.message}`,
+    );
   }
   return lines.join('\n');
 }

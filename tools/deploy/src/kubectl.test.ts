@@ -51,4 +51,3 @@ describe('kubectl', () => {
     expect(runs()).toBe(1);
   });
 });
-

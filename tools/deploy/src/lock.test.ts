@@ -28,7 +28,12 @@ async function acquire(holder: string, lease?: string, using: Kubectl = kubectl)
 /** A lease as another deploy left it: `renewedAgoMs` since its last renewal, `seconds` long. */
 function leftLease(holder: string, renewedAgoMs: number, seconds: unknown = 60) {
   const renewTime = new Date(Date.now() - renewedAgoMs).toISOString();
-  fake.cluster.putLease({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'docs-deploy', namespace: 'fleet' }, spec: { holderIdentity: holder, leaseDurationSeconds: seconds, renewTime, leaseTransitions: 3 } });
+  fake.cluster.putLease({
+    apiVersion: 'coordination.k8s.io/v1',
+    kind: 'Lease',
+    metadata: { name: 'docs-deploy', namespace: 'fleet' },
+    spec: { holderIdentity: holder, leaseDurationSeconds: seconds, renewTime, leaseTransitions: 3 },
+  });
 }
 
 describe('the deploy lock', () => {
@@ -38,7 +43,9 @@ describe('the deploy lock', () => {
     expect(fake.lease('docs-deploy')!.spec).toMatchObject({ holderIdentity: 'deploy-a', leaseDurationSeconds: 60, leaseTransitions: 0 });
     const refused = await acquire('deploy-b');
     expect(refused).toEqual({
-      refused: expect.stringMatching(/^another deploy of docs is running \(deploy-a, lease\/docs-deploy; it expires \S+ unless renewed\); wait for it, or if it was killed outright: kubectl delete lease\/docs-deploy$/),
+      refused: expect.stringMatching(
+        /^another deploy of docs is running \(deploy-a, lease\/docs-deploy; it expires \S+ unless renewed\); wait for it, or if it was killed outright: kubectl delete lease\/docs-deploy$/,
+      ),
     });
     expect(await first.release()).toBe('lock released (lease/docs-deploy deleted)');
     held.length = 0;
@@ -51,7 +58,9 @@ describe('the deploy lock', () => {
     const firstExpiry = leaseExpiry(fake.lease('docs-deploy')!);
     await waitUntil(() => Date.now() > firstExpiry + 2000, { what: 'two seconds past the first expiry' });
     expect(leaseExpiry(fake.lease('docs-deploy')!)).toBeGreaterThan(Date.now());
-    expect(await acquire('deploy-b', '2s')).toMatchObject({ refused: expect.stringContaining('another deploy of docs is running (deploy-a') });
+    expect(await acquire('deploy-b', '2s')).toMatchObject({
+      refused: expect.stringContaining('another deploy of docs is running (deploy-a'),
+    });
   });
 
   it('is taken over once it has expired (its deploy was killed outright), counting the transition', async () => {
@@ -61,9 +70,11 @@ describe('the deploy lock', () => {
     expect(fake.lease('docs-deploy')!.spec).toMatchObject({ holderIdentity: 'deploy-b', leaseTransitions: 4 });
   });
 
-  it("is refused when it names no time it expires: a lease that is garbage is never free", async () => {
+  it('is refused when it names no time it expires: a lease that is garbage is never free', async () => {
     leftLease('someone', 0, 'forever');
-    expect(await acquire('deploy-b')).toEqual({ refused: expect.stringContaining('it names no time it expires, so it never does: delete it if its deploy is gone') });
+    expect(await acquire('deploy-b')).toEqual({
+      refused: expect.stringContaining('it names no time it expires, so it never does: delete it if its deploy is gone'),
+    });
   });
 
   it('is lost, and says so, when another deploy replaces it; its release then deletes nothing', async () => {
@@ -79,11 +90,16 @@ describe('the deploy lock', () => {
 
   it('is lost, and says so, when it cannot be renewed within its duration (the API server unreachable)', async () => {
     let reachable = true;
-    const flaky: Kubectl = async (args, input, signal) => (reachable ? kubectl(args, input, signal) : { code: 1, stdout: '', stderr: 'Unable to connect to the server: dial tcp 127.0.0.1:1: connect: connection refused' });
+    const flaky: Kubectl = async (args, input, signal) =>
+      reachable
+        ? kubectl(args, input, signal)
+        : { code: 1, stdout: '', stderr: 'Unable to connect to the server: dial tcp 127.0.0.1:1: connect: connection refused' };
     const lock = (await acquire('deploy-a', '2s', flaky)) as DeployLock;
     reachable = false;
     await waitUntil(() => lock.lost.aborted, { what: 'the lock lost' });
-    expect((lock.lost.reason as Error).message).toMatch(/^lost the deploy lock: lease\/docs-deploy could not be renewed for 2 s \(Unable to connect to the server/);
+    expect((lock.lost.reason as Error).message).toMatch(
+      /^lost the deploy lock: lease\/docs-deploy could not be renewed for 2 s \(Unable to connect to the server/,
+    );
   });
 
   it('is taken over by one deploy only, when two find it expired at once', async () => {
@@ -102,12 +118,20 @@ describe('the deploy lock', () => {
   });
 
   it('says why it cannot be taken when the API server refuses', async () => {
-    const forbidden: Kubectl = async () => ({ code: 1, stdout: '', stderr: 'Error from server (Forbidden): leases.coordination.k8s.io is forbidden' });
-    expect(await acquire('deploy-a', undefined, forbidden)).toEqual({ refused: 'cannot take the deploy lock (lease/docs-deploy): Error from server (Forbidden): leases.coordination.k8s.io is forbidden' });
+    const forbidden: Kubectl = async () => ({
+      code: 1,
+      stdout: '',
+      stderr: 'Error from server (Forbidden): leases.coordination.k8s.io is forbidden',
+    });
+    expect(await acquire('deploy-a', undefined, forbidden)).toEqual({
+      refused: 'cannot take the deploy lock (lease/docs-deploy): Error from server (Forbidden): leases.coordination.k8s.io is forbidden',
+    });
   });
 
   it('names a GitHub Actions run by its run and attempt, the same in every step of it; else this process', () => {
-    expect(holderIdentity({ GITHUB_RUN_ID: '42', GITHUB_RUN_ATTEMPT: '2', GITHUB_REPOSITORY: 'acme/fleet' })).toBe('github-run acme/fleet#42.2');
+    expect(holderIdentity({ GITHUB_RUN_ID: '42', GITHUB_RUN_ATTEMPT: '2', GITHUB_REPOSITORY: 'acme/fleet' })).toBe(
+      'github-run acme/fleet#42.2',
+    );
     expect(holderIdentity({})).toMatch(new RegExp(` pid ${process.pid}$`));
   });
 });

@@ -58,7 +58,8 @@ export async function namespaceOf(options: ClusterOptions, kubectl: Kubectl): Pr
   return (shown.code === 0 && shown.stdout.trim()) || 'default';
 }
 
-const leasePath = (namespace: string, name?: string) => `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases${name ? `/${name}` : ''}`;
+const leasePath = (namespace: string, name?: string) =>
+  `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases${name ? `/${name}` : ''}`;
 
 /** Reads the app's lease: undefined when there is none; throws when it cannot be read. */
 export async function readLease(app: string, namespace: string, options: ClusterOptions, kubectl: Kubectl): Promise<LeaseJson | undefined> {
@@ -69,9 +70,18 @@ export async function readLease(app: string, namespace: string, options: Cluster
 }
 
 /** Deletes the lease if it is still at `resourceVersion`; says what happened. */
-export async function deleteLease(app: string, namespace: string, resourceVersion: string | undefined, options: ClusterOptions, kubectl: Kubectl): Promise<string> {
+export async function deleteLease(
+  app: string,
+  namespace: string,
+  resourceVersion: string | undefined,
+  options: ClusterOptions,
+  kubectl: Kubectl,
+): Promise<string> {
   const body = JSON.stringify({ kind: 'DeleteOptions', apiVersion: 'v1', preconditions: { resourceVersion } });
-  const deleted = await kubectl([...kubectlFlags(options), '--request-timeout=30s', 'delete', '--raw', leasePath(namespace, leaseName(app)), '-f', '-'], body);
+  const deleted = await kubectl(
+    [...kubectlFlags(options), '--request-timeout=30s', 'delete', '--raw', leasePath(namespace, leaseName(app)), '-f', '-'],
+    body,
+  );
   if (deleted.code === 0) return `lock released (lease/${leaseName(app)} deleted)`;
   if (/\(NotFound\)/.test(deleted.stderr)) return `lock already gone (lease/${leaseName(app)})`;
   if (/\(Conflict\)/.test(deleted.stderr)) return `lock not released: another deploy holds lease/${leaseName(app)} now`;
@@ -88,9 +98,15 @@ export async function acquireLock(target: LockTarget): Promise<DeployLock | { re
   const flags = kubectlFlags(options);
   const namespace = await namespaceOf(options, kubectl);
   const name = leaseName(app);
-  const write = async (verb: 'create' | 'replace', lease: LeaseJson): Promise<{ lease: LeaseJson; error?: undefined } | { error: string }> => {
+  const write = async (
+    verb: 'create' | 'replace',
+    lease: LeaseJson,
+  ): Promise<{ lease: LeaseJson; error?: undefined } | { error: string }> => {
     const path = verb === 'create' ? leasePath(namespace) : leasePath(namespace, name);
-    const written = await kubectl([...flags, '--request-timeout=30s', verb, '--raw', path, '-f', '-'], JSON.stringify({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', ...lease }));
+    const written = await kubectl(
+      [...flags, '--request-timeout=30s', verb, '--raw', path, '-f', '-'],
+      JSON.stringify({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', ...lease }),
+    );
     return written.code === 0 ? { lease: JSON.parse(written.stdout) as LeaseJson } : { error: written.stderr.trim() };
   };
   const now = Date.now();
@@ -102,15 +118,28 @@ export async function acquireLock(target: LockTarget): Promise<DeployLock | { re
   if (held.error !== undefined) {
     if (!/\(AlreadyExists\)/.test(held.error)) return { refused: `cannot take the deploy lock (lease/${name}): ${held.error}` };
     const current = await readLease(app, namespace, options, kubectl).catch((error: Error) => ({ error: error.message }));
-    if (!current || 'error' in current) return { refused: current ? current.error : `lease/${name} vanished while it was being taken; try again` };
+    if (!current || 'error' in current)
+      return { refused: current ? current.error : `lease/${name} vanished while it was being taken; try again` };
     const expires = leaseExpiry(current);
     const theirs = current.spec?.holderIdentity;
     if (theirs !== holder && !(expires < now)) {
-      const until = Number.isNaN(expires) ? 'it names no time it expires, so it never does: delete it if its deploy is gone' : `it expires ${new Date(expires).toISOString()} unless renewed`;
-      return { refused: `another deploy of ${app} is running (${theirs ?? 'no holder named'}, lease/${name}; ${until}); wait for it, or if it was killed outright: kubectl delete lease/${name}` };
+      const until = Number.isNaN(expires)
+        ? 'it names no time it expires, so it never does: delete it if its deploy is gone'
+        : `it expires ${new Date(expires).toISOString()} unless renewed`;
+      return {
+        refused: `another deploy of ${app} is running (${theirs ?? 'no holder named'}, lease/${name}; ${until}); wait for it, or if it was killed outright: kubectl delete lease/${name}`,
+      };
     }
-    held = await write('replace', { metadata: { ...metadata, resourceVersion: current.metadata.resourceVersion }, spec: { ...spec, leaseTransitions: (current.spec?.leaseTransitions ?? 0) + 1 } });
-    if (held.error !== undefined) return { refused: /\(Conflict\)/.test(held.error) ? `another deploy of ${app} took lease/${name} just now` : `cannot take over lease/${name}: ${held.error}` };
+    held = await write('replace', {
+      metadata: { ...metadata, resourceVersion: current.metadata.resourceVersion },
+      spec: { ...spec, leaseTransitions: (current.spec?.leaseTransitions ?? 0) + 1 },
+    });
+    if (held.error !== undefined)
+      return {
+        refused: /\(Conflict\)/.test(held.error)
+          ? `another deploy of ${app} took lease/${name} just now`
+          : `cannot take over lease/${name}: ${held.error}`,
+      };
     if (theirs !== holder) tookOverFrom = theirs;
   }
 
@@ -130,9 +159,12 @@ export async function acquireLock(target: LockTarget): Promise<DeployLock | { re
       lost.abort(new Error(`lost the deploy lock: lease/${name} could not be renewed for ${leaseSeconds} s (${renewed.error})`));
     }
   };
-  const timer = setInterval(() => {
-    if (!lost.signal.aborted) renewing = renewing.then(renew);
-  }, (leaseSeconds * 1000) / 3);
+  const timer = setInterval(
+    () => {
+      if (!lost.signal.aborted) renewing = renewing.then(renew);
+    },
+    (leaseSeconds * 1000) / 3,
+  );
   timer.unref();
   return {
     holder,

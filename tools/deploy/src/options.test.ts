@@ -8,7 +8,14 @@ const image = 'ghcr.io/acme/text-tools:3f2c1a9';
 
 describe('deployOptions', () => {
   it('defaults the canary, in fractions, and takes an empty value (an unset CI variable) as no value', () => {
-    const options = deployOptions({ app: ['a'], image: [image], strategy: 'canary', 'canary-interval': '', 'canary-passes': '3', 'prometheus-url': '' });
+    const options = deployOptions({
+      app: ['a'],
+      image: [image],
+      strategy: 'canary',
+      'canary-interval': '',
+      'canary-passes': '3',
+      'prometheus-url': '',
+    });
     expect(options.strategy).toBe('canary');
     expect(options.releases[0]!.canary).toEqual({
       weight: 10,
@@ -30,23 +37,37 @@ describe('deployOptions', () => {
   it("accepts the canary settings of every app in this workspace (so a bad one fails here, not in production's deploy)", () => {
     const apps = join(import.meta.dirname, '..', '..', '..', 'apps');
     for (const app of readdirSync(apps)) {
-      expect(() => deployOptions({ app: [app], image: [image], strategy: 'canary' }, () => readApp(join(apps, '..'), app)?.canary), app).not.toThrow();
+      expect(
+        () => deployOptions({ app: [app], image: [image], strategy: 'canary' }, () => readApp(join(apps, '..'), app)?.canary),
+        app,
+      ).not.toThrow();
     }
   });
 
   it("takes an app's own mcpFleet.canary under the flags (its keys are checked where the manifest is parsed)", () => {
     const settings: Record<string, CanaryManifest> = { a: { interval: 120_000, passes: 4, maxErrorPercent: 2 } };
-    const options = deployOptions({ app: ['a', 'b'], image: [image, image], strategy: 'canary', 'canary-passes': '6' }, (app) => settings[app]);
-    expect(options.releases.map((release) => [release.canary.intervalMs, release.canary.limits.passes, release.canary.rules.maxErrorRatio])).toEqual([
+    const options = deployOptions(
+      { app: ['a', 'b'], image: [image, image], strategy: 'canary', 'canary-passes': '6' },
+      (app) => settings[app],
+    );
+    expect(
+      options.releases.map((release) => [release.canary.intervalMs, release.canary.limits.passes, release.canary.rules.maxErrorRatio]),
+    ).toEqual([
       [120_000, 6, 0.02],
       [60_000, 6, 0.05],
     ]);
     const refused = (canary: CanaryManifest) => () => deployOptions({ app: ['a'], image: [image] }, () => canary);
-    expect(refused({ passes: 5, maxIntervals: 2 })).toThrow('mcpFleet.canary.maxIntervals in apps/a/package.json 2 is fewer than mcpFleet.canary.passes in apps/a/package.json 5');
+    expect(refused({ passes: 5, maxIntervals: 2 })).toThrow(
+      'mcpFleet.canary.maxIntervals in apps/a/package.json 2 is fewer than mcpFleet.canary.passes in apps/a/package.json 5',
+    );
   });
 
   it('pairs apps with images and defaults the container to the app', () => {
-    const options = deployOptions({ app: ['text-tools', 'documents'], image: [image, 'ghcr.io/acme/documents@sha256:' + 'a'.repeat(64)], timeout: '90s' });
+    const options = deployOptions({
+      app: ['text-tools', 'documents'],
+      image: [image, 'ghcr.io/acme/documents@sha256:' + 'a'.repeat(64)],
+      timeout: '90s',
+    });
     expect(options.releases).toMatchObject([
       { app: 'text-tools', image, container: 'text-tools' },
       { app: 'documents', image: 'ghcr.io/acme/documents@sha256:' + 'a'.repeat(64), container: 'documents' },
@@ -68,14 +89,35 @@ describe('deployOptions', () => {
     [{ app: ['a'], image: [image], timeout: 'soon' }, '--timeout must be a duration'],
     [{ app: ['a'], image: ['ghcr.io/acme/a:1;rm -rf /'] }, '--image must be registry/name:tag'],
     [{ app: ['a'], image: [image], strategy: 'bluegreen' }, '--strategy must be rolling or canary, got "bluegreen"'],
-    [{ app: ['a'], image: [image], 'canary-weight-percent': '10' }, '--canary-weight-percent applies to --strategy canary only; add --strategy canary or drop it'],
-    [{ app: ['a'], image: [image], strategy: 'canary', 'canary-weight-percent': '60' }, '--canary-weight-percent is "60": must be a whole number from 1 to 50 (percent of pods on the new image (by replica count; at least one pod))'],
-    [{ app: ['a'], image: [image], strategy: 'canary', 'canary-weight-percent': '2.5' }, '--canary-weight-percent is "2.5": must be a whole number'],
-    [{ app: ['a'], image: [image], strategy: 'canary', 'canary-max-error-percent': '0.05' }, '--canary-max-error-percent is "0.05": reads as a fraction; keys ending in Percent are percentages: write 5 for 5%'],
-    [{ app: ['a'], image: [image], strategy: 'canary', 'canary-interval': '2h' }, '--canary-interval is "2h": must be a duration such as "30s" or "2m", from 1s to 60m'],
+    [
+      { app: ['a'], image: [image], 'canary-weight-percent': '10' },
+      '--canary-weight-percent applies to --strategy canary only; add --strategy canary or drop it',
+    ],
+    [
+      { app: ['a'], image: [image], strategy: 'canary', 'canary-weight-percent': '60' },
+      '--canary-weight-percent is "60": must be a whole number from 1 to 50 (percent of pods on the new image (by replica count; at least one pod))',
+    ],
+    [
+      { app: ['a'], image: [image], strategy: 'canary', 'canary-weight-percent': '2.5' },
+      '--canary-weight-percent is "2.5": must be a whole number',
+    ],
+    [
+      { app: ['a'], image: [image], strategy: 'canary', 'canary-max-error-percent': '0.05' },
+      '--canary-max-error-percent is "0.05": reads as a fraction; keys ending in Percent are percentages: write 5 for 5%',
+    ],
+    [
+      { app: ['a'], image: [image], strategy: 'canary', 'canary-interval': '2h' },
+      '--canary-interval is "2h": must be a duration such as "30s" or "2m", from 1s to 60m',
+    ],
     [{ app: ['a'], image: [image], strategy: 'canary', 'canary-interval': 'often' }, '--canary-interval is "often": must be a duration'],
-    [{ app: ['a'], image: [image], strategy: 'canary', 'canary-passes': 'five' }, '--canary-passes is "five": must be a whole number from 1 to 100'],
-    [{ app: ['a'], image: [image], strategy: 'canary', 'canary-passes': '5', 'canary-max-intervals': '3' }, '--canary-max-intervals 3 is fewer than --canary-passes 5: the canary could never be promoted; raise it to 5 or more'],
+    [
+      { app: ['a'], image: [image], strategy: 'canary', 'canary-passes': 'five' },
+      '--canary-passes is "five": must be a whole number from 1 to 100',
+    ],
+    [
+      { app: ['a'], image: [image], strategy: 'canary', 'canary-passes': '5', 'canary-max-intervals': '3' },
+      '--canary-max-intervals 3 is fewer than --canary-passes 5: the canary could never be promoted; raise it to 5 or more',
+    ],
     [{ app: ['a'], image: [image], strategy: 'canary', 'prometheus-url': 'prometheus:9090' }, '--prometheus-url must be an http(s) URL'],
   ])('refuses %j: %s', (values, message) => {
     expect(() => deployOptions(values)).toThrow(message);
@@ -84,7 +126,14 @@ describe('deployOptions', () => {
 
 describe('runbook', () => {
   it('is argument lists with the global flags first, never a shell string', () => {
-    const options = deployOptions({ app: ['text-tools'], image: [image], namespace: 'prod', context: 'eu', kubeconfig: '/k', timeout: '2m' });
+    const options = deployOptions({
+      app: ['text-tools'],
+      image: [image],
+      namespace: 'prod',
+      context: 'eu',
+      kubeconfig: '/k',
+      timeout: '2m',
+    });
     expect(kubectlFlags(options)).toEqual(['--kubeconfig', '/k', '--context', 'eu', '--namespace', 'prod']);
     const steps = runbook(options.releases[0]!, options);
     expect(steps.setImage).toEqual([...kubectlFlags(options), 'set', 'image', 'deployment/text-tools', `text-tools=${image}`]);

@@ -42,13 +42,17 @@ export interface CanarySettings {
  * an app's `mcpFleet.canary`, the usage text and docs/deploy.md's table cannot disagree. A flag wins over the app's
  * setting, the app's over the default.
  */
-export const canaryFlag = (key: CanarySetting): `canary-${string}` => `canary-${key.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`;
-export const CANARY_FLAGS: ReadonlyMap<`canary-${string}`, CanarySetting> = new Map((Object.keys(CANARY_SETTINGS) as CanarySetting[]).map((key) => [canaryFlag(key), key]));
+export const canaryFlag = (key: CanarySetting): `canary-${string}` =>
+  `canary-${key.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`;
+export const CANARY_FLAGS: ReadonlyMap<`canary-${string}`, CanarySetting> = new Map(
+  (Object.keys(CANARY_SETTINGS) as CanarySetting[]).map((key) => [canaryFlag(key), key]),
+);
 type FlagValues = { [flag: `canary-${string}`]: string | undefined; 'prometheus-url'?: string };
 
 /** The canary settings of one app: flags over its own settings over the defaults, each checked against its range. */
 function canarySettings(flags: FlagValues, app: string, own: CanaryManifest): CanarySettings {
-  const name = (key: CanarySetting) => (flags[canaryFlag(key)] !== undefined ? `--${canaryFlag(key)}` : `mcpFleet.canary.${key} in apps/${app}/package.json`);
+  const name = (key: CanarySetting) =>
+    flags[canaryFlag(key)] !== undefined ? `--${canaryFlag(key)}` : `mcpFleet.canary.${key} in apps/${app}/package.json`;
   const value = (key: CanarySetting, fallback?: number): number => {
     const text = flags[canaryFlag(key)];
     if (text === undefined && own[key] !== undefined) return own[key]!;
@@ -60,10 +64,13 @@ function canarySettings(flags: FlagValues, app: string, own: CanaryManifest): Ca
   const passes = value('passes');
   const maxIntervals = value('maxIntervals', passes * 2);
   if (maxIntervals < passes) {
-    throw new Error(`${name('maxIntervals')} ${maxIntervals} is fewer than ${name('passes')} ${passes}: the canary could never be promoted; raise it to ${passes} or more`);
+    throw new Error(
+      `${name('maxIntervals')} ${maxIntervals} is fewer than ${name('passes')} ${passes}: the canary could never be promoted; raise it to ${passes} or more`,
+    );
   }
   const url = flags['prometheus-url'];
-  if (url && !/^https?:\/\/[^\s/]+/.test(url)) throw new Error(`--prometheus-url must be an http(s) URL such as http://prometheus.monitoring:9090, got "${url}"`);
+  if (url && !/^https?:\/\/[^\s/]+/.test(url))
+    throw new Error(`--prometheus-url must be an http(s) URL such as http://prometheus.monitoring:9090, got "${url}"`);
   return {
     weight: value('weightPercent'),
     intervalMs: value('interval'),
@@ -92,20 +99,21 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const IMAGE = /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?::\d+)?(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*(?::[\w][\w.-]{0,127}|@sha256:[a-f0-9]{64})$/;
 
 /** Pairs each --app with the --image after it, and checks every value before anything runs. */
-export function deployOptions(values: {
-  app?: string[];
-  image?: string[];
-  container?: string[];
-  namespace?: string;
-  context?: string;
-  kubeconfig?: string;
-  timeout?: string;
-  parallel?: boolean;
-  'dry-run'?: boolean;
-  strategy?: string;
-  'prometheus-url'?: string;
-  'lock-lease'?: string;
-} & FlagValues,
+export function deployOptions(
+  values: {
+    app?: string[];
+    image?: string[];
+    container?: string[];
+    namespace?: string;
+    context?: string;
+    kubeconfig?: string;
+    timeout?: string;
+    parallel?: boolean;
+    'dry-run'?: boolean;
+    strategy?: string;
+    'prometheus-url'?: string;
+    'lock-lease'?: string;
+  } & FlagValues,
   /** An app's `mcpFleet.canary`, checked, if it has one (deploy.ts reads it with readApp). */
   appCanary: (app: string) => CanaryManifest | undefined = () => undefined,
 ): DeployOptions {
@@ -113,7 +121,8 @@ export function deployOptions(values: {
   const images = values.image ?? [];
   const containers = values.container ?? [];
   if (apps.length === 0) throw new Error('give at least one --app NAME --image REF pair');
-  if (apps.length !== images.length) throw new Error(`every --app needs its --image: got ${apps.length} --app and ${images.length} --image`);
+  if (apps.length !== images.length)
+    throw new Error(`every --app needs its --image: got ${apps.length} --app and ${images.length} --image`);
   if (containers.length > 0 && containers.length !== apps.length) throw new Error('give --container for every --app, or for none');
   const releases = apps.map((app, i) => {
     const image = images[i]!;
@@ -124,15 +133,24 @@ export function deployOptions(values: {
   });
   const duplicate = releases.find((release, i) => releases.findIndex((other) => other.app === release.app) !== i);
   if (duplicate) throw new Error(`--app ${duplicate.app} is given twice`);
-  if (values.namespace !== undefined && !DNS_LABEL.test(values.namespace)) throw new Error(`--namespace must be a Kubernetes name, got "${values.namespace}"`);
+  if (values.namespace !== undefined && !DNS_LABEL.test(values.namespace))
+    throw new Error(`--namespace must be a Kubernetes name, got "${values.namespace}"`);
   const strategy = values.strategy ?? 'rolling';
   if (strategy !== 'rolling' && strategy !== 'canary') throw new Error(`--strategy must be rolling or canary, got "${strategy}"`);
   // An empty value is no value: CI passes its unset secrets and variables as "".
-  const flags = Object.fromEntries(Object.entries(values).filter(([flag, value]) => (CANARY_FLAGS.has(flag as `canary-${string}`) || flag === 'prometheus-url') && value !== '')) as FlagValues;
+  const flags = Object.fromEntries(
+    Object.entries(values).filter(
+      ([flag, value]) => (CANARY_FLAGS.has(flag as `canary-${string}`) || flag === 'prometheus-url') && value !== '',
+    ),
+  ) as FlagValues;
   const given = Object.keys(flags);
-  if (strategy !== 'canary' && given.length > 0) throw new Error(`--${given[0]} applies to --strategy canary only; add --strategy canary or drop it`);
+  if (strategy !== 'canary' && given.length > 0)
+    throw new Error(`--${given[0]} applies to --strategy canary only; add --strategy canary or drop it`);
   // Every app's settings are checked on every deploy, rolling too: staging finds a bad one before production's canary.
-  const releasesWithCanary = releases.map((release) => ({ ...release, canary: canarySettings(flags, release.app, appCanary(release.app) ?? {}) }));
+  const releasesWithCanary = releases.map((release) => ({
+    ...release,
+    canary: canarySettings(flags, release.app, appCanary(release.app) ?? {}),
+  }));
   const timeout = values.timeout ?? '5m';
   const timeoutMs = parseDuration(timeout, '--timeout');
   const leaseMs = parseDuration(values['lock-lease'] ?? `${LEASE_SECONDS}s`, '--lock-lease');
@@ -155,12 +173,20 @@ export function deployOptions(values: {
 export type ClusterOptions = Pick<DeployOptions, 'namespace' | 'context' | 'kubeconfig'>;
 
 /** --cleanup's apps and cluster flags, checked as a deploy's are; it takes no image, strategy or setting. */
-export function cleanupOptions(values: { app?: string[]; image?: string[]; namespace?: string; context?: string; kubeconfig?: string }): ClusterOptions & { apps: string[] } {
+export function cleanupOptions(values: {
+  app?: string[];
+  image?: string[];
+  namespace?: string;
+  context?: string;
+  kubeconfig?: string;
+}): ClusterOptions & { apps: string[] } {
   const apps = values.app ?? [];
   if (apps.length === 0) throw new Error('--cleanup needs the --app NAME (or names) whose canary and lock to clean up');
   if ((values.image ?? []).length > 0) throw new Error('--cleanup deploys nothing: drop --image');
-  for (const app of apps) if (!DNS_LABEL.test(app)) throw new Error(`--app must be a Kubernetes name (lowercase letters, digits, dashes), got "${app}"`);
-  if (values.namespace !== undefined && !DNS_LABEL.test(values.namespace)) throw new Error(`--namespace must be a Kubernetes name, got "${values.namespace}"`);
+  for (const app of apps)
+    if (!DNS_LABEL.test(app)) throw new Error(`--app must be a Kubernetes name (lowercase letters, digits, dashes), got "${app}"`);
+  if (values.namespace !== undefined && !DNS_LABEL.test(values.namespace))
+    throw new Error(`--namespace must be a Kubernetes name, got "${values.namespace}"`);
   return { apps, namespace: values.namespace, context: values.context, kubeconfig: values.kubeconfig };
 }
 

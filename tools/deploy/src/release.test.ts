@@ -22,7 +22,12 @@ const options = () => deployOptions({ app: ['docs'], image: ['r/docs:2'], kubeco
 function leftBy(holder: string) {
   const release = options().releases[0]!;
   fake.addDeployment(canaryManifest(fake.deployment('docs')! as never, release, 1, holder) as never);
-  fake.cluster.putLease({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'docs-deploy', namespace: 'fleet' }, spec: { holderIdentity: holder, leaseDurationSeconds: 60, renewTime: new Date().toISOString() } });
+  fake.cluster.putLease({
+    apiVersion: 'coordination.k8s.io/v1',
+    kind: 'Lease',
+    metadata: { name: 'docs-deploy', namespace: 'fleet' },
+    spec: { holderIdentity: holder, leaseDurationSeconds: 60, renewTime: new Date().toISOString() },
+  });
 }
 
 const cleanUp = async (holder: string, using: Kubectl = kubectl) => {
@@ -32,7 +37,7 @@ const cleanUp = async (holder: string, using: Kubectl = kubectl) => {
 };
 
 describe('cleanUpAfter (deploy.ts --cleanup)', () => {
-  it("deletes the canary and the lock this run holds, and says so", async () => {
+  it('deletes the canary and the lock this run holds, and says so', async () => {
     leftBy('github-run acme/fleet#7.1');
     expect(await cleanUp('github-run acme/fleet#7.1')).toEqual(['canary docs-canary deleted', 'lock released (lease/docs-deploy deleted)']);
     expect(fake.deployment('docs-canary')).toBeUndefined();
@@ -70,9 +75,13 @@ describe('cleanUpAfter (deploy.ts --cleanup)', () => {
   it('says what to do when the canary cannot be deleted', async () => {
     leftBy('github-run acme/fleet#7.1');
     const refusing: Kubectl = async (args, input, signal) =>
-      args.includes('delete') ? { code: 1, stdout: '', stderr: 'Error from server (Forbidden): deployments.apps "docs-canary" is forbidden' } : kubectl(args, input, signal);
+      args.includes('delete')
+        ? { code: 1, stdout: '', stderr: 'Error from server (Forbidden): deployments.apps "docs-canary" is forbidden' }
+        : kubectl(args, input, signal);
     const lines = await cleanUp('github-run acme/fleet#7.1', refusing);
-    expect(lines[0]).toBe('could not delete the canary, delete it yourself: kubectl delete deployment/docs-canary (Error from server (Forbidden): deployments.apps "docs-canary" is forbidden)');
+    expect(lines[0]).toBe(
+      'could not delete the canary, delete it yourself: kubectl delete deployment/docs-canary (Error from server (Forbidden): deployments.apps "docs-canary" is forbidden)',
+    );
     expect(lines[1]).toMatch(/^could not release the lock, it expires by itself: Error from server \(Forbidden\)/);
   });
 });

@@ -10,11 +10,20 @@ import { rolloutWithRollback, type Kubectl, type ReleaseOutcome, type Stops } fr
  * finish left, releases by the strategy, and lets the lock go whatever happened. Losing the lock mid-release
  * interrupts it as a signal would.
  */
-export async function lockedRelease(release: AppRelease, options: DeployOptions, kubectl: Kubectl, say: (line: string) => void, stops: Stops, holder: string): Promise<ReleaseOutcome> {
+export async function lockedRelease(
+  release: AppRelease,
+  options: DeployOptions,
+  kubectl: Kubectl,
+  say: (line: string) => void,
+  stops: Stops,
+  holder: string,
+): Promise<ReleaseOutcome> {
   const { app, image } = release;
   if (options.dryRun) {
     const plan = { holder, namespace: options.namespace ?? '' };
-    return options.strategy === 'canary' ? canaryRelease(release, options, kubectl, say, stops, plan) : rolloutWithRollback(release, options, kubectl, say, stops);
+    return options.strategy === 'canary'
+      ? canaryRelease(release, options, kubectl, say, stops, plan)
+      : rolloutWithRollback(release, options, kubectl, say, stops);
   }
   const lock = await acquireLock({ app, options, kubectl, holder });
   if ('refused' in lock) return { app, image, status: 'not-started', report: `${app}: ${lock.refused}` };
@@ -23,7 +32,9 @@ export async function lockedRelease(release: AppRelease, options: DeployOptions,
     const leftover = await deleteLeftoverCanary(app, lock.namespace, options, kubectl);
     if (leftover) say(leftover);
     const within: Stops = { interrupt: AbortSignal.any([stops.interrupt, lock.lost]), hurry: stops.hurry };
-    return options.strategy === 'canary' ? await canaryRelease(release, options, kubectl, say, within, lock) : await rolloutWithRollback(release, options, kubectl, say, within);
+    return options.strategy === 'canary'
+      ? await canaryRelease(release, options, kubectl, say, within, lock)
+      : await rolloutWithRollback(release, options, kubectl, say, within);
   } finally {
     say(await lock.release());
   }
@@ -33,7 +44,13 @@ export async function lockedRelease(release: AppRelease, options: DeployOptions,
  * After a deploy that was cancelled, failed or killed (CI's cleanup step): deletes the app's canary and its deploy
  * lock if, and only if, `holder` (this run) holds them. Says what it did.
  */
-export async function cleanUpAfter(app: string, options: ClusterOptions, kubectl: Kubectl, holder: string, say: (line: string) => void): Promise<void> {
+export async function cleanUpAfter(
+  app: string,
+  options: ClusterOptions,
+  kubectl: Kubectl,
+  holder: string,
+  say: (line: string) => void,
+): Promise<void> {
   const namespace = await namespaceOf(options, kubectl);
   say(await deleteOwnCanary(app, namespace, holder, options, kubectl));
   const lease = await readLease(app, namespace, options, kubectl);

@@ -13,7 +13,12 @@ beforeEach(async () => {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
     metadata: { name: 'docs', labels: { app: 'docs' } },
-    spec: { replicas: 1, progressDeadlineSeconds: 600, selector: { matchLabels: { app: 'docs' } }, template: { metadata: { labels: { app: 'docs' } }, spec: { containers: [{ name: 'docs', image: 'r/docs:1' }] } } },
+    spec: {
+      replicas: 1,
+      progressDeadlineSeconds: 600,
+      selector: { matchLabels: { app: 'docs' } },
+      template: { metadata: { labels: { app: 'docs' } }, spec: { containers: [{ name: 'docs', image: 'r/docs:1' }] } },
+    },
   });
   await fake.rolledOut('docs');
 });
@@ -45,15 +50,22 @@ describe('rolloutWithRollback', () => {
     fake.script('r/docs:slow', { kind: 'ready', afterMs: 7 * 24 * 3600_000 });
     const interrupt = new AbortController();
     const options = deployOptions({ app: ['docs'], image: ['r/docs:slow'], kubeconfig: fake.kubeconfig, timeout: '60s' });
-    const running = rolloutWithRollback(options.releases[0]!, options, kubectl, () => undefined, { interrupt: interrupt.signal, hurry: new AbortController().signal });
+    const running = rolloutWithRollback(options.releases[0]!, options, kubectl, () => undefined, {
+      interrupt: interrupt.signal,
+      hurry: new AbortController().signal,
+    });
     // The event itself: kubectl rollout status is watching the deployment.
-    await waitUntil(() => fake.requests.some((request) => request.query.includes('watch=true')), { what: 'kubectl rollout status watching' });
+    await waitUntil(() => fake.requests.some((request) => request.query.includes('watch=true')), {
+      what: 'kubectl rollout status watching',
+    });
     interrupt.abort('SIGINT');
     const outcome = await running;
     expect(outcome.status).toBe('rolled-back');
     expect(outcome.report).toMatch(/^docs: rollout of r\/docs:slow failed: interrupted \(SIGINT\)/);
     // Undone first, reported after: an interrupted process may be killed soon.
-    const undo = fake.requests.findIndex((request) => request.method === 'PATCH' && request.path.endsWith('/deployments/docs') && fake.requests.indexOf(request) > 1);
+    const undo = fake.requests.findIndex(
+      (request) => request.method === 'PATCH' && request.path.endsWith('/deployments/docs') && fake.requests.indexOf(request) > 1,
+    );
     expect(fake.requests.slice(undo + 1).some((request) => request.path.endsWith('/replicasets'))).toBe(true);
     expect(fake.deployment('docs')!.spec.template.spec.containers[0].image).toBe('r/docs:1');
   });
@@ -67,11 +79,18 @@ describe('rolloutWithRollback', () => {
       if (args.includes('undo')) undone = true;
       if (!undone || !args.includes('status')) return kubectl(args, input, signal);
       const stopped = { code: 1, stdout: '', stderr: 'stopped' };
-      return signal?.aborted ? Promise.resolve(stopped) : new Promise((resolve) => signal?.addEventListener('abort', () => resolve(stopped)));
+      return signal?.aborted
+        ? Promise.resolve(stopped)
+        : new Promise((resolve) => signal?.addEventListener('abort', () => resolve(stopped)));
     };
     const options = deployOptions({ app: ['docs'], image: ['r/docs:slow'], kubeconfig: fake.kubeconfig, timeout: '60s' });
-    const running = rolloutWithRollback(options.releases[0]!, options, slowComeback, () => undefined, { interrupt: interrupt.signal, hurry: hurry.signal });
-    await waitUntil(() => fake.requests.some((request) => request.query.includes('watch=true')), { what: 'kubectl rollout status watching' });
+    const running = rolloutWithRollback(options.releases[0]!, options, slowComeback, () => undefined, {
+      interrupt: interrupt.signal,
+      hurry: hurry.signal,
+    });
+    await waitUntil(() => fake.requests.some((request) => request.query.includes('watch=true')), {
+      what: 'kubectl rollout status watching',
+    });
     interrupt.abort('SIGINT');
     await waitUntil(() => undone, { what: 'the undo issued' });
     hurry.abort('SIGINT');
@@ -83,7 +102,10 @@ describe('rolloutWithRollback', () => {
 
   it('does not start on a deployment without the container, naming the ones it has', async () => {
     const { outcome } = await run('r/docs:2', { container: ['web'] });
-    expect(outcome).toMatchObject({ status: 'not-started', report: 'docs: deployment/docs has no container "web" (it has: docs); pass --container' });
+    expect(outcome).toMatchObject({
+      status: 'not-started',
+      report: 'docs: deployment/docs has no container "web" (it has: docs); pass --container',
+    });
   });
 
   it('plans without calling kubectl on a dry run', async () => {

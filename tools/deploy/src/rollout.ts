@@ -1,4 +1,14 @@
-import { failureReport, imageOf, revisionOf, rolloutFailure, selectorOf, type DeploymentJson, type EventJson, type PodJson, type ReplicaSetJson } from './diagnosis';
+import {
+  failureReport,
+  imageOf,
+  revisionOf,
+  rolloutFailure,
+  selectorOf,
+  type DeploymentJson,
+  type EventJson,
+  type PodJson,
+  type ReplicaSetJson,
+} from './diagnosis';
 import { runbook, type AppRelease, type DeployOptions } from './options';
 
 /** Runs kubectl with these arguments (no shell), `input` on its stdin, stopped by `signal`, and reports what it did. */
@@ -28,7 +38,11 @@ export interface ReleaseOutcome {
 }
 
 /** The app's Deployment as it is now, and the image its container runs; or why the release cannot start. */
-export async function currentRelease(release: AppRelease, options: DeployOptions, kubectl: Kubectl): Promise<{ deployment: DeploymentJson; image: string } | { report: string }> {
+export async function currentRelease(
+  release: AppRelease,
+  options: DeployOptions,
+  kubectl: Kubectl,
+): Promise<{ deployment: DeploymentJson; image: string } | { report: string }> {
   const { app } = release;
   const shown = await kubectl(runbook(release, options).show);
   if (shown.code !== 0) return { report: `${app}: cannot read deployment/${app}: ${shown.stderr.trim()}` };
@@ -45,7 +59,13 @@ export async function currentRelease(release: AppRelease, options: DeployOptions
  * An interrupt stops the wait like a failure, and the undo comes first (the report after it): an interrupted
  * release is rolled back however soon the process is killed after.
  */
-export async function rolloutWithRollback(release: AppRelease, options: DeployOptions, kubectl: Kubectl, say: (line: string) => void, stops?: Stops): Promise<ReleaseOutcome> {
+export async function rolloutWithRollback(
+  release: AppRelease,
+  options: DeployOptions,
+  kubectl: Kubectl,
+  say: (line: string) => void,
+  stops?: Stops,
+): Promise<ReleaseOutcome> {
   const signal = stops?.interrupt;
   const steps = runbook(release, options);
   const { app, image } = release;
@@ -59,11 +79,19 @@ export async function rolloutWithRollback(release: AppRelease, options: DeployOp
   if ('report' in current) return { app, image, status: 'not-started', report: current.report };
   const previousImage = current.image;
   const previousRevision = revisionOf(current.deployment);
-  if (signal?.aborted) return { app, image, previousImage, status: 'interrupted', report: `${app}: interrupted (${reasonOf(signal)}) before its image was set; deployment/${app} untouched on ${previousImage}` };
+  if (signal?.aborted)
+    return {
+      app,
+      image,
+      previousImage,
+      status: 'interrupted',
+      report: `${app}: interrupted (${reasonOf(signal)}) before its image was set; deployment/${app} untouched on ${previousImage}`,
+    };
 
   say(`set image ${release.container}=${image} (was ${previousImage})`);
   const set = await kubectl(steps.setImage);
-  if (set.code !== 0) return { app, image, previousImage, status: 'not-started', report: `${app}: kubectl set image failed: ${set.stderr.trim()}` };
+  if (set.code !== 0)
+    return { app, image, previousImage, status: 'not-started', report: `${app}: kubectl set image failed: ${set.stderr.trim()}` };
 
   say(`waiting for the rollout (up to ${options.timeout}) …`);
   const rollout = signal?.aborted ? { code: 1, stdout: '', stderr: '' } : await kubectl(steps.waitForRollout, undefined, signal);
@@ -83,10 +111,24 @@ export async function rolloutWithRollback(release: AppRelease, options: DeployOp
   const back = undo.code === 0 ? await kubectl(steps.waitForRollout, undefined, stops?.hurry) : undo;
   const rollbackMs = performance.now() - failedAt;
   if (back.code !== 0 && stops?.hurry.aborted) {
-    return { app, image, previousImage, status: 'rolled-back', rollbackMs, report: `${report}\n  rolled back to ${previousImage} (kubectl rollout undo); not waited for: interrupted again` };
+    return {
+      app,
+      image,
+      previousImage,
+      status: 'rolled-back',
+      rollbackMs,
+      report: `${report}\n  rolled back to ${previousImage} (kubectl rollout undo); not waited for: interrupted again`,
+    };
   }
   if (back.code !== 0) {
-    return { app, image, previousImage, status: 'rollback-failed', rollbackMs, report: `${report}\n  rollback FAILED: ${back.stderr.trim()}` };
+    return {
+      app,
+      image,
+      previousImage,
+      status: 'rollback-failed',
+      rollbackMs,
+      report: `${report}\n  rollback FAILED: ${back.stderr.trim()}`,
+    };
   }
   return {
     app,
@@ -108,7 +150,8 @@ export async function diagnose(release: AppRelease, options: DeployOptions, kube
     return result.code === 0 ? (JSON.parse(result.stdout) as T) : undefined;
   };
   const deployment = (await json<DeploymentJson>(steps.show))!;
-  const replicaSets = (await json<{ items: ReplicaSetJson[] }>(steps.replicaSets(selectorOf(deployment.spec.selector.matchLabels))))?.items ?? [];
+  const replicaSets =
+    (await json<{ items: ReplicaSetJson[] }>(steps.replicaSets(selectorOf(deployment.spec.selector.matchLabels))))?.items ?? [];
   const newest = replicaSets.find((rs) => revisionOf(rs) === revisionOf(deployment));
   const pods = newest ? ((await json<{ items: PodJson[] }>(steps.pods(selectorOf(newest.spec.selector.matchLabels))))?.items ?? []) : [];
   const events = (await json<{ items: EventJson[] }>(steps.events))?.items ?? [];

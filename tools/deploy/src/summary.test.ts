@@ -5,7 +5,12 @@ describe('markdownSummary', () => {
   it('is a row per app, and the failure report in a code block', () => {
     const markdown = markdownSummary(
       [
-        { app: 'text-tools', image: 'ghcr.io/acme/text-tools@sha256:aa', previousImage: 'ghcr.io/acme/text-tools:old', status: 'rolled-out' },
+        {
+          app: 'text-tools',
+          image: 'ghcr.io/acme/text-tools@sha256:aa',
+          previousImage: 'ghcr.io/acme/text-tools:old',
+          status: 'rolled-out',
+        },
         {
           app: 'documents',
           image: 'ghcr.io/acme/documents@sha256:bb',

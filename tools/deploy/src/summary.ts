@@ -20,7 +20,15 @@ export function markdownSummary(outcomes: ReleaseOutcome[], namespace: string | 
   }
   for (const outcome of outcomes.filter((o) => o.canary)) {
     const { header, rows, decision } = outcome.canary!;
-    lines.push('', `#### ${outcome.app}: canary analysis`, '', decision, '', `| ${header.join(' | ')} |`, `| ${header.map(() => '---').join(' | ')} |`);
+    lines.push(
+      '',
+      `#### ${outcome.app}: canary analysis`,
+      '',
+      decision,
+      '',
+      `| ${header.join(' | ')} |`,
+      `| ${header.map(() => '---').join(' | ')} |`,
+    );
     for (const row of rows) lines.push(`| ${row.map((cell) => cell.replaceAll('|', '\\|')).join(' | ')} |`);
   }
   for (const outcome of outcomes.filter((o) => o.report)) lines.push('', `#### ${outcome.app}`, '', '```text', outcome.report!, '```');

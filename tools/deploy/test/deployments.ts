@@ -24,7 +24,12 @@ export function deployment(name: string, image: string, progressDeadlineSeconds 
 
 /** The app's Service, selecting its pods of every track, as deploy/mcp-service makes it. */
 export function service(name: string): K8sObject {
-  return { apiVersion: 'v1', kind: 'Service', metadata: { name }, spec: { selector: { app: name }, ports: [{ name: 'http', port: 80, targetPort: 'http' }] } };
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name },
+    spec: { selector: { app: name }, ports: [{ name: 'http', port: 80, targetPort: 'http' }] },
+  };
 }
 
 export const imageOf = (fake: KubeFake, name: string) => fake.deployment(name)?.spec.template.spec.containers[0].image as string;

@@ -20,7 +20,11 @@ export const linksOf = (markdown: string): string[] =>
 export function anchorsOf(markdown: string): Set<string> {
   const anchors = new Set<string>();
   for (const [, heading] of split(markdown).prose.matchAll(/^#{1,6} (.+)$/gm)) {
-    const base = heading!.trim().toLowerCase().replace(/[^a-z0-9 _-]/g, '').replace(/ /g, '-');
+    const base = heading!
+      .trim()
+      .toLowerCase()
+      .replace(/[^a-z0-9 _-]/g, '')
+      .replace(/ /g, '-');
     let anchor = base;
     for (let n = 1; anchors.has(anchor); n++) anchor = `${base}-${n}`;
     anchors.add(anchor);
@@ -59,7 +63,8 @@ export interface Command {
   flags: string[];
 }
 
-const flagsIn = (rest: string): string[] => [...rest.split(/[`#;|&)\n]/)[0]!.matchAll(/(?<![\w-])(--[a-z][\w-]*)/g)].map((match) => match[1]!);
+const flagsIn = (rest: string): string[] =>
+  [...rest.split(/[`#;|&)\n]/)[0]!.matchAll(/(?<![\w-])(--[a-z][\w-]*)/g)].map((match) => match[1]!);
 
 /** The commands it shows: `npm run x -- --flag`, `npm start -- --flag`, `npx mcp-fleet-x --flag`, `nx run project:target`. */
 export function commandsOf(markdown: string): Command[] {
@@ -70,7 +75,9 @@ export function commandsOf(markdown: string): Command[] {
     const afterDashes = /^\s+--(\s|$)/.test(rest) ? rest.replace(/^\s+--/, '') : '';
     commands.push({ kind: 'npm', name: match[1] ?? match[2]!, flags: flagsIn(afterDashes) });
   }
-  for (const match of markdown.matchAll(/npx (mcp-fleet-[\w-]+)(?=([^\n]*))/g)) commands.push({ kind: 'bin', name: match[1]!, flags: flagsIn(match[2]!) });
-  for (const match of markdown.matchAll(/nx run ([\w<>-]+):([\w-]+)/g)) commands.push({ kind: 'nx', name: match[1]!, target: match[2]!, flags: [] });
+  for (const match of markdown.matchAll(/npx (mcp-fleet-[\w-]+)(?=([^\n]*))/g))
+    commands.push({ kind: 'bin', name: match[1]!, flags: flagsIn(match[2]!) });
+  for (const match of markdown.matchAll(/nx run ([\w<>-]+):([\w-]+)/g))
+    commands.push({ kind: 'nx', name: match[1]!, target: match[2]!, flags: [] });
   return commands;
 }

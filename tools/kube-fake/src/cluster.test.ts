@@ -6,7 +6,12 @@ function deployment(image: string, progressDeadlineSeconds = 10): K8sObject {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
     metadata: { name: 'app', namespace: 'ns', labels: { app: 'app' } },
-    spec: { replicas: 2, progressDeadlineSeconds, selector: { matchLabels: { app: 'app' } }, template: { metadata: { labels: { app: 'app' } }, spec: { containers: [{ name: 'app', image }] } } },
+    spec: {
+      replicas: 2,
+      progressDeadlineSeconds,
+      selector: { matchLabels: { app: 'app' } },
+      template: { metadata: { labels: { app: 'app' } }, spec: { containers: [{ name: 'app', image }] } },
+    },
   };
 }
 
@@ -18,7 +23,10 @@ function cluster() {
 }
 
 const progressing = (d: K8sObject) => d.status.conditions.find((c: { type: string }) => c.type === 'Progressing');
-const withImage = (d: K8sObject, image: string): K8sObject => ({ ...d, spec: { ...d.spec, template: { ...d.spec.template, spec: { containers: [{ name: 'app', image }] } } } });
+const withImage = (d: K8sObject, image: string): K8sObject => ({
+  ...d,
+  spec: { ...d.spec, template: { ...d.spec.template, spec: { containers: [{ name: 'app', image }] } } },
+});
 
 describe('Cluster', () => {
   it('creates a ReplicaSet at revision 1 whose pods become ready, and completes the rollout', () => {

@@ -2,10 +2,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { createMetrics, type RuntimeMetrics } from '@mcp-fleet/runtime';
 
 /** How pods of an image behave, as a test scripts it. */
-export type Behaviour =
-  | { kind: 'ready'; afterMs?: number }
-  | { kind: 'never-ready' }
-  | { kind: 'crash-loop' };
+export type Behaviour = { kind: 'ready'; afterMs?: number } | { kind: 'never-ready' } | { kind: 'crash-loop' };
 
 /**
  * The requests the Service sends to each ready pod of an image, as a test scripts them: `rps` per pod in cluster
@@ -152,7 +149,9 @@ export class Cluster {
     const deployment = this.deployments.get(key(namespace, name));
     if (!deployment) return undefined;
     this.deployments.delete(key(namespace, name));
-    for (const rs of [...this.replicaSets.values()].filter((r) => r.metadata.ownerReferences?.some((ref) => ref.uid === deployment.metadata.uid))) {
+    for (const rs of [...this.replicaSets.values()].filter((r) =>
+      r.metadata.ownerReferences?.some((ref) => ref.uid === deployment.metadata.uid),
+    )) {
       for (const pod of this.podsOf(rs)) this.removePod(pod);
       this.replicaSets.delete(key(namespace, rs.metadata.name));
     }
@@ -194,7 +193,9 @@ export class Cluster {
     const now = this.now();
     const desired: number = deployment.spec.replicas ?? 1;
     const hash = templateHash(deployment.spec.template);
-    const owned = [...this.replicaSets.values()].filter((rs) => rs.metadata.ownerReferences?.some((ref) => ref.uid === deployment.metadata.uid));
+    const owned = [...this.replicaSets.values()].filter((rs) =>
+      rs.metadata.ownerReferences?.some((ref) => ref.uid === deployment.metadata.uid),
+    );
     const maxRevision = Math.max(0, ...owned.map(revisionOf));
 
     let current = owned.find((rs) => rs.metadata.labels?.[HASH] === hash);
@@ -220,7 +221,9 @@ export class Cluster {
       this.syncPods(old, now);
     }
 
-    const all = [...this.replicaSets.values()].filter((rs) => rs.metadata.ownerReferences?.some((ref) => ref.uid === deployment.metadata.uid));
+    const all = [...this.replicaSets.values()].filter((rs) =>
+      rs.metadata.ownerReferences?.some((ref) => ref.uid === deployment.metadata.uid),
+    );
     const pods = all.flatMap((rs) => this.podsOf(rs));
     const updated = this.podsOf(current).length;
     const available = pods.filter(isReady).length;
@@ -230,12 +233,21 @@ export class Cluster {
     const progressing = complete
       ? { status: 'True', reason: 'NewReplicaSetAvailable', message: `ReplicaSet "${current.metadata.name}" has successfully progressed.` }
       : now - started > deadlineMs
-        ? { status: 'False', reason: 'ProgressDeadlineExceeded', message: `ReplicaSet "${current.metadata.name}" has timed out progressing.` }
+        ? {
+            status: 'False',
+            reason: 'ProgressDeadlineExceeded',
+            message: `ReplicaSet "${current.metadata.name}" has timed out progressing.`,
+          }
         : { status: 'True', reason: 'ReplicaSetUpdated', message: `ReplicaSet "${current.metadata.name}" is progressing.` };
     const availableCondition =
       available >= desired
         ? { type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable', message: 'Deployment has minimum availability.' }
-        : { type: 'Available', status: 'False', reason: 'MinimumReplicasUnavailable', message: 'Deployment does not have minimum availability.' };
+        : {
+            type: 'Available',
+            status: 'False',
+            reason: 'MinimumReplicasUnavailable',
+            message: 'Deployment does not have minimum availability.',
+          };
     const status = {
       observedGeneration: deployment.metadata.generation,
       replicas: pods.length,
@@ -249,7 +261,8 @@ export class Cluster {
       this.event(deployment, 'Warning', 'ProgressDeadlineExceeded', progressing.message);
     }
     if (!sameStatus(deployment.status, status)) {
-      const previous = deployment.status?.conditions as { type: string; reason: string; lastTransitionTime?: string; lastUpdateTime?: string }[] | undefined;
+      const previous = deployment.status?.conditions as
+        { type: string; reason: string; lastTransitionTime?: string; lastUpdateTime?: string }[] | undefined;
       const stampTime = new Date(now).toISOString();
       deployment.status = {
         ...status,
@@ -278,7 +291,9 @@ export class Cluster {
         labels: { ...deployment.spec.template.metadata?.labels, [HASH]: hash },
         annotations: { [REVISION]: String(revision) },
         creationTimestamp: new Date(this.now()).toISOString(),
-        ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: deployment.metadata.name, uid: deployment.metadata.uid!, controller: true }],
+        ownerReferences: [
+          { apiVersion: 'apps/v1', kind: 'Deployment', name: deployment.metadata.name, uid: deployment.metadata.uid!, controller: true },
+        ],
       },
       spec: { replicas: 0, selector: { matchLabels: { ...deployment.spec.selector?.matchLabels, [HASH]: hash } }, template },
       status: { replicas: 0 },
@@ -324,7 +339,13 @@ export class Cluster {
     for (const extra of pods.slice(rs.spec.replicas)) this.removePod(extra);
     for (const pod of this.podsOf(rs)) this.moveOn(pod, now);
     const ready = this.podsOf(rs).filter(isReady).length;
-    rs.status = { replicas: this.podsOf(rs).length, fullyLabeledReplicas: this.podsOf(rs).length, readyReplicas: ready, availableReplicas: ready, observedGeneration: 1 };
+    rs.status = {
+      replicas: this.podsOf(rs).length,
+      fullyLabeledReplicas: this.podsOf(rs).length,
+      readyReplicas: ready,
+      availableReplicas: ready,
+      observedGeneration: 1,
+    };
   }
 
   private moveOn(pod: K8sObject, now: number): void {
@@ -339,7 +360,12 @@ export class Cluster {
       ready = ageMs >= (behaviour.afterMs ?? 200);
     } else if (behaviour.kind === 'crash-loop') {
       restartCount = 1 + Math.floor(ageMs / 1000);
-      state = { waiting: { reason: 'CrashLoopBackOff', message: `back-off 10s restarting failed container=${container.name} pod=${pod.metadata.name}` } };
+      state = {
+        waiting: {
+          reason: 'CrashLoopBackOff',
+          message: `back-off 10s restarting failed container=${container.name} pod=${pod.metadata.name}`,
+        },
+      };
       this.event(pod, 'Warning', 'BackOff', `Back-off restarting failed container ${container.name} in pod ${pod.metadata.name}`);
     } else {
       this.event(pod, 'Warning', 'Unhealthy', 'Readiness probe failed: HTTP probe failed with statuscode: 503');
@@ -350,13 +376,27 @@ export class Cluster {
       phase: 'Running',
       podIP: '127.0.0.1',
       conditions: [{ type: 'Ready', status: ready ? 'True' : 'False', lastTransitionTime: since }],
-      containerStatuses: [{ ...base, ready, restartCount, state, ...(restartCount > 0 ? { lastState: { terminated: { exitCode: 1, reason: 'Error' } } } : {}) }],
+      containerStatuses: [
+        {
+          ...base,
+          ready,
+          restartCount,
+          state,
+          ...(restartCount > 0 ? { lastState: { terminated: { exitCode: 1, reason: 'Error' } } } : {}),
+        },
+      ],
     };
   }
 
   /** Records an event once per object and reason, counting repeats, as the API server's event aggregation does. */
   private event(object: K8sObject, type: 'Normal' | 'Warning', reason: string, message: string): void {
-    const existing = this.events.find((event) => event.involvedObject && (event.involvedObject as { uid: string }).uid === object.metadata.uid && event.reason === reason && event.message === message);
+    const existing = this.events.find(
+      (event) =>
+        event.involvedObject &&
+        (event.involvedObject as { uid: string }).uid === object.metadata.uid &&
+        event.reason === reason &&
+        event.message === message,
+    );
     const time = new Date(this.now()).toISOString();
     if (existing) {
       // The controller passes every 50 ms; a repeat counts once a second, as a kubelet's retries would.
@@ -401,7 +441,9 @@ function revisionOf(rs: K8sObject): number {
 
 /** The pod's Ready condition when it is true: since when it has been ready. */
 function readyCondition(pod: K8sObject): { lastTransitionTime?: string } | undefined {
-  return pod.status?.conditions?.find((condition: { type: string; status: string }) => condition.type === 'Ready' && condition.status === 'True');
+  return pod.status?.conditions?.find(
+    (condition: { type: string; status: string }) => condition.type === 'Ready' && condition.status === 'True',
+  );
 }
 
 export function isReady(pod: K8sObject): boolean {

@@ -3,13 +3,26 @@ import { jsonPatch, mergePatch, strategicMergePatch } from './patch';
 
 const deployment = {
   metadata: { name: 'x', annotations: { a: '1' } },
-  spec: { template: { spec: { containers: [{ name: 'app', image: 'r/app:1', env: [{ name: 'A', value: '1' }] }, { name: 'sidecar', image: 'r/side:1' }] } } },
+  spec: {
+    template: {
+      spec: {
+        containers: [
+          { name: 'app', image: 'r/app:1', env: [{ name: 'A', value: '1' }] },
+          { name: 'sidecar', image: 'r/side:1' },
+        ],
+      },
+    },
+  },
 };
 
 describe('strategicMergePatch', () => {
   it('merges containers by name, as kubectl set image sends them', () => {
     const patched = strategicMergePatch(deployment, {
-      spec: { template: { spec: { '$setElementOrder/containers': [{ name: 'app' }, { name: 'sidecar' }], containers: [{ name: 'app', image: 'r/app:2' }] } } },
+      spec: {
+        template: {
+          spec: { '$setElementOrder/containers': [{ name: 'app' }, { name: 'sidecar' }], containers: [{ name: 'app', image: 'r/app:2' }] },
+        },
+      },
     }) as typeof deployment;
     expect(patched.spec.template.spec.containers).toEqual([
       { name: 'app', image: 'r/app:2', env: [{ name: 'A', value: '1' }] },
@@ -21,7 +34,16 @@ describe('strategicMergePatch', () => {
   it('adds, deletes with $patch, and removes keys set to null', () => {
     const patched = strategicMergePatch(deployment, {
       metadata: { annotations: { a: null, b: '2' } },
-      spec: { template: { spec: { containers: [{ name: 'sidecar', $patch: 'delete' }, { name: 'new', image: 'r/new:1' }] } } },
+      spec: {
+        template: {
+          spec: {
+            containers: [
+              { name: 'sidecar', $patch: 'delete' },
+              { name: 'new', image: 'r/new:1' },
+            ],
+          },
+        },
+      },
     }) as typeof deployment;
     expect(patched.metadata.annotations).toEqual({ b: '2' });
     expect(patched.spec.template.spec.containers.map((c) => c.name)).toEqual(['app', 'new']);

@@ -44,12 +44,17 @@ export function strategicMergePatch(target: Json, patch: Json): Json {
 export function jsonPatch(target: Json, operations: { op: string; path: string; value?: Json }[]): Json {
   let document = structuredClone(target);
   for (const { op, path, value } of operations) {
-    const keys = path.split('/').slice(1).map((key) => key.replace(/~1/g, '/').replace(/~0/g, '~'));
+    const keys = path
+      .split('/')
+      .slice(1)
+      .map((key) => key.replace(/~1/g, '/').replace(/~0/g, '~'));
     if (keys.length === 0) {
       document = structuredClone(value);
       continue;
     }
-    const parent = keys.slice(0, -1).reduce<Record<string, unknown>>((node, key) => node[key] as Record<string, unknown>, document as Record<string, unknown>);
+    const parent = keys
+      .slice(0, -1)
+      .reduce<Record<string, unknown>>((node, key) => node[key] as Record<string, unknown>, document as Record<string, unknown>);
     const last = keys.at(-1)!;
     if (parent === undefined) throw new Error(`json patch: ${path} has no parent`);
     if (op === 'add' || op === 'replace') parent[last] = structuredClone(value);

@@ -10,7 +10,11 @@ beforeAll(async () => {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
     metadata: { name: 'app', labels: { app: 'app', tier: 'web' } },
-    spec: { replicas: 1, selector: { matchLabels: { app: 'app' } }, template: { metadata: { labels: { app: 'app' } }, spec: { containers: [{ name: 'app', image: 'r/app:1' }] } } },
+    spec: {
+      replicas: 1,
+      selector: { matchLabels: { app: 'app' } },
+      template: { metadata: { labels: { app: 'app' } }, spec: { containers: [{ name: 'app', image: 'r/app:1' }] } },
+    },
   });
 });
 afterAll(() => fake.close());
@@ -38,11 +42,18 @@ describe('kube-fake over HTTP', () => {
     expect(created.status).toBe(201);
     expect((await send('POST', base, { metadata: { name: 'app-deploy' } })).body.reason).toBe('AlreadyExists');
     const version = created.body.metadata.resourceVersion;
-    expect((await send('PUT', `${base}/app-deploy`, { metadata: { name: 'app-deploy', resourceVersion: '1' }, spec: {} })).status).toBe(409);
-    const replaced = await send('PUT', `${base}/app-deploy`, { metadata: { name: 'app-deploy', resourceVersion: version }, spec: { holderIdentity: 'b' } });
+    expect((await send('PUT', `${base}/app-deploy`, { metadata: { name: 'app-deploy', resourceVersion: '1' }, spec: {} })).status).toBe(
+      409,
+    );
+    const replaced = await send('PUT', `${base}/app-deploy`, {
+      metadata: { name: 'app-deploy', resourceVersion: version },
+      spec: { holderIdentity: 'b' },
+    });
     expect(replaced.status).toBe(200);
     expect((await send('DELETE', `${base}/app-deploy`, { preconditions: { resourceVersion: version } })).status).toBe(409);
-    expect((await send('DELETE', `${base}/app-deploy`, { preconditions: { resourceVersion: replaced.body.metadata.resourceVersion } })).status).toBe(200);
+    expect(
+      (await send('DELETE', `${base}/app-deploy`, { preconditions: { resourceVersion: replaced.body.metadata.resourceVersion } })).status,
+    ).toBe(200);
     expect(fake.lease('app-deploy')).toBeUndefined();
   });
 
@@ -75,21 +86,34 @@ describe('kube-fake over HTTP', () => {
 
   it('answers what it does not have with a Kubernetes Status', async () => {
     const missing = await get('/apis/apps/v1/namespaces/fleet/deployments/nope');
-    expect(missing).toMatchObject({ status: 404, body: { kind: 'Status', reason: 'NotFound', message: 'deployments.apps "nope" not found' } });
+    expect(missing).toMatchObject({
+      status: 404,
+      body: { kind: 'Status', reason: 'NotFound', message: 'deployments.apps "nope" not found' },
+    });
     expect((await get('/apis/batch/v1/namespaces/fleet/jobs')).status).toBe(404);
     const post = await fetch(`${fake.url}/apis/apps/v1/namespaces/fleet/deployments`, { method: 'POST', body: '{}' });
     expect(post.status).toBe(422);
     expect((await fetch(`${fake.url}/api/v1/namespaces/fleet/pods`, { method: 'POST', body: '{}' })).status).toBe(405);
-    const apply = await fetch(`${fake.url}/apis/apps/v1/namespaces/fleet/deployments/app`, { method: 'PATCH', headers: { 'content-type': 'application/apply-patch+yaml' }, body: '{}' });
+    const apply = await fetch(`${fake.url}/apis/apps/v1/namespaces/fleet/deployments/app`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/apply-patch+yaml' },
+      body: '{}',
+    });
     expect(apply.status).toBe(415);
   });
 
   it('patches with merge patches, keeps dry runs dry, and streams changes to a watch', async () => {
-    const watch = await fetch(`${fake.url}/apis/apps/v1/namespaces/fleet/deployments?watch=true&fieldSelector=metadata.name%3Dapp&resourceVersion=999999`);
+    const watch = await fetch(
+      `${fake.url}/apis/apps/v1/namespaces/fleet/deployments?watch=true&fieldSelector=metadata.name%3Dapp&resourceVersion=999999`,
+    );
     expect(watch.status).toBe(200);
     const reader = watch.body!.getReader();
     const patch = (body: object, query = '') =>
-      fetch(`${fake.url}/apis/apps/v1/namespaces/fleet/deployments/app${query}`, { method: 'PATCH', headers: { 'content-type': 'application/merge-patch+json' }, body: JSON.stringify(body) });
+      fetch(`${fake.url}/apis/apps/v1/namespaces/fleet/deployments/app${query}`, {
+        method: 'PATCH',
+        headers: { 'content-type': 'application/merge-patch+json' },
+        body: JSON.stringify(body),
+      });
     const dry = (await (await patch({ spec: { replicas: 3 } }, '?dryRun=All')).json()) as { spec: { replicas: number } };
     expect(dry.spec.replicas).toBe(3);
     expect(fake.deployment('app')!.spec.replicas).toBe(1);
@@ -105,8 +129,25 @@ describe('what a canary needs: create, delete, Services, the pod proxy and Prome
   it("creates a Deployment once (409 after), serves each ready pod's scripted traffic as the runtime's /metrics, lists it for http_sd, and deletes it with its pods", async () => {
     const fast = await startKubeFake({ namespace: 'fleet', clockSpeed: 1000 });
     try {
-      const manifest = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'c' }, spec: { replicas: 1, selector: { matchLabels: { app: 'c' } }, template: { metadata: { labels: { app: 'c', 'app.kubernetes.io/track': 'canary' } }, spec: { containers: [{ name: 'c', image: 'r/c:1' }] } } } };
-      const create = () => fetch(`${fast.url}/apis/apps/v1/namespaces/fleet/deployments`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(manifest) });
+      const manifest = {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'c' },
+        spec: {
+          replicas: 1,
+          selector: { matchLabels: { app: 'c' } },
+          template: {
+            metadata: { labels: { app: 'c', 'app.kubernetes.io/track': 'canary' } },
+            spec: { containers: [{ name: 'c', image: 'r/c:1' }] },
+          },
+        },
+      };
+      const create = () =>
+        fetch(`${fast.url}/apis/apps/v1/namespaces/fleet/deployments`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(manifest),
+        });
       fast.scriptTraffic('r/c:1', { rps: 10, errorRatio: 0.5, latencySeconds: 0.3 });
       expect((await create()).status).toBe(201);
       expect(await (await create()).json()).toMatchObject({ code: 409, reason: 'AlreadyExists' });
@@ -114,20 +155,33 @@ describe('what a canary needs: create, delete, Services, the pod proxy and Prome
       const pod = [...fast.cluster.pods.values()][0]!;
 
       const metrics = async () => (await fetch(`${fast.url}/api/v1/namespaces/fleet/pods/${pod.metadata.name}:8080/proxy/metrics`)).text();
-      const count = (text: string, outcome: string) => Number(new RegExp(`mcp_requests_total\\{[^}]*outcome="${outcome}"[^}]*\\} (\\d+)`).exec(text)?.[1]);
+      const count = (text: string, outcome: string) =>
+        Number(new RegExp(`mcp_requests_total\\{[^}]*outcome="${outcome}"[^}]*\\} (\\d+)`).exec(text)?.[1]);
       const first = await metrics();
       // Counted on each read, by the cluster's clock: a later read has served more.
-      const later = await vi.waitFor(async () => {
-        const text = await metrics();
-        expect(count(text, 'ok') + count(text, 'server_error')).toBeGreaterThan(count(first, 'ok') + count(first, 'server_error'));
-        return text;
-      }, { timeout: 30_000 });
+      const later = await vi.waitFor(
+        async () => {
+          const text = await metrics();
+          expect(count(text, 'ok') + count(text, 'server_error')).toBeGreaterThan(count(first, 'ok') + count(first, 'server_error'));
+          return text;
+        },
+        { timeout: 30_000 },
+      );
       expect(Math.abs(count(later, 'server_error') - count(later, 'ok'))).toBeLessThanOrEqual(1);
       expect(later).toMatch(/mcp_request_duration_seconds_bucket\{le="0\.25",service="c",method="tools\/call",tool="echo"\} 0\n/);
       expect((await fetch(`${fast.url}/api/v1/namespaces/fleet/pods/nope:8080/proxy/metrics`)).status).toBe(404);
 
       const sd = (await (await fetch(fast.httpSdUrl)).json()) as { targets: string[]; labels: Record<string, string> }[];
-      expect(sd).toEqual([{ targets: [fast.url.slice('http://'.length)], labels: expect.objectContaining({ __metrics_path__: `/api/v1/namespaces/fleet/pods/${pod.metadata.name}/proxy/metrics`, pod: pod.metadata.name, app_kubernetes_io_track: 'canary' }) }]);
+      expect(sd).toEqual([
+        {
+          targets: [fast.url.slice('http://'.length)],
+          labels: expect.objectContaining({
+            __metrics_path__: `/api/v1/namespaces/fleet/pods/${pod.metadata.name}/proxy/metrics`,
+            pod: pod.metadata.name,
+            app_kubernetes_io_track: 'canary',
+          }),
+        },
+      ]);
 
       fast.addService({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'c' }, spec: { selector: { app: 'c' } } });
       expect((await get(`/api/v1/namespaces/fleet/services/c`, fast.url)).body.spec.selector).toEqual({ app: 'c' });
@@ -149,7 +203,12 @@ describe('kube-fake with a fast clock', () => {
         apiVersion: 'apps/v1',
         kind: 'Deployment',
         metadata: { name },
-        spec: { replicas: 2, progressDeadlineSeconds: 600, selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { containers: [{ name, image }] } } },
+        spec: {
+          replicas: 2,
+          progressDeadlineSeconds: 600,
+          selector: { matchLabels: { app: name } },
+          template: { metadata: { labels: { app: name } }, spec: { containers: [{ name, image }] } },
+        },
       });
       fast.addDeployment(manifest('good', 'r/good:1'));
       expect((await fast.rolledOut('good')).status).toMatchObject({ availableReplicas: 2, updatedReplicas: 2, replicas: 2 });

@@ -35,7 +35,12 @@ export interface KubeFake {
 }
 
 const RESOURCES = {
-  deployments: { group: 'apps', kind: 'Deployment', shortNames: ['deploy'], verbs: ['create', 'delete', 'get', 'list', 'watch', 'patch', 'update'] },
+  deployments: {
+    group: 'apps',
+    kind: 'Deployment',
+    shortNames: ['deploy'],
+    verbs: ['create', 'delete', 'get', 'list', 'watch', 'patch', 'update'],
+  },
   replicasets: { group: 'apps', kind: 'ReplicaSet', shortNames: ['rs'], verbs: ['get', 'list', 'watch'] },
   pods: { group: '', kind: 'Pod', shortNames: ['po'], verbs: ['get', 'list', 'watch'] },
   events: { group: '', kind: 'Event', shortNames: ['ev'], verbs: ['get', 'list', 'watch'] },
@@ -79,7 +84,11 @@ export async function startKubeFake(options: KubeFakeOptions = {}): Promise<Kube
     if (path === '/api') return send(res, 200, { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [] });
     if (path === '/apis') {
       const version = { groupVersion: 'apps/v1', version: 'v1' };
-      return send(res, 200, { kind: 'APIGroupList', apiVersion: 'v1', groups: [{ name: 'apps', versions: [version], preferredVersion: version }] });
+      return send(res, 200, {
+        kind: 'APIGroupList',
+        apiVersion: 'v1',
+        groups: [{ name: 'apps', versions: [version], preferredVersion: version }],
+      });
     }
     // kubectl create asks OpenAPI v3 whether the server validates fields itself (fieldValidation on PATCH of the
     // kind); saying yes keeps it from downloading schemas for client-side validation.
@@ -88,7 +97,8 @@ export async function startKubeFake(options: KubeFakeOptions = {}): Promise<Kube
     if (path === '/api/v1' || path === '/apis/apps/v1') return send(res, 200, resourceList(path === '/api/v1' ? '' : 'apps'));
     // kubectl looks the namespace up after a 404, to say which of the two is missing; every namespace exists here.
     const namespace = /^\/api\/v1\/namespaces\/([^/]+)$/.exec(path)?.[1];
-    if (namespace) return send(res, 200, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace }, status: { phase: 'Active' } });
+    if (namespace)
+      return send(res, 200, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace }, status: { phase: 'Active' } });
     // The API server's pod proxy: /api/v1/namespaces/<ns>/pods/<pod>[:<port>]/proxy/<path>, here the pod's /metrics.
     const proxy = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/:]+)(?::\d+)?\/proxy(\/.*)$/.exec(path);
     if (proxy) return proxyToPod(res, proxy[1]!, proxy[2]!, proxy[3]!);
@@ -107,21 +117,48 @@ export async function startKubeFake(options: KubeFakeOptions = {}): Promise<Kube
     if (!name && req.method === 'POST' && resource === 'deployments') {
       const manifest = JSON.parse(await readBody(req)) as K8sObject;
       if (!manifest.metadata?.name || !manifest.spec?.selector || !manifest.spec?.template) {
-        return send(res, 422, status(422, 'Invalid', 'Deployment.apps is invalid: metadata.name, spec.selector and spec.template are required'));
+        return send(
+          res,
+          422,
+          status(422, 'Invalid', 'Deployment.apps is invalid: metadata.name, spec.selector and spec.template are required'),
+        );
       }
       const taken = cluster.deployments.get(key(ns!, manifest.metadata?.name));
-      if (taken) return send(res, 409, status(409, 'AlreadyExists', `deployments.apps "${manifest.metadata.name}" already exists`, { name: manifest.metadata.name, group: 'apps', kind: 'deployments' }));
+      if (taken)
+        return send(
+          res,
+          409,
+          status(409, 'AlreadyExists', `deployments.apps "${manifest.metadata.name}" already exists`, {
+            name: manifest.metadata.name,
+            group: 'apps',
+            kind: 'deployments',
+          }),
+        );
       if (url.searchParams.get('dryRun') === 'All') return send(res, 201, manifest);
       return send(res, 201, cluster.addDeployment({ ...manifest, metadata: { ...manifest.metadata, namespace: ns } }));
     }
     if (!name) {
-      if (req.method !== 'GET') return send(res, 405, status(405, 'MethodNotAllowed', `${req.method} is not supported on ${resource} by kube-fake`));
+      if (req.method !== 'GET')
+        return send(res, 405, status(405, 'MethodNotAllowed', `${req.method} is not supported on ${resource} by kube-fake`));
       const items = [...store()].filter((item) => item.metadata.namespace === ns && selects(url.searchParams, item));
       if (url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1') return watch(res, url, resource, ns!, items);
-      return send(res, 200, { apiVersion: RESOURCES[resource].group ? 'apps/v1' : 'v1', kind: `${RESOURCES[resource].kind}List`, metadata: { resourceVersion: cluster.resourceVersion }, items });
+      return send(res, 200, {
+        apiVersion: RESOURCES[resource].group ? 'apps/v1' : 'v1',
+        kind: `${RESOURCES[resource].kind}List`,
+        metadata: { resourceVersion: cluster.resourceVersion },
+        items,
+      });
     }
     const found = [...store()].find((item) => item.metadata.namespace === ns && item.metadata.name === name);
-    if (!found) return send(res, 404, status(404, 'NotFound', `${resource}${RESOURCES[resource].group ? `.${RESOURCES[resource].group}` : ''} "${name}" not found`, { name, kind: resource }));
+    if (!found)
+      return send(
+        res,
+        404,
+        status(404, 'NotFound', `${resource}${RESOURCES[resource].group ? `.${RESOURCES[resource].group}` : ''} "${name}" not found`, {
+          name,
+          kind: resource,
+        }),
+      );
     if (req.method === 'GET') return send(res, 200, found);
     if (resource === 'deployments' && req.method === 'DELETE') {
       const refused = preconditionFailure(await readBody(req), found, `deployments.apps "${name}"`);
@@ -149,12 +186,20 @@ export async function startKubeFake(options: KubeFakeOptions = {}): Promise<Kube
     const what = (leaseName: string | undefined) => `leases.coordination.k8s.io "${leaseName}"`;
     const details = (leaseName: string | undefined) => ({ name: leaseName, group: 'coordination.k8s.io', kind: 'leases' });
     if (!name) {
-      if (req.method === 'GET') return send(res, 200, { apiVersion: 'coordination.k8s.io/v1', kind: 'LeaseList', metadata: { resourceVersion: cluster.resourceVersion }, items: [...cluster.leases.values()].filter((item) => item.metadata.namespace === ns) });
-      if (req.method !== 'POST') return send(res, 405, status(405, 'MethodNotAllowed', `${req.method} is not supported on leases by kube-fake`));
+      if (req.method === 'GET')
+        return send(res, 200, {
+          apiVersion: 'coordination.k8s.io/v1',
+          kind: 'LeaseList',
+          metadata: { resourceVersion: cluster.resourceVersion },
+          items: [...cluster.leases.values()].filter((item) => item.metadata.namespace === ns),
+        });
+      if (req.method !== 'POST')
+        return send(res, 405, status(405, 'MethodNotAllowed', `${req.method} is not supported on leases by kube-fake`));
       const lease = JSON.parse(await readBody(req)) as K8sObject;
       const leaseName = lease.metadata?.name;
       if (!leaseName) return send(res, 422, status(422, 'Invalid', 'Lease.coordination.k8s.io is invalid: metadata.name is required'));
-      if (cluster.leases.has(key(ns, leaseName))) return send(res, 409, status(409, 'AlreadyExists', `${what(leaseName)} already exists`, details(leaseName)));
+      if (cluster.leases.has(key(ns, leaseName)))
+        return send(res, 409, status(409, 'AlreadyExists', `${what(leaseName)} already exists`, details(leaseName)));
       const metadata = { ...lease.metadata, namespace: ns, uid: randomUUID(), creationTimestamp: new Date().toISOString() };
       return send(res, 201, cluster.putLease({ ...lease, apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata }));
     }
@@ -164,7 +209,16 @@ export async function startKubeFake(options: KubeFakeOptions = {}): Promise<Kube
     if (req.method === 'PUT') {
       const next = JSON.parse(await readBody(req)) as K8sObject;
       if (next.metadata?.resourceVersion !== found.metadata.resourceVersion) {
-        return send(res, 409, status(409, 'Conflict', `Operation cannot be fulfilled on ${what(name)}: the object has been modified; please apply your changes to the latest version and try again`, details(name)));
+        return send(
+          res,
+          409,
+          status(
+            409,
+            'Conflict',
+            `Operation cannot be fulfilled on ${what(name)}: the object has been modified; please apply your changes to the latest version and try again`,
+            details(name),
+          ),
+        );
       }
       return send(res, 200, cluster.putLease({ ...next, metadata: { ...next.metadata, namespace: ns, name, uid: found.metadata.uid } }));
     }
@@ -203,7 +257,9 @@ export async function startKubeFake(options: KubeFakeOptions = {}): Promise<Kube
         __metrics_path__: `/api/v1/namespaces/${ns}/pods/${pod.metadata.name}/proxy/metrics`,
         namespace: ns,
         pod: pod.metadata.name,
-        ...Object.fromEntries(Object.entries(pod.metadata.labels ?? {}).map(([label, value]) => [label.replace(/[^a-zA-Z0-9_]/g, '_'), value])),
+        ...Object.fromEntries(
+          Object.entries(pod.metadata.labels ?? {}).map(([label, value]) => [label.replace(/[^a-zA-Z0-9_]/g, '_'), value]),
+        ),
       },
     }));
   }
@@ -256,7 +312,12 @@ export async function startKubeFake(options: KubeFakeOptions = {}): Promise<Kube
     scriptTraffic: (image, traffic) => cluster.scriptTraffic(image, traffic),
     addDeployment: (manifest) => cluster.addDeployment({ ...manifest, metadata: { namespace, ...manifest.metadata } }),
     addService: (manifest) => {
-      const service = { ...structuredClone(manifest), apiVersion: 'v1', kind: 'Service', metadata: { namespace, uid: randomUUID(), resourceVersion: cluster.resourceVersion, ...manifest.metadata } };
+      const service = {
+        ...structuredClone(manifest),
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { namespace, uid: randomUUID(), resourceVersion: cluster.resourceVersion, ...manifest.metadata },
+      };
       cluster.services.set(key(service.metadata.namespace, service.metadata.name), service);
       return service;
     },
@@ -270,7 +331,8 @@ export async function startKubeFake(options: KubeFakeOptions = {}): Promise<Kube
           const deployment = cluster.deployments.get(key(namespace, name));
           const status = deployment?.status;
           const replicas = deployment?.spec.replicas ?? 1;
-          if (!deployment || status?.updatedReplicas !== replicas || status.availableReplicas !== replicas || status.replicas !== replicas) return;
+          if (!deployment || status?.updatedReplicas !== replicas || status.availableReplicas !== replicas || status.replicas !== replicas)
+            return;
           unsubscribe();
           resolve(deployment);
         };
@@ -294,7 +356,11 @@ function openApiAppsV1() {
   return {
     openapi: '3.0.0',
     info: { title: 'Kubernetes', version: 'v1.32.0-kube-fake' },
-    paths: { '/apis/apps/v1/namespaces/{namespace}/deployments/{name}': { patch: { 'x-kubernetes-group-version-kind': gvk, parameters, responses: {} } } },
+    paths: {
+      '/apis/apps/v1/namespaces/{namespace}/deployments/{name}': {
+        patch: { 'x-kubernetes-group-version-kind': gvk, parameters, responses: {} },
+      },
+    },
   };
 }
 
@@ -305,7 +371,14 @@ function resourceList(group: string) {
     groupVersion: group ? `${group}/v1` : 'v1',
     resources: Object.entries(RESOURCES)
       .filter(([, info]) => info.group === group)
-      .map(([name, info]) => ({ name, singularName: info.kind.toLowerCase(), namespaced: true, kind: info.kind, verbs: info.verbs, shortNames: info.shortNames })),
+      .map(([name, info]) => ({
+        name,
+        singularName: info.kind.toLowerCase(),
+        namespaced: true,
+        kind: info.kind,
+        verbs: info.verbs,
+        shortNames: info.shortNames,
+      })),
   };
 }
 
@@ -329,14 +402,19 @@ function selects(query: URLSearchParams, item: K8sObject): boolean {
  * name, as the API server words it; undefined when they hold or there are none.
  */
 function preconditionFailure(body: string, object: K8sObject, what: string) {
-  const preconditions = (body ? (JSON.parse(body) as { preconditions?: { uid?: string; resourceVersion?: string } }) : {}).preconditions ?? {};
+  const preconditions =
+    (body ? (JSON.parse(body) as { preconditions?: { uid?: string; resourceVersion?: string } }) : {}).preconditions ?? {};
   for (const [field, label] of [
     ['uid', 'UID'],
     ['resourceVersion', 'ResourceVersion'],
   ] as const) {
     const wanted = preconditions[field];
     if (wanted !== undefined && wanted !== object.metadata[field]) {
-      return status(409, 'Conflict', `Operation cannot be fulfilled on ${what}: Precondition failed: ${label} in precondition: ${wanted}, ${label} in object meta: ${object.metadata[field]}`);
+      return status(
+        409,
+        'Conflict',
+        `Operation cannot be fulfilled on ${what}: Precondition failed: ${label} in precondition: ${wanted}, ${label} in object meta: ${object.metadata[field]}`,
+      );
     }
   }
   return undefined;

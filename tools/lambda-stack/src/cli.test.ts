@@ -27,15 +27,29 @@ describe('synth.ts, what npx nx run <app>:synth runs', () => {
   });
 
   it('writes the template of each environment asked for, offline, and says what is in it', async () => {
-    const { stdout } = await run(tsx, ['src/synth.ts', '--app', 'text-tools', '--environment', 'staging', '--no-validation', '--workspace', workspace], { cwd: here });
-    expect(stdout).toMatch(/^synth: mcp-text-tools-staging -> .*mcp-text-tools-staging\.template\.json in \d+ ms: CloudWatch::Alarm x3, CodeDeploy::Application, .*Lambda::Url/);
-    expect(JSON.parse(readFileSync(join(app, 'dist', 'cdk.out', 'staging', 'mcp-text-tools-staging.template.json'), 'utf8'))).toHaveProperty('Resources');
+    const { stdout } = await run(
+      tsx,
+      ['src/synth.ts', '--app', 'text-tools', '--environment', 'staging', '--no-validation', '--workspace', workspace],
+      { cwd: here },
+    );
+    expect(stdout).toMatch(
+      /^synth: mcp-text-tools-staging -> .*mcp-text-tools-staging\.template\.json in \d+ ms: CloudWatch::Alarm x3, CodeDeploy::Application, .*Lambda::Url/,
+    );
+    expect(
+      JSON.parse(readFileSync(join(app, 'dist', 'cdk.out', 'staging', 'mcp-text-tools-staging.template.json'), 'utf8')),
+    ).toHaveProperty('Resources');
   });
 
   it('exits 2 naming the problem: no --app, an app that is no function, a missing zip', async () => {
-    await expect(run(tsx, ['src/synth.ts'], { cwd: here })).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('synth: --app is required') });
+    await expect(run(tsx, ['src/synth.ts'], { cwd: here })).rejects.toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('synth: --app is required'),
+    });
     mkdirSync(join(workspace, 'apps', 'plain'), { recursive: true });
-    writeFileSync(join(workspace, 'apps', 'plain', 'package.json'), JSON.stringify({ name: 'plain', mcpFleet: { port: 3999, lambda: {} } }));
+    writeFileSync(
+      join(workspace, 'apps', 'plain', 'package.json'),
+      JSON.stringify({ name: 'plain', mcpFleet: { port: 3999, lambda: {} } }),
+    );
     const missing = await run(tsx, ['src/synth.ts', '--app', 'plain', '--workspace', workspace], { cwd: here }).catch(failure);
     expect(missing).toMatchObject({ code: 2 });
     expect(missing.stderr).toContain('apps/plain/dist/lambda.zip does not exist; build it first: npx nx run plain:build-lambda');
@@ -47,7 +61,23 @@ describe('cdk-app.ts, the entry the real CDK CLI runs (cdk.json)', () => {
     const out = join(workspace, 'cli.out');
     const env = { ...process.env, CDK_DISABLE_CLI_TELEMETRY: 'true', CDK_VALIDATION: 'false' };
     const cdk = join(root, 'node_modules', '.bin', 'cdk');
-    await run(cdk, ['synth', '--no-notices', '--quiet', '-c', 'app=text-tools', '-c', 'environment=production', '-c', `workspace=${workspace}`, '-o', out], { cwd: here, env });
+    await run(
+      cdk,
+      [
+        'synth',
+        '--no-notices',
+        '--quiet',
+        '-c',
+        'app=text-tools',
+        '-c',
+        'environment=production',
+        '-c',
+        `workspace=${workspace}`,
+        '-o',
+        out,
+      ],
+      { cwd: here, env },
+    );
     expect(existsSync(join(out, 'mcp-text-tools-production.template.json'))).toBe(true);
     const refused = await run(cdk, ['synth', '--no-notices', '--quiet', '-o', out], { cwd: here, env }).catch(failure);
     expect(refused.stderr).toContain('lambda-stack: say which app: npx cdk <command> -c app=<app>');

@@ -23,13 +23,20 @@ export interface FunctionAppOptions {
 export function functionApp(options: FunctionAppOptions): { cdkApp: App; stack: McpFunctionStack } {
   const { workspaceRoot, app, environment } = options;
   const settings = readApp(workspaceRoot, app)?.lambda;
-  if (settings === undefined) throw new Error(`${app} does not ship as a function: apps/${app}/package.json has no mcpFleet.lambda entry ({} takes the defaults)`);
+  if (settings === undefined)
+    throw new Error(`${app} does not ship as a function: apps/${app}/package.json has no mcpFleet.lambda entry ({} takes the defaults)`);
   if (!FUNCTION_ENVIRONMENTS.includes(environment as (typeof FUNCTION_ENVIRONMENTS)[number])) {
     throw new Error(`environment "${environment}" is not one of ${FUNCTION_ENVIRONMENTS.join(', ')}`);
   }
   const code = join(workspaceRoot, 'apps', app, 'dist', 'lambda.zip');
   if (!existsSync(code)) throw new Error(`${code} does not exist; build it first: npx nx run ${app}:build-lambda`);
   const cdkApp = new App({ outdir: options.outdir, builtinCloudFormationValidation: options.validation ?? true });
-  const stack = new McpFunctionStack(cdkApp, `mcp-${app}-${environment}`, { app, environment, settings, code, description: `${app} as a Lambda function (${environment}), from mcp-fleet` });
+  const stack = new McpFunctionStack(cdkApp, `mcp-${app}-${environment}`, {
+    app,
+    environment,
+    settings,
+    code,
+    description: `${app} as a Lambda function (${environment}), from mcp-fleet`,
+  });
   return { cdkApp, stack };
 }

@@ -22,11 +22,15 @@ function addApp(app: string, manifest?: object): void {
 }
 addApp('text-tools');
 addApp('documents');
-addApp('via-api', { name: 'via-api', mcpFleet: { port: 3009, lambda: { endpoint: 'http-api', memoryMb: 512, canaryPercent: 20, canaryMinutes: 10 } } });
+addApp('via-api', {
+  name: 'via-api',
+  mcpFleet: { port: 3009, lambda: { endpoint: 'http-api', memoryMb: 512, canaryPercent: 20, canaryMinutes: 10 } },
+});
 addApp('no-function', { name: 'no-function', mcpFleet: { port: 3010 } });
 addApp('too-slow', { name: 'too-slow', mcpFleet: { port: 3011, lambda: { endpoint: 'both', timeoutSec: 60 } } });
 
-const template = (app: string, environment = 'staging') => Template.fromStack(functionApp({ workspaceRoot: workspace, app, environment, validation: false }).stack);
+const template = (app: string, environment = 'staging') =>
+  Template.fromStack(functionApp({ workspaceRoot: workspace, app, environment, validation: false }).stack);
 
 describe('an app as a Lambda function (text-tools, the defaults)', () => {
   const stack = template('text-tools');
@@ -57,32 +61,49 @@ describe('an app as a Lambda function (text-tools, the defaults)', () => {
     });
     stack.hasResourceProperties('AWS::CodeDeploy::DeploymentGroup', {
       AlarmConfiguration: { Enabled: true, Alarms: Match.arrayWith([Match.objectLike({}), Match.objectLike({}), Match.objectLike({})]) },
-      AutoRollbackConfiguration: { Enabled: true, Events: Match.arrayEquals(['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_REQUEST', 'DEPLOYMENT_STOP_ON_ALARM']) },
+      AutoRollbackConfiguration: {
+        Enabled: true,
+        Events: Match.arrayEquals(['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_REQUEST', 'DEPLOYMENT_STOP_ON_ALARM']),
+      },
     });
   });
 
-  it('alarms on the runtime\'s own EMF metrics (server-error ratio, p95) and on Lambda\'s invocation errors', () => {
+  it("alarms on the runtime's own EMF metrics (server-error ratio, p95) and on Lambda's invocation errors", () => {
     stack.resourceCountIs('AWS::CloudWatch::Alarm', 3);
     stack.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Threshold: 0.01,
       ComparisonOperator: 'GreaterThanThreshold',
       Metrics: Match.arrayWith([
         Match.objectLike({ Expression: 'IF(requests > 0, errors / requests, 0)' }),
-        Match.objectLike({ Id: 'errors', MetricStat: Match.objectLike({ Metric: { Namespace: 'MCPFleet', MetricName: 'ServerErrors', Dimensions: [{ Name: 'Service', Value: 'text-tools' }] } }) }),
+        Match.objectLike({
+          Id: 'errors',
+          MetricStat: Match.objectLike({
+            Metric: { Namespace: 'MCPFleet', MetricName: 'ServerErrors', Dimensions: [{ Name: 'Service', Value: 'text-tools' }] },
+          }),
+        }),
       ]),
     });
-    stack.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'MCPFleet', MetricName: 'Latency', ExtendedStatistic: 'p95', Threshold: 1000 });
+    stack.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'MCPFleet',
+      MetricName: 'Latency',
+      ExtendedStatistic: 'p95',
+      Threshold: 1000,
+    });
     stack.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'AWS/Lambda', MetricName: 'Errors', Threshold: 0 });
   });
 
-  it('gives the function the least privilege: its own log group\'s streams and events, no managed policy, no wildcard', () => {
+  it("gives the function the least privilege: its own log group's streams and events, no managed policy, no wildcard", () => {
     stack.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: '/aws/lambda/text-tools-staging', RetentionInDays: 30 });
-    const roles = stack.findResources('AWS::IAM::Role', { Properties: { AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'lambda.amazonaws.com' } })] } } });
+    const roles = stack.findResources('AWS::IAM::Role', {
+      Properties: { AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'lambda.amazonaws.com' } })] } },
+    });
     expect(Object.values(roles)).toHaveLength(1);
     expect(Object.values(roles)[0]!.Properties.ManagedPolicyArns).toBeUndefined();
     const [roleId] = Object.keys(roles);
     const policies = Object.values(stack.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: roleId }] } }));
-    const statements = policies.flatMap((policy) => policy.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[]);
+    const statements = policies.flatMap(
+      (policy) => policy.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[],
+    );
     expect(statements.map((statement) => statement.Action)).toEqual([['logs:CreateLogStream', 'logs:PutLogEvents']]);
     expect(JSON.stringify(statements)).not.toMatch(/"\*"/);
   });
@@ -97,12 +118,18 @@ describe('the settings in mcpFleet.lambda', () => {
     expect(environment.AUTH__SECRET).toBe('{{resolve:secretsmanager:mcp-fleet/documents/auth-secret:SecretString:::}}');
   });
 
-  it('put an HTTP API (payload 2.0) on the live alias with the buffered handler, and take the canary\'s shape', () => {
+  it("put an HTTP API (payload 2.0) on the live alias with the buffered handler, and take the canary's shape", () => {
     const stack = template('via-api');
     stack.hasResourceProperties('AWS::Lambda::Function', { Handler: 'app/index.handler', MemorySize: 512 });
     stack.resourceCountIs('AWS::Lambda::Url', 0);
-    stack.hasResourceProperties('AWS::ApiGatewayV2::Integration', { IntegrationType: 'AWS_PROXY', PayloadFormatVersion: '2.0', IntegrationUri: { Ref: Match.stringLikeRegexp('^Live') } });
-    stack.hasResourceProperties('AWS::CodeDeploy::DeploymentConfig', { TrafficRoutingConfig: { TimeBasedCanary: { CanaryInterval: 10, CanaryPercentage: 20 } } });
+    stack.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
+      IntegrationType: 'AWS_PROXY',
+      PayloadFormatVersion: '2.0',
+      IntegrationUri: { Ref: Match.stringLikeRegexp('^Live') },
+    });
+    stack.hasResourceProperties('AWS::CodeDeploy::DeploymentConfig', {
+      TrafficRoutingConfig: { TimeBasedCanary: { CanaryInterval: 10, CanaryPercentage: 20 } },
+    });
   });
 
   it('are refused by key, value and fix, before anything is synthesised', () => {
@@ -113,20 +140,29 @@ describe('the settings in mcpFleet.lambda', () => {
     expect(() => functionApp({ workspaceRoot: workspace, app: 'no-function', environment: 'staging' })).toThrow(
       'no-function does not ship as a function: apps/no-function/package.json has no mcpFleet.lambda entry ({} takes the defaults)',
     );
-    expect(() => functionApp({ workspaceRoot: workspace, app: 'text-tools', environment: 'qa' })).toThrow('environment "qa" is not one of staging, production');
+    expect(() => functionApp({ workspaceRoot: workspace, app: 'text-tools', environment: 'qa' })).toThrow(
+      'environment "qa" is not one of staging, production',
+    );
   });
 });
 
 describe('the synthesised template', () => {
-  it('passes CDK\'s built-in CloudFormation validation (the one test that turns it on: 10-18 s the first time)', () => {
-    const { cdkApp, stack } = functionApp({ workspaceRoot: workspace, app: 'text-tools', environment: 'production', outdir: join(workspace, 'cdk.out'), validation: true });
+  it("passes CDK's built-in CloudFormation validation (the one test that turns it on: 10-18 s the first time)", () => {
+    const { cdkApp, stack } = functionApp({
+      workspaceRoot: workspace,
+      app: 'text-tools',
+      environment: 'production',
+      outdir: join(workspace, 'cdk.out'),
+      validation: true,
+    });
     const assembly = cdkApp.synth();
     expect(Annotations.fromStack(stack).findError('*', Match.anyValue())).toEqual([]);
     expect(assembly.getStackByName(stack.stackName).template).toHaveProperty('Resources');
   });
 
   it('matches its committed snapshot (asset hashes aside): a change to the stack is a reviewed change to this file', async () => {
-    const json = JSON.stringify(template('text-tools').toJSON(), null, 2).replace(/[0-9a-f]{64}(\.zip)?/g, '<asset hash>$1')
+    const json = JSON.stringify(template('text-tools').toJSON(), null, 2)
+      .replace(/[0-9a-f]{64}(\.zip)?/g, '<asset hash>$1')
       // The version's logical id carries a hash of the code, as the asset's name does.
       .replace(/(FunctionCurrentVersion[0-9A-F]{8})[0-9a-f]{32}/g, '$1<code hash>');
     await expect(`${json}\n`).toMatchFileSnapshot('../snapshots/text-tools.staging.template.json');

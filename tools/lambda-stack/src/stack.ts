@@ -41,8 +41,16 @@ export class McpFunctionStack extends Stack {
       removalPolicy: environment === 'production' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     });
     // Least privilege: the function writes its own log group and nothing else (not the managed policy's logs:* on *).
-    const role = new Role(this, 'Role', { assumedBy: new ServicePrincipal('lambda.amazonaws.com'), description: `${name}: writes its logs only` });
-    role.addToPolicy(new PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn, `${logGroup.logGroupArn}:*`] }));
+    const role = new Role(this, 'Role', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `${name}: writes its logs only`,
+    });
+    role.addToPolicy(
+      new PolicyStatement({
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [logGroup.logGroupArn, `${logGroup.logGroupArn}:*`],
+      }),
+    );
 
     const streaming = settings.endpoint !== 'http-api';
     const fn = new LambdaFunction(this, 'Function', {
@@ -61,7 +69,9 @@ export class McpFunctionStack extends Stack {
         NODE_OPTIONS: '--enable-source-maps',
         ...settings.environment,
         // Resolved by CloudFormation at deploy time: the value is never in the repository or the template.
-        ...Object.fromEntries(Object.entries(settings.secrets).map(([variable, secret]) => [variable, SecretValue.secretsManager(secret).unsafeUnwrap()])),
+        ...Object.fromEntries(
+          Object.entries(settings.secrets).map(([variable, secret]) => [variable, SecretValue.secretsManager(secret).unsafeUnwrap()]),
+        ),
       },
       description: `${app} (${environment}), an MCP server of the fleet`,
     });
@@ -80,35 +90,59 @@ export class McpFunctionStack extends Stack {
     const metric = (metricName: string, statistic: string) =>
       new Metric({ namespace: EMF_NAMESPACE, metricName, dimensionsMap: { Service: app }, statistic, period: Duration.minutes(1) });
     // Every rollback trigger fires above its threshold; no data (no traffic) is no reason to roll back.
-    const above = (id: string, alarmName: string, alarmDescription: string, props: Pick<AlarmProps, 'metric' | 'threshold' | 'evaluationPeriods'>) =>
-      new Alarm(this, id, { alarmName, alarmDescription, ...props, comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD, treatMissingData: TreatMissingData.NOT_BREACHING });
+    const above = (
+      id: string,
+      alarmName: string,
+      alarmDescription: string,
+      props: Pick<AlarmProps, 'metric' | 'threshold' | 'evaluationPeriods'>,
+    ) =>
+      new Alarm(this, id, {
+        alarmName,
+        alarmDescription,
+        ...props,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
     const alarms = [
-      above('ServerErrorRatio', `${name} server errors`, `More than ${settings.maxErrorPercent}% of ${app}'s requests were the server's fault (runtime EMF: ServerErrors / Requests)`, {
-        metric: new MathExpression({
-          expression: 'IF(requests > 0, errors / requests, 0)',
-          usingMetrics: { errors: metric(EMF_METRICS.serverErrors, 'Sum'), requests: metric(EMF_METRICS.requests, 'Sum') },
-          period: Duration.minutes(1),
-        }),
-        threshold: settings.maxErrorPercent / 100,
-        evaluationPeriods: 1,
-      }),
+      above(
+        'ServerErrorRatio',
+        `${name} server errors`,
+        `More than ${settings.maxErrorPercent}% of ${app}'s requests were the server's fault (runtime EMF: ServerErrors / Requests)`,
+        {
+          metric: new MathExpression({
+            expression: 'IF(requests > 0, errors / requests, 0)',
+            usingMetrics: { errors: metric(EMF_METRICS.serverErrors, 'Sum'), requests: metric(EMF_METRICS.requests, 'Sum') },
+            period: Duration.minutes(1),
+          }),
+          threshold: settings.maxErrorPercent / 100,
+          evaluationPeriods: 1,
+        },
+      ),
       above('LatencyP95', `${name} p95 latency`, `${app}'s p95 request latency is over ${settings.maxP95Ms} ms (runtime EMF: Latency)`, {
         metric: metric(EMF_METRICS.latency, 'p95'),
         threshold: settings.maxP95Ms,
         evaluationPeriods: 2,
       }),
-      above('InvocationErrors', `${name} invocation errors`, `The live alias of ${app} failed invocations (a crash, a timeout, an init that refused its config)`, {
-        metric: this.alias.metricErrors({ period: Duration.minutes(1), statistic: 'Sum' }),
-        threshold: 0,
-        evaluationPeriods: 1,
-      }),
+      above(
+        'InvocationErrors',
+        `${name} invocation errors`,
+        `The live alias of ${app} failed invocations (a crash, a timeout, an init that refused its config)`,
+        {
+          metric: this.alias.metricErrors({ period: Duration.minutes(1), statistic: 'Sum' }),
+          threshold: 0,
+          evaluationPeriods: 1,
+        },
+      ),
     ];
 
     new LambdaDeploymentGroup(this, 'Deployment', {
       application: new LambdaApplication(this, 'Application', { applicationName: name }),
       alias: this.alias,
       deploymentConfig: new LambdaDeploymentConfig(this, 'Canary', {
-        trafficRouting: TrafficRouting.timeBasedCanary({ interval: Duration.minutes(settings.canaryMinutes), percentage: settings.canaryPercent }),
+        trafficRouting: TrafficRouting.timeBasedCanary({
+          interval: Duration.minutes(settings.canaryMinutes),
+          percentage: settings.canaryPercent,
+        }),
       }),
       alarms,
       autoRollback: { failedDeployment: true, stoppedDeployment: true, deploymentInAlarm: true },

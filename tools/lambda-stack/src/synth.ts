@@ -21,7 +21,13 @@ Deploying is \`npx cdk deploy -c app=NAME -c environment=ENV\` in tools/lambda-s
 
 let values: { app?: string; environment?: string; 'no-validation'?: boolean; workspace?: string; help?: boolean };
 try {
-  const options = { app: { type: 'string' }, environment: { type: 'string' }, 'no-validation': { type: 'boolean' }, workspace: { type: 'string' }, help: { type: 'boolean', short: 'h' } } as const;
+  const options = {
+    app: { type: 'string' },
+    environment: { type: 'string' },
+    'no-validation': { type: 'boolean' },
+    workspace: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  } as const;
   ({ values } = parseArgs({ options, strict: true }));
 } catch (error) {
   process.stderr.write(`${(error as Error).message}\n${usage}`);
@@ -41,11 +47,19 @@ for (const environment of values.environment ? [values.environment] : FUNCTION_E
   const started = performance.now();
   const outdir = join(root, 'apps', values.app, 'dist', 'cdk.out', environment);
   try {
-    const { cdkApp, stack } = functionApp({ workspaceRoot: root, app: values.app, environment, outdir, validation: !values['no-validation'] });
+    const { cdkApp, stack } = functionApp({
+      workspaceRoot: root,
+      app: values.app,
+      environment,
+      outdir,
+      validation: !values['no-validation'],
+    });
     const assembly = cdkApp.synth();
     const template = assembly.getStackByName(stack.stackName).template as { Resources: Record<string, { Type: string }> };
     const types = Object.values(template.Resources).map((resource) => resource.Type.replace(/^AWS::/, ''));
-    const counts = [...new Set(types)].sort().map((type) => `${type}${types.filter((t) => t === type).length > 1 ? ` x${types.filter((t) => t === type).length}` : ''}`);
+    const counts = [...new Set(types)]
+      .sort()
+      .map((type) => `${type}${types.filter((t) => t === type).length > 1 ? ` x${types.filter((t) => t === type).length}` : ''}`);
     const file = relative(process.cwd(), join(outdir, `${stack.stackName}.template.json`));
     process.stdout.write(`synth: ${stack.stackName} -> ${file} in ${Math.round(performance.now() - started)} ms: ${counts.join(', ')}\n`);
   } catch (error) {

@@ -3,7 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { cacheAccess } from './cache-settings';
-import { accessOf, actionsCacheStore, directoryStore, startRemoteCache, type ActionsCacheApi, type CacheStore, type RemoteCacheServer } from './remote-cache';
+import {
+  accessOf,
+  actionsCacheStore,
+  directoryStore,
+  startRemoteCache,
+  type ActionsCacheApi,
+  type CacheStore,
+  type RemoteCacheServer,
+} from './remote-cache';
 
 const TOKENS = new Map([
   ['read-token', 'read'],
@@ -16,8 +24,13 @@ const start = async (store: CacheStore, maxBytes?: number) => {
   server = await startRemoteCache({ store, tokens: new Map(TOKENS), scratch: join(dir, 'scratch'), maxBytes });
 };
 const put = (hash: string, body: string, token = 'write-token') =>
-  fetch(`${server.url}/v1/cache/${hash}`, { method: 'PUT', body, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/octet-stream' } });
-const get = (hash: string, token = 'read-token') => fetch(`${server.url}/v1/cache/${hash}`, { headers: { authorization: `Bearer ${token}` } });
+  fetch(`${server.url}/v1/cache/${hash}`, {
+    method: 'PUT',
+    body,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/octet-stream' },
+  });
+const get = (hash: string, token = 'read-token') =>
+  fetch(`${server.url}/v1/cache/${hash}`, { headers: { authorization: `Bearer ${token}` } });
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'remote-cache-'));
@@ -71,10 +84,19 @@ describe('the Nx remote cache protocol over a directory store', () => {
     expect(await tooBig.text()).toContain('at most 10');
   });
 
-  it("answers 500 when the store fails, with its reason (paths and all) in the log only, and keeps serving", async () => {
-    const broken: CacheStore = { description: 'broken', get: () => Promise.reject(new Error(`disk on fire at ${dir}`)), put: () => Promise.resolve(true) };
+  it('answers 500 when the store fails, with its reason (paths and all) in the log only, and keeps serving', async () => {
+    const broken: CacheStore = {
+      description: 'broken',
+      get: () => Promise.reject(new Error(`disk on fire at ${dir}`)),
+      put: () => Promise.resolve(true),
+    };
     const logged: { error?: string }[] = [];
-    server = await startRemoteCache({ store: broken, tokens: new Map(TOKENS), scratch: join(dir, 'scratch'), onRequest: (entry) => logged.push(entry) });
+    server = await startRemoteCache({
+      store: broken,
+      tokens: new Map(TOKENS),
+      scratch: join(dir, 'scratch'),
+      onRequest: (entry) => logged.push(entry),
+    });
     const failed = await get('9');
     expect(failed.status).toBe(500);
     expect(await failed.text()).toBe('the cache store failed; the server log says why\n');

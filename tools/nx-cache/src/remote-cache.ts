@@ -61,7 +61,9 @@ export async function startRemoteCache(options: RemoteCacheOptions, port = 0, ho
   const maxBytes = options.maxBytes ?? 2 ** 31;
   let uploads = 0;
 
-  async function answer(req: IncomingMessage): Promise<{ status: number; body?: Readable; size?: number; text?: string; bytes?: number; error?: string }> {
+  async function answer(
+    req: IncomingMessage,
+  ): Promise<{ status: number; body?: Readable; size?: number; text?: string; bytes?: number; error?: string }> {
     const match = /^\/v1\/cache\/([^/?]+)$/.exec(new URL(req.url ?? '/', 'http://cache').pathname);
     if (!match) return { status: 404, text: 'not found: the cache lives at /v1/cache/{hash}' };
     const hash = match[1]!;
@@ -107,7 +109,12 @@ export async function startRemoteCache(options: RemoteCacheOptions, port = 0, ho
     const hash = (req.url ?? '').split('/').at(-1) ?? '';
     answer(req)
       // The store's own words (paths, the service's answers) go to the log only.
-      .catch((error: unknown) => ({ status: 500, text: 'the cache store failed; the server log says why', error: (error as Error).message }) as Awaited<ReturnType<typeof answer>>)
+      .catch(
+        (error: unknown) =>
+          ({ status: 500, text: 'the cache store failed; the server log says why', error: (error as Error).message }) as Awaited<
+            ReturnType<typeof answer>
+          >,
+      )
       .then(async (result) => {
         if (result.body) {
           res.writeHead(result.status, { 'content-type': 'application/octet-stream', 'content-length': String(result.size) });
@@ -117,7 +124,13 @@ export async function startRemoteCache(options: RemoteCacheOptions, port = 0, ho
           res.writeHead(result.status, { 'content-type': 'text/plain', ...(req.complete ? {} : { connection: 'close' }) });
           res.end(`${result.text ?? ''}\n`);
         }
-        options.onRequest?.({ method: req.method ?? '?', hash, status: result.status, bytes: result.bytes ?? 0, ...(result.error && { error: result.error }) });
+        options.onRequest?.({
+          method: req.method ?? '?',
+          hash,
+          status: result.status,
+          bytes: result.bytes ?? 0,
+          ...(result.error && { error: result.error }),
+        });
       });
   });
   await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, host, resolve));

@@ -33,7 +33,15 @@ describe('every app of this workspace', () => {
     // ${VAR:?message} fails every compose command while VAR is unset, even one for another service.
     expect(text).not.toMatch(/\$\{\w+:?\?/);
     const { services } = parse(text) as {
-      services: Record<string, { ports?: string[]; build?: { dockerfile: string; args: { APP: string } }; read_only?: boolean; environment?: Record<string, string> }>;
+      services: Record<
+        string,
+        {
+          ports?: string[];
+          build?: { dockerfile: string; args: { APP: string } };
+          read_only?: boolean;
+          environment?: Record<string, string>;
+        }
+      >;
     };
     for (const [name, service] of Object.entries(services)) {
       if (!service.build) {
@@ -72,7 +80,8 @@ describe('every app of this workspace', () => {
     try {
       mkdirSync(join(workspace, 'deploy', 'environments'), { recursive: true });
       mkdirSync(join(workspace, 'apps', 'lone', 'deploy', 'base'), { recursive: true });
-      const manifest = (objectives: unknown) => writeFileSync(join(workspace, 'apps/lone/package.json'), JSON.stringify({ name: 'lone', mcpFleet: { port: 3999, objectives } }));
+      const manifest = (objectives: unknown) =>
+        writeFileSync(join(workspace, 'apps/lone/package.json'), JSON.stringify({ name: 'lone', mcpFleet: { port: 3999, objectives } }));
       mkdirSync(join(workspace, 'apps', 'lone', 'config'));
       writeFileSync(join(workspace, 'apps/lone/config/base.yaml'), 'port: 3999\n');
       manifest({ availabilityPercent: 99.9 });
@@ -84,15 +93,26 @@ describe('every app of this workspace', () => {
       } finally {
         stdout.mockRestore();
       }
-      writeFileSync(join(workspace, 'apps/lone', MONITORING_FILE), readFileSync(join(workspace, 'apps/lone', MONITORING_FILE), 'utf8').replace('> 0.0144', '> 0.5'));
-      expect(appProblems(workspace, 'lone')).toEqual([expect.stringContaining('lone: deploy/base/monitoring.yaml is not what its mcpFleet.objectives generate')]);
+      writeFileSync(
+        join(workspace, 'apps/lone', MONITORING_FILE),
+        readFileSync(join(workspace, 'apps/lone', MONITORING_FILE), 'utf8').replace('> 0.0144', '> 0.5'),
+      );
+      expect(appProblems(workspace, 'lone')).toEqual([
+        expect.stringContaining('lone: deploy/base/monitoring.yaml is not what its mcpFleet.objectives generate'),
+      ]);
       manifest({ availabilityPercent: 100 });
-      expect(appProblems(workspace, 'lone')).toEqual([expect.stringContaining('apps/lone/package.json mcpFleet.objectives.availabilityPercent is 100: must be a number from 90 to 99.999')]);
+      expect(appProblems(workspace, 'lone')).toEqual([
+        expect.stringContaining(
+          'apps/lone/package.json mcpFleet.objectives.availabilityPercent is 100: must be a number from 90 to 99.999',
+        ),
+      ]);
       // As `nx run lone:check` runs them: the problems on stderr, and a failed task.
       const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
       try {
         expect(await appChecks({}, { root: workspace, projectName: 'lone' } as ExecutorContext)).toEqual({ success: false });
-        expect(String(stderr.mock.calls[0]?.[0])).toMatch(/^lone: 1 problem\(s\):\n {2}- apps\/lone\/package\.json mcpFleet\.objectives\.availabilityPercent is 100/);
+        expect(String(stderr.mock.calls[0]?.[0])).toMatch(
+          /^lone: 1 problem\(s\):\n {2}- apps\/lone\/package\.json mcpFleet\.objectives\.availabilityPercent is 100/,
+        );
       } finally {
         stderr.mockRestore();
       }
@@ -104,8 +124,16 @@ describe('every app of this workspace', () => {
   it('names a ServiceMonitor that would select the wrong Service or port, and monitoring objects the operator or Grafana would not load', () => {
     // The monitoring generator's objects beside the Service the shared base makes (each app's rendered overlay is
     // checked by its own check target).
-    const service = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'text-tools', labels: { 'app.kubernetes.io/name': 'text-tools', 'app.kubernetes.io/part-of': 'mcp-fleet' } }, spec: { ports: [{ name: 'http', port: 80 }] } };
-    const rendered = [service, ...parseAllDocuments(renderMonitoring('text-tools', FLEET_OBJECTIVES)).map((document) => document.toJSON())] as Manifest[];
+    const service = {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'text-tools', labels: { 'app.kubernetes.io/name': 'text-tools', 'app.kubernetes.io/part-of': 'mcp-fleet' } },
+      spec: { ports: [{ name: 'http', port: 80 }] },
+    };
+    const rendered = [
+      service,
+      ...parseAllDocuments(renderMonitoring('text-tools', FLEET_OBJECTIVES)).map((document) => document.toJSON()),
+    ] as Manifest[];
     expect(monitoringProblems(rendered)).toEqual([]);
     const changed = (kind: string, change: (manifest: Manifest) => void) =>
       rendered.map((manifest) => {
@@ -113,11 +141,15 @@ describe('every app of this workspace', () => {
         if (copy.kind === kind) change(copy);
         return copy;
       });
-    expect(monitoringProblems(changed('ServiceMonitor', (m) => (m.spec.selector.matchLabels['app.kubernetes.io/name'] = 'documents')))).toEqual([
+    expect(
+      monitoringProblems(changed('ServiceMonitor', (m) => (m.spec.selector.matchLabels['app.kubernetes.io/name'] = 'documents'))),
+    ).toEqual([
       'ServiceMonitor/text-tools: selects no Service with {"app.kubernetes.io/name":"documents","app.kubernetes.io/part-of":"mcp-fleet"}; it must select Service/text-tools alone',
       'ServiceMonitor/text-tools: scrapes port "http", which its Service does not name',
     ]);
-    expect(monitoringProblems(changed('ServiceMonitor', (m) => (m.spec.endpoints[0].port = 'metrics')))).toEqual(['ServiceMonitor/text-tools: scrapes port "metrics", which its Service does not name']);
+    expect(monitoringProblems(changed('ServiceMonitor', (m) => (m.spec.endpoints[0].port = 'metrics')))).toEqual([
+      'ServiceMonitor/text-tools: scrapes port "metrics", which its Service does not name',
+    ]);
     expect(monitoringProblems(changed('PrometheusRule', (m) => delete m.metadata.labels!.prometheus))).toEqual([
       'PrometheusRule/text-tools: lacks the labels the fleet\'s Prometheus selects by ({"prometheus":"mcp-fleet"}), so it would never be loaded',
     ]);
@@ -126,10 +158,20 @@ describe('every app of this workspace', () => {
     ]);
   });
 
-  it('reads the drain its pods get from the Deployment\'s SHUTDOWN__* variables over the app\'s config', () => {
-    const deployment = (env: { name: string; value: string }[]) => [{ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'x' }, spec: { template: { spec: { containers: [{ env }] } } } }];
+  it("reads the drain its pods get from the Deployment's SHUTDOWN__* variables over the app's config", () => {
+    const deployment = (env: { name: string; value: string }[]) => [
+      { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'x' }, spec: { template: { spec: { containers: [{ env }] } } } },
+    ];
     const documents = join(root, 'apps', 'documents');
-    expect(productionDrain(documents, deployment([{ name: 'SHUTDOWN__GRACE_MS', value: '25000' }, { name: 'SHUTDOWN__DRAIN_DELAY_MS', value: '5000' }]))).toEqual({ graceMs: 25_000, drainDelayMs: 5000 });
+    expect(
+      productionDrain(
+        documents,
+        deployment([
+          { name: 'SHUTDOWN__GRACE_MS', value: '25000' },
+          { name: 'SHUTDOWN__DRAIN_DELAY_MS', value: '5000' },
+        ]),
+      ),
+    ).toEqual({ graceMs: 25_000, drainDelayMs: 5000 });
     expect(productionDrain(documents, deployment([]))).toEqual({ graceMs: 10_000, drainDelayMs: 0 });
   });
 });

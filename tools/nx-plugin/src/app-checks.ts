@@ -8,20 +8,42 @@ import { parse } from 'yaml';
 import { checkApp, listApps } from '@mcp-fleet/fleet-manifest';
 import { GRAFANA_DASHBOARD_LABEL, MONITORING_FILE, OPERATOR_LABELS, renderMonitoring } from './monitoring';
 
-const KINDS = ['ConfigMap', 'Deployment', 'HorizontalPodAutoscaler', 'Ingress', 'NetworkPolicy', 'PodDisruptionBudget', 'PrometheusRule', 'Service', 'ServiceMonitor'];
+const KINDS = [
+  'ConfigMap',
+  'Deployment',
+  'HorizontalPodAutoscaler',
+  'Ingress',
+  'NetworkPolicy',
+  'PodDisruptionBudget',
+  'PrometheusRule',
+  'Service',
+  'ServiceMonitor',
+];
 
-const readYaml = (file: string): Record<string, unknown> => (existsSync(file) ? ((parse(readFileSync(file, 'utf8')) as Record<string, unknown> | null) ?? {}) : {});
+const readYaml = (file: string): Record<string, unknown> =>
+  existsSync(file) ? ((parse(readFileSync(file, 'utf8')) as Record<string, unknown> | null) ?? {}) : {};
 
 /**
  * The drain an app's pods get: the runtime's defaults, under its config/base.yaml and production.yaml, under the
  * SHUTDOWN__* variables its Deployment sets (what the process will read last).
  */
 export function productionDrain(appDir: string, manifests: Manifest[]): { graceMs: number; drainDelayMs: number } {
-  const [base, production] = ['base.yaml', 'production.yaml'].map((file) => readYaml(join(appDir, 'config', file)).shutdown as object | undefined);
-  const env = (manifests.find((m) => m.kind === 'Deployment')?.spec.template.spec.containers[0].env ?? []) as { name: string; value?: string }[];
+  const [base, production] = ['base.yaml', 'production.yaml'].map(
+    (file) => readYaml(join(appDir, 'config', file)).shutdown as object | undefined,
+  );
+  const env = (manifests.find((m) => m.kind === 'Deployment')?.spec.template.spec.containers[0].env ?? []) as {
+    name: string;
+    value?: string;
+  }[];
   const fromEnv = (name: string) => env.find((variable) => variable.name === name)?.value;
-  const set = Object.entries({ graceMs: fromEnv('SHUTDOWN__GRACE_MS'), drainDelayMs: fromEnv('SHUTDOWN__DRAIN_DELAY_MS') }).filter(([, value]) => value !== undefined);
-  const { graceMs, drainDelayMs } = runtimeConfigSchema.shape.shutdown.parse({ ...base, ...production, ...Object.fromEntries(set.map(([key, value]) => [key, Number(value)])) });
+  const set = Object.entries({ graceMs: fromEnv('SHUTDOWN__GRACE_MS'), drainDelayMs: fromEnv('SHUTDOWN__DRAIN_DELAY_MS') }).filter(
+    ([, value]) => value !== undefined,
+  );
+  const { graceMs, drainDelayMs } = runtimeConfigSchema.shape.shutdown.parse({
+    ...base,
+    ...production,
+    ...Object.fromEntries(set.map(([key, value]) => [key, Number(value)])),
+  });
   return { graceMs, drainDelayMs };
 }
 
@@ -34,31 +56,44 @@ export function appProblems(workspaceRoot: string, app: string): string[] {
   if (!fleet) return checked.problems;
   const problems: string[] = [];
   const configured = readYaml(join(appDir, 'config', 'base.yaml')).port;
-  if (fleet.port !== configured) problems.push(`${app}: mcpFleet.port is ${fleet.port} but config/base.yaml says port: ${configured}; make them the same`);
+  if (fleet.port !== configured)
+    problems.push(`${app}: mcpFleet.port is ${fleet.port} but config/base.yaml says port: ${configured}; make them the same`);
   // A function only has no manifests or alerts: tools/lambda-stack describes it.
   if (!fleet.kubernetes) return problems;
   // Every environment of the fleet, as the service generator writes an overlay for each.
   for (const environment of readdirSync(join(workspaceRoot, 'deploy', 'environments'))) {
     if (!existsSync(join(appDir, 'deploy', 'overlays', environment))) {
-      problems.push(`${app}: no overlay for the fleet's environment ${environment}; add deploy/overlays/${environment} as the service generator writes it`);
+      problems.push(
+        `${app}: no overlay for the fleet's environment ${environment}; add deploy/overlays/${environment} as the service generator writes it`,
+      );
       continue;
     }
     const manifests = renderOverlay(appDir, environment);
     const kinds = manifests.map((m) => m.kind).sort();
     if (kinds.join() !== KINDS.join()) problems.push(`${app} ${environment}: renders ${kinds.join(', ')}, not ${KINDS.join(', ')}`);
     const misnamed = manifests.filter((m) => m.metadata.name !== (m.kind === 'ConfigMap' ? `${app}-dashboard` : app));
-    if (misnamed.length > 0) problems.push(`${app} ${environment}: ${misnamed.map((m) => `${m.kind}/${m.metadata.name}`).join(', ')} should be named ${app} (its dashboard ${app}-dashboard)`);
-    const found = [...schemaProblems(manifests), ...policyProblems(manifests, productionDrain(appDir, manifests)), ...monitoringProblems(manifests)];
+    if (misnamed.length > 0)
+      problems.push(
+        `${app} ${environment}: ${misnamed.map((m) => `${m.kind}/${m.metadata.name}`).join(', ')} should be named ${app} (its dashboard ${app}-dashboard)`,
+      );
+    const found = [
+      ...schemaProblems(manifests),
+      ...policyProblems(manifests, productionDrain(appDir, manifests)),
+      ...monitoringProblems(manifests),
+    ];
     problems.push(...found.map((p) => `${app} ${environment}: ${p}`));
   }
   const monitoringFile = join(appDir, MONITORING_FILE);
   if (!existsSync(monitoringFile) || readFileSync(monitoringFile, 'utf8') !== renderMonitoring(app, fleet.objectives)) {
-    problems.push(`${app}: ${MONITORING_FILE} is not what its mcpFleet.objectives generate; run npx nx g @mcp-fleet/nx-plugin:monitoring ${app} (it is never edited by hand)`);
+    problems.push(
+      `${app}: ${MONITORING_FILE} is not what its mcpFleet.objectives generate; run npx nx g @mcp-fleet/nx-plugin:monitoring ${app} (it is never edited by hand)`,
+    );
   }
   return problems;
 }
 
-const carries = (labels: Record<string, string> | undefined, wanted: Record<string, string>) => Object.entries(wanted).every(([key, value]) => labels?.[key] === value);
+const carries = (labels: Record<string, string> | undefined, wanted: Record<string, string>) =>
+  Object.entries(wanted).every(([key, value]) => labels?.[key] === value);
 
 /**
  * What makes monitoring objects work once rendered: the operator's labels on the ServiceMonitor and the rule (or
@@ -69,19 +104,28 @@ export function monitoringProblems(manifests: Manifest[]): string[] {
   const problems: string[] = [];
   const services = manifests.filter((m) => m.kind === 'Service');
   for (const object of manifests.filter((m) => m.kind === 'ServiceMonitor' || m.kind === 'PrometheusRule')) {
-    if (!carries(object.metadata.labels, OPERATOR_LABELS)) problems.push(`${object.kind}/${object.metadata.name}: lacks the labels the fleet's Prometheus selects by (${JSON.stringify(OPERATOR_LABELS)}), so it would never be loaded`);
+    if (!carries(object.metadata.labels, OPERATOR_LABELS))
+      problems.push(
+        `${object.kind}/${object.metadata.name}: lacks the labels the fleet's Prometheus selects by (${JSON.stringify(OPERATOR_LABELS)}), so it would never be loaded`,
+      );
   }
   for (const monitor of manifests.filter((m) => m.kind === 'ServiceMonitor')) {
     const id = `ServiceMonitor/${monitor.metadata.name}`;
     const selected = services.filter((service) => carries(service.metadata.labels, monitor.spec.selector?.matchLabels ?? {}));
     if (selected.length !== 1 || selected[0]!.metadata.name !== monitor.metadata.name) {
-      problems.push(`${id}: selects ${selected.map((s) => `Service/${s.metadata.name}`).join(', ') || 'no Service'} with ${JSON.stringify(monitor.spec.selector?.matchLabels)}; it must select Service/${monitor.metadata.name} alone`);
+      problems.push(
+        `${id}: selects ${selected.map((s) => `Service/${s.metadata.name}`).join(', ') || 'no Service'} with ${JSON.stringify(monitor.spec.selector?.matchLabels)}; it must select Service/${monitor.metadata.name} alone`,
+      );
     }
     const ports = new Set(selected.flatMap((service) => (service.spec.ports as { name?: string }[]).map((port) => port.name)));
-    for (const endpoint of monitor.spec.endpoints ?? []) if (!ports.has(endpoint.port)) problems.push(`${id}: scrapes port "${endpoint.port}", which its Service does not name`);
+    for (const endpoint of monitor.spec.endpoints ?? [])
+      if (!ports.has(endpoint.port)) problems.push(`${id}: scrapes port "${endpoint.port}", which its Service does not name`);
   }
   for (const map of manifests.filter((m) => m.kind === 'ConfigMap')) {
-    if (!carries(map.metadata.labels, GRAFANA_DASHBOARD_LABEL)) problems.push(`ConfigMap/${map.metadata.name}: lacks ${JSON.stringify(GRAFANA_DASHBOARD_LABEL)}, so Grafana's sidecar would not load the dashboard`);
+    if (!carries(map.metadata.labels, GRAFANA_DASHBOARD_LABEL))
+      problems.push(
+        `ConfigMap/${map.metadata.name}: lacks ${JSON.stringify(GRAFANA_DASHBOARD_LABEL)}, so Grafana's sidecar would not load the dashboard`,
+      );
   }
   return problems;
 }

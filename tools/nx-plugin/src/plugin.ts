@@ -18,7 +18,12 @@ export const MARKER = '{apps,libs,tools}/*/package.json';
 export const createNodesV2: CreateNodesV2<McpFleetPluginOptions> = [
   MARKER,
   (files, options, context) =>
-    createNodesFromFiles((file, opts, ctx) => (file.startsWith('apps/') ? appNode(file, opts ?? {}, ctx) : packageNode(file, ctx)), files, options, context),
+    createNodesFromFiles(
+      (file, opts, ctx) => (file.startsWith('apps/') ? appNode(file, opts ?? {}, ctx) : packageNode(file, ctx)),
+      files,
+      options,
+      context,
+    ),
 ];
 
 interface Manifest {
@@ -26,7 +31,8 @@ interface Manifest {
   nx?: unknown;
   scripts?: Record<string, string>;
 }
-const readManifest = (file: string, context: CreateNodesContextV2) => JSON.parse(readFileSync(join(context.workspaceRoot, file), 'utf8')) as Manifest;
+const readManifest = (file: string, context: CreateNodesContextV2) =>
+  JSON.parse(readFileSync(join(context.workspaceRoot, file), 'utf8')) as Manifest;
 
 function packageNode(file: string, context: CreateNodesContextV2) {
   const manifest = readManifest(file, context);
@@ -44,7 +50,9 @@ function appNode(file: string, options: McpFleetPluginOptions, context: CreateNo
   const { fleet, problems } = parseMcpFleet(app, manifest.mcpFleet);
   if (!fleet) throw new Error(problems.join('\n'));
   const targets = appTargets(app, { kubernetes: fleet.kubernetes, lambda: fleet.lambda !== undefined });
-  const named = Object.fromEntries(TARGET_KINDS.flatMap((kind) => (targets[kind] ? [[options.targetNames?.[kind] ?? kind, targets[kind]]] : [])));
+  const named = Object.fromEntries(
+    TARGET_KINDS.flatMap((kind) => (targets[kind] ? [[options.targetNames?.[kind] ?? kind, targets[kind]]] : [])),
+  );
   const project: ProjectConfiguration = { root, name: app, projectType: 'application', tags: ['type:app'], targets: named };
   return { projects: { [root]: project } };
 }

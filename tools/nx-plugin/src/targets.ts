@@ -1,7 +1,20 @@
 import type { TargetConfiguration } from '@nx/devkit';
 
 /** The targets every app gets, by kind; each kind's name can be changed in nx.json's plugin options. */
-export const TARGET_KINDS = ['build', 'serve', 'test', 'check', 'lint', 'typecheck', 'load', 'soak', 'image', 'deploy', 'build-lambda', 'synth'] as const;
+export const TARGET_KINDS = [
+  'build',
+  'serve',
+  'test',
+  'check',
+  'lint',
+  'typecheck',
+  'load',
+  'soak',
+  'image',
+  'deploy',
+  'build-lambda',
+  'synth',
+] as const;
 export type TargetKind = (typeof TARGET_KINDS)[number];
 
 export interface McpFleetPluginOptions {
@@ -18,7 +31,11 @@ const run = (command: string): Pick<TargetConfiguration, 'executor' | 'options'>
 // what it created before it exits).
 const command = (name: string, app: string) => run(`mcp-fleet-${name} --app ${app}`);
 /** What the build commands are made of (tools/build and the esbuild plugins they share with the tools' tests). */
-const BUILD_TOOL = ['{workspaceRoot}/tools/build/src/*.ts', '!{workspaceRoot}/tools/build/src/*.test.ts', '{workspaceRoot}/tools/cli-kit/src/esbuild-plugins.ts'];
+const BUILD_TOOL = [
+  '{workspaceRoot}/tools/build/src/*.ts',
+  '!{workspaceRoot}/tools/build/src/*.test.ts',
+  '{workspaceRoot}/tools/cli-kit/src/esbuild-plugins.ts',
+];
 
 /** The checks every project runs; a library's or tool's inputs and outputs come from nx.json's targetDefaults. */
 const CHECKS = {
@@ -47,7 +64,10 @@ export interface AppShipping {
  * What an MCP service under apps/ runs, the same for every app: the commands, and what Nx needs to cache and
  * order them (inputs, outputs, dependsOn). Only `app` and where it ships differ.
  */
-export function appTargets(app: string, shipping: AppShipping = { kubernetes: true, lambda: false }): Partial<Record<TargetKind, TargetConfiguration>> {
+export function appTargets(
+  app: string,
+  shipping: AppShipping = { kubernetes: true, lambda: false },
+): Partial<Record<TargetKind, TargetConfiguration>> {
   const { image, deploy, ...rest } = everyAppTarget(app);
   return {
     ...rest,
@@ -83,16 +103,30 @@ function everyAppTarget(app: string): Record<Exclude<TargetKind, 'build-lambda' 
       dependsOn: ['^build'],
       inputs: ['production', '^production', '{workspaceRoot}/tools/build/build-app.ts', ...BUILD_TOOL],
       // Its own files only: dist/ also holds the function's bundle and synth when the app ships as one.
-      outputs: ['{projectRoot}/dist/main.js', '{projectRoot}/dist/main.js.map', '{projectRoot}/dist/package.json', '{projectRoot}/dist/package-lock.json'],
+      outputs: [
+        '{projectRoot}/dist/main.js',
+        '{projectRoot}/dist/main.js.map',
+        '{projectRoot}/dist/package.json',
+        '{projectRoot}/dist/package-lock.json',
+      ],
     },
     serve: { ...run('node --enable-source-maps dist/main.js'), dependsOn: ['build'], continuous: true },
     test: {
       // Vitest gates the in-process coverage; c8 then gates what the built app covered as a real process (e2e).
-      ...run('rm -rf coverage/e2e-raw && vitest run && c8 report --temp-directory coverage/e2e-raw --reports-dir coverage/e2e --reporter text-summary --exclude-after-remap'),
+      ...run(
+        'rm -rf coverage/e2e-raw && vitest run && c8 report --temp-directory coverage/e2e-raw --reports-dir coverage/e2e --reporter text-summary --exclude-after-remap',
+      ),
       cache: true,
       dependsOn: ['build'],
       // Its image test (test/image.test.ts) renders the shared deploy/ and runs the smoke command.
-      inputs: ['default', '^production', 'testEnvironment', '{workspaceRoot}/deploy/**/*', '{workspaceRoot}/tools/build/smoke.ts', '{workspaceRoot}/tools/build/src/smoke.ts'],
+      inputs: [
+        'default',
+        '^production',
+        'testEnvironment',
+        '{workspaceRoot}/deploy/**/*',
+        '{workspaceRoot}/tools/build/smoke.ts',
+        '{workspaceRoot}/tools/build/src/smoke.ts',
+      ],
       outputs: ['{projectRoot}/coverage'],
     },
     // The fleet's rules for this app alone (its manifest, overlays, policy, monitoring), cached per app: a change to
@@ -118,7 +152,10 @@ function everyAppTarget(app: string): Record<Exclude<TargetKind, 'build-lambda' 
     load: command('load', app),
     soak: command('soak', app),
     // The Dockerfile is every app's: a change to it makes every app affected, so its image is built and smoke-tested.
-    image: { ...command('image', app), inputs: ['production', '^production', '{workspaceRoot}/deploy/Dockerfile', '{workspaceRoot}/deploy/Dockerfile.dockerignore'] },
+    image: {
+      ...command('image', app),
+      inputs: ['production', '^production', '{workspaceRoot}/deploy/Dockerfile', '{workspaceRoot}/deploy/Dockerfile.dockerignore'],
+    },
     deploy: command('deploy', app),
   };
 }

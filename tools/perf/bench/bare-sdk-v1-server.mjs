@@ -10,10 +10,16 @@ const server = http.createServer(async (req, res) => {
   const chunks = [];
   for await (const chunk of req) chunks.push(chunk);
   const mcp = new McpServer({ name: 'bare-sdk-v1', version: '0' });
-  mcp.registerTool('echo', { inputSchema: { message: z.string() } }, async ({ message }) => ({ content: [{ type: 'text', text: message }] }));
+  mcp.registerTool('echo', { inputSchema: { message: z.string() } }, async ({ message }) => ({
+    content: [{ type: 'text', text: message }],
+  }));
   // Variant (m): a large server, each extra tool with a schema of its own, as in (e).
   for (let i = 0; i < Number(process.env.BENCH_EXTRA_TOOLS ?? 0); i++) {
-    mcp.registerTool(`extra_${i}`, { description: `Extra tool ${i}.`, inputSchema: { value: z.string(), [`field_${i}`]: z.number().optional() } }, async ({ value }) => ({ content: [{ type: 'text', text: value }] }));
+    mcp.registerTool(
+      `extra_${i}`,
+      { description: `Extra tool ${i}.`, inputSchema: { value: z.string(), [`field_${i}`]: z.number().optional() } },
+      async ({ value }) => ({ content: [{ type: 'text', text: value }] }),
+    );
   }
   const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
   res.on('close', () => {
@@ -24,4 +30,6 @@ const server = http.createServer(async (req, res) => {
   await transport.handleRequest(req, res, JSON.parse(Buffer.concat(chunks).toString('utf8')));
 });
 process.on('SIGTERM', () => server.close(() => process.exit(0)));
-server.listen(0, '127.0.0.1', () => console.log(JSON.stringify({ msg: 'listening', url: `http://127.0.0.1:${server.address().port}/mcp` })));
+server.listen(0, '127.0.0.1', () =>
+  console.log(JSON.stringify({ msg: 'listening', url: `http://127.0.0.1:${server.address().port}/mcp` })),
+);

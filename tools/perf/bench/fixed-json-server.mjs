@@ -10,4 +10,6 @@ const server = http.createServer((req, res) => {
   });
 });
 process.on('SIGTERM', () => server.close(() => process.exit(0)));
-server.listen(0, '127.0.0.1', () => console.log(JSON.stringify({ msg: 'listening', url: `http://127.0.0.1:${server.address().port}/mcp` })));
+server.listen(0, '127.0.0.1', () =>
+  console.log(JSON.stringify({ msg: 'listening', url: `http://127.0.0.1:${server.address().port}/mcp` })),
+);

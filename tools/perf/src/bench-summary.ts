@@ -28,7 +28,11 @@ export interface BenchSummary extends BenchRow {
  * `oneToolOf` maps a variant with extra tools to the same server with one (e → a, f → b); `baselineOf` a variant
  * to the bare SDK of its era when that is not a (j → k).
  */
-export function summarise(rounds: BenchRow[][], oneToolOf: Record<string, string>, baselineOf: Record<string, string> = {}): BenchSummary[] {
+export function summarise(
+  rounds: BenchRow[][],
+  oneToolOf: Record<string, string>,
+  baselineOf: Record<string, string> = {},
+): BenchSummary[] {
   const ids = [...new Set(rounds.flat().map((row) => row.id))];
   const samples = (id: string) => rounds.flatMap((round) => round.filter((row) => row.id === id));
   const paired = (id: string, base: string | undefined, pick: (row: BenchRow) => number) => {

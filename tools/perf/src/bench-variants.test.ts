@@ -2,12 +2,22 @@ import { createLogger, runtimeConfigSchema, serve, type RunningService } from '@
 import { McpServer } from '@modelcontextprotocol/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod';
-import { carriesEcho, legacySessionCall, legacyStatelessCall, listsAllTools, modernCall, modernList, openLegacySession } from './bench-variants';
+import {
+  carriesEcho,
+  legacySessionCall,
+  legacyStatelessCall,
+  listsAllTools,
+  modernCall,
+  modernList,
+  openLegacySession,
+} from './bench-variants';
 
 /** The bench's echo server, on the runtime: what its requests must be answered by. */
 function echoServer(): McpServer {
   const server = new McpServer({ name: 'bench-echo', version: '1.0.0' });
-  server.registerTool('echo', { inputSchema: z.object({ message: z.string() }) }, async ({ message }) => ({ content: [{ type: 'text', text: message }] }));
+  server.registerTool('echo', { inputSchema: z.object({ message: z.string() }) }, async ({ message }) => ({
+    content: [{ type: 'text', text: message }],
+  }));
   return server;
 }
 
@@ -29,7 +39,8 @@ describe("the bench's requests, against the runtime", () => {
     await Promise.all([sessions?.shutdown('test over'), stateless?.shutdown('test over')]);
   });
 
-  const post = async (url: string, request: { headers: Record<string, string>; body: string }) => (await fetch(url, { method: 'POST', ...request })).text();
+  const post = async (url: string, request: { headers: Record<string, string>; body: string }) =>
+    (await fetch(url, { method: 'POST', ...request })).text();
 
   it('are each answered with the echo, in both eras and in a session, and a listing is told from a full one', async () => {
     expect(carriesEcho(await post(stateless.url!, modernCall))).toBe(true);

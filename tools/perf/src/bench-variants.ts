@@ -25,13 +25,22 @@ const envelope = {
   'io.modelcontextprotocol/clientInfo': { name: 'mcp-fleet-bench', version: '0' },
   'io.modelcontextprotocol/clientCapabilities': {},
 };
-const modernHeaders = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2026-07-28' };
+const modernHeaders = {
+  'content-type': 'application/json',
+  accept: 'application/json, text/event-stream',
+  'mcp-protocol-version': '2026-07-28',
+};
 
 /** The body a 2026-07-28 client sends for tools/call echo: the per-request envelope in params._meta. */
 export const modernCall = {
   // 2026-07-28 mirrors the method and tool name into headers, and the server checks that they agree.
   headers: { ...modernHeaders, 'mcp-method': 'tools/call', 'mcp-name': 'echo' },
-  body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'echo', arguments: { message: MESSAGE }, _meta: envelope } }),
+  body: JSON.stringify({
+    jsonrpc: '2.0',
+    id: 1,
+    method: 'tools/call',
+    params: { name: 'echo', arguments: { message: MESSAGE }, _meta: envelope },
+  }),
 };
 
 /** tools/list in the 2026-07-28 protocol. */
@@ -68,7 +77,12 @@ export async function openLegacySession(url: string): Promise<string> {
   const init = await fetch(url, {
     method: 'POST',
     headers,
-    body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'mcp-fleet-bench', version: '0' } } }),
+    body: JSON.stringify({
+      jsonrpc: '2.0',
+      id: 0,
+      method: 'initialize',
+      params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'mcp-fleet-bench', version: '0' } },
+    }),
   });
   const sessionId = init.headers.get('mcp-session-id');
   await init.text();

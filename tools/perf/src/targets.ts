@@ -15,7 +15,15 @@ export const TARGET_FLAGS = {
 } as const;
 
 /** resolveTarget's options from parsed TARGET_FLAGS. */
-export function targetOptions(values: { app?: string; url?: string; token?: string; login?: string; 'allow-remote'?: boolean; tool?: string; args?: string }): TargetOptions {
+export function targetOptions(values: {
+  app?: string;
+  url?: string;
+  token?: string;
+  login?: string;
+  'allow-remote'?: boolean;
+  tool?: string;
+  args?: string;
+}): TargetOptions {
   const { 'allow-remote': allowRemote, ...rest } = values;
   return { ...rest, allowRemote };
 }
@@ -119,7 +127,10 @@ async function login(url: string, credentials: string): Promise<string> {
   if (colon < 1) throw new Error(`--login must be user:password, got "${credentials}"`);
   const client = await connectHttpClient(url, { name: 'mcp-fleet-load' });
   try {
-    const result = await client.callTool({ name: 'login', arguments: { username: credentials.slice(0, colon), password: credentials.slice(colon + 1) } });
+    const result = await client.callTool({
+      name: 'login',
+      arguments: { username: credentials.slice(0, colon), password: credentials.slice(colon + 1) },
+    });
     const token = (result.structuredContent as { access_token?: string } | undefined)?.access_token;
     if (result.isError || !token) throw new Error(`--login failed: ${JSON.stringify(result.content)}`);
     return token;

@@ -27,7 +27,9 @@ describe.each(testDatabases())('DocumentRepository on $name', (database) => {
     expect(await migrate(sql, SCHEMA)).toEqual([]);
     const again = await Promise.all([migrate(sql, SCHEMA), migrate(sql, SCHEMA)]);
     expect(again).toEqual([[], []]);
-    const recorded = await sql.query<{ version: number }>("select version from schema_migrations where service = 'documents' order by version");
+    const recorded = await sql.query<{ version: number }>(
+      "select version from schema_migrations where service = 'documents' order by version",
+    );
     expect(recorded.map((row) => row.version)).toEqual(MIGRATIONS.map((migration) => migration.version));
   });
 
@@ -66,7 +68,7 @@ describe.each(testDatabases())('DocumentRepository on $name', (database) => {
     expect((await repo.get(alice, doc.id))?.version).toBe(2);
   });
 
-  it('deletes only the owner\'s document', async () => {
+  it("deletes only the owner's document", async () => {
     const doc = await repo.create(alice, 'gone', '');
     expect(await repo.delete(bob, doc.id)).toBe(false);
     expect(await repo.delete(alice, doc.id)).toBe(true);

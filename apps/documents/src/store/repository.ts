@@ -25,9 +25,7 @@ export interface Profile {
 }
 
 export type UpdateOutcome =
-  | { status: 'updated'; document: Document }
-  | { status: 'not_found' }
-  | { status: 'conflict'; currentVersion: number };
+  { status: 'updated'; document: Document } | { status: 'not_found' } | { status: 'conflict'; currentVersion: number };
 
 type Row = Record<string, unknown>;
 
@@ -57,12 +55,22 @@ export class DocumentRepository {
 
   /** Creates the user unless the name is taken (seeding is idempotent). */
   async ensureUser(username: string, passwordHash: string): Promise<void> {
-    await this.sql.query('insert into users (username, password_hash) values ($1, $2) on conflict (username) do nothing', [username, passwordHash]);
+    await this.sql.query('insert into users (username, password_hash) values ($1, $2) on conflict (username) do nothing', [
+      username,
+      passwordHash,
+    ]);
   }
 
   async findUser(username: string): Promise<User | undefined> {
     const [row] = await this.sql.query<Row>('select id, username, password_hash, created_at from users where username = $1', [username]);
-    return row && { id: String(row.id), username: String(row.username), password_hash: String(row.password_hash), created_at: iso(row.created_at) };
+    return (
+      row && {
+        id: String(row.id),
+        username: String(row.username),
+        password_hash: String(row.password_hash),
+        created_at: iso(row.created_at),
+      }
+    );
   }
 
   async profile(userId: string): Promise<Profile | undefined> {
@@ -71,7 +79,14 @@ export class DocumentRepository {
       'select u.id, u.username, u.created_at, (select count(*) from documents d where d.owner_id = u.id) as document_count from users u where u.id = $1',
       [userId],
     );
-    return row && { id: String(row.id), username: String(row.username), created_at: iso(row.created_at), document_count: Number(row.document_count) };
+    return (
+      row && {
+        id: String(row.id),
+        username: String(row.username),
+        created_at: iso(row.created_at),
+        document_count: Number(row.document_count),
+      }
+    );
   }
 
   async create(ownerId: string, title: string, content: string): Promise<Document> {
@@ -92,7 +107,12 @@ export class DocumentRepository {
    * Optimistic concurrency: with expectedVersion, the row is written only if it is still at that version — one
    * statement, so of any number of concurrent writers holding the same version exactly one wins.
    */
-  async update(ownerId: string, id: string, changes: { title?: string; content?: string }, expectedVersion?: number): Promise<UpdateOutcome> {
+  async update(
+    ownerId: string,
+    id: string,
+    changes: { title?: string; content?: string },
+    expectedVersion?: number,
+  ): Promise<UpdateOutcome> {
     if (!UUID.test(id)) return { status: 'not_found' };
     const [row] = await this.sql.query<Row>(
       `update documents set title = coalesce($3, title), content = coalesce($4, content), version = version + 1, updated_at = now()
@@ -113,7 +133,10 @@ export class DocumentRepository {
   /** A page of the owner's documents, oldest first. */
   async list(ownerId: string, offset: number, limit: number): Promise<{ items: Document[]; total: number }> {
     const [count] = await this.sql.query<Row>('select count(*) as total from documents where owner_id = $1', [ownerId]);
-    const rows = await this.sql.query<Row>(`select ${DOCUMENT_COLUMNS} from documents where owner_id = $1 order by seq limit $2 offset $3`, [ownerId, limit, offset]);
+    const rows = await this.sql.query<Row>(
+      `select ${DOCUMENT_COLUMNS} from documents where owner_id = $1 order by seq limit $2 offset $3`,
+      [ownerId, limit, offset],
+    );
     return { items: rows.map(toDocument), total: Number(count!.total) };
   }
 

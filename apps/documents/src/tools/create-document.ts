@@ -7,7 +7,10 @@ export const createDocumentInput = z.object({
 });
 export const createDocumentOutput = z.object({ id: z.string(), version: z.number() });
 
-export async function createDocument({ title, content }: z.infer<typeof createDocumentInput>, ctx: OwnerContext): Promise<z.infer<typeof createDocumentOutput>> {
+export async function createDocument(
+  { title, content }: z.infer<typeof createDocumentInput>,
+  ctx: OwnerContext,
+): Promise<z.infer<typeof createDocumentOutput>> {
   const document = await ctx.repo.create(ctx.ownerId, title, content);
   return { id: document.id, version: document.version };
 }

@@ -23,7 +23,10 @@ export const listDocumentsOutput = z.object({
 });
 
 /** The caller's documents, oldest first; page 10 of 100 at page_size 10 starts with the 91st. */
-export async function listDocuments(input: z.input<typeof listDocumentsInput>, ctx: OwnerContext): Promise<z.infer<typeof listDocumentsOutput>> {
+export async function listDocuments(
+  input: z.input<typeof listDocumentsInput>,
+  ctx: OwnerContext,
+): Promise<z.infer<typeof listDocumentsOutput>> {
   const { page, page_size } = listDocumentsInput.parse(input);
   const { items, total } = await ctx.repo.list(ctx.ownerId, (page - 1) * page_size, page_size);
   return { items, page, page_size, total, total_pages: Math.ceil(total / page_size) };

@@ -29,7 +29,7 @@ afterAll(() => repo.close());
 describe('login', () => {
   const issueToken = createTokenIssuer({ ...tokens, ttlSec: 600 });
 
-  it('trades the seed user\'s password for a bearer token for that user', async () => {
+  it("trades the seed user's password for a bearer token for that user", async () => {
     const issued = await login({ username: 'testuser', password: 'password' }, { repo, issueToken });
     expect(issued).toMatchObject({ token_type: 'Bearer', expires_in: 600 });
     const verified = await createTokenVerifier(tokens)(issued.access_token);
@@ -51,7 +51,11 @@ describe('documents', () => {
     const created = await createDocument({ title: 'Test Document', content: 'This is a test document' }, ctx);
     expect(created.version).toBe(1);
     expect(await readDocument(created.id, ctx)).toMatchObject({ title: 'Test Document', content: 'This is a test document', version: 1 });
-    expect(await updateDocument({ id: created.id, title: 'Updated Document', version: 1 }, ctx)).toEqual({ success: true, id: created.id, version: 2 });
+    expect(await updateDocument({ id: created.id, title: 'Updated Document', version: 1 }, ctx)).toEqual({
+      success: true,
+      id: created.id,
+      version: 2,
+    });
     expect((await readDocument(created.id, ctx)).title).toBe('Updated Document');
     expect(await deleteDocument({ id: created.id }, ctx)).toEqual({ success: true });
     await expect(readDocument(created.id, ctx)).rejects.toThrow(`document ${created.id} not found`);
@@ -66,7 +70,7 @@ describe('documents', () => {
     expect((await readDocument(id, ctx)).content).toBe('second');
   });
 
-  it('treats another user\'s document exactly like a missing one', async () => {
+  it("treats another user's document exactly like a missing one", async () => {
     const { id } = await createDocument({ title: 'private', content: '' }, ctx);
     await expect(readDocument(id, other)).rejects.toThrow(`document ${id} not found`);
     await expect(updateDocument({ id, content: 'x' }, other)).rejects.toThrow(`document ${id} not found`);
@@ -78,7 +82,7 @@ describe('documents', () => {
     await expect(updateDocument({ id }, ctx)).rejects.toThrow('nothing to update: give a title, a content, or both');
   });
 
-  it('pages the seed\'s way: 100 items at 10 a page make 10 pages, page 10 starting with the 91st', async () => {
+  it("pages the seed's way: 100 items at 10 a page make 10 pages, page 10 starting with the 91st", async () => {
     await repo.ensureUser('pager', 'h');
     const pager = { repo, ownerId: (await repo.findUser('pager'))!.id };
     for (let i = 1; i <= 100; i++) await createDocument({ title: `item ${i}`, content: '' }, pager);
@@ -88,7 +92,7 @@ describe('documents', () => {
     expect(await listDocuments({}, pager)).toMatchObject({ page: 1, page_size: 10, total_pages: 10 });
   });
 
-  it('reads the profile of the token\'s user from the database', async () => {
+  it("reads the profile of the token's user from the database", async () => {
     expect(await readProfile(other)).toMatchObject({ id: other.ownerId, username: 'otheruser', document_count: 0 });
     await expect(readProfile({ repo, ownerId: '00000000-0000-0000-0000-000000000000' })).rejects.toThrow('no longer exists');
   });

@@ -13,7 +13,8 @@ const formatters: Record<Format, (text: string) => string> = {
   lowercase: (text) => text.toLowerCase(),
   // As Python's str.capitalize, which the seed's tests expect: "hello WORLD" -> "Hello world".
   capitalize: (text) => text.charAt(0).toUpperCase() + text.slice(1).toLowerCase(),
-  title: (text) => text.toLowerCase().replace(/(^|[^\p{L}\p{N}'])(\p{L})/gu, (_, before: string, letter: string) => before + letter.toUpperCase()),
+  title: (text) =>
+    text.toLowerCase().replace(/(^|[^\p{L}\p{N}'])(\p{L})/gu, (_, before: string, letter: string) => before + letter.toUpperCase()),
 };
 
 export async function formatText({ text, format }: { text: string; format: string }): Promise<string> {

@@ -8,10 +8,14 @@ export const waitInput = z.object({
 export async function wait({ ms }: z.infer<typeof waitInput>, signal?: AbortSignal): Promise<string> {
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(timer);
-      reject(new Error(`wait cancelled after less than ${ms} ms`));
-    }, { once: true });
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        reject(new Error(`wait cancelled after less than ${ms} ms`));
+      },
+      { once: true },
+    );
   });
   return `waited ${ms} ms`;
 }

@@ -13,7 +13,12 @@ import {
 import { protocolOf } from './sdk-internals';
 
 /** The envelope members the protocol layer lifts out of a request's `_meta` into `ctx.mcpReq.envelope`. */
-export const ENVELOPE_KEYS: readonly string[] = [PROTOCOL_VERSION_META_KEY, CLIENT_INFO_META_KEY, CLIENT_CAPABILITIES_META_KEY, LOG_LEVEL_META_KEY];
+export const ENVELOPE_KEYS: readonly string[] = [
+  PROTOCOL_VERSION_META_KEY,
+  CLIENT_INFO_META_KEY,
+  CLIENT_CAPABILITIES_META_KEY,
+  LOG_LEVEL_META_KEY,
+];
 /** Multi-round-trip members of a request's params: a request carrying them is the SDK's to dispatch. */
 const RETRY_KEYS = ['inputResponses', 'requestState'];
 const NO_REQUEST_STATE = () => undefined;
@@ -79,13 +84,15 @@ export function dispatchRequest(server: Server, message: JSONRPCRequest, extra: 
   const handler = protocol._requestHandlers.get(method);
   const codec = protocol._negotiatedWireCodec();
   const meta = params?._meta as Record<string, unknown> | undefined;
-  if (!handler || !codec.hasRequestMethod(method) || (params && RETRY_KEYS.some((key) => key in params))) return protocol._onrequest(message, extra);
+  if (!handler || !codec.hasRequestMethod(method) || (params && RETRY_KEYS.some((key) => key in params)))
+    return protocol._onrequest(message, extra);
   let request: JSONRPCRequest;
   let envelope: Record<string, unknown> | undefined;
   let restMeta: Record<string, unknown> | undefined;
   if (extra.classification === undefined) {
     // 2025 era: nothing to lift, so the request is dispatched as it came (as liftWireOnlyMaterial leaves it).
-    if (meta !== undefined || protocol._shouldDropInbound(message) === 'drop' || codec.checkInboundEnvelope({}) !== undefined) return protocol._onrequest(message, extra);
+    if (meta !== undefined || protocol._shouldDropInbound(message) === 'drop' || codec.checkInboundEnvelope({}) !== undefined)
+      return protocol._onrequest(message, extra);
     request = message;
   } else {
     if (!params || !meta) return protocol._onrequest(message, extra);
@@ -96,7 +103,8 @@ export function dispatchRequest(server: Server, message: JSONRPCRequest, extra: 
     // Not checked again for the revision the SDK's classifier checks envelopes for (checkInboundEnvelope): the
     // classifier has parsed these same members with the same schema to call the request modern.
     const checked = extra.classification.revision === CLASSIFIER_REVISION;
-    if (Object.keys(envelope).length === 0 || (!checked && codec.checkInboundEnvelope({ envelope }) !== undefined)) return protocol._onrequest(message, extra);
+    if (Object.keys(envelope).length === 0 || (!checked && codec.checkInboundEnvelope({ envelope }) !== undefined))
+      return protocol._onrequest(message, extra);
     restMeta = copyWithout(meta, ENVELOPE_KEYS);
     const nextParams = copyWithout(params, restMeta ? [] : ['_meta']) ?? {};
     if (restMeta) nextParams._meta = restMeta;
@@ -116,7 +124,8 @@ export function dispatchRequest(server: Server, message: JSONRPCRequest, extra: 
     return protocol.request(r, { ...schemaOrOptions, relatedRequestId });
   };
   const severity = protocol.LOG_LEVEL_SEVERITY;
-  const emit = (level: string, data: unknown, logger?: string) => notify({ method: 'notifications/message', params: { level, data, logger } } as { method: string });
+  const emit = (level: string, data: unknown, logger?: string) =>
+    notify({ method: 'notifications/message', params: { level, data, logger } } as { method: string });
   const elicitInput = (params: never, options?: never) => server.elicitInput(params, options);
   const requestSampling = (params: never, options?: never) => server.createMessage(params, options);
   const http = extra.authInfo
@@ -124,52 +133,52 @@ export function dispatchRequest(server: Server, message: JSONRPCRequest, extra: 
     : { req: extra.request, closeSSE: undefined, closeStandaloneSSE: undefined };
   // The context the SDK's buildContext makes for the request's era (see above for why not buildContext itself):
   // one literal per era, with the SDK's members in the SDK's order.
-  const ctx = (
-    envelope === undefined
-      ? {
-          sessionId: transport.sessionId,
-          mcpReq: {
-            id,
-            method,
-            _meta: undefined,
-            requestState: NO_REQUEST_STATE,
-            [ABORTER]: aborter,
-            send,
-            notify,
-            // The 2025 era's logging: below the level logging/setLevel set nothing goes, and everything without one.
-            log: (level: string, data: unknown, logger?: string) => {
-              const threshold = protocol._loggingLevels.get(transport.sessionId) ?? protocol._loggingLevels.get(undefined);
-              if (!protocol.getCapabilities().logging || (threshold !== undefined && severity.get(level)! < severity.get(threshold)!)) return Promise.resolve();
-              return emit(level, data, logger);
-            },
-            elicitInput,
-            requestSampling,
+  const ctx = (envelope === undefined
+    ? {
+        sessionId: transport.sessionId,
+        mcpReq: {
+          id,
+          method,
+          _meta: undefined,
+          requestState: NO_REQUEST_STATE,
+          [ABORTER]: aborter,
+          send,
+          notify,
+          // The 2025 era's logging: below the level logging/setLevel set nothing goes, and everything without one.
+          log: (level: string, data: unknown, logger?: string) => {
+            const threshold = protocol._loggingLevels.get(transport.sessionId) ?? protocol._loggingLevels.get(undefined);
+            if (!protocol.getCapabilities().logging || (threshold !== undefined && severity.get(level)! < severity.get(threshold)!))
+              return Promise.resolve();
+            return emit(level, data, logger);
           },
-          http,
-        }
-      : {
-          sessionId: transport.sessionId,
-          mcpReq: {
-            id,
-            method,
-            _meta: restMeta,
-            envelope,
-            requestState: NO_REQUEST_STATE,
-            [ABORTER]: aborter,
-            send,
-            notify,
-            // The modern era's logging: at or above the level the request's envelope asks for, and none if it asks none.
-            log: (level: string, data: unknown, logger?: string) => {
-              const threshold = envelope[LOG_LEVEL_META_KEY] as string | undefined;
-              if (!protocol.getCapabilities().logging || threshold === undefined || severity.get(level)! < severity.get(threshold)!) return Promise.resolve();
-              return emit(level, data, logger);
-            },
-            elicitInput,
-            requestSampling,
+          elicitInput,
+          requestSampling,
+        },
+        http,
+      }
+    : {
+        sessionId: transport.sessionId,
+        mcpReq: {
+          id,
+          method,
+          _meta: restMeta,
+          envelope,
+          requestState: NO_REQUEST_STATE,
+          [ABORTER]: aborter,
+          send,
+          notify,
+          // The modern era's logging: at or above the level the request's envelope asks for, and none if it asks none.
+          log: (level: string, data: unknown, logger?: string) => {
+            const threshold = envelope[LOG_LEVEL_META_KEY] as string | undefined;
+            if (!protocol.getCapabilities().logging || threshold === undefined || severity.get(level)! < severity.get(threshold)!)
+              return Promise.resolve();
+            return emit(level, data, logger);
           },
-          http,
-        }
-  ) as unknown as ServerContext;
+          elicitInput,
+          requestSampling,
+        },
+        http,
+      }) as unknown as ServerContext;
   Object.defineProperty(ctx.mcpReq, 'signal', LAZY_SIGNAL);
   const sendError = (code: number, text: string, data?: unknown) =>
     transport.send({ jsonrpc: '2.0', id, error: { code, message: text, ...(data !== undefined && { data }) } });

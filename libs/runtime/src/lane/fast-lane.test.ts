@@ -62,7 +62,9 @@ describe('the fast lane', () => {
     // The first modern exchange on the entry prepares an instance for the lane.
     await post(lane, modern('ping'));
     expect(JSON.parse((await post(lane, modern('tools/call', { name: 'path', arguments: {} }))).body).result.content[0].text).toBe('lane');
-    expect(JSON.parse((await post(entry, modern('tools/call', { name: 'path', arguments: {} }))).body).result.content[0].text).toBe('entry');
+    expect(JSON.parse((await post(entry, modern('tools/call', { name: 'path', arguments: {} }))).body).result.content[0].text).toBe(
+      'entry',
+    );
     for (const [name, request] of CASES) {
       const [fast, reference] = [await post(lane, request), await post(entry, request)];
       expect({ name, ...fast }).toEqual({ name, ...reference });
@@ -96,14 +98,23 @@ describe('the fast lane', () => {
       expect(answer.status).toBe(200);
       expect(answer.body).toContain('"text":"entry"');
     }
-    expect(lines.filter((line) => line.msg.startsWith('fast lane off'))).toEqual([expect.objectContaining({ missing: ['LOG_LEVEL_SEVERITY'] })]);
+    expect(lines.filter((line) => line.msg.startsWith('fast lane off'))).toEqual([
+      expect.objectContaining({ missing: ['LOG_LEVEL_SEVERITY'] }),
+    ]);
   });
 
   it("accepts as modern exactly the envelopes the SDK's dispatch accepts (lane-dispatch.ts does not check them again)", () => {
-    const server = createServer().server as unknown as { _negotiatedProtocolVersion?: string; _negotiatedWireCodec(): { checkInboundEnvelope(material: { envelope: object }): string | undefined } };
+    const server = createServer().server as unknown as {
+      _negotiatedProtocolVersion?: string;
+      _negotiatedWireCodec(): { checkInboundEnvelope(material: { envelope: object }): string | undefined };
+    };
     server._negotiatedProtocolVersion = CLASSIFIER_REVISION;
     const codec = server._negotiatedWireCodec();
-    const good = { [PROTOCOL_VERSION_META_KEY]: CLASSIFIER_REVISION, [CLIENT_CAPABILITIES_META_KEY]: {}, [CLIENT_INFO_META_KEY]: { name: 'c', version: '1' } };
+    const good = {
+      [PROTOCOL_VERSION_META_KEY]: CLASSIFIER_REVISION,
+      [CLIENT_CAPABILITIES_META_KEY]: {},
+      [CLIENT_INFO_META_KEY]: { name: 'c', version: '1' },
+    };
     const { [CLIENT_INFO_META_KEY]: _info, ...anonymous } = good;
     const { [CLIENT_CAPABILITIES_META_KEY]: _capabilities, ...incapable } = good;
     const envelopes: object[] = [
@@ -120,7 +131,12 @@ describe('the fast lane', () => {
     ];
     const verdicts = envelopes.map((envelope) => {
       const body = { jsonrpc: '2.0', id: 1, method: 'ping', params: { _meta: envelope } };
-      const classified = classifyInboundRequest({ httpMethod: 'POST', body, protocolVersionHeader: CLASSIFIER_REVISION, mcpMethodHeader: 'ping' });
+      const classified = classifyInboundRequest({
+        httpMethod: 'POST',
+        body,
+        protocolVersionHeader: CLASSIFIER_REVISION,
+        mcpMethodHeader: 'ping',
+      });
       return { envelope, classifier: classified.kind === 'modern', dispatch: codec.checkInboundEnvelope({ envelope }) === undefined };
     });
     expect(verdicts.filter(({ classifier, dispatch }) => classifier !== dispatch)).toEqual([]);
@@ -134,9 +150,11 @@ describe('the fast lane', () => {
       (JSON.parse((await post(url, modern(method))).body).result[field] as { name: string }[]).map((item) => item.name);
     // Which of the tool, the prompt and the template named "sometimes" each listing shows.
     const shown = async () =>
-      [await names('tools/list', 'tools'), await names('prompts/list', 'prompts'), await names('resources/templates/list', 'resourceTemplates')].map((list) =>
-        list.includes('sometimes'),
-      );
+      [
+        await names('tools/list', 'tools'),
+        await names('prompts/list', 'prompts'),
+        await names('resources/templates/list', 'resourceTemplates'),
+      ].map((list) => list.includes('sometimes'));
     const toggle = (what: string) => post(url, modern('tools/call', { name: 'toggle', arguments: { what } }));
     await post(url, modern('ping'));
     expect(await shown()).toEqual([true, true, true]);
@@ -217,11 +235,15 @@ describe('the fast lane', () => {
     await post(url, modern('ping'));
     held.aborted = false;
     const controller = new AbortController();
-    const call = fetch(url, { method: 'POST', signal: controller.signal, ...modern('tools/call', { name: 'hold', arguments: {} }) }).catch((error: Error) => error.name);
+    const call = fetch(url, { method: 'POST', signal: controller.signal, ...modern('tools/call', { name: 'hold', arguments: {} }) }).catch(
+      (error: Error) => error.name,
+    );
     await expect.poll(() => held.release, { timeout: 30_000 }).toBeDefined();
     controller.abort();
     expect(await call).toBe('AbortError');
     await expect.poll(() => held.aborted, { timeout: 30_000 }).toBe(true);
-    expect(JSON.parse((await post(url, modern('tools/call', { name: 'echo', arguments: { message: 'after' } }))).body).result.content[0].text).toBe('after');
+    expect(
+      JSON.parse((await post(url, modern('tools/call', { name: 'echo', arguments: { message: 'after' } }))).body).result.content[0].text,
+    ).toBe('after');
   });
 });

@@ -61,7 +61,12 @@ const REQUEST_KEYS = new Set(['jsonrpc', 'id', 'method', 'params']);
 /** The 2025-era revisions (MCP-Protocol-Version) the SDK's stateless legacy entry serves. */
 export const LEGACY_VERSIONS = new Set(SUPPORTED_PROTOCOL_VERSIONS.filter((version) => version < '2026'));
 const MAX_ENVELOPES = 1024;
-const SSE_HEADERS = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' };
+const SSE_HEADERS = {
+  'content-type': 'text/event-stream',
+  'cache-control': 'no-cache, no-transform',
+  connection: 'keep-alive',
+  'x-accel-buffering': 'no',
+};
 const SSE_KEEP_ALIVE_MS = 15_000;
 
 /** One HTTP exchange the lane is serving. */
@@ -189,7 +194,10 @@ export interface LaneRequest {
 export const laneWarning =
   (logger: Pick<Logger, 'warn'>) =>
   (missing: string[]): void =>
-    logger.warn({ missing }, 'fast lane off: this SDK release lacks internals it dispatches with (lane/sdk-internals.ts); every request takes the SDK entry');
+    logger.warn(
+      { missing },
+      'fast lane off: this SDK release lacks internals it dispatches with (lane/sdk-internals.ts); every request takes the SDK entry',
+    );
 
 /**
  * The fast lane: modern (2026-07-28) single requests served on pooled instances that stay connected to a
@@ -246,7 +254,16 @@ export class FastLane implements InstanceTaker {
     }
     const pool = era === 'legacy' ? this.legacyIdle : this.idle;
     const transport = new LaneTransport();
-    const instance: LaneInstance = { product, server, transport, key: principal ?? SHARED, pool, listings: new Map(), changes: 0, headerTools: new Map() };
+    const instance: LaneInstance = {
+      product,
+      server,
+      transport,
+      key: principal ?? SHARED,
+      pool,
+      listings: new Map(),
+      changes: 0,
+      headerTools: new Map(),
+    };
     for (const announcer of new Set(Object.values(LISTINGS))) {
       const announce = product[announcer].bind(product);
       product[announcer] = () => {
@@ -277,7 +294,10 @@ export class FastLane implements InstanceTaker {
     const { method, params } = route.message;
     const era = legacy ? undefined : route.classification!.revision;
     // The SDK's legacy entry checks no mirrored headers (SEP-2243 is of 2026-07-28): only a modern call may need them.
-    if (instance.server.getNegotiatedProtocolVersion() !== era || (!legacy && method === 'tools/call' && declaresHeaders(instance, String(params?.name)))) {
+    if (
+      instance.server.getNegotiatedProtocolVersion() !== era ||
+      (!legacy && method === 'tools/call' && declaresHeaders(instance, String(params?.name)))
+    ) {
       instance.pool.put(instance.key, instance);
       return false;
     }
@@ -310,7 +330,8 @@ export class FastLane implements InstanceTaker {
         ? (text) => {
             // The answer is {"result":…,"jsonrpc":"2.0","id":…}: kept up to its id when it is exactly that.
             const idAndEnd = `${JSON.stringify(id)}}`;
-            if (instance.changes === changes && text.endsWith(`,"id":${idAndEnd}`)) instance.listings.set(method, text.slice(0, -idAndEnd.length));
+            if (instance.changes === changes && text.endsWith(`,"id":${idAndEnd}`))
+              instance.listings.set(method, text.slice(0, -idAndEnd.length));
           }
         : undefined,
       settle: (outcome) => {
@@ -378,7 +399,12 @@ export class FastLane implements InstanceTaker {
     if (!accept?.includes('application/json') || !accept.includes('text/event-stream')) return undefined;
     if (!isObject(body) || !Object.keys(body).every((key) => REQUEST_KEYS.has(key))) return undefined;
     const { jsonrpc, id, params } = body;
-    if (jsonrpc !== '2.0' || !(typeof id === 'string' || Number.isSafeInteger(id)) || (params !== undefined && (!isObject(params) || '_meta' in params))) return undefined;
+    if (
+      jsonrpc !== '2.0' ||
+      !(typeof id === 'string' || Number.isSafeInteger(id)) ||
+      (params !== undefined && (!isObject(params) || '_meta' in params))
+    )
+      return undefined;
     return { message: body as JSONRPCRequest };
   }
 
@@ -387,7 +413,12 @@ export class FastLane implements InstanceTaker {
    * whose header repeats the envelope's version exactly: its zod checks cost more than the rest of the lane, and a
    * client sends the same envelope on every request. Anything else is classified by the SDK each time.
    */
-  private classify(body: unknown, protocolVersionHeader: string, mcpMethodHeader: string, mcpNameHeader: string | undefined): Route | undefined {
+  private classify(
+    body: unknown,
+    protocolVersionHeader: string,
+    mcpMethodHeader: string,
+    mcpNameHeader: string | undefined,
+  ): Route | undefined {
     const meta = plainRequestMeta(body);
     const cacheable = meta !== undefined && meta[PROTOCOL_VERSION_META_KEY] === protocolVersionHeader;
     // The envelope the last request carried, compared member by member before one is made into a key.
@@ -436,7 +467,8 @@ function declaresHeaders(instance: LaneInstance, tool: string): boolean {
 function plainRequestMeta(body: unknown): Record<string, unknown> | undefined {
   if (!isObject(body) || !Object.keys(body).every((key) => REQUEST_KEYS.has(key))) return undefined;
   const { jsonrpc, id, method, params } = body;
-  if (jsonrpc !== '2.0' || typeof method !== 'string' || !(typeof id === 'string' || Number.isSafeInteger(id)) || !isObject(params)) return undefined;
+  if (jsonrpc !== '2.0' || typeof method !== 'string' || !(typeof id === 'string' || Number.isSafeInteger(id)) || !isObject(params))
+    return undefined;
   const meta = params._meta;
   if (!isObject(meta) || RELATED_TASK_META_KEY in meta) return undefined;
   const token = meta.progressToken;
@@ -459,7 +491,10 @@ function sameJson(a: unknown, b: unknown): boolean {
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null || Array.isArray(a) !== Array.isArray(b)) return false;
   const keys = Object.keys(a);
   const otherKeys = Object.keys(b);
-  return keys.length === otherKeys.length && keys.every((key, i) => key === otherKeys[i] && sameJson((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key]));
+  return (
+    keys.length === otherKeys.length &&
+    keys.every((key, i) => key === otherKeys[i] && sameJson((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key]))
+  );
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -526,7 +561,11 @@ function lazyWebRequest(req: LaneIncoming): Request {
     return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
   };
   const headers = deferred(Headers.prototype, realHeaders, { get: read, has: (name: string) => read(name) !== null });
-  return deferred(Request.prototype, () => new Request(url, { method: req.method, headers: realHeaders() }), { method: req.method, url, headers });
+  return deferred(Request.prototype, () => new Request(url, { method: req.method, headers: realHeaders() }), {
+    method: req.method,
+    url,
+    headers,
+  });
 }
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;

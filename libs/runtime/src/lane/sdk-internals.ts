@@ -69,7 +69,9 @@ const PROBES = {
 export function missingInternals(server: Server): string[] {
   const members = server as unknown as Record<string, unknown>;
   return Object.entries(PROBES)
-    .filter(([name, kind]) => (kind === 'method' ? typeof members[name] !== 'function' : kind === 'map' ? !(members[name] instanceof Map) : !(name in members)))
+    .filter(([name, kind]) =>
+      kind === 'method' ? typeof members[name] !== 'function' : kind === 'map' ? !(members[name] instanceof Map) : !(name in members),
+    )
     .map(([name]) => name);
 }
 
@@ -89,5 +91,10 @@ export function writeClientIdentity(server: Server, clientInfo: unknown, capabil
  */
 export function holdsClientState(server: Server): boolean {
   const state = server as unknown as ClientState;
-  return state._negotiatedProtocolVersion !== undefined || state._clientCapabilities !== undefined || state._clientVersion !== undefined || state._loggingLevels.size > 0;
+  return (
+    state._negotiatedProtocolVersion !== undefined ||
+    state._clientCapabilities !== undefined ||
+    state._clientVersion !== undefined ||
+    state._loggingLevels.size > 0
+  );
 }

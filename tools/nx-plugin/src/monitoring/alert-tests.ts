@@ -61,7 +61,6 @@ function gauge(phases: Phase[], valueOf: (phase: Phase) => number | undefined): 
   return phases.map((phase) => (valueOf(phase) === undefined ? `_x${phase.minutes}` : `${valueOf(phase)}x${phase.minutes - 1}`)).join(' ');
 }
 
-
 /** The input series of a story: what the runtime, Prometheus and kube-state-metrics would have recorded. */
 function inputSeries(app: string, objectives: Objectives, phases: Phase[]): { series: string; values: string }[] {
   const where = `service="${app}",namespace="${NAMESPACE}"`;
@@ -70,14 +69,26 @@ function inputSeries(app: string, objectives: Objectives, phases: Phase[]): { se
   const series = [
     { series: `mcp_requests_total{${calls},outcome="ok"}`, values: counter(phases, (p) => p.rpm * (1 - (p.errorShare ?? 0))) },
     { series: `mcp_requests_total{${calls},outcome="server_error"}`, values: counter(phases, (p) => p.rpm * (p.errorShare ?? 0)) },
-    { series: `mcp_request_duration_seconds_bucket{${calls},le="${threshold}"}`, values: counter(phases, (p) => p.rpm * (1 - (p.slowShare ?? 0))) },
+    {
+      series: `mcp_request_duration_seconds_bucket{${calls},le="${threshold}"}`,
+      values: counter(phases, (p) => p.rpm * (1 - (p.slowShare ?? 0))),
+    },
     { series: `mcp_request_duration_seconds_bucket{${calls},le="+Inf"}`, values: counter(phases, (p) => p.rpm) },
     { series: `mcp_request_duration_seconds_count{${calls}}`, values: counter(phases, (p) => p.rpm) },
     { series: `mcp_requests_in_flight{${where},pod="${POD}"}`, values: gauge(phases, (p) => p.inFlight ?? 1) },
     { series: `up{${where},pod="${POD}"}`, values: gauge(phases, (p) => (p.up === 'none' ? undefined : (p.up ?? 1))) },
-    { series: `kube_pod_container_status_restarts_total{container="${app}",namespace="${NAMESPACE}",pod="${POD}"}`, values: counter(phases, (p) => p.restartsPerMin ?? 0) },
-    { series: `kube_horizontalpodautoscaler_status_current_replicas{horizontalpodautoscaler="${app}",namespace="${NAMESPACE}"}`, values: gauge(phases, (p) => p.replicas ?? 2) },
-    { series: `kube_horizontalpodautoscaler_spec_max_replicas{horizontalpodautoscaler="${app}",namespace="${NAMESPACE}"}`, values: gauge(phases, () => MAX_REPLICAS) },
+    {
+      series: `kube_pod_container_status_restarts_total{container="${app}",namespace="${NAMESPACE}",pod="${POD}"}`,
+      values: counter(phases, (p) => p.restartsPerMin ?? 0),
+    },
+    {
+      series: `kube_horizontalpodautoscaler_status_current_replicas{horizontalpodautoscaler="${app}",namespace="${NAMESPACE}"}`,
+      values: gauge(phases, (p) => p.replicas ?? 2),
+    },
+    {
+      series: `kube_horizontalpodautoscaler_spec_max_replicas{horizontalpodautoscaler="${app}",namespace="${NAMESPACE}"}`,
+      values: gauge(phases, () => MAX_REPLICAS),
+    },
   ];
   return series;
 }
@@ -92,28 +103,59 @@ export function alertTestCases(app: string, objectives: Objectives): AlertTestCa
   const slo = (kind: 'availability' | 'latency') => {
     const budget = errorBudget(objectives, kind);
     const alertname = kind === 'availability' ? 'MCPAvailabilityBudgetBurn' : 'MCPLatencyBudgetBurn';
-    const share = (burn: number) => (kind === 'availability' ? { errorShare: Math.min(1, burn * budget) } : { slowShare: Math.min(1, burn * budget) });
+    const share = (burn: number) =>
+      kind === 'availability' ? { errorShare: Math.min(1, burn * budget) } : { slowShare: Math.min(1, burn * budget) };
     const alert = (severity: string) => ({ labels: { namespace: NAMESPACE, service: app, slo: kind, severity } });
     const fast = 50; // past 14.4x: pages
     const slow = 4.5; // past 3x, short of 6x: a ticket only
     cases.push(
-      { name: `${alertname} pages on a fast burn`, phases: [{ minutes: 120, rpm, ...share(fast) }], expect: [{ at: '90m', alertname, alerts: [alert('page')] }] },
-      { name: `${alertname} stays quiet on a healthy service`, phases: [{ minutes: 360, rpm }], expect: [{ at: '90m', alertname, alerts: [] }, { at: '5h', alertname, alerts: [] }] },
+      {
+        name: `${alertname} pages on a fast burn`,
+        phases: [{ minutes: 120, rpm, ...share(fast) }],
+        expect: [{ at: '90m', alertname, alerts: [alert('page')] }],
+      },
+      {
+        name: `${alertname} stays quiet on a healthy service`,
+        phases: [{ minutes: 360, rpm }],
+        expect: [
+          { at: '90m', alertname, alerts: [] },
+          { at: '5h', alertname, alerts: [] },
+        ],
+      },
       {
         name: `${alertname} stays quiet on low traffic, however large the failing share`,
         phases: [{ minutes: 360, rpm: quiet(360), ...share(fast) }],
-        expect: [{ at: '90m', alertname, alerts: [] }, { at: '5h', alertname, alerts: [] }],
+        expect: [
+          { at: '90m', alertname, alerts: [] },
+          { at: '5h', alertname, alerts: [] },
+        ],
       },
       {
         name: `${alertname}: the page resolves when the burn stops, and the ticket carries the budget already spent`,
-        phases: [{ minutes: 60, rpm, ...share(fast) }, { minutes: 150, rpm }],
-        expect: [{ at: '50m', alertname, alerts: [alert('page')] }, { at: '170m', alertname, alerts: [alert('ticket')] }],
+        phases: [
+          { minutes: 60, rpm, ...share(fast) },
+          { minutes: 150, rpm },
+        ],
+        expect: [
+          { at: '50m', alertname, alerts: [alert('page')] },
+          { at: '170m', alertname, alerts: [alert('ticket')] },
+        ],
       },
-      { name: `${alertname} opens a ticket on a slow burn`, phases: [{ minutes: 360, rpm, ...share(slow) }], expect: [{ at: '5h', alertname, alerts: [alert('ticket')] }] },
+      {
+        name: `${alertname} opens a ticket on a slow burn`,
+        phases: [{ minutes: 360, rpm, ...share(slow) }],
+        expect: [{ at: '5h', alertname, alerts: [alert('ticket')] }],
+      },
       {
         name: `${alertname}: the ticket resolves once the slow burn has left its windows`,
-        phases: [{ minutes: 180, rpm, ...share(slow) }, { minutes: 480, rpm }],
-        expect: [{ at: '150m', alertname, alerts: [alert('ticket')] }, { at: '11h', alertname, alerts: [] }],
+        phases: [
+          { minutes: 180, rpm, ...share(slow) },
+          { minutes: 480, rpm },
+        ],
+        expect: [
+          { at: '150m', alertname, alerts: [alert('ticket')] },
+          { at: '11h', alertname, alerts: [] },
+        ],
       },
     );
   };
@@ -125,13 +167,31 @@ export function alertTestCases(app: string, objectives: Objectives): AlertTestCa
     const alert = { labels: { severity: alertname === 'MCPServiceAbsent' ? 'page' : 'ticket', service: app, ...labels } };
     const at = `${10 + fault.minutes - 1}m`;
     cases.push(
-      { name: `${alertname} fires`, phases: [{ minutes: 10, rpm }, { rpm, ...fault }], expect: [{ at, alertname, alerts: [alert] }] },
+      {
+        name: `${alertname} fires`,
+        phases: [
+          { minutes: 10, rpm },
+          { rpm, ...fault },
+        ],
+        expect: [{ at, alertname, alerts: [alert] }],
+      },
       { name: `${alertname} stays quiet on a healthy service`, phases: [{ minutes: 120, rpm }], expect: [{ at, alertname, alerts: [] }] },
-      { name: `${alertname} stays quiet on low traffic`, phases: [{ minutes: 120, rpm: quiet(120) }], expect: [{ at, alertname, alerts: [] }] },
+      {
+        name: `${alertname} stays quiet on low traffic`,
+        phases: [{ minutes: 120, rpm: quiet(120) }],
+        expect: [{ at, alertname, alerts: [] }],
+      },
       {
         name: `${alertname} resolves`,
-        phases: [{ minutes: 10, rpm }, { rpm, ...fault }, { minutes: settle + 30, rpm }],
-        expect: [{ at, alertname, alerts: [alert] }, { at: `${10 + fault.minutes + settle}m`, alertname, alerts: [] }],
+        phases: [
+          { minutes: 10, rpm },
+          { rpm, ...fault },
+          { minutes: settle + 30, rpm },
+        ],
+        expect: [
+          { at, alertname, alerts: [alert] },
+          { at: `${10 + fault.minutes + settle}m`, alertname, alerts: [] },
+        ],
       },
     );
   };
@@ -146,7 +206,12 @@ export function alertTestCases(app: string, objectives: Objectives): AlertTestCa
 }
 
 /** The cases as promtool's test file for `ruleFile`; the expected annotations are the rules' own static text. */
-export function promtoolTestFile(app: string, objectives: Objectives, ruleFile: string, annotationsOf: (alertname: string, severity: string) => Record<string, string>): PromtoolTestFile {
+export function promtoolTestFile(
+  app: string,
+  objectives: Objectives,
+  ruleFile: string,
+  annotationsOf: (alertname: string, severity: string) => Record<string, string>,
+): PromtoolTestFile {
   return {
     rule_files: [ruleFile],
     // Every 5 min, not Prometheus's usual 1: the cases hold each state well past it, and promtool runs 4x faster.
@@ -158,7 +223,10 @@ export function promtoolTestFile(app: string, objectives: Objectives, ruleFile: 
       alert_rule_test: testCase.expect.map((expectation) => ({
         eval_time: expectation.at,
         alertname: expectation.alertname,
-        exp_alerts: expectation.alerts.map((alert) => ({ exp_labels: alert.labels, exp_annotations: annotationsOf(expectation.alertname, alert.labels.severity!) })),
+        exp_alerts: expectation.alerts.map((alert) => ({
+          exp_labels: alert.labels,
+          exp_annotations: annotationsOf(expectation.alertname, alert.labels.severity!),
+        })),
       })),
     })),
   };

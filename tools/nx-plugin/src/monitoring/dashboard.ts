@@ -58,7 +58,10 @@ export function dashboard(app: string, objectives: Objectives): object {
       unit: 'short',
       targets: [
         { expr: `count(up{${where}} == 1)`, legendFormat: 'scraped and up' },
-        { expr: `kube_horizontalpodautoscaler_spec_max_replicas{horizontalpodautoscaler="${app}",namespace=~"$namespace"}`, legendFormat: 'HPA maximum' },
+        {
+          expr: `kube_horizontalpodautoscaler_spec_max_replicas{horizontalpodautoscaler="${app}",namespace=~"$namespace"}`,
+          legendFormat: 'HPA maximum',
+        },
       ],
     },
   ];

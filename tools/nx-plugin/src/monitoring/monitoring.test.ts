@@ -12,19 +12,24 @@ const root = workspaceRoot();
 const scratch = mkdtempSync(join(tmpdir(), 'monitoring-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-describe('every app\'s PrometheusRule, on the real promtool', () => {
-  it.each(listApps(root))('%s: passes `promtool check rules`, and every alert its unit tests (fires, quiet when healthy, quiet on low traffic, resolves)', async (app) => {
-    const { objectives } = readApp(root, app)!;
-    const output = await promtoolRuleChecks(app, objectives);
-    expect(output).toMatch(/SUCCESS: 29 rules found/);
-    expect(output).toMatch(/Unit Testing: .*\n\s+SUCCESS/);
-  });
+describe("every app's PrometheusRule, on the real promtool", () => {
+  it.each(listApps(root))(
+    '%s: passes `promtool check rules`, and every alert its unit tests (fires, quiet when healthy, quiet on low traffic, resolves)',
+    async (app) => {
+      const { objectives } = readApp(root, app)!;
+      const output = await promtoolRuleChecks(app, objectives);
+      expect(output).toMatch(/SUCCESS: 29 rules found/);
+      expect(output).toMatch(/Unit Testing: .*\n\s+SUCCESS/);
+    },
+  );
 
   it('fails those unit tests when the ticket is not held back while the page fires, or the low-traffic guard is gone', async () => {
-    await expect(promtoolRuleChecks('probe', FLEET_OBJECTIVES, (rules) => rules.replaceAll('unless on (namespace)', 'or on (namespace)'))).rejects.toThrow(
-      /FAILED:[\s\S]*alertname: MCPAvailabilityBudgetBurn, time: 1h30m/,
-    );
-    await expect(promtoolRuleChecks('probe', FLEET_OBJECTIVES, (rules) => rules.replaceAll(`>= ${FLEET_OBJECTIVES.minRequests}`, '>= 0'))).rejects.toThrow(/FAILED:/);
+    await expect(
+      promtoolRuleChecks('probe', FLEET_OBJECTIVES, (rules) => rules.replaceAll('unless on (namespace)', 'or on (namespace)')),
+    ).rejects.toThrow(/FAILED:[\s\S]*alertname: MCPAvailabilityBudgetBurn, time: 1h30m/);
+    await expect(
+      promtoolRuleChecks('probe', FLEET_OBJECTIVES, (rules) => rules.replaceAll(`>= ${FLEET_OBJECTIVES.minRequests}`, '>= 0')),
+    ).rejects.toThrow(/FAILED:/);
   });
 
   it('holds for other objectives too: a stricter availability, a lower latency threshold, more minimum traffic', async () => {
@@ -32,8 +37,10 @@ describe('every app\'s PrometheusRule, on the real promtool', () => {
     expect(await promtoolRuleChecks('strict', objectives)).toMatch(/Unit Testing: .*\n\s+SUCCESS/);
   });
 
-  it('shortens every window for the live test without changing the rules\' names', async () => {
-    const { spec } = prometheusRule('fast', FLEET_OBJECTIVES, { scale: 1 / 60 }) as { spec: { groups: { rules: { record?: string; alert?: string; expr: string; for?: string }[] }[] } };
+  it("shortens every window for the live test without changing the rules' names", async () => {
+    const { spec } = prometheusRule('fast', FLEET_OBJECTIVES, { scale: 1 / 60 }) as {
+      spec: { groups: { rules: { record?: string; alert?: string; expr: string; for?: string }[] }[] };
+    };
     const rules = spec.groups.flatMap((group) => group.rules);
     expect(rules.find((rule) => rule.record === 'slo:sli_error:ratio_rate1h')?.expr).toContain('[1m]');
     expect(rules.find((rule) => rule.record === 'slo:sli_error:ratio_rate5m')?.expr).toContain('[5s]');

@@ -9,7 +9,8 @@ export type Slo = 'availability' | 'latency';
 export const round = (value: number): number => Number(value.toPrecision(12));
 
 /** The share of events an SLO may fail over its period: 0.001 for 99.9%. */
-export const errorBudget = (objectives: Objectives, slo: Slo): number => round(1 - (slo === 'availability' ? objectives.availabilityPercent : objectives.latency.percent) / 100);
+export const errorBudget = (objectives: Objectives, slo: Slo): number =>
+  round(1 - (slo === 'availability' ? objectives.availabilityPercent : objectives.latency.percent) / 100);
 
 /** The latency threshold as the duration histogram's `le` label writes it, in seconds. */
 export const latencyThresholdSeconds = (objectives: Objectives): number => round(objectives.latency.thresholdMs / 1000);

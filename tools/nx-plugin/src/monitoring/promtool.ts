@@ -18,7 +18,8 @@ export async function promtool(args: string[]): Promise<string> {
     return stdout + stderr;
   } catch (error) {
     const failure = error as NodeJS.ErrnoException & { stdout?: string; stderr?: string };
-    if (failure.code === 'ENOENT') throw new Error('promtool is not installed: apt-get install --no-install-recommends prometheus (.ci/run does)');
+    if (failure.code === 'ENOENT')
+      throw new Error('promtool is not installed: apt-get install --no-install-recommends prometheus (.ci/run does)');
     throw new Error(`promtool ${args.join(' ')} failed:\n${failure.stdout ?? ''}${failure.stderr ?? ''}`);
   }
 }
@@ -32,13 +33,18 @@ interface RuleGroups {
  * `promtool test rules`; resolves with promtool's output, rejects with it on a failure. `mutate` changes the
  * rules' text first, to show that the tests catch a broken rule.
  */
-export async function promtoolRuleChecks(app: string, objectives: Objectives, mutate: (rules: string) => string = (rules) => rules): Promise<string> {
+export async function promtoolRuleChecks(
+  app: string,
+  objectives: Objectives,
+  mutate: (rules: string) => string = (rules) => rules,
+): Promise<string> {
   const { spec } = prometheusRule(app, objectives) as { spec: RuleGroups };
   const dir = mkdtempSync(join(tmpdir(), `promtool-${app}-`));
   try {
     writeFileSync(join(dir, 'rules.yaml'), mutate(stringify(spec, { lineWidth: 0 })));
     const annotationsOf = (alertname: string, severity: string) =>
-      spec.groups.flatMap((group) => group.rules).find((rule) => rule.alert === alertname && rule.labels?.severity === severity)!.annotations!;
+      spec.groups.flatMap((group) => group.rules).find((rule) => rule.alert === alertname && rule.labels?.severity === severity)!
+        .annotations!;
     writeFileSync(join(dir, 'tests.yaml'), stringify(promtoolTestFile(app, objectives, 'rules.yaml', annotationsOf), { lineWidth: 0 }));
     return (await promtool(['check', 'rules', join(dir, 'rules.yaml')])) + (await promtool(['test', 'rules', join(dir, 'tests.yaml')]));
   } finally {

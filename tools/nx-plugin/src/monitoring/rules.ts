@@ -25,8 +25,20 @@ const PERIOD_SECONDS = 30 * 86_400;
  * ticket at 10% (3x over 1 d) or 100% (1x over 3 d), held back while the page fires.
  */
 const BURNS = {
-  page: { for: 120, pairs: [{ factor: 14.4, long: '1h', short: '5m' }, { factor: 6, long: '6h', short: '30m' }] },
-  ticket: { for: 900, pairs: [{ factor: 3, long: '1d', short: '2h' }, { factor: 1, long: '3d', short: '6h' }] },
+  page: {
+    for: 120,
+    pairs: [
+      { factor: 14.4, long: '1h', short: '5m' },
+      { factor: 6, long: '6h', short: '30m' },
+    ],
+  },
+  ticket: {
+    for: 900,
+    pairs: [
+      { factor: 3, long: '1d', short: '2h' },
+      { factor: 1, long: '3d', short: '6h' },
+    ],
+  },
 } as const satisfies Record<string, { for: number; pairs: { factor: number; long: Window; short: Window }[] }>;
 
 interface Rule {
@@ -41,7 +53,12 @@ interface Rule {
 /** A Prometheus duration for `seconds` scaled, in the largest whole unit (at least 1 s). */
 export function duration(seconds: number, scale = 1): string {
   const scaled = Math.max(1, Math.round(seconds * scale));
-  for (const [unit, size] of [['d', 86_400], ['h', 3600], ['m', 60]] as const) if (scaled % size === 0) return `${scaled / size}${unit}`;
+  for (const [unit, size] of [
+    ['d', 86_400],
+    ['h', 3600],
+    ['m', 60],
+  ] as const)
+    if (scaled % size === 0) return `${scaled / size}${unit}`;
   return `${scaled}s`;
 }
 
@@ -74,7 +91,9 @@ export function serviceMonitor(app: string): object {
 /** The SLIs' error ratio over `range`, by namespace (staging and production burn their own budgets). */
 function errorRatio(app: string, slo: Slo, range: string, thresholdSeconds: number): string {
   const sum = { by: ['namespace'], range };
-  return slo === 'availability' ? promql.serverErrorRatio({ service: app }, sum) : promql.slowCallRatio({ service: app }, thresholdSeconds, sum);
+  return slo === 'availability'
+    ? promql.serverErrorRatio({ service: app }, sum)
+    : promql.slowCallRatio({ service: app }, thresholdSeconds, sum);
 }
 
 /** The events an SLO counts over `range`: the minimum-traffic guard compares it with minRequests. */
@@ -87,17 +106,15 @@ const SLO_TEXT: Record<Slo, { what: (o: Objectives) => string; alert: string; ru
   availability: {
     what: (o) => `${o.availabilityPercent}% of requests without a server error`,
     alert: 'MCPAvailabilityBudgetBurn',
-    runbook:
-      `Look at ${SERIES.requests}{outcome="${SERVER_ERROR}"} by method and tool, then the pods' logs for "handler failed" and "mcp request" lines with that outcome (each names its requestId). A release that began it: roll it back (npm run deploy with the previous image). A dependency (database, identity provider): check /readyz and the dependency.`,
+    runbook: `Look at ${SERIES.requests}{outcome="${SERVER_ERROR}"} by method and tool, then the pods' logs for "handler failed" and "mcp request" lines with that outcome (each names its requestId). A release that began it: roll it back (npm run deploy with the previous image). A dependency (database, identity provider): check /readyz and the dependency.`,
   },
   latency: {
     what: (o) => `${o.latency.percent}% of tools/call within ${o.latency.thresholdMs} ms`,
     alert: 'MCPLatencyBudgetBurn',
     runbook:
-      'Look at the dashboard\'s latency per tool for the slow one, then its callers (logs\' durationMs) and its dependencies. Saturation (in flight, CPU at its limit, the HPA at its maximum) means more replicas or a higher maxReplicas; one slow tool means its dependency or its input.',
+      "Look at the dashboard's latency per tool for the slow one, then its callers (logs' durationMs) and its dependencies. Saturation (in flight, CPU at its limit, the HPA at its maximum) means more replicas or a higher maxReplicas; one slow tool means its dependency or its input.",
   },
 };
-
 
 /** The PrometheusRule of one app: SLO recording rules, the burn-rate alerts, and the health alerts. */
 export function prometheusRule(app: string, objectives: Objectives, options: RenderOptions = {}): object {
@@ -172,7 +189,8 @@ export function prometheusRule(app: string, objectives: Objectives, options: Ren
       labels: { severity: 'ticket', service: app },
       annotations: {
         summary: `Prometheus cannot scrape a pod of ${app}.`,
-        description: 'A target of the ServiceMonitor has failed its scrapes for 5 minutes: the pod is gone, hung, or /metrics does not answer.',
+        description:
+          'A target of the ServiceMonitor has failed its scrapes for 5 minutes: the pod is gone, hung, or /metrics does not answer.',
         runbook: `kubectl get pods -l app.kubernetes.io/name=${app} and describe the pod named in the alert; check its /healthz and /metrics and its last restart.`,
       },
     },
@@ -183,8 +201,10 @@ export function prometheusRule(app: string, objectives: Objectives, options: Ren
       labels: { severity: 'page', service: app },
       annotations: {
         summary: `No pod of ${app} has been scraped for 10 minutes.`,
-        description: 'Either every pod is down, or the ServiceMonitor selects nothing (its labels, the Service\'s labels, or the Prometheus serviceMonitorSelector changed).',
-        runbook: 'kubectl get deploy,pods,servicemonitor for the app; if the pods are up, compare the ServiceMonitor\'s selector with the Service\'s labels and check the Prometheus targets page.',
+        description:
+          "Either every pod is down, or the ServiceMonitor selects nothing (its labels, the Service's labels, or the Prometheus serviceMonitorSelector changed).",
+        runbook:
+          "kubectl get deploy,pods,servicemonitor for the app; if the pods are up, compare the ServiceMonitor's selector with the Service's labels and check the Prometheus targets page.",
       },
     },
     {
@@ -195,7 +215,8 @@ export function prometheusRule(app: string, objectives: Objectives, options: Ren
       annotations: {
         summary: `A pod of ${app} keeps restarting.`,
         description: 'Its container restarted more than twice in 15 minutes (kube-state-metrics).',
-        runbook: 'kubectl logs --previous on the pod named in the alert, and kubectl describe it for OOMKilled or a failing liveness probe; a bad config fails fast with every problem listed in the log.',
+        runbook:
+          'kubectl logs --previous on the pod named in the alert, and kubectl describe it for OOMKilled or a failing liveness probe; a bad config fails fast with every problem listed in the log.',
       },
     },
     {
@@ -206,7 +227,8 @@ export function prometheusRule(app: string, objectives: Objectives, options: Ren
       annotations: {
         summary: `${app} has run at its HPA's maximum replicas for 15 minutes.`,
         description: 'It cannot scale out further: more load will show as latency and saturation.',
-        runbook: 'Check whether the load is expected (the dashboard\'s requests by outcome); raise maxReplicas in the app\'s deploy/ patch, or find what made each request more expensive.',
+        runbook:
+          "Check whether the load is expected (the dashboard's requests by outcome); raise maxReplicas in the app's deploy/ patch, or find what made each request more expensive.",
       },
     },
     {
@@ -217,7 +239,8 @@ export function prometheusRule(app: string, objectives: Objectives, options: Ren
       annotations: {
         summary: `A pod of ${app} has held more than ${objectives.maxInFlightPerPod} requests in flight for 10 minutes.`,
         description: 'Requests arrive faster than they finish: a slow dependency, a tool that waits, or too few replicas.',
-        runbook: 'Look at the dashboard\'s latency per tool and in flight per pod; a slow dependency shows in one tool. Raise maxInFlightPerPod in mcpFleet.objectives only if the pod handles that concurrency well.',
+        runbook:
+          "Look at the dashboard's latency per tool and in flight per pod; a slow dependency shows in one tool. Raise maxInFlightPerPod in mcpFleet.objectives only if the pod handles that concurrency well.",
       },
     },
   ];

@@ -20,7 +20,8 @@ const fleetAppsIn = (tree: Tree) =>
 export function writeMonitoring(tree: Tree, apps: string[]): void {
   const checked = new Map(appPackages(tree).map((entry) => [entry.app, entry.checked]));
   const problems = apps.flatMap((app) => checked.get(app)?.problems ?? [`apps/${app}/package.json has no mcpFleet entry`]);
-  if (problems.length > 0) throw new Error(`monitoring: nothing written; fix ${problems.length === 1 ? 'this' : 'these'} first:\n  - ${problems.join('\n  - ')}`);
+  if (problems.length > 0)
+    throw new Error(`monitoring: nothing written; fix ${problems.length === 1 ? 'this' : 'these'} first:\n  - ${problems.join('\n  - ')}`);
   for (const app of apps) tree.write(`apps/${app}/${MONITORING_FILE}`, renderMonitoring(app, checked.get(app)!.fleet!.objectives));
 }
 
@@ -28,7 +29,9 @@ export function writeMonitoring(tree: Tree, apps: string[]): void {
 export default async function monitoringGenerator(tree: Tree, options: MonitoringGeneratorSchema): Promise<void> {
   const apps = fleetAppsIn(tree);
   if (options.app !== undefined && !apps.includes(options.app)) {
-    throw new Error(`monitoring: "${options.app}" is no app of this workspace on Kubernetes (apps/<name>/package.json with an mcpFleet entry, not kubernetes: false); those apps are ${apps.join(', ') || 'none'}`);
+    throw new Error(
+      `monitoring: "${options.app}" is no app of this workspace on Kubernetes (apps/<name>/package.json with an mcpFleet entry, not kubernetes: false); those apps are ${apps.join(', ') || 'none'}`,
+    );
   }
   writeMonitoring(tree, options.app === undefined ? apps : [options.app]);
   await formatFiles(tree);

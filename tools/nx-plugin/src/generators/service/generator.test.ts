@@ -10,11 +10,18 @@ beforeEach(() => {
   // This workspace has no formatter; the empty workspace's oxfmt config would make formatFiles look for one.
   tree.delete('.oxfmtrc.json');
   // The workspace's versions, which a new app takes rather than bringing its own.
-  writeJson(tree, 'libs/runtime/package.json', { name: '@mcp-fleet/runtime', dependencies: { '@modelcontextprotocol/server': '2.4.0', zod: '4.6.7' } });
-  writeJson(tree, 'libs/testing/package.json', { name: '@mcp-fleet/testing', dependencies: { '@modelcontextprotocol/client': '2.4.0', '@modelcontextprotocol/sdk': '1.32.2' } });
+  writeJson(tree, 'libs/runtime/package.json', {
+    name: '@mcp-fleet/runtime',
+    dependencies: { '@modelcontextprotocol/server': '2.4.0', zod: '4.6.7' },
+  });
+  writeJson(tree, 'libs/testing/package.json', {
+    name: '@mcp-fleet/testing',
+    dependencies: { '@modelcontextprotocol/client': '2.4.0', '@modelcontextprotocol/sdk': '1.32.2' },
+  });
   writeJson(tree, 'apps/text-tools/package.json', { name: 'text-tools', mcpFleet: { port: 3001 } });
   writeJson(tree, 'apps/documents/package.json', { name: 'documents', mcpFleet: { port: 3002 } });
-  for (const environment of ['staging', 'production']) tree.write(`deploy/environments/${environment}/kustomization.yaml`, 'kind: Component\n');
+  for (const environment of ['staging', 'production'])
+    tree.write(`deploy/environments/${environment}/kustomization.yaml`, 'kind: Component\n');
 });
 
 const read = (file: string) => tree.read(file, 'utf8')!;
@@ -23,7 +30,25 @@ const generate = (options: Parameters<typeof serviceGenerator>[1]) => serviceGen
 describe('service generator', () => {
   it('scaffolds the app: sources, tests, config, deploy on the shared base, and a package.json with no scripts', async () => {
     await generate({ name: 'weather-alerts' });
-    for (const file of ['src/main.ts', 'src/service.ts', 'src/server.ts', 'src/config.ts', 'src/tools/greet.ts', 'src/tools/greet.test.ts', 'test/integration.test.ts', 'test/e2e.test.ts', 'test/contract.test.ts', 'test/image.test.ts', 'test/support/harness.ts', 'config/base.yaml', 'config/test.yaml', 'config/production.yaml', 'deploy/base/kustomization.yaml', 'deploy/overlays/staging/kustomization.yaml', 'README.md']) {
+    for (const file of [
+      'src/main.ts',
+      'src/service.ts',
+      'src/server.ts',
+      'src/config.ts',
+      'src/tools/greet.ts',
+      'src/tools/greet.test.ts',
+      'test/integration.test.ts',
+      'test/e2e.test.ts',
+      'test/contract.test.ts',
+      'test/image.test.ts',
+      'test/support/harness.ts',
+      'config/base.yaml',
+      'config/test.yaml',
+      'config/production.yaml',
+      'deploy/base/kustomization.yaml',
+      'deploy/overlays/staging/kustomization.yaml',
+      'README.md',
+    ]) {
       expect(tree.exists(`apps/weather-alerts/${file}`), file).toBe(true);
     }
     expect(tree.exists('apps/weather-alerts/src/store')).toBe(false);
@@ -46,12 +71,15 @@ describe('service generator', () => {
     expect(read('apps/weather-alerts/deploy/base/monitoring.yaml')).toContain('kind: PrometheusRule');
     expect(read('apps/weather-alerts/src/server.ts')).not.toMatch(/access|SCOPES|greetings/);
     expect(tree.children('apps/weather-alerts/deploy/overlays')).toEqual(['staging', 'production']);
-    expect(read('apps/weather-alerts/deploy/overlays/production/kustomization.yaml')).toContain('components: [../../../../../deploy/environments/production]');
+    expect(read('apps/weather-alerts/deploy/overlays/production/kustomization.yaml')).toContain(
+      'components: [../../../../../deploy/environments/production]',
+    );
   });
 
   it('with --target lambda, ships as a function only: its Lambda entry and test, its settings, no manifests or alerts', async () => {
     await generate({ name: 'fn', target: 'lambda', auth: 'jwt', database: 'postgres' });
-    for (const file of ['src/lambda.ts', 'test/lambda.test.ts', 'src/service.ts', 'src/main.ts', 'test/e2e.test.ts']) expect(tree.exists(`apps/fn/${file}`), file).toBe(true);
+    for (const file of ['src/lambda.ts', 'test/lambda.test.ts', 'src/service.ts', 'src/main.ts', 'test/e2e.test.ts'])
+      expect(tree.exists(`apps/fn/${file}`), file).toBe(true);
     expect(tree.exists('apps/fn/deploy')).toBe(false);
     expect(tree.exists('apps/fn/test/image.test.ts')).toBe(false);
     expect(readJson(tree, 'apps/fn/package.json').mcpFleet).toEqual({
@@ -69,17 +97,20 @@ describe('service generator', () => {
 
   it('with --target both, ships both ways: manifests and alerts, and the Lambda entry with default settings', async () => {
     await generate({ name: 'twice', target: 'both' });
-    for (const file of ['src/lambda.ts', 'test/lambda.test.ts', 'deploy/base/kustomization.yaml', 'deploy/base/monitoring.yaml']) expect(tree.exists(`apps/twice/${file}`), file).toBe(true);
+    for (const file of ['src/lambda.ts', 'test/lambda.test.ts', 'deploy/base/kustomization.yaml', 'deploy/base/monitoring.yaml'])
+      expect(tree.exists(`apps/twice/${file}`), file).toBe(true);
     expect(readJson(tree, 'apps/twice/package.json').mcpFleet).toMatchObject({ lambda: {} });
     expect(readJson(tree, 'apps/twice/package.json').mcpFleet.kubernetes).toBeUndefined();
     expect(parseMcpFleet('twice', readJson(tree, 'apps/twice/package.json').mcpFleet).problems).toEqual([]);
-    await expect(generate({ name: 'bad', target: 'ftp' as 'lambda' })).rejects.toThrow('service: --target must be kubernetes, lambda or both, got "ftp"');
+    await expect(generate({ name: 'bad', target: 'ftp' as 'lambda' })).rejects.toThrow(
+      'service: --target must be kubernetes, lambda or both, got "ftp"',
+    );
   });
 
   it('with --auth jwt, verifies tokens and scopes the example tool', async () => {
     await generate({ name: 'secure', auth: 'jwt' });
     expect(read('apps/secure/src/service.ts')).toContain('authenticate: createTokenVerifier(tokens)');
-    expect(read('apps/secure/src/server.ts')).toContain("_meta: access({ scopes: [SCOPES.greet] })");
+    expect(read('apps/secure/src/server.ts')).toContain('_meta: access({ scopes: [SCOPES.greet] })');
     expect(read('apps/secure/src/config.ts')).toContain("auth: authConfigSchema('secure')");
     expect(read('apps/secure/deploy/base/kustomization.yaml')).toContain('key: auth-secret');
   });
@@ -94,7 +125,7 @@ describe('service generator', () => {
     expect(read('apps/notes/deploy/base/kustomization.yaml')).toContain('key: database-url');
   });
 
-  it('takes --port, and picks the next free port after the other apps\' when it is absent', async () => {
+  it("takes --port, and picks the next free port after the other apps' when it is absent", async () => {
     await generate({ name: 'first', port: 4100 });
     await generate({ name: 'second' });
     expect(readJson(tree, 'apps/first/package.json').mcpFleet.port).toBe(4100);

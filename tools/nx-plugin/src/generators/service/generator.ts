@@ -1,5 +1,14 @@
 import { join } from 'node:path';
-import { formatFiles, generateFiles, getProjects, installPackagesTask, readJson, writeJson, type GeneratorCallback, type Tree } from '@nx/devkit';
+import {
+  formatFiles,
+  generateFiles,
+  getProjects,
+  installPackagesTask,
+  readJson,
+  writeJson,
+  type GeneratorCallback,
+  type Tree,
+} from '@nx/devkit';
 import { appPackages, type AppPackage } from '../app-packages';
 import { writeMonitoring } from '../monitoring/generator';
 import type { ServiceGeneratorSchema } from './schema';
@@ -23,23 +32,32 @@ export interface NormalizedService {
 export function normalizeOptions(tree: Tree, options: ServiceGeneratorSchema): NormalizedService {
   const name = options.name?.trim() ?? '';
   if (!DNS_LABEL.test(name)) {
-    throw new Error(`service: the name must be a DNS label (it becomes the Kubernetes name): lowercase letters, digits and dashes, starting with a letter, at most 63 characters; got "${name}"`);
+    throw new Error(
+      `service: the name must be a DNS label (it becomes the Kubernetes name): lowercase letters, digits and dashes, starting with a letter, at most 63 characters; got "${name}"`,
+    );
   }
   if (tree.exists(`apps/${name}`)) throw new Error(`service: apps/${name} already exists; pick another name`);
-  if (getProjects(tree).has(name)) throw new Error(`service: a project named "${name}" exists already (${getProjects(tree).get(name)!.root}); pick another name`);
+  if (getProjects(tree).has(name))
+    throw new Error(`service: a project named "${name}" exists already (${getProjects(tree).get(name)!.root}); pick another name`);
   const auth = options.auth ?? 'none';
   if (auth !== 'none' && auth !== 'jwt') throw new Error(`service: --auth must be none or jwt, got "${auth}"`);
   const database = options.database ?? 'none';
   if (database !== 'none' && database !== 'postgres') throw new Error(`service: --database must be none or postgres, got "${database}"`);
   const target = options.target ?? 'kubernetes';
-  if (!['kubernetes', 'lambda', 'both'].includes(target)) throw new Error(`service: --target must be kubernetes, lambda or both, got "${target}"`);
+  if (!['kubernetes', 'lambda', 'both'].includes(target))
+    throw new Error(`service: --target must be kubernetes, lambda or both, got "${target}"`);
 
   const taken = new Map(appPackages(tree).flatMap(({ app, checked }) => (checked?.fleet ? [[checked.fleet.port, app] as const] : [])));
   const port = options.port ?? Math.max(FIRST_PORT - 1, ...taken.keys()) + 1;
-  if (!Number.isInteger(port) || port < 1024 || port > 65535) throw new Error(`service: --port must be a whole number from 1024 to 65535, got ${options.port}`);
-  if (taken.has(port)) throw new Error(`service: port ${port} is ${taken.get(port)}'s (apps/${taken.get(port)}/package.json mcpFleet.port); pick another, or leave --port out for the next free one`);
+  if (!Number.isInteger(port) || port < 1024 || port > 65535)
+    throw new Error(`service: --port must be a whole number from 1024 to 65535, got ${options.port}`);
+  if (taken.has(port))
+    throw new Error(
+      `service: port ${port} is ${taken.get(port)}'s (apps/${taken.get(port)}/package.json mcpFleet.port); pick another, or leave --port out for the next free one`,
+    );
   const environments = tree.children('deploy/environments');
-  if (environments.length === 0) throw new Error('service: deploy/environments/ has no environment to write overlays for; is this the mcp-fleet workspace?');
+  if (environments.length === 0)
+    throw new Error('service: deploy/environments/ has no environment to write overlays for; is this the mcp-fleet workspace?');
   return { name, auth, database, target, port, root: `apps/${name}`, environments };
 }
 
@@ -70,14 +88,23 @@ function shipping(service: NormalizedService): Record<string, unknown> {
 
 function writePackageJson(tree: Tree, service: NormalizedService): void {
   const postgres = service.database === 'postgres';
-  const pick = (names: string[]) => Object.fromEntries(names.map((dependency) => [dependency, dependency.startsWith('@mcp-fleet/') ? '*' : workspaceVersion(tree, dependency)]));
+  const pick = (names: string[]) =>
+    Object.fromEntries(
+      names.map((dependency) => [dependency, dependency.startsWith('@mcp-fleet/') ? '*' : workspaceVersion(tree, dependency)]),
+    );
   writeJson(tree, `${service.root}/package.json`, {
     name: service.name,
     version: '0.1.0',
     private: true,
     description: `${service.name}: an MCP service of the fleet (auth: ${service.auth}, database: ${service.database}, target: ${service.target}).`,
     type: 'module',
-    dependencies: pick(['@mcp-fleet/middleware', '@mcp-fleet/runtime', ...(postgres ? ['@mcp-fleet/storage'] : []), '@modelcontextprotocol/server', 'zod']),
+    dependencies: pick([
+      '@mcp-fleet/middleware',
+      '@mcp-fleet/runtime',
+      ...(postgres ? ['@mcp-fleet/storage'] : []),
+      '@modelcontextprotocol/server',
+      'zod',
+    ]),
     devDependencies: pick(['@mcp-fleet/testing', '@modelcontextprotocol/client', '@modelcontextprotocol/sdk']),
     mcpFleet: { port: service.port, loadCall: { tool: 'greet', arguments: { name: 'load test' } }, ...shipping(service) },
   });
@@ -88,7 +115,13 @@ function writeOverlays(tree: Tree, service: NormalizedService): void {
   for (const environment of service.environments) {
     tree.write(
       `${service.root}/deploy/overlays/${environment}/kustomization.yaml`,
-      ['apiVersion: kustomize.config.k8s.io/v1beta1', 'kind: Kustomization', 'resources: [../../base]', `components: [../../../../../deploy/environments/${environment}]`, ''].join('\n'),
+      [
+        'apiVersion: kustomize.config.k8s.io/v1beta1',
+        'kind: Kustomization',
+        'resources: [../../base]',
+        `components: [../../../../../deploy/environments/${environment}]`,
+        '',
+      ].join('\n'),
     );
   }
 }
@@ -98,7 +131,14 @@ export default async function serviceGenerator(tree: Tree, options: ServiceGener
   const service = normalizeOptions(tree, options);
   const kubernetes = service.target !== 'lambda';
   const lambda = service.target !== 'kubernetes';
-  const substitutions = { ...service, jwt: service.auth === 'jwt', postgres: service.database === 'postgres', kubernetes, lambda, tmpl: '' };
+  const substitutions = {
+    ...service,
+    jwt: service.auth === 'jwt',
+    postgres: service.database === 'postgres',
+    kubernetes,
+    lambda,
+    tmpl: '',
+  };
   generateFiles(tree, join(__dirname, 'files', 'common'), service.root, substitutions);
   if (substitutions.postgres) generateFiles(tree, join(__dirname, 'files', 'postgres'), service.root, substitutions);
   if (lambda) generateFiles(tree, join(__dirname, 'files', 'lambda'), service.root, substitutions);

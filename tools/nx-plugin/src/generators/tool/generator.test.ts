@@ -9,7 +9,15 @@ beforeEach(async () => {
   tree = createTreeWithEmptyWorkspace();
   // This workspace has no formatter; the empty workspace's oxfmt config would make formatFiles look for one.
   tree.delete('.oxfmtrc.json');
-  writeJson(tree, 'libs/runtime/package.json', { name: '@mcp-fleet/runtime', dependencies: { '@modelcontextprotocol/server': '2.4.0', zod: '4.6.7', '@modelcontextprotocol/client': '2.4.0', '@modelcontextprotocol/sdk': '1.32.2' } });
+  writeJson(tree, 'libs/runtime/package.json', {
+    name: '@mcp-fleet/runtime',
+    dependencies: {
+      '@modelcontextprotocol/server': '2.4.0',
+      zod: '4.6.7',
+      '@modelcontextprotocol/client': '2.4.0',
+      '@modelcontextprotocol/sdk': '1.32.2',
+    },
+  });
   tree.write('deploy/environments/staging/kustomization.yaml', 'kind: Component\n');
   await serviceGenerator(tree, { name: 'weather', skipInstall: true });
   // What the plugin infers from apps/weather/package.json, which a virtual tree has no plugins to do.
@@ -43,8 +51,12 @@ describe('tool generator', () => {
 
   it('refuses an app it cannot register a tool in, or test it through', async () => {
     tree.delete('apps/weather/test/support/harness.ts');
-    await expect(toolGenerator(tree, { name: 'get_forecast', project: 'weather' })).rejects.toThrow('apps/weather/test/support/harness.ts is missing');
+    await expect(toolGenerator(tree, { name: 'get_forecast', project: 'weather' })).rejects.toThrow(
+      'apps/weather/test/support/harness.ts is missing',
+    );
     tree.write('apps/weather/src/server.ts', 'export const nothing = 1;\n');
-    await expect(toolGenerator(tree, { name: 'get_forecast', project: 'weather' })).rejects.toThrow('has no createServer() ending in "return server;"');
+    await expect(toolGenerator(tree, { name: 'get_forecast', project: 'weather' })).rejects.toThrow(
+      'has no createServer() ending in "return server;"',
+    );
   });
 });

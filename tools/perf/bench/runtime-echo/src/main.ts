@@ -20,11 +20,17 @@ await startService(async () => {
   const createServer = (ctx: McpRequestContext) => {
     if (perPrincipal) void ctx.authInfo;
     const server = withMiddleware(new McpServer({ name: 'bench-echo', version: '0' }), middleware);
-    server.registerTool('echo', { inputSchema: z.object({ message: z.string() }), _meta: access({ public: true }) }, async ({ message }) => textResult(message));
+    server.registerTool('echo', { inputSchema: z.object({ message: z.string() }), _meta: access({ public: true }) }, async ({ message }) =>
+      textResult(message),
+    );
     // Variants (f) and (g): a large server, each extra tool with a schema of its own.
     for (let i = 0; i < Number(process.env.BENCH_EXTRA_TOOLS ?? 0); i++) {
       const inputSchema = z.object({ value: z.string(), [`field_${i}`]: z.number().optional() });
-      server.registerTool(`extra_${i}`, { description: `Extra tool ${i}.`, inputSchema, _meta: access({ public: true }) }, async ({ value }) => textResult(String(value)));
+      server.registerTool(
+        `extra_${i}`,
+        { description: `Extra tool ${i}.`, inputSchema, _meta: access({ public: true }) },
+        async ({ value }) => textResult(String(value)),
+      );
     }
     return server;
   };
