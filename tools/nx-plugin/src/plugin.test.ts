@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import type { CreateNodesContextV2 } from '@nx/devkit';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createNodesV2, MARKER } from './plugin';
+import { FORMAT_CHECK } from './targets';
 
 const workspace = mkdtempSync(join(tmpdir(), 'plugin-'));
 afterAll(() => rmSync(workspace, { recursive: true, force: true }));
@@ -72,7 +73,7 @@ describe('createNodesV2', () => {
       'libs/cache': {
         root: 'libs/cache',
         targets: {
-          lint: { executor: 'nx:run-commands', options: { command: 'eslint .', cwd: '{projectRoot}' }, cache: true },
+          lint: { executor: 'nx:run-commands', options: { command: `eslint . && ${FORMAT_CHECK}`, cwd: '{projectRoot}' }, cache: true },
           typecheck: { executor: 'nx:run-commands', options: { command: 'tsgo -p tsconfig.json', cwd: '{projectRoot}' }, cache: true },
           test: { executor: 'nx:run-commands', options: { command: 'vitest run', cwd: '{projectRoot}' }, cache: true },
         },

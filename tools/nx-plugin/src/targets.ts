@@ -37,9 +37,13 @@ const BUILD_TOOL = [
   '{workspaceRoot}/tools/cli-kit/src/esbuild-plugins.ts',
 ];
 
+/** Prettier's check of a project's TypeScript and JavaScript (every project sits two folders below the root). */
+export const FORMAT_CHECK = 'prettier --check --log-level warn --ignore-path ../../.prettierignore .';
+
 /** The checks every project runs; a library's or tool's inputs and outputs come from nx.json's targetDefaults. */
 const CHECKS = {
-  lint: { ...run('eslint .'), cache: true },
+  // ESLint, then Prettier's check: the formatting is the workspace's one config (.prettierrc.json, .prettierignore).
+  lint: { ...run(`eslint . && ${FORMAT_CHECK}`), cache: true },
   typecheck: { ...run('tsgo -p tsconfig.json'), cache: true },
   test: { ...run('vitest run'), cache: true },
 } satisfies Record<string, TargetConfiguration>;
@@ -147,7 +151,7 @@ function everyAppTarget(app: string): Record<Exclude<TargetKind, 'build-lambda' 
         { runtime: 'kubectl version --client -o json' },
       ],
     },
-    lint: { ...CHECKS.lint, inputs: ['default', '^production', '{workspaceRoot}/eslint.config.mjs'] },
+    lint: { ...CHECKS.lint, inputs: ['default', '^production', '{workspaceRoot}/eslint.config.mjs', '{workspaceRoot}/.prettierrc.json', '{workspaceRoot}/.prettierignore'] },
     typecheck: { ...CHECKS.typecheck, inputs: ['default', '^production'] },
     load: command('load', app),
     soak: command('soak', app),
