@@ -151,7 +151,16 @@ function everyAppTarget(app: string): Record<Exclude<TargetKind, 'build-lambda' 
         { runtime: 'kubectl version --client -o json' },
       ],
     },
-    lint: { ...CHECKS.lint, inputs: ['default', '^production', '{workspaceRoot}/eslint.config.mjs', '{workspaceRoot}/.prettierrc.json', '{workspaceRoot}/.prettierignore'] },
+    lint: {
+      ...CHECKS.lint,
+      inputs: [
+        'default',
+        '^production',
+        '{workspaceRoot}/eslint.config.mjs',
+        '{workspaceRoot}/.prettierrc.json',
+        '{workspaceRoot}/.prettierignore',
+      ],
+    },
     typecheck: { ...CHECKS.typecheck, inputs: ['default', '^production'] },
     load: command('load', app),
     soak: command('soak', app),
