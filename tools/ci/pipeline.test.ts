@@ -8,17 +8,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { CI_SHARDS, ENVIRONMENTS, synthesize } from './src/workflows';
 import { CI_TARGETS, NODE_VERSIONS } from './src/pipeline';
+import type { WorkflowStep } from './src/workflow-runner';
 
 const root = join(import.meta.dirname, '..', '..');
 const WORKFLOWS = '.github/workflows';
 
-interface Step {
-  name: string;
-  id?: string;
-  uses?: string;
-  run?: string;
-  if?: string;
-  env?: Record<string, string>;
+/** A step as the runner reads it, and what only GitHub reads of it. */
+interface Step extends WorkflowStep {
   with?: Record<string, unknown>;
   'working-directory'?: string;
 }
