@@ -10,7 +10,7 @@ import {
 } from '@modelcontextprotocol/server';
 import { serveStdio } from '@modelcontextprotocol/server/stdio';
 import { ConfigError, type RuntimeConfig } from './config';
-import { LEGACY_VERSIONS } from './lane/fast-lane';
+import { LEGACY_VERSIONS } from './lane/routing';
 import { createHttpApp } from './http-app';
 import { createLogger, type Logger } from './logger';
 import { createMetrics, type RuntimeMetrics } from './metrics';
