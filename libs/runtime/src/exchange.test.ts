@@ -1,5 +1,6 @@
-// The body's nesting limit, and the Host and Origin checks of an exchange, for each way a service is reached (DNS-rebinding protection, which the
-// MCP transport spec makes a MUST for Origin): what passes and what is refused, with what it says.
+// The rules of an exchange: what admit checks and in which order, what it reads and lets through; the body's nesting
+// limit; and the Host and Origin checks for each way a service is reached (DNS-rebinding protection, which the MCP
+// transport spec makes a MUST for Origin): what passes and what is refused, with what it says.
 import { describe, expect, it } from 'vitest';
 import { ConfigError, runtimeConfigSchema } from './config';
 import { exchangeRules, MAX_JSON_DEPTH, type Reach } from './exchange';
@@ -88,5 +89,74 @@ describe('the nesting limit', () => {
   it('counts the levels however much else the body holds', () => {
     expect(parsed(nested(MAX_JSON_DEPTH + 1, '1,2,3'))).toMatchObject({ status: 400 });
     expect(parsed(nested(3, ' '.repeat(10_000)))).toHaveProperty('body');
+  });
+});
+
+describe('admit', () => {
+  const rulesWith = (extra: Partial<Parameters<typeof exchangeRules>[0]>) =>
+    exchangeRules({
+      config: runtimeConfigSchema.parse({ host: '127.0.0.1', http: { maxBodyBytes: 100 } }),
+      logger: createLogger({ service: 'exchange', level: 'silent' }),
+      metrics: createMetrics('exchange'),
+      knownTools: new Set(['echo']),
+      reach: 'loopback',
+      ...extra,
+    });
+  const call = '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo"}}';
+  const incoming = (over: { method?: string; headers?: Record<string, string>; body?: string }) => {
+    const read: number[] = [];
+    return {
+      read,
+      method: over.method ?? 'POST',
+      header: (name: string) => ({ host: 'localhost', ...over.headers })[name],
+      body: (limit: number) => (read.push(limit), (over.body ?? call).length > limit ? undefined : (over.body ?? call)),
+    };
+  };
+  const authenticate = async (token: string) => {
+    if (token !== 'good') throw new Error('token expired');
+    return { token, clientId: 'c', scopes: [] };
+  };
+
+  it('checks the host, then the token, then the body, and reads no body it refuses first', async () => {
+    const admit = rulesWith({ authenticate });
+    const fromElsewhere = incoming({ headers: { host: 'evil.example', authorization: 'Bearer bad' } });
+    expect(await admit.admit(fromElsewhere, admit.begin('POST', undefined))).toMatchObject({ status: 403 });
+    const badToken = incoming({ headers: { authorization: 'Bearer bad' }, body: '{' });
+    expect(await admit.admit(badToken, admit.begin('POST', undefined))).toMatchObject({ status: 401 });
+    expect([...fromElsewhere.read, ...badToken.read]).toEqual([]);
+    expect(await admit.admit(incoming({ body: '{' }), admit.begin('POST', undefined))).toMatchObject({ status: 400 });
+  });
+
+  it('lets a call through with its parsed body, its caller and its labels; a GET without reading a body', async () => {
+    const admit = rulesWith({ authenticate });
+    const scope = admit.begin('POST', undefined);
+    expect(await admit.admit(incoming({ headers: { authorization: 'Bearer good' } }), scope)).toEqual({
+      body: JSON.parse(call),
+      authInfo: { token: 'good', clientId: 'c', scopes: [] },
+    });
+    expect(scope).toMatchObject({ labels: { method: 'tools/call', tool: 'echo' }, holdsDrain: true });
+    const get = incoming({ method: 'GET' });
+    const getScope = admit.begin('GET', undefined);
+    expect(await admit.admit(get, getScope)).toEqual({ body: undefined, authInfo: undefined });
+    expect(get.read).toEqual([]);
+    expect(getScope.holdsDrain).toBe(false);
+  });
+
+  it("refuses a body over the limit with 413, naming the host's own lower limit when it has one", async () => {
+    const big = () => incoming({ body: `{"pad":"${'x'.repeat(200)}"}` });
+    const plain = rulesWith({});
+    expect(await plain.admit(big(), plain.begin('POST', undefined))).toMatchObject({
+      status: 413,
+      message: 'Request body exceeds 100 bytes (http.maxBodyBytes); send less or raise HTTP__MAX_BODY_BYTES',
+    });
+    const hosted = rulesWith({ hostLimit: { bytes: 50, what: 'the host limit' } });
+    const body = incoming({ body: `{"pad":"${'x'.repeat(60)}"}` });
+    expect(await hosted.admit(body, hosted.begin('POST', undefined))).toMatchObject({
+      status: 413,
+      message: 'Request body exceeds 50 bytes (the host limit; http.maxBodyBytes is higher); send less',
+    });
+    expect(body.read).toEqual([50]);
+    // A host limit above http.maxBodyBytes changes nothing.
+    expect(rulesWith({ hostLimit: { bytes: 1000, what: 'roomy' } }).maxBody).toBe(100);
   });
 });

@@ -14,9 +14,10 @@ import type { Logger } from './logger';
 import { labelChildren, type RuntimeMetrics } from './metrics';
 
 /**
- * The rules of one exchange on /mcp, the same for every host: which requests are refused and how, how a body is
- * read into labels, how an answer is judged, and what is counted and logged when it ends. A host (the HTTP
- * server, the Lambda entry) only converts its transport's request and response and calls these in order.
+ * One exchange on /mcp, the same for every host: `begin` it, `admit` the request (or answer the refusal it
+ * returns), dispatch what was admitted to the fast lane or the SDK's entry, `judge` an answer of the SDK's entry,
+ * and `end` it with the status sent. A host (the HTTP server, the Lambda entry) only converts its transport's
+ * request (an Incoming) and response, and dispatches.
  */
 
 export interface ExchangeOptions {
@@ -28,6 +29,24 @@ export interface ExchangeOptions {
   /** Verifies a bearer token; a throw answers 401 with its message. Without it, Authorization is not read. */
   authenticate?: (token: string) => Promise<AuthInfo>;
   reach: Reach;
+  /** A host's own limit on a request body, when it may be below http.maxBodyBytes (Lambda's payload limit). */
+  hostLimit?: { bytes: number; what: string };
+}
+
+/** What the rules read of a request, from whichever transport it came. */
+export interface Incoming {
+  method: string;
+  header(name: 'host' | 'origin' | 'authorization'): string | null | undefined;
+  /** The body as text, or undefined as soon as it is longer than `limit` bytes. */
+  body(limit: number): string | undefined | Promise<string | undefined>;
+  /** The domain a function's event was sent to. */
+  invokedOn?: string;
+}
+
+/** A request `admit` lets through: its parsed body (POST) and the caller its token proved. */
+export interface Admitted {
+  body: unknown;
+  authInfo?: AuthInfo;
 }
 
 /**
@@ -73,9 +92,16 @@ const PIPELINE_METHODS = new Set(['tools/call', 'resources/read', 'prompts/get']
 export type ExchangeRules = ReturnType<typeof exchangeRules>;
 
 export function exchangeRules(options: ExchangeOptions) {
-  const { config, logger, metrics, knownTools } = options;
-  const maxBody = config.http.maxBodyBytes;
-  const { reach } = options;
+  const { config, logger, metrics, knownTools, reach } = options;
+  const hostLimit = options.hostLimit && options.hostLimit.bytes < config.http.maxBodyBytes ? options.hostLimit : undefined;
+  const maxBody = hostLimit?.bytes ?? config.http.maxBodyBytes;
+  const tooLarge: Refusal = {
+    status: 413,
+    code: JSON_RPC.invalidRequest,
+    message: hostLimit
+      ? `Request body exceeds ${maxBody} bytes (${hostLimit.what}; http.maxBodyBytes is higher); send less`
+      : `Request body exceeds ${maxBody} bytes (http.maxBodyBytes); send less or raise HTTP__MAX_BODY_BYTES`,
+  };
   const problems = hostCheckProblems(config, reach);
   if (problems.length > 0) throw new ConfigError(problems);
   const configured = (list: string[], loopbackDefault: () => string[]) =>
@@ -106,7 +132,8 @@ export function exchangeRules(options: ExchangeOptions) {
     metrics.duration.zero({ method: 'tools/call', tool });
   }
 
-  return {
+  const rules = {
+    /** The largest body admitted: http.maxBodyBytes, or the host's own lower limit. */
     maxBody,
 
     /** A new exchange: its request id is the client's X-Request-Id when well formed, else `fallbackId` or a new one. */
@@ -170,9 +197,24 @@ export function exchangeRules(options: ExchangeOptions) {
       };
     },
 
-    /** The refusal of a body over `limit` bytes: http.maxBodyBytes, or a host's own lower limit with its own advice. */
-    tooLarge(limit = maxBody, advice = '(http.maxBodyBytes); send less or raise HTTP__MAX_BODY_BYTES'): Refusal {
-      return { status: 413, code: JSON_RPC.invalidRequest, message: `Request body exceeds ${limit} bytes ${advice}` };
+    /**
+     * The request checked in order — host and origin, token, then (POST) the body's size and JSON — before anything
+     * dispatches it: what it lets through, or the refusal to answer. Marks whether the exchange holds a drain.
+     */
+    async admit(incoming: Incoming, scope: ExchangeScope): Promise<Admitted | Refusal> {
+      const forbidden = rules.checkHostAndOrigin(incoming.header('host'), incoming.header('origin'), incoming.invokedOn);
+      if (forbidden) return forbidden;
+      const verified = await rules.verifyBearer(incoming.header('authorization'));
+      if (verified && 'status' in verified) return verified;
+      let body: unknown;
+      if (incoming.method === 'POST') {
+        const text = await incoming.body(maxBody);
+        const parsed = text === undefined ? tooLarge : rules.parse(text, scope);
+        if ('status' in parsed) return parsed;
+        body = parsed.body;
+      }
+      scope.holdsDrain = holdsDrain(incoming.method, scope.labels);
+      return { body, authInfo: verified };
     },
 
     /** The parsed body, with the scope labelled from it; or the refusal of a body that is not JSON. */
@@ -245,6 +287,7 @@ export function exchangeRules(options: ExchangeOptions) {
       return outcome;
     },
   };
+  return rules;
 }
 
 /** How deep a request body may nest objects and arrays: far more than any MCP message needs. */
@@ -290,8 +333,7 @@ function memoized<T>(verdict: (value: string) => T): (value: string) => T {
 const MAX_REMEMBERED = 256;
 
 /** Whether an exchange is a single request's answer, which a drain waits for: not a long-lived stream (GET, subscriptions/listen). */
-export const holdsDrain = (httpMethod: string, labels: RequestLabels): boolean =>
-  httpMethod !== 'GET' && labels.method !== 'subscriptions/listen';
+const holdsDrain = (httpMethod: string, labels: RequestLabels): boolean => httpMethod !== 'GET' && labels.method !== 'subscriptions/listen';
 
 /** A JSON-RPC error body, as every refusal is sent. */
 export const refusalBody = (refusal: Refusal): string =>

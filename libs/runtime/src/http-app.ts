@@ -4,7 +4,7 @@ import { toNodeHandler } from '@modelcontextprotocol/node';
 import { createMcpHandler, isLegacyRequest, type AuthInfo, type McpServerFactory } from '@modelcontextprotocol/server';
 import { CLIENT_ADDRESS_HEADER } from '@mcp-fleet/middleware';
 import type { RuntimeConfig } from './config';
-import { exchangeRules, holdsDrain, type ExchangeScope, type Refusal } from './exchange';
+import { exchangeRules, type Admitted, type ExchangeScope, type Incoming, type Refusal } from './exchange';
 import { FastLane, laneWarning } from './lane/fast-lane';
 import { pooledFactory } from './instance-pool';
 import { JSON_RPC, sendJson, sendRpcError, toWebHeaders } from './json-rpc';
@@ -32,9 +32,6 @@ export interface HttpApp {
   drain(graceMs: number): Promise<{ cut: number }>;
 }
 
-/** What readJson returns when it has answered the request itself. */
-const REFUSED = Symbol('refused');
-
 // Links the web Request the SDK adapter builds back to our exchange (readOutcome): set on the Node request of one the
 // SDK's entry answers, copied by the adapter.
 const SCOPE_HEADER = 'x-mcp-fleet-scope';
@@ -42,7 +39,7 @@ const SCOPE_HEADER = 'x-mcp-fleet-scope';
 export function createHttpApp(options: HttpAppOptions): HttpApp {
   const { config, logger, metrics, readiness } = options;
   const rules = exchangeRules({ ...options, reach: isLoopbackHost(config.host) ? 'loopback' : 'network' });
-  const maxBody = config.http.maxBodyBytes;
+  const { maxBody } = rules;
   const linger = { bytes: config.http.lingerBytes, ms: config.http.lingerMs };
   const onerror = (error: Error) => logger.warn({ err: error.message }, 'mcp request rejected by the SDK');
 
@@ -84,11 +81,10 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     logger.debug({ err: error.message }, 'malformed HTTP request');
   });
 
-  /** Answers a request before (or instead of) reading its body, which is then discarded within bounds; true. */
-  function reject(req: IncomingMessage, res: ServerResponse, refusal: Refusal): true {
+  /** Answers a request before (or instead of) reading its body, which is then discarded within bounds. */
+  function reject(req: IncomingMessage, res: ServerResponse, refusal: Refusal): void {
     sendRpcError(res, refusal.status, refusal.code, refusal.message, refusal.headers);
     discardRest(req, linger);
-    return true;
   }
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -112,13 +108,12 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     }
   }
 
-  /** /mcp, as a sequence of steps: observe the exchange, guard it, read its body, dispatch it. */
+  /** /mcp: observe the exchange, admit the request or refuse it, dispatch it. */
   async function handleMcp(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const scope = observe(req, res);
-    if (await guard(req, res)) return;
-    const body = req.method === 'POST' ? await readJson(req, res, scope) : undefined;
-    if (body === REFUSED) return;
-    return dispatch(req, res, body, scope);
+    const admitted = await rules.admit(incomingOf(req), scope);
+    if ('status' in admitted) return reject(req, res, admitted);
+    return dispatch(req, res, admitted, scope);
   }
 
   /** Gives the exchange its request id, and counts and logs it when its response closes, whatever answered it. */
@@ -136,35 +131,13 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     return scope;
   }
 
-  /** Refuses, before any body is read, a request from a host or origin not allowed or with a token not valid. */
-  async function guard(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
-    const forbidden = rules.checkHostAndOrigin(req.headers.host, req.headers.origin);
-    if (forbidden) return reject(req, res, forbidden);
-    const verified = await rules.verifyBearer(req.headers.authorization);
-    if (verified && 'status' in verified) return reject(req, res, verified);
-    // Where the SDK's Node adapter takes it from.
-    if (verified) (req as IncomingMessage & { auth?: AuthInfo }).auth = verified;
-    return false;
-  }
-
-  /** The parsed JSON body, labelled for metrics and logs; REFUSED when it was too large or not JSON (answered). */
-  async function readJson(req: IncomingMessage, res: ServerResponse, scope: ExchangeScope): Promise<unknown> {
-    const text = await readBody(req, maxBody);
-    const parsed = text === undefined ? rules.tooLarge() : rules.parse(text, scope);
-    if ('status' in parsed) {
-      reject(req, res, parsed);
-      return REFUSED;
-    }
-    return parsed.body;
-  }
-
   /** Hands the request to a legacy session, the fast lane or the SDK's entry, in that order of precedence. */
-  async function dispatch(req: IncomingMessage, res: ServerResponse, body: unknown, scope: ExchangeScope): Promise<void> {
+  async function dispatch(req: IncomingMessage, res: ServerResponse, { body, authInfo }: Admitted, scope: ExchangeScope): Promise<void> {
     // The pipeline reads the request id and client address from here (ctx.http.req), whatever the client sent.
     req.headers['x-request-id'] = scope.requestId;
     req.headers[CLIENT_ADDRESS_HEADER] = clientAddress(req, config.http.trustProxy);
-    // Long-lived streams (GET, subscriptions/listen) do not hold up a drain.
-    scope.holdsDrain = holdsDrain(req.method!, scope.labels);
+    // Where the SDK's Node adapter takes the caller from.
+    if (authInfo) (req as IncomingMessage & { auth?: AuthInfo }).auth = authInfo;
     if (scope.holdsDrain) inFlight++;
 
     if (sessions && (await isLegacyRequest(toProbeRequest(req), body, { maxRequestBodySize: maxBody }))) {
@@ -173,7 +146,6 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     if (fault.on && scope.labels.method === 'tools/call') {
       return sendRpcError(res, 500, JSON_RPC.internalError, 'Internal error (a test-only fault is on: faults.toggleOnSignal)');
     }
-    const authInfo = (req as { auth?: AuthInfo }).auth;
     if (lane?.serve({ req, res, body, authInfo, settle: (outcome) => (scope.outcome = outcome) })) return;
     req.headers[SCOPE_HEADER] = scope.key;
     scopes.set(scope.key, scope);
@@ -202,6 +174,11 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
       return { cut };
     },
   };
+}
+
+/** A Node request as the exchange's rules read it. */
+function incomingOf(req: IncomingMessage): Incoming {
+  return { method: req.method!, header: (name) => req.headers[name], body: (limit) => readBody(req, limit) };
 }
 
 /** The body as text, or undefined as soon as it is larger than maxBytes (the rest is left unread). */

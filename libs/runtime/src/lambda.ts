@@ -3,11 +3,11 @@ import type { OutgoingHttpHeaders } from 'node:http';
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { createMcpHandler, type AuthInfo } from '@modelcontextprotocol/server';
+import { createMcpHandler } from '@modelcontextprotocol/server';
 import { CLIENT_ADDRESS_HEADER } from '@mcp-fleet/middleware';
 import type { Context } from 'aws-lambda';
 import { ConfigError } from './config';
-import { exchangeRules, holdsDrain, refusalBody, type ExchangeScope, type Refusal } from './exchange';
+import { exchangeRules, refusalBody, type ExchangeScope, type Refusal } from './exchange';
 import { FastLane, laneWarning } from './lane/fast-lane';
 import type { LaneResponse } from './lane/transport';
 import { pooledFactory } from './instance-pool';
@@ -66,17 +66,20 @@ export async function createLambdaHandlers(define: () => Promise<ServiceDefiniti
   const logger = service.logger ?? createTelemetry(name, config).logger;
   const metrics = service.metrics ?? createMetrics(name);
   const knownTools = await listToolNames(service.factory);
-  const rules = exchangeRules({ config, logger, metrics, knownTools, authenticate: service.authenticate, reach: 'function' });
-  const maxBody = Math.min(config.http.maxBodyBytes, LAMBDA_PAYLOAD_BYTES);
-  const tooLarge =
-    config.http.maxBodyBytes <= LAMBDA_PAYLOAD_BYTES
-      ? rules.tooLarge()
-      : rules.tooLarge(maxBody, "(Lambda's limit on a buffered payload; http.maxBodyBytes is higher); send less");
+  const rules = exchangeRules({
+    config,
+    logger,
+    metrics,
+    knownTools,
+    authenticate: service.authenticate,
+    reach: 'function',
+    hostLimit: { bytes: LAMBDA_PAYLOAD_BYTES, what: "Lambda's limit on a buffered payload" },
+  });
   // As over HTTP: single requests of both eras on pooled instances, answered by the SDK's own parts.
   const lane = new FastLane(laneWarning(logger));
   const mcp = createMcpHandler(pooledFactory(service.factory, lane), {
     legacy: 'stateless',
-    maxRequestBodySize: maxBody,
+    maxRequestBodySize: rules.maxBody,
     onerror: (error) => logger.warn({ err: error.message }, 'mcp request rejected by the SDK'),
   });
   logger.info({ host: 'lambda', tools: knownTools.size }, 'ready');
@@ -122,23 +125,22 @@ export async function createLambdaHandlers(define: () => Promise<ServiceDefiniti
     };
   }
 
-  /** The rules in the HTTP host's order: guard, read the body, dispatch to the SDK's entry, judge the answer. */
+  /** Admits the request or refuses it, dispatches it to the fast lane or the SDK's entry, and judges the entry's answer. */
   async function answer(request: EventRequest, scope: ExchangeScope): Promise<Response> {
-    const forbidden = rules.checkHostAndOrigin(request.headers.get('host'), request.headers.get('origin'), request.domainName);
-    if (forbidden) return refusalResponse(forbidden);
-    const verified = await rules.verifyBearer(request.headers.get('authorization'));
-    if (verified && 'status' in verified) return refusalResponse(verified);
-    let body: unknown;
-    if (request.method === 'POST') {
-      const parsed = (request.body?.length ?? 0) > maxBody ? tooLarge : rules.parse(request.body?.toString('utf8') ?? '', scope);
-      if ('status' in parsed) return refusalResponse(parsed);
-      body = parsed.body;
-    }
-    scope.holdsDrain = holdsDrain(request.method, scope.labels);
+    const admitted = await rules.admit(
+      {
+        method: request.method,
+        header: (name) => request.headers.get(name),
+        body: (limit) => ((request.body?.length ?? 0) > limit ? undefined : (request.body?.toString('utf8') ?? '')),
+        invokedOn: request.domainName,
+      },
+      scope,
+    );
+    if ('status' in admitted) return refusalResponse(admitted);
+    const { body, authInfo } = admitted;
     // The pipeline reads the request id and client address from the request's headers, whatever the client sent.
     request.headers.set('x-request-id', scope.requestId);
     request.headers.set(CLIENT_ADDRESS_HEADER, request.sourceIp);
-    const authInfo = verified as AuthInfo | undefined;
     const sink = new ResponseSink();
     const req = { method: request.method, url: request.target, headers: Object.fromEntries(request.headers) };
     if (lane.serve({ req, res: sink, body, authInfo, settle: (outcome) => (scope.outcome = outcome) })) return sink.response;
