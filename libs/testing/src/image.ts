@@ -12,7 +12,7 @@ import { workspaceRoot } from '@mcp-fleet/fleet-manifest';
 import { runtimeConfigSchema, serve } from '@mcp-fleet/runtime';
 import { McpServer } from '@modelcontextprotocol/server';
 import { afterAll, describe, expect, it } from 'vitest';
-import { renderOverlay } from './manifests';
+import { deploymentSecretEnv, renderOverlay } from './manifests';
 import { startServerProcess } from './server-process';
 
 /** Packages only tests and tools use: none may reach a production image. */
@@ -108,8 +108,7 @@ export function reachedPackages(dir: string, imports: string[]): { reached: Set<
 /** What a production Deployment of the app takes from a Secret: DATABASE_URL then needs a real database. */
 function needsDatabase(appDir: string): boolean {
   const deployment = renderOverlay(appDir, 'production').find((manifest) => manifest.kind === 'Deployment');
-  const env = (deployment?.spec.template.spec.containers[0].env ?? []) as { name: string; valueFrom?: { secretKeyRef?: unknown } }[];
-  return env.some((variable) => variable.name === 'DATABASE_URL' && variable.valueFrom?.secretKeyRef);
+  return !!deployment && deploymentSecretEnv(deployment).includes('DATABASE_URL');
 }
 
 const run = async (command: string, args: string[], cwd: string) => {

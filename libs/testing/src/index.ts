@@ -32,7 +32,15 @@ export { declaredSurface, runInspector, surfaceViaInspector, type InspectorOptio
 export { startTcpProxy, type TcpProxy } from './tcp-proxy';
 export { startPrometheus, type PrometheusAlert, type PrometheusOptions, type RunningPrometheus } from './prometheus';
 export { waitUntil } from './wait-until';
-export { deploymentEnv, dockerfileProblems, policyProblems, renderOverlay, schemaProblems, type Manifest } from './manifests';
+export {
+  deploymentEnv,
+  deploymentSecretEnv,
+  dockerfileProblems,
+  policyProblems,
+  renderOverlay,
+  schemaProblems,
+  type Manifest,
+} from './manifests';
 export {
   fromLambdaResult,
   installStreamingRuntime,

@@ -55,10 +55,20 @@ export function schemaProblems(manifests: Manifest[]): string[] {
 const selects = (selector: Record<string, string> | undefined, labels: Record<string, string>) =>
   !!selector && Object.keys(selector).length > 0 && Object.entries(selector).every(([key, value]) => labels[key] === value);
 
+type EnvVar = { name: string; value?: string; valueFrom?: { secretKeyRef?: unknown } };
+const containerEnvOf = (deployment: Manifest) => (deployment.spec.template.spec.containers[0].env ?? []) as EnvVar[];
+
 /** The variables a Deployment's first container sets to plain values (not from a Secret), by name. */
 export function deploymentEnv(deployment: Manifest): Record<string, string> {
-  const env = (deployment.spec.template.spec.containers[0].env ?? []) as { name: string; value?: string }[];
+  const env = containerEnvOf(deployment);
   return Object.fromEntries(env.filter((variable) => variable.value !== undefined).map((variable) => [variable.name, variable.value!]));
+}
+
+/** The names of the variables a Deployment's first container takes from a Secret. */
+export function deploymentSecretEnv(deployment: Manifest): string[] {
+  return containerEnvOf(deployment)
+    .filter((variable) => variable.valueFrom?.secretKeyRef)
+    .map((variable) => variable.name);
 }
 
 /**

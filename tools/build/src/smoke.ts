@@ -1,7 +1,7 @@
 // What the image smoke test checks of a running app, whether a container or a plain process serves it: ready,
 // and answering MCP as itself. The script (smoke.ts) wires these to Docker, the clock and the output.
 import { randomBytes } from 'node:crypto';
-import { deploymentEnv, type Manifest } from '@mcp-fleet/testing';
+import { deploymentEnv, deploymentSecretEnv, type Manifest } from '@mcp-fleet/testing';
 
 /**
  * The environment a container of the app gets in production, to start it so: PORT, the Deployment's plain values
@@ -14,15 +14,14 @@ export function containerEnv(app: string, manifests: Manifest[], options: { port
   if (!deployment) throw new Error(`${app}: its production overlay renders no Deployment`);
   const plain = deploymentEnv(deployment);
   if (plain.HTTP__ALLOWED_HOSTS) plain.HTTP__ALLOWED_HOSTS = `${plain.HTTP__ALLOWED_HOSTS},localhost,127.0.0.1`;
-  const env = (deployment.spec.template.spec.containers[0].env ?? []) as { name: string; valueFrom?: { secretKeyRef?: unknown } }[];
   const lines = [`PORT=${options.port}`, ...Object.entries(plain).map(([name, value]) => `${name}=${value}`)];
-  for (const variable of env.filter((entry) => entry.valueFrom?.secretKeyRef)) {
-    if (variable.name === 'DATABASE_URL') {
+  for (const name of deploymentSecretEnv(deployment)) {
+    if (name === 'DATABASE_URL') {
       if (!options.databaseUrl)
         throw new Error(`${app} needs DATABASE_URL (its Deployment takes it from a Secret); pass --database-url postgres://…`);
       lines.push(`DATABASE_URL=${options.databaseUrl}`);
     } else {
-      lines.push(`${variable.name}=${randomBytes(24).toString('hex')}`);
+      lines.push(`${name}=${randomBytes(24).toString('hex')}`);
     }
   }
   return lines;

@@ -31,10 +31,9 @@ const never = new AbortController().signal;
 const locked = (options: DeployOptions, say: (line: string) => void = () => undefined, signal = never, holder = 'canary-test') =>
   lockedRelease(options.releases[0]!, options, kubectl, say, { interrupt: signal, hurry: never }, holder);
 
-/** One canary release of NEW, with 1 s intervals; returns the outcome, what it said, and the stable Deployment's state. */
-async function release(flags: Record<string, string | boolean> = {}, signal = never, holder = 'canary-test') {
-  const before = structuredClone(fake.deployment('docs')!);
-  const options = deployOptions({
+/** The options of a canary release of NEW with 1 s intervals, and `flags`. */
+const canaryOptions = (flags: Record<string, string | boolean> = {}) =>
+  deployOptions({
     app: ['docs'],
     image: [NEW],
     kubeconfig: fake.kubeconfig,
@@ -44,6 +43,11 @@ async function release(flags: Record<string, string | boolean> = {}, signal = ne
     'canary-passes': '2',
     ...flags,
   });
+
+/** One canary release of NEW; returns the outcome, what it said, and the stable Deployment's state. */
+async function release(flags: Record<string, string | boolean> = {}, signal = never, holder = 'canary-test') {
+  const before = structuredClone(fake.deployment('docs')!);
+  const options = canaryOptions(flags);
   const lines: string[] = [];
   const outcome = await locked(options, (line) => lines.push(line), signal, holder);
   const stable = fake.deployment('docs')!;
@@ -205,16 +209,7 @@ describe('canaryRelease, real kubectl against kube-fake, numbers from the pods t
   it("counts a restarted canary pod's requests from its restart, and still judges it (its start time tells)", async () => {
     fake.scriptTraffic(NEW, HEALTHY);
     const lines: string[] = [];
-    const options = deployOptions({
-      app: ['docs'],
-      image: [NEW],
-      kubeconfig: fake.kubeconfig,
-      timeout: '20s',
-      strategy: 'canary',
-      'canary-interval': '1s',
-      'canary-passes': '3',
-    });
-    const running = locked(options, (line) => {
+    const running = locked(canaryOptions({ 'canary-passes': '3' }), (line) => {
       lines.push(line);
       // After the first judged interval, the canary's container restarts: its counters start again from zero.
       if (line.startsWith('interval 1:'))

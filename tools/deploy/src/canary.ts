@@ -9,7 +9,16 @@ import { analysisTable, decide, judge, type IntervalResult } from './canary-anal
 import { podProxySource, prometheusSource, TRACK, type MetricsSource } from './canary-metrics';
 import { selectorOf, type DeploymentJson } from './diagnosis';
 import { kubectlFlags, runbook, type AppRelease, type CanarySettings, type ClusterOptions, type DeployOptions } from './options';
-import { currentRelease, diagnose, reasonOf, rolloutWithRollback, type Kubectl, type ReleaseOutcome, type Stops } from './rollout';
+import {
+  currentRelease,
+  diagnose,
+  interruptedBefore,
+  reasonOf,
+  rolloutWithRollback,
+  type Kubectl,
+  type ReleaseOutcome,
+  type Stops,
+} from './rollout';
 
 /** The annotation that names the deploy a canary belongs to (its lock's holder). */
 const HOLDER = 'mcp-fleet.dev/deploy-lock-holder';
@@ -208,14 +217,7 @@ export async function canaryRelease(
     };
 
   const { replicas, actualWeight } = canaryReplicas(stable.spec.replicas ?? 1, settings.weight);
-  if (signal.aborted)
-    return {
-      app,
-      image,
-      previousImage,
-      status: 'interrupted',
-      report: `${app}: interrupted (${reasonOf(signal)}) before its canary was made; deployment/${app} untouched on ${previousImage}`,
-    };
+  if (signal.aborted) return interruptedBefore('its canary was made', release, previousImage, signal);
   const created = await kubectl(
     [...flags, 'create', '-f', '-', '-o', 'json'],
     JSON.stringify(canaryManifest(stable, release, replicas, lock.holder)),

@@ -79,14 +79,7 @@ export async function rolloutWithRollback(
   if ('report' in current) return { app, image, status: 'not-started', report: current.report };
   const previousImage = current.image;
   const previousRevision = revisionOf(current.deployment);
-  if (signal?.aborted)
-    return {
-      app,
-      image,
-      previousImage,
-      status: 'interrupted',
-      report: `${app}: interrupted (${reasonOf(signal)}) before its image was set; deployment/${app} untouched on ${previousImage}`,
-    };
+  if (signal?.aborted) return interruptedBefore('its image was set', release, previousImage, signal);
 
   say(`set image ${release.container}=${image} (was ${previousImage})`);
   const set = await kubectl(steps.setImage);
@@ -110,37 +103,32 @@ export async function rolloutWithRollback(
   if (interrupted) report = await diagnose(release, options, kubectl, failure);
   const back = undo.code === 0 ? await kubectl(steps.waitForRollout, undefined, stops?.hurry) : undo;
   const rollbackMs = performance.now() - failedAt;
-  if (back.code !== 0 && stops?.hurry.aborted) {
-    return {
-      app,
-      image,
-      previousImage,
-      status: 'rolled-back',
-      rollbackMs,
-      report: `${report}\n  rolled back to ${previousImage} (kubectl rollout undo); not waited for: interrupted again`,
-    };
-  }
-  if (back.code !== 0) {
-    return {
-      app,
-      image,
-      previousImage,
-      status: 'rollback-failed',
-      rollbackMs,
-      report: `${report}\n  rollback FAILED: ${back.stderr.trim()}`,
-    };
-  }
+  const rolledBack = (status: 'rolled-back' | 'rollback-failed', line: string): ReleaseOutcome => ({
+    app,
+    image,
+    previousImage,
+    status,
+    rollbackMs,
+    report: `${report}\n  ${line}`,
+  });
+  if (back.code !== 0 && stops?.hurry.aborted)
+    return rolledBack('rolled-back', `rolled back to ${previousImage} (kubectl rollout undo); not waited for: interrupted again`);
+  if (back.code !== 0) return rolledBack('rollback-failed', `rollback FAILED: ${back.stderr.trim()}`);
+  return rolledBack('rolled-back', `rolled back to ${previousImage}: healthy again ${(rollbackMs / 1000).toFixed(1)} s after the failure`);
+}
+
+/** What stopped a release, in words: the signal's name, or the lost lock's error. */
+/** The outcome of a release interrupted before it changed anything: `before` says what it had not done yet. */
+export function interruptedBefore(before: string, { app, image }: AppRelease, previousImage: string, signal: AbortSignal): ReleaseOutcome {
   return {
     app,
     image,
     previousImage,
-    status: 'rolled-back',
-    rollbackMs,
-    report: `${report}\n  rolled back to ${previousImage}: healthy again ${(rollbackMs / 1000).toFixed(1)} s after the failure`,
+    status: 'interrupted',
+    report: `${app}: interrupted (${reasonOf(signal)}) before ${before}; deployment/${app} untouched on ${previousImage}`,
   };
 }
 
-/** What stopped a release, in words: the signal's name, or the lost lock's error. */
 export const reasonOf = (signal: AbortSignal): string => (signal.reason instanceof Error ? signal.reason.message : String(signal.reason));
 
 export async function diagnose(release: AppRelease, options: DeployOptions, kubectl: Kubectl, failure: string): Promise<string> {
