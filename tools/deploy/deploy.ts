@@ -2,8 +2,8 @@
 // The deploy runbook: for each app, set the image, wait for the rollout, and if it fails roll back on its own,
 // wait until the previous version is healthy, and say why. Decisions live in src/; this file wires them.
 import { appendFileSync, existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { CANARY_SETTINGS, readApp, workspaceRoot, type CanaryManifest } from '@mcp-fleet/fleet-manifest';
+import { dirname, join } from 'node:path';
+import { CANARY_SETTINGS, readApp, type CanaryManifest } from '@mcp-fleet/fleet-manifest';
 import { cliOrExit } from '@mcp-fleet/cli-kit';
 import { kubectl } from './src/kubectl';
 import { holderIdentity } from './src/lock';
@@ -76,17 +76,15 @@ const { values } = cliOrExit(process.argv.slice(2), usage, {
 });
 
 /**
- * An app's own canary settings: `mcpFleet.canary` in apps/<app>/package.json of the workspace the command runs in
- * (CI runs it at the root, nx in the app's folder); none for an app that is not in it.
+ * An app's own canary settings: `mcpFleet.canary` in apps/<app>/package.json of the nearest folder above the
+ * current one that has it (CI runs it at the root, nx in the app's folder; a checkout need not hold nx.json, so
+ * not workspaceRoot); none for an app that is not there.
  */
 function appCanary(app: string): CanaryManifest | undefined {
-  let root: string;
-  try {
-    root = workspaceRoot();
-  } catch {
-    return undefined;
+  for (let dir = process.cwd(); ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'apps', app, 'package.json'))) return readApp(dir, app)?.canary;
+    if (dirname(dir) === dir) return undefined;
   }
-  return existsSync(join(root, 'apps', app, 'package.json')) ? readApp(root, app)?.canary : undefined;
 }
 
 const holder = holderIdentity();
