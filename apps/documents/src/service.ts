@@ -57,6 +57,7 @@ export async function defineService({
     ...telemetry,
     factory: () => createServer({ repo, middleware, issueToken, loginLimits }),
     authenticate: createTokenVerifier(tokens),
+    resourceServer: config.auth,
     checks: { database: () => repo.ping() },
     onShutdown: () => repo.close(),
   };

@@ -137,11 +137,28 @@ describe.each(backends)('documents as a process over HTTP, on $name', (backend) 
     await Promise.all([attacker.close(), colleague.close()]);
   });
 
-  it('refuses calls that need a token when none is sent, before the handler', async () => {
+  it('challenges a call that needs a token when none is sent, before the handler: 401 naming its metadata and scope', async () => {
     const anonymous = await modern(server.url);
-    const refused = await anonymous.callTool({ name: 'create_document', arguments: { title: 'x', content: 'x' } });
-    expect(refused).toMatchObject({ isError: true, content: [{ text: expect.stringContaining('authentication required') }] });
+    await expect(anonymous.callTool({ name: 'create_document', arguments: { title: 'x', content: 'x' } })).rejects.toThrow(
+      'Unauthorized: tool create_document needs an Authorization: Bearer <token> header',
+    );
     await anonymous.close();
+    const origin = new URL(server.url).origin;
+    const refused = await fetch(server.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'list_documents', arguments: {} } }),
+    });
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get('www-authenticate')).toBe(
+      `Bearer realm="mcp", resource_metadata="${origin}/.well-known/oauth-protected-resource/mcp", scope="documents:read"`,
+    );
+    // What a client reads next to find where to get a token (RFC 9728); anonymous, like the discovery it follows.
+    expect(await (await fetch(`${origin}/.well-known/oauth-protected-resource/mcp`)).json()).toEqual({
+      resource: `${origin}/mcp`,
+      scopes_supported: ['documents:read', 'documents:write'],
+      bearer_methods_supported: ['header'],
+    });
   });
 
   const forged = {

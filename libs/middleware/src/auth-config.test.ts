@@ -5,7 +5,13 @@ const schema = authConfigSchema('weather');
 
 describe('authConfigSchema', () => {
   it('names the service in the issuer and audience by default, and refuses a short secret', () => {
-    expect(schema.parse(undefined)).toEqual({ issuer: 'mcp-fleet/weather', audience: 'weather', tokenTtlSec: 3600, clockToleranceSec: 30 });
+    expect(schema.parse(undefined)).toEqual({
+      issuer: 'mcp-fleet/weather',
+      audience: 'weather',
+      tokenTtlSec: 3600,
+      clockToleranceSec: 30,
+      authorizationServers: [],
+    });
     expect(() => schema.parse({ secret: 'short' })).toThrow(/32/);
   });
 });
@@ -30,5 +36,20 @@ describe('tokenSettings', () => {
     const random = tokenSettings(schema.parse({}), (w) => warnings.push(w));
     expect(random.secret).toMatch(/^[\w-]{43}$/);
     expect(warnings).toEqual(['auth.secret is not set (AUTH__SECRET): using a random secret, so tokens end with this process']);
+  });
+});
+
+describe('the protected resource settings', () => {
+  it('take the resource URL as the audience tokens must name, and refuse what is not a URL, naming the key', () => {
+    const secret = 'a-secret-that-is-at-least-32-characters';
+    expect(tokenSettings(schema.parse({ secret }), () => undefined).audience).toBe('weather');
+    const resource = 'https://weather.example.com/mcp';
+    const settings = schema.parse({ secret, resource, authorizationServers: ['https://id.example.com/realms/acme'] });
+    expect(tokenSettings(settings, () => undefined).audience).toBe(resource);
+    expect(settings.authorizationServers).toEqual(['https://id.example.com/realms/acme']);
+    expect(schema.parse({}).authorizationServers).toEqual([]);
+    const refused = schema.safeParse({ resource: 'weather.example.com/mcp', authorizationServers: ['not a url'] });
+    expect(refused.success).toBe(false);
+    expect(refused.error!.issues.map((issue) => issue.path.join('.'))).toEqual(['resource', 'authorizationServers.0']);
   });
 });

@@ -11,7 +11,15 @@ export const authConfigSchema = (service: string) =>
       /** An identity provider's JWKS, for tokens the service does not issue itself. */
       jwksUrl: z.url().optional(),
       issuer: z.string().min(1).default(`mcp-fleet/${service}`),
+      /** The audience its tokens must name; with `resource` set, that URL instead (RFC 8707: tokens for this server only). */
       audience: z.string().min(1).default(service),
+      /**
+       * The service's canonical URL as an OAuth protected resource (MCP authorization, RFC 9728): what clients ask
+       * tokens for. Default (the runtime's): the Host it was reached on + /mcp. Passed to serve() as resourceServer.
+       */
+      resource: z.url().optional(),
+      /** The issuer URLs of the authorization servers clients get tokens from, named in the protected-resource metadata. */
+      authorizationServers: z.array(z.url()).default([]),
       tokenTtlSec: z.number().int().positive().default(3600),
       clockToleranceSec: z.number().int().min(0).default(30),
     })
@@ -30,7 +38,8 @@ export function authProductionProblems(auth: AuthConfig, environment: string): s
  * stands in, and `warn` says that its tokens end with the process.
  */
 export function tokenSettings(auth: AuthConfig, warn: (message: string) => void): TokenOptions & { ttlSec: number } {
-  if (auth.secret || auth.jwksUrl) return { ...auth, ttlSec: auth.tokenTtlSec };
+  const settings = { ...auth, audience: auth.resource ?? auth.audience, ttlSec: auth.tokenTtlSec };
+  if (auth.secret || auth.jwksUrl) return settings;
   warn('auth.secret is not set (AUTH__SECRET): using a random secret, so tokens end with this process');
-  return { ...auth, secret: randomBytes(32).toString('base64url'), ttlSec: auth.tokenTtlSec };
+  return { ...settings, secret: randomBytes(32).toString('base64url') };
 }

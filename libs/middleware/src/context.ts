@@ -64,9 +64,15 @@ export function access(declared: Partial<Access>): Record<string, unknown> {
   return { [ACCESS_META_KEY]: { public: declared.public ?? false, scopes: declared.scopes ?? [] } };
 }
 
+/** The access a registration declares; one that declares none is not public and needs no scope. */
 export function accessOf(meta: Record<string, unknown> | undefined): Access {
+  return declaredAccess(meta) ?? { public: false, scopes: [] };
+}
+
+/** The access a registration's `_meta` declares with access(...), or undefined when it declares none. */
+export function declaredAccess(meta: Record<string, unknown> | undefined): Access | undefined {
   const declared = meta?.[ACCESS_META_KEY] as Partial<Access> | undefined;
-  return { public: declared?.public ?? false, scopes: declared?.scopes ?? [] };
+  return declared && { public: declared.public ?? false, scopes: declared.scopes ?? [] };
 }
 
 export function callerFromAuthInfo(info: AuthInfo | undefined): Caller | undefined {

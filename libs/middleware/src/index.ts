@@ -13,6 +13,7 @@ export { compose } from './compose';
 export {
   access,
   accessOf,
+  declaredAccess,
   callerFromAuthInfo,
   callerOf,
   clientAddressOf,

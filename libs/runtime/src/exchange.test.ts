@@ -12,7 +12,7 @@ const rules = (reach: Reach, http: Record<string, unknown> = {}, host = reach ==
     config: runtimeConfigSchema.parse({ host, http }),
     logger: createLogger({ service: 'exchange', level: 'silent' }),
     metrics: createMetrics('exchange'),
-    knownTools: new Set(),
+    tools: new Map(),
     reach,
   });
 
@@ -98,7 +98,7 @@ describe('admit', () => {
       config: runtimeConfigSchema.parse({ host: '127.0.0.1', http: { maxBodyBytes: 100 } }),
       logger: createLogger({ service: 'exchange', level: 'silent' }),
       metrics: createMetrics('exchange'),
-      knownTools: new Set(['echo']),
+      tools: new Map([['echo', { public: false, scopes: [] }]]),
       reach: 'loopback',
       ...extra,
     });
@@ -158,5 +158,27 @@ describe('admit', () => {
     expect(body.read).toEqual([50]);
     // A host limit above http.maxBodyBytes changes nothing.
     expect(rulesWith({ hostLimit: { bytes: 1000, what: 'roomy' } }).maxBody).toBe(100);
+  });
+
+  it('challenges a 2025 batch that calls a protected tool, and passes one that calls only open ones', async () => {
+    const protectedRules = rulesWith({
+      config: runtimeConfigSchema.parse({ host: '127.0.0.1' }),
+      authenticate,
+      tools: new Map([
+        ['open', { public: true, scopes: [] }],
+        ['write', { public: false, scopes: ['docs:write'] }],
+      ]),
+    });
+    const batch = (...names: string[]) =>
+      JSON.stringify(names.map((name, id) => ({ jsonrpc: '2.0', id, method: 'tools/call', params: { name } })));
+    const refused = await protectedRules.admit(incoming({ body: batch('open', 'write') }), protectedRules.begin('POST', undefined));
+    expect(refused).toMatchObject({
+      status: 401,
+      headers: {
+        'www-authenticate':
+          'Bearer realm="mcp", resource_metadata="http://localhost/.well-known/oauth-protected-resource/mcp", scope="docs:write"',
+      },
+    });
+    expect(await protectedRules.admit(incoming({ body: batch('open') }), protectedRules.begin('POST', undefined))).toHaveProperty('body');
   });
 });

@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import {
+  getOAuthProtectedResourceMetadataUrl,
   localhostAllowedHostnames,
   localhostAllowedOrigins,
   validateHostHeader,
   validateOriginHeader,
   type AuthInfo,
 } from '@modelcontextprotocol/server';
-import { KeysUnavailableError, reportedOutcome } from '@mcp-fleet/middleware';
+import { KeysUnavailableError, reportedOutcome, type Access } from '@mcp-fleet/middleware';
 import { ConfigError, type RuntimeConfig } from './config';
 import { JSON_RPC, labelRequest, outcomeOf, outcomeOfStatus, type RequestLabels } from './json-rpc';
 import { OUTCOMES, type Outcome } from './metrics-contract';
@@ -24,14 +25,36 @@ export interface ExchangeOptions {
   config: RuntimeConfig;
   logger: Logger;
   metrics: RuntimeMetrics;
-  /** Tool names the service registers: the only values the `tool` metric label takes. */
-  knownTools: ReadonlySet<string>;
-  /** Verifies a bearer token; a throw answers 401 with its message. Without it, Authorization is not read. */
+  /**
+   * The tools the service registers, with the access each declares (undefined: none, so the runtime does not
+   * challenge its calls): the only values the `tool` metric label takes.
+   */
+  tools: ReadonlyMap<string, Access | undefined>;
+  /**
+   * Verifies a bearer token; a throw answers 401 with its message. Without it, Authorization is not read and the
+   * service is no OAuth protected resource.
+   */
   authenticate?: (token: string) => Promise<AuthInfo>;
+  /** With `authenticate`: what the protected-resource metadata (RFC 9728) says beyond the scopes. */
+  resourceServer?: ResourceServerOptions;
   reach: Reach;
   /** A host's own limit on a request body, when it may be below http.maxBodyBytes (Lambda's payload limit). */
   hostLimit?: { bytes: number; what: string };
 }
+
+/** The service as an OAuth 2.0 protected resource (MCP authorization; RFC 9728). */
+export interface ResourceServerOptions {
+  /**
+   * Its canonical URL, the `resource` clients ask tokens for. Default: the Host the request was sent to (checked
+   * against http.allowedHosts, which the manifests set from the Ingress host) + /mcp, https unless on loopback.
+   */
+  resource?: string;
+  /** The issuers of the authorization servers whose tokens it takes, for clients to get one from. */
+  authorizationServers?: string[];
+}
+
+/** The path of the protected-resource metadata (RFC 9728), before the resource URL's own path. */
+export const RESOURCE_METADATA_PATH = '/.well-known/oauth-protected-resource';
 
 /** What the rules read of a request, from whichever transport it came. */
 export interface Incoming {
@@ -92,7 +115,7 @@ const PIPELINE_METHODS = new Set(['tools/call', 'resources/read', 'prompts/get']
 export type ExchangeRules = ReturnType<typeof exchangeRules>;
 
 export function exchangeRules(options: ExchangeOptions) {
-  const { config, logger, metrics, knownTools, reach } = options;
+  const { config, logger, metrics, tools, reach } = options;
   const hostLimit = options.hostLimit && options.hostLimit.bytes < config.http.maxBodyBytes ? options.hostLimit : undefined;
   const maxBody = hostLimit?.bytes ?? config.http.maxBodyBytes;
   const tooLarge: Refusal = {
@@ -127,14 +150,55 @@ export function exchangeRules(options: ExchangeOptions) {
   const answered = labelChildren((labels: RequestLabels & { outcome: Outcome }) => metrics.requests.labels(labels));
   const timed = labelChildren((labels: RequestLabels) => metrics.duration.labels(labels));
   // Every tool's series exist from the first scrape, at zero: an error ratio is defined before the first error.
-  for (const tool of knownTools) {
+  for (const tool of tools.keys()) {
     for (const outcome of OUTCOMES) metrics.requests.inc({ method: 'tools/call', tool, outcome }, 0);
     metrics.duration.zero({ method: 'tools/call', tool });
   }
 
+  const resourceServer = options.authenticate ? protectedResource(options.resourceServer ?? {}, tools, reach) : undefined;
+
+  /** The 401 or 403 of a call to a tool the caller may not use, before its handler: no token, or one without its scopes. */
+  const accessRefusal = (body: unknown, labels: RequestLabels, caller: AuthInfo | undefined, host: string): Refusal | undefined => {
+    if (!resourceServer) return undefined;
+    const called = labels.method === 'tools/call' ? [labels.tool] : labels.method === 'batch' ? calledTools(body) : [];
+    for (const name of called) {
+      const access = tools.get(name);
+      if (!access || access.public) continue;
+      if (!caller)
+        return {
+          status: 401,
+          code: JSON_RPC.serverError,
+          message: `Unauthorized: tool ${name} needs an Authorization: Bearer <token> header`,
+          headers: { 'www-authenticate': resourceServer.challenge(host, access.scopes) },
+        };
+      const missing = access.scopes.filter((scope) => !caller.scopes.includes(scope));
+      if (missing.length > 0)
+        return {
+          status: 403,
+          code: JSON_RPC.serverError,
+          message: `Forbidden: tool ${name} needs the scope ${missing.join(', ')}`,
+          headers: {
+            'www-authenticate': resourceServer.challenge(host, access.scopes, {
+              error: 'insufficient_scope',
+              description: `tool ${name} needs the scope ${missing.join(', ')}`,
+            }),
+          },
+        };
+    }
+    return undefined;
+  };
+
   const rules = {
     /** The largest body admitted: http.maxBodyBytes, or the host's own lower limit. */
     maxBody,
+
+    /**
+     * The protected-resource metadata (RFC 9728) served at `path` for a request to `host`, or undefined when the
+     * service has no such document there (no `authenticate`, or another path).
+     */
+    protectedResourceMetadata(path: string, host: string | null | undefined): object | undefined {
+      return resourceServer?.metadata(path, host ?? '');
+    },
 
     /** A new exchange: its request id is the client's X-Request-Id when well formed, else `fallbackId` or a new one. */
     begin(httpMethod: string, clientRequestId: string | string[] | null | undefined, fallbackId?: string, key = ''): ExchangeScope {
@@ -168,7 +232,7 @@ export function exchangeRules(options: ExchangeOptions) {
      * The caller a bearer token proves, undefined without one (a token that is present must be valid, even for a
      * tool that needs none), or the refusal: 401 for a bad token, 503 when the keys to check it cannot be had.
      */
-    async verifyBearer(authorization: string | null | undefined): Promise<AuthInfo | Refusal | undefined> {
+    async verifyBearer(authorization: string | null | undefined, host = ''): Promise<AuthInfo | Refusal | undefined> {
       if (!options.authenticate || authorization == null) return undefined;
       const match = /^Bearer +([\w.~+/-]+=*) *$/i.exec(authorization);
       let problem = 'the Authorization header must be "Bearer <token>"';
@@ -193,7 +257,7 @@ export function exchangeRules(options: ExchangeOptions) {
         status: 401,
         code: JSON_RPC.serverError,
         message: `Unauthorized: ${problem}`,
-        headers: { 'www-authenticate': `Bearer realm="mcp", error="invalid_token", error_description="${problem.replace(/["\\]/g, "'")}"` },
+        headers: { 'www-authenticate': resourceServer!.challenge(host, [], { error: 'invalid_token', description: problem }) },
       };
     },
 
@@ -204,7 +268,8 @@ export function exchangeRules(options: ExchangeOptions) {
     async admit(incoming: Incoming, scope: ExchangeScope): Promise<Admitted | Refusal> {
       const forbidden = rules.checkHostAndOrigin(incoming.header('host'), incoming.header('origin'), incoming.invokedOn);
       if (forbidden) return forbidden;
-      const verified = await rules.verifyBearer(incoming.header('authorization'));
+      const host = incoming.header('host') ?? '';
+      const verified = await rules.verifyBearer(incoming.header('authorization'), host);
       if (verified && 'status' in verified) return verified;
       let body: unknown;
       if (incoming.method === 'POST') {
@@ -212,6 +277,8 @@ export function exchangeRules(options: ExchangeOptions) {
         const parsed = text === undefined ? tooLarge : rules.parse(text, scope);
         if ('status' in parsed) return parsed;
         body = parsed.body;
+        const refused = accessRefusal(body, scope.labels, verified, host);
+        if (refused) return refused;
       }
       scope.holdsDrain = holdsDrain(incoming.method, scope.labels);
       return { body, authInfo: verified };
@@ -233,7 +300,7 @@ export function exchangeRules(options: ExchangeOptions) {
           code: JSON_RPC.invalidRequest,
           message: `Invalid request: the body nests deeper than ${MAX_JSON_DEPTH} levels`,
         };
-      scope.labels = labelRequest(body, knownTools);
+      scope.labels = labelRequest(body, tools);
       return { body };
     },
 
@@ -303,6 +370,61 @@ function nestsDeeper(value: unknown, levels: number): boolean {
   }
   for (const key in value) if (nestsDeeper((value as Record<string, unknown>)[key], levels - 1)) return true;
   return false;
+}
+
+/**
+ * The service as an OAuth protected resource: its metadata document and its challenges, for the Host a request
+ * came on (the resource URL's default).
+ */
+function protectedResource(settings: ResourceServerOptions, tools: ExchangeOptions['tools'], reach: Reach) {
+  const scopesSupported = [...new Set([...tools.values()].flatMap((access) => access?.scopes ?? []))].sort();
+  const scheme = reach === 'loopback' ? 'http' : 'https';
+  // undefined for a Host no URL can be made of (only where http.allowedHosts is "*").
+  const resourceOn = memoized((host: string): { resource: string; metadataUrl: string } | undefined => {
+    try {
+      const resource = settings.resource ?? `${scheme}://${host || 'localhost'}/mcp`;
+      return { resource, metadataUrl: getOAuthProtectedResourceMetadataUrl(new URL(resource)) };
+    } catch {
+      return undefined;
+    }
+  });
+  const quoted = (text: string) => text.replace(/["\\]/g, "'");
+  return {
+    /** The document at `path`: the resource URL's own well-known path, or the root one. */
+    metadata(path: string, host: string): object | undefined {
+      const on = resourceOn(host);
+      if (!on || (path !== new URL(on.metadataUrl).pathname && path !== RESOURCE_METADATA_PATH)) return undefined;
+      return {
+        resource: on.resource,
+        ...(settings.authorizationServers?.length ? { authorization_servers: settings.authorizationServers } : {}),
+        scopes_supported: scopesSupported,
+        bearer_methods_supported: ['header'],
+      };
+    },
+
+    /** A WWW-Authenticate value: where the metadata is, the scopes wanted (`scopes`, else every one), and the error. */
+    challenge(
+      host: string,
+      scopes: readonly string[],
+      error?: { error: 'invalid_token' | 'insufficient_scope'; description: string },
+    ): string {
+      const params = ['realm="mcp"'];
+      if (error) params.push(`error="${error.error}"`, `error_description="${quoted(error.description)}"`);
+      const on = resourceOn(host);
+      if (on) params.push(`resource_metadata="${on.metadataUrl}"`);
+      const scope = (scopes.length > 0 ? scopes : scopesSupported).join(' ');
+      if (scope) params.push(`scope="${scope}"`);
+      return `Bearer ${params.join(', ')}`;
+    },
+  };
+}
+
+/** The names of the tools a batch calls (each a string; whether the service has it is the caller's to check). */
+function calledTools(body: unknown): string[] {
+  if (!Array.isArray(body)) return [];
+  return body.flatMap((message: { method?: unknown; params?: { name?: unknown } } | null) =>
+    message?.method === 'tools/call' && typeof message.params?.name === 'string' ? [message.params.name] : [],
+  );
 }
 
 /** Why the Host check cannot be set up for a service reached so (empty when it can). */

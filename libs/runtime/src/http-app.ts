@@ -4,7 +4,15 @@ import { toNodeHandler } from '@modelcontextprotocol/node';
 import { createMcpHandler, isLegacyRequest, type AuthInfo, type McpServerFactory } from '@modelcontextprotocol/server';
 import { CLIENT_ADDRESS_HEADER } from '@mcp-fleet/middleware';
 import type { RuntimeConfig } from './config';
-import { exchangeRules, type Admitted, type ExchangeScope, type Incoming, type Refusal } from './exchange';
+import {
+  exchangeRules,
+  RESOURCE_METADATA_PATH,
+  type Admitted,
+  type ExchangeOptions,
+  type ExchangeScope,
+  type Incoming,
+  type Refusal,
+} from './exchange';
 import { FastLane, laneWarning } from './lane/fast-lane';
 import { pooledFactory } from './instance-pool';
 import { JSON_RPC, sendJson, sendRpcError, toWebHeaders } from './json-rpc';
@@ -20,10 +28,11 @@ export interface HttpAppOptions {
   logger: Logger;
   metrics: RuntimeMetrics;
   readiness: Readiness;
-  /** Tool names the service registers: the only values the `tool` metric label takes. */
-  knownTools: ReadonlySet<string>;
+  /** The tools the service registers, with the access each declares (listTools). */
+  tools: ExchangeOptions['tools'];
   /** Verifies a bearer token; a throw answers 401 with its message. Without it, Authorization is not read. */
   authenticate?: (token: string) => Promise<AuthInfo>;
+  resourceServer?: ExchangeOptions['resourceServer'];
 }
 
 export interface HttpApp {
@@ -88,7 +97,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   }
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = (req.url ?? '/').split('?', 1)[0];
+    const path = (req.url ?? '/').split('?', 1)[0]!;
     if (draining()) res.setHeader('connection', 'close');
     switch (path) {
       case '/mcp':
@@ -104,8 +113,18 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
         res.end(await metrics.registry.metrics());
         return;
       default:
+        if (path.startsWith(RESOURCE_METADATA_PATH)) return serveMetadata(req, res, path);
         return sendJson(res, 404, { error: `no route for ${path}; the MCP endpoint is /mcp, probes are /healthz, /readyz and /metrics` });
     }
+  }
+
+  /** The protected-resource metadata (RFC 9728), for any origin to read; 404 where the service has none. */
+  function serveMetadata(req: IncomingMessage, res: ServerResponse, path: string): void {
+    const forbidden = rules.checkHostAndOrigin(req.headers.host, undefined);
+    if (forbidden) return sendRpcError(res, forbidden.status, forbidden.code, forbidden.message);
+    const metadata = rules.protectedResourceMetadata(path, req.headers.host);
+    if (!metadata) return sendJson(res, 404, { error: `no protected-resource metadata at ${path}` });
+    return sendJson(res, 200, metadata, { 'access-control-allow-origin': '*' });
   }
 
   /** /mcp: observe the exchange, admit the request or refuse it, dispatch it. */

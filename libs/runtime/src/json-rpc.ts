@@ -27,7 +27,7 @@ export interface RequestLabels {
 }
 
 /** Labels for metrics and logs, bounded so that a client cannot create unbounded label values. */
-export function labelRequest(body: unknown, knownTools: ReadonlySet<string>): RequestLabels {
+export function labelRequest(body: unknown, knownTools: Pick<ReadonlySet<string>, 'has'>): RequestLabels {
   if (Array.isArray(body)) return { method: 'batch', tool: '' };
   if (typeof body !== 'object' || body === null) return { method: 'invalid', tool: '' };
   const { method, params } = body as { method?: unknown; params?: { name?: unknown } };

@@ -245,6 +245,41 @@ describe('the Lambda host', () => {
     expect(((await listed.handler(fromApp, context)) as APIGatewayProxyStructuredResultV2).statusCode).toBe(200);
   });
 
+  it('is an OAuth protected resource with authenticate: serves its metadata, and challenges a call before its handler', async () => {
+    const { handler } = await createLambdaHandlers(async () => ({
+      name: 'lambda-host',
+      config: runtimeConfigSchema.parse({ logLevel: 'silent' }),
+      logger,
+      factory: () => {
+        const server = new McpServer({ name: 'protected', version: '1.0.0' });
+        server.registerTool('write', { inputSchema: z.object({}), _meta: access({ scopes: ['docs:write'] }) }, async () => ({
+          content: [{ type: 'text', text: 'written' }],
+        }));
+        return server;
+      },
+      authenticate: async (token) => ({ token, clientId: token, scopes: token === 'writer' ? ['docs:write'] : [] }),
+      resourceServer: { authorizationServers: ['https://id.example.com'] },
+    }));
+    const answer = async (sent: APIGatewayProxyEventV2) => (await handler(sent, context)) as APIGatewayProxyStructuredResultV2;
+    const domain = 'abc123.lambda-url.us-east-1.on.aws';
+    const metadata = await answer(event('GET', '/.well-known/oauth-protected-resource/mcp'));
+    expect(metadata.statusCode).toBe(200);
+    expect(JSON.parse(metadata.body!)).toEqual({
+      resource: `https://${domain}/mcp`,
+      authorization_servers: ['https://id.example.com'],
+      scopes_supported: ['docs:write'],
+      bearer_methods_supported: ['header'],
+    });
+    const where = `resource_metadata="https://${domain}/.well-known/oauth-protected-resource/mcp"`;
+    const anonymous = await answer(call('write'));
+    expect(anonymous.statusCode).toBe(401);
+    expect(anonymous.headers!['www-authenticate']).toBe(`Bearer realm="mcp", ${where}, scope="docs:write"`);
+    const reader = await answer(withHeaders(call('write'), { authorization: 'Bearer reader' }));
+    expect(reader.statusCode).toBe(403);
+    expect(reader.headers!['www-authenticate']).toContain('error="insufficient_scope"');
+    expect((await answer(withHeaders(call('write'), { authorization: 'Bearer writer' }))).statusCode).toBe(200);
+  });
+
   it('says where the streaming handler runs when the Lambda runtime is not there', async () => {
     const { streamingHandler } = await handlers();
     const { Writable } = await import('node:stream');

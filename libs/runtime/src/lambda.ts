@@ -7,7 +7,7 @@ import { createMcpHandler } from '@modelcontextprotocol/server';
 import { CLIENT_ADDRESS_HEADER } from '@mcp-fleet/middleware';
 import type { Context } from 'aws-lambda';
 import { ConfigError } from './config';
-import { exchangeRules, refusalBody, type ExchangeScope, type Refusal } from './exchange';
+import { exchangeRules, refusalBody, RESOURCE_METADATA_PATH, type ExchangeScope, type Refusal } from './exchange';
 import { FastLane, laneWarning } from './lane/fast-lane';
 import type { LaneResponse } from './lane/transport';
 import { pooledFactory } from './instance-pool';
@@ -15,7 +15,7 @@ import { JSON_RPC } from './json-rpc';
 import { EMF_METRICS, EMF_NAMESPACE, SERVER_ERROR, type Outcome } from './metrics-contract';
 import { fromEvent, splitHeaders, toResult, type EventRequest, type HttpEvent, type HttpResult } from './lambda-events';
 import { createMetrics } from './metrics';
-import { createTelemetry, listToolNames, type ServiceDefinition } from './serve';
+import { createTelemetry, listTools, type ServiceDefinition } from './serve';
 
 /**
  * The Lambda host: the same factory, config, rules and middleware chain as `serve()`, behind Lambda's HTTP events
@@ -65,13 +65,14 @@ export async function createLambdaHandlers(define: () => Promise<ServiceDefiniti
   const { config, name } = service;
   const logger = service.logger ?? createTelemetry(name, config).logger;
   const metrics = service.metrics ?? createMetrics(name);
-  const knownTools = await listToolNames(service.factory);
+  const tools = await listTools(service.factory);
   const rules = exchangeRules({
     config,
     logger,
     metrics,
-    knownTools,
+    tools,
     authenticate: service.authenticate,
+    resourceServer: service.resourceServer,
     reach: 'function',
     hostLimit: { bytes: LAMBDA_PAYLOAD_BYTES, what: "Lambda's limit on a buffered payload" },
   });
@@ -82,7 +83,7 @@ export async function createLambdaHandlers(define: () => Promise<ServiceDefiniti
     maxRequestBodySize: rules.maxBody,
     onerror: (error) => logger.warn({ err: error.message }, 'mcp request rejected by the SDK'),
   });
-  logger.info({ host: 'lambda', tools: knownTools.size }, 'ready');
+  logger.info({ host: 'lambda', tools: tools.size }, 'ready');
 
   /** One exchange: the answer, and `end` to count and log it with the status sent, once its body has been sent. */
   async function exchange(
@@ -102,6 +103,7 @@ export async function createLambdaHandlers(define: () => Promise<ServiceDefiniti
       };
     }
     const { format } = request;
+    if (request.path.startsWith(RESOURCE_METADATA_PATH)) return { response: metadataResponse(request), end: () => undefined, format };
     if (request.path !== '/mcp') return { response: notFound(request.path), end: () => undefined, format };
     const scope = rules.begin(request.method, request.headers.get('x-request-id'), context.awsRequestId);
     let response: Response;
@@ -123,6 +125,18 @@ export async function createLambdaHandlers(define: () => Promise<ServiceDefiniti
         writeEmf(name, scope, outcome, seconds, context.awsRequestId);
       },
     };
+  }
+
+  /** The protected-resource metadata (RFC 9728), for any origin to read; 404 where the service has none. */
+  function metadataResponse(request: EventRequest): Response {
+    const forbidden = rules.checkHostAndOrigin(request.headers.get('host'), undefined, request.domainName);
+    if (forbidden) return refusalResponse(forbidden);
+    const metadata = rules.protectedResourceMetadata(request.path, request.headers.get('host'));
+    if (!metadata) return notFound(request.path);
+    return new Response(JSON.stringify(metadata), {
+      status: 200,
+      headers: { 'content-type': 'application/json', 'access-control-allow-origin': '*' },
+    });
   }
 
   /** Admits the request or refuses it, dispatches it to the fast lane or the SDK's entry, and judges the entry's answer. */

@@ -4,14 +4,14 @@ import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/cli
 import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as V1Transport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { createServer as createHttpServer } from 'node:http';
-import { clientAddressOf, createTokenVerifier } from '@mcp-fleet/middleware';
+import { access, clientAddressOf, createTokenVerifier } from '@mcp-fleet/middleware';
 import { McpServer, ProtocolError, ProtocolErrorCode, Server } from '@modelcontextprotocol/server';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { runtimeConfigSchema } from './config';
 import { createLogger, type Logger } from './logger';
-import { listToolNames, serve, type RunningService, type ServeOptions } from './serve';
+import { listTools, serve, type RunningService, type ServeOptions } from './serve';
 
 type Line = Record<string, unknown>;
 
@@ -392,29 +392,150 @@ describe('serve with legacy sessions', () => {
   });
 });
 
-describe('listToolNames', () => {
-  it("names every tool on every page of a server's listing, none for a server without tools, and says why it cannot", async () => {
-    const pages: Record<string, { tools: { name: string; inputSchema: { type: 'object' } }[]; nextCursor?: string }> = {
-      '': { tools: [{ name: 'a', inputSchema: { type: 'object' } }], nextCursor: 'two' },
+describe('listTools', () => {
+  it("names every tool on every page of a server's listing with its access, none for a server without tools, and says why it cannot", async () => {
+    const pages: Record<
+      string,
+      { tools: { name: string; inputSchema: { type: 'object' }; _meta?: Record<string, unknown> }[]; nextCursor?: string }
+    > = {
+      '': { tools: [{ name: 'a', inputSchema: { type: 'object' }, _meta: access({ public: true }) }], nextCursor: 'two' },
       two: {
         tools: [
-          { name: 'b', inputSchema: { type: 'object' } },
+          { name: 'b', inputSchema: { type: 'object' }, _meta: access({ scopes: ['x:write'] }) },
           { name: 'c', inputSchema: { type: 'object' } },
         ],
       },
     };
     const paging = new Server({ name: 'paging', version: '0' }, { capabilities: { tools: {} } });
     paging.setRequestHandler('tools/list', (request) => pages[request.params?.cursor ?? '']!);
-    expect([...(await listToolNames(() => paging))]).toEqual(['a', 'b', 'c']);
+    expect(await listTools(() => paging)).toEqual(
+      new Map([
+        ['a', { public: true, scopes: [] }],
+        ['b', { public: false, scopes: ['x:write'] }],
+        ['c', undefined],
+      ]),
+    );
 
-    expect(await listToolNames(() => new McpServer({ name: 'none', version: '0' }))).toEqual(new Set());
+    expect(await listTools(() => new McpServer({ name: 'none', version: '0' }))).toEqual(new Map());
 
     const broken = new Server({ name: 'broken', version: '0' }, { capabilities: { tools: {} } });
     broken.setRequestHandler('tools/list', () => {
       throw new ProtocolError(ProtocolErrorCode.InternalError, 'no catalogue');
     });
-    await expect(listToolNames(() => broken)).rejects.toThrow('listing the tools: tools/list answered -32603 no catalogue');
+    await expect(listTools(() => broken)).rejects.toThrow('listing the tools: tools/list answered -32603 no catalogue');
   });
+});
+
+describe('serve as an OAuth protected resource (MCP authorization, RFC 9728)', () => {
+  const tokens: Record<string, string[]> = { reader: ['docs:read'], writer: ['docs:read', 'docs:write'] };
+  const authenticate: ServeOptions['authenticate'] = async (token) => {
+    if (!tokens[token]) throw new Error('the token signature does not verify');
+    return { token, clientId: token, scopes: tokens[token]! };
+  };
+  const protectedTools = () => {
+    const server = new McpServer({ name: 'protected', version: '1.0.0' });
+    const answer = (text: string) => async () => ({ content: [{ type: 'text' as const, text }] });
+    server.registerTool('open', { inputSchema: z.object({}), _meta: access({ public: true }) }, answer('open'));
+    server.registerTool('read', { inputSchema: z.object({}), _meta: access({ scopes: ['docs:read'] }) }, answer('read'));
+    server.registerTool('write', { inputSchema: z.object({}), _meta: access({ scopes: ['docs:write'] }) }, answer('write'));
+    server.registerTool('plain', { inputSchema: z.object({}) }, answer('plain'));
+    return server;
+  };
+  const startProtected = async (config: Record<string, unknown> = {}, resourceServer?: ServeOptions['resourceServer']) => {
+    const service = await serve(protectedTools, {
+      name: 'protected',
+      config: runtimeConfigSchema.parse({ port: 0, ...config }),
+      handleSignals: false,
+      logger: createLogger({ service: 'protected', level: 'silent' }),
+      authenticate,
+      resourceServer,
+    });
+    running.push(service);
+    return { url: service.url!, base: service.url!.replace(/\/mcp$/, '') };
+  };
+  type Answer = { status: number; challenge: string | null };
+  /** The real client of an era, with `token`; `posts` gets the status and challenge of each POST it sends. */
+  const connected = async (era: 'modern' | 'legacy', url: string, token: string | undefined, posts: Answer[]) => {
+    const requestInit = token ? { headers: { authorization: `Bearer ${token}` } } : {};
+    const recording = async (input: string | URL | Request, init?: RequestInit) => {
+      const response = await fetch(input, init);
+      if (init?.method === 'POST') posts.push({ status: response.status, challenge: response.headers.get('www-authenticate') });
+      return response;
+    };
+    if (era === 'legacy') {
+      const client = new V1Client({ name: 't1', version: '0' });
+      await client.connect(new V1Transport(new URL(url), { requestInit, fetch: recording }));
+      return client;
+    }
+    const client = new Client({ name: 't', version: '0' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
+    await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit, fetch: recording }));
+    return client;
+  };
+
+  it('serves its metadata at the resource path and the root, the scopes its tools declare, and the configured servers', async () => {
+    const { base } = await startProtected();
+    for (const path of ['/.well-known/oauth-protected-resource/mcp', '/.well-known/oauth-protected-resource']) {
+      const response = await fetch(`${base}${path}`);
+      expect(response.status, path).toBe(200);
+      expect(response.headers.get('access-control-allow-origin')).toBe('*');
+      expect(await response.json()).toEqual({
+        resource: `${base}/mcp`,
+        scopes_supported: ['docs:read', 'docs:write'],
+        bearer_methods_supported: ['header'],
+      });
+    }
+    expect((await fetch(`${base}/.well-known/oauth-protected-resource/other`)).status).toBe(404);
+
+    const configured = await startProtected(
+      {},
+      { resource: 'https://docs.example.com/mcp', authorizationServers: ['https://id.example.com'] },
+    );
+    expect(await (await fetch(`${configured.base}/.well-known/oauth-protected-resource/mcp`)).json()).toEqual({
+      resource: 'https://docs.example.com/mcp',
+      authorization_servers: ['https://id.example.com'],
+      scopes_supported: ['docs:read', 'docs:write'],
+      bearer_methods_supported: ['header'],
+    });
+    // A service without authenticate is no protected resource.
+    const { base: open } = await start();
+    expect((await fetch(`${open}/.well-known/oauth-protected-resource/mcp`)).status).toBe(404);
+  });
+
+  for (const fastLane of [true, false]) {
+    for (const era of ['modern', 'legacy'] as const) {
+      it(`challenges before the handler, ${era} era, lane ${fastLane ? 'on' : 'off'}: 401 without a token, 403 insufficient_scope without the scope`, async () => {
+        const { url, base } = await startProtected({ http: { fastLane } });
+        const metadata = `resource_metadata="${base}/.well-known/oauth-protected-resource/mcp"`;
+        /** The tool's text, or the HTTP status and challenge the client was refused with (connecting or calling). */
+        const call = async (token: string | undefined, tool: string): Promise<{ text: string } | Answer> => {
+          const posts: Answer[] = [];
+          let client: Awaited<ReturnType<typeof connected>> | undefined;
+          try {
+            client = await connected(era, url, token, posts);
+            const result = (await client.callTool({ name: tool, arguments: {} })) as { content: { text: string }[] };
+            return { text: result.content[0]!.text };
+          } catch {
+            return posts.at(-1)!;
+          } finally {
+            await client?.close();
+          }
+        };
+        expect(await call(undefined, 'read')).toEqual({ status: 401, challenge: `Bearer realm="mcp", ${metadata}, scope="docs:read"` });
+        expect(await call('reader', 'write')).toEqual({
+          status: 403,
+          challenge: `Bearer realm="mcp", error="insufficient_scope", error_description="tool write needs the scope docs:write", ${metadata}, scope="docs:write"`,
+        });
+        expect(await call('nobody', 'open')).toEqual({
+          status: 401,
+          challenge: `Bearer realm="mcp", error="invalid_token", error_description="the token signature does not verify", ${metadata}, scope="docs:read docs:write"`,
+        });
+        expect(await call('writer', 'write')).toEqual({ text: 'write' });
+        expect(await call('reader', 'read')).toEqual({ text: 'read' });
+        expect(await call(undefined, 'open')).toEqual({ text: 'open' });
+        expect(await call(undefined, 'plain')).toEqual({ text: 'plain' });
+      });
+    }
+  }
 });
 
 describe('serve at start-up', () => {

@@ -9,8 +9,10 @@ import {
   type McpServerFactory,
 } from '@modelcontextprotocol/server';
 import { serveStdio } from '@modelcontextprotocol/server/stdio';
+import { declaredAccess, type Access } from '@mcp-fleet/middleware';
 import { ConfigError, type RuntimeConfig } from './config';
 import { LEGACY_VERSIONS } from './lane/routing';
+import type { ResourceServerOptions } from './exchange';
 import { createHttpApp } from './http-app';
 import { createLogger, type Logger } from './logger';
 import { createMetrics, type RuntimeMetrics } from './metrics';
@@ -26,6 +28,8 @@ export interface ServeOptions {
   onShutdown?: () => unknown;
   /** Verifies bearer tokens over HTTP (e.g. createTokenVerifier from @mcp-fleet/middleware); an invalid one gets 401. */
   authenticate?: (token: string) => Promise<AuthInfo>;
+  /** With `authenticate`: the resource URL and authorization servers its protected-resource metadata names. */
+  resourceServer?: ResourceServerOptions;
   /** The service's metrics, when its middleware chain registers on the same registry; created here otherwise. */
   metrics?: RuntimeMetrics;
   /** Drain and exit on SIGTERM and SIGINT. Default true; tests that host a service in-process turn it off. */
@@ -69,11 +73,11 @@ export async function serve(factory: McpServerFactory, options: ServeOptions): P
   const { config, name } = options;
   const logger = options.logger ?? createTelemetry(name, config).logger;
   // Building one instance up front fails fast on a broken factory and tells metrics which tool names exist.
-  const knownTools = await listToolNames(factory);
+  const tools = await listTools(factory);
   const readiness = new Readiness(options.checks);
   if (isPrepareRun()) {
     // The factory builds: what the app prepares itself (a database template) is done by now, and nothing listens.
-    logger.info({ tools: knownTools.size }, 'prepared (--prepare): not serving');
+    logger.info({ tools: tools.size }, 'prepared (--prepare): not serving');
     return { logger, readiness, shutdown: async () => 0 };
   }
   let service: RunningService;
@@ -82,7 +86,7 @@ export async function serve(factory: McpServerFactory, options: ServeOptions): P
   if (config.transport === 'stdio') {
     const handle = serveStdio(factory, { onerror: (error) => logger.warn({ err: error.message }, 'stdio message rejected') });
     readiness.state = 'ready';
-    announce = () => logger.info({ transport: 'stdio', tools: knownTools.size }, 'serving');
+    announce = () => logger.info({ transport: 'stdio', tools: tools.size }, 'serving');
     service = {
       logger,
       readiness,
@@ -96,15 +100,23 @@ export async function serve(factory: McpServerFactory, options: ServeOptions): P
     };
   } else {
     const metrics = options.metrics ?? createMetrics(name);
-    const app = createHttpApp({ factory, config, logger, metrics, readiness, knownTools, authenticate: options.authenticate });
+    const app = createHttpApp({
+      factory,
+      config,
+      logger,
+      metrics,
+      readiness,
+      tools,
+      authenticate: options.authenticate,
+      resourceServer: options.resourceServer,
+    });
     await listen(app.server, config);
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
     const url = `http://${host}:${port}/mcp`;
     readiness.state = 'ready';
-    announce = () =>
-      logger.info({ transport: 'http', url, legacySessions: config.http.legacySessions, tools: knownTools.size }, 'listening');
+    announce = () => logger.info({ transport: 'http', url, legacySessions: config.http.legacySessions, tools: tools.size }, 'listening');
     let stopping: Promise<number> | undefined;
     service = {
       url,
@@ -162,12 +174,14 @@ async function listen(server: Server, config: RuntimeConfig): Promise<void> {
 const LISTING_VERSION = [...LEGACY_VERSIONS].sort().at(-1)!;
 
 /**
- * The names of the tools an instance of `factory` registers, asked of it in plain JSON-RPC over an in-memory pair.
+ * The tools an instance of `factory` registers, each with the access it declares (`access(...)` in its `_meta`;
+ * undefined for one that declares none),
+ * asked of it in plain JSON-RPC over an in-memory pair.
  * Not through an SDK Client: it parses the listing with the 2025 era's zod schemas, the ones the server checks every
  * 2025-era call with, and each tool's different input schema left that shared parse code megamorphic for the life
  * of the process: a 2025-era call to an app with 100 tools then cost 10-15% more CPU than to one with one tool.
  */
-export async function listToolNames(factory: McpServerFactory): Promise<Set<string>> {
+export async function listTools(factory: McpServerFactory): Promise<Map<string, Access | undefined>> {
   const [ours, theirs] = InMemoryTransport.createLinkedPair();
   const answers = new Map<number, (message: JSONRPCResultResponse | JSONRPCErrorResponse) => void>();
   ours.onmessage = (message) => {
@@ -190,19 +204,19 @@ export async function listToolNames(factory: McpServerFactory): Promise<Set<stri
       capabilities: {},
       clientInfo: { name: 'mcp-fleet-runtime', version: '0' },
     });
-    if (!(initialized.capabilities as { tools?: object } | undefined)?.tools) return new Set();
+    if (!(initialized.capabilities as { tools?: object } | undefined)?.tools) return new Map();
     await ours.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
-    const names = new Set<string>();
+    const tools = new Map<string, Access | undefined>();
     let cursor: unknown;
     do {
       const page = (await ask('tools/list', cursor === undefined ? undefined : { cursor })) as {
-        tools: { name: string }[];
+        tools: { name: string; _meta?: Record<string, unknown> }[];
         nextCursor?: string;
       };
-      for (const tool of page.tools) names.add(tool.name);
+      for (const tool of page.tools) tools.set(tool.name, declaredAccess(tool._meta));
       cursor = page.nextCursor;
     } while (cursor !== undefined);
-    return names;
+    return tools;
   } finally {
     await ours.close();
     await server.close();
