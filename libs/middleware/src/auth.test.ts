@@ -27,6 +27,23 @@ describe('createTokenVerifier', () => {
     expect(info.expiresAt).toBeGreaterThan(Date.now() / 1000);
   });
 
+  it('reads the scopes from `scope`, or from `scp` as Okta (an array) and Entra ID (a string) write them', async () => {
+    const signed = (claims: Record<string, unknown>) =>
+      new SignJWT(claims)
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject('u')
+        .setIssuer(options.issuer)
+        .setAudience(options.audience)
+        .setExpirationTime('1m')
+        .sign(key);
+    const scopes = async (claims: Record<string, unknown>) => (await verify(await signed(claims))).scopes;
+    expect(await scopes({ scope: 'a b' })).toEqual(['a', 'b']);
+    expect(await scopes({ scp: ['a', 'b', 7] })).toEqual(['a', 'b']);
+    expect(await scopes({ scp: 'a b' })).toEqual(['a', 'b']);
+    expect(await scopes({ scope: 'a', scp: ['b'] })).toEqual(['a']);
+    expect(await scopes({})).toEqual([]);
+  });
+
   it.each([
     [
       'a bad signature',

@@ -44,8 +44,7 @@ export function createTokenVerifier(options: TokenOptions): TokenVerifier {
         clockTolerance: options.clockToleranceSec ?? 30,
         requiredClaims: ['sub', 'exp'],
       });
-      const scope = typeof payload.scope === 'string' ? payload.scope : '';
-      return { token, clientId: payload.sub!, scopes: scope.split(' ').filter(Boolean), expiresAt: payload.exp, extra: { ...payload } };
+      return { token, clientId: payload.sub!, scopes: scopesOf(payload), expiresAt: payload.exp, extra: { ...payload } };
     } catch (error) {
       if (options.jwksUrl && keysUnreachable(error)) {
         throw new KeysUnavailableError(`the identity provider's keys (auth.jwksUrl) could not be fetched: ${(error as Error).message}`);
@@ -53,6 +52,16 @@ export function createTokenVerifier(options: TokenOptions): TokenVerifier {
       throw new InvalidTokenError(describe(error));
     }
   };
+}
+
+/**
+ * The scopes a token grants: `scope`, a space-separated string (RFC 9068; Auth0, Keycloak, our own tokens), or
+ * `scp`, which Okta writes as an array and Entra ID as a space-separated string.
+ */
+function scopesOf(payload: Record<string, unknown>): string[] {
+  const granted = typeof payload.scope === 'string' ? payload.scope : payload.scp;
+  const list = typeof granted === 'string' ? granted.split(' ') : Array.isArray(granted) ? granted : [];
+  return list.filter((scope): scope is string => typeof scope === 'string' && scope !== '');
 }
 
 /** A failure to fetch the JWKS (refused, timed out, not 200, not a key set), as opposed to a bad token. */
