@@ -15,7 +15,16 @@ export interface DocumentsDeps extends LoginDeps {
   repo: DocumentRepository;
   /** The service's chain (standardChain with auth in main.ts). */
   middleware: Middleware[];
+  /**
+   * Whose ids the tokens' subjects are: this service's own users' (its login tool signs them; the default), or an
+   * identity provider's, each made a user here on first sight.
+   */
+  subjects?: 'own' | 'provider';
 }
+
+/** The longest issuer and subject kept for a provider's user (OIDC allows a subject of 255 ASCII characters). */
+const MAX_ISSUER = 2048;
+const MAX_SUBJECT = 255;
 
 const read = access({ scopes: [SCOPES.read] });
 const write = access({ scopes: [SCOPES.write] });
@@ -23,11 +32,15 @@ const write = access({ scopes: [SCOPES.write] });
 /** The documents service. Pure: every dependency comes in through deps. */
 export function createServer(deps: DocumentsDeps): McpServer {
   const server = withMiddleware(new McpServer({ name: 'documents', version: packageJson.version }), deps.middleware);
-  const owner = (sdk: ServerContext): OwnerContext => {
+  const owner = async (sdk: ServerContext): Promise<OwnerContext> => {
     const caller = callerOf(sdk);
     // The auth middleware refuses anonymous calls first; this holds even in a chain without it.
     if (!caller) throw new AccessError('authentication required');
-    return { repo: deps.repo, ownerId: caller.id };
+    if (deps.subjects !== 'provider') return { repo: deps.repo, ownerId: caller.id };
+    const issuer = caller.claims.iss;
+    if (typeof issuer !== 'string' || issuer.length > MAX_ISSUER || caller.id.length > MAX_SUBJECT)
+      throw new AccessError(`the token must name its issuer (iss) and a subject (sub) of at most ${MAX_SUBJECT} characters`);
+    return { repo: deps.repo, ownerId: await deps.repo.userForIdentity(issuer, caller.id) };
   };
   const json = (uri: URL, value: unknown) => ({ contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify(value) }] });
 
@@ -51,7 +64,7 @@ export function createServer(deps: DocumentsDeps): McpServer {
       outputSchema: createDocumentOutput,
       _meta: write,
     },
-    async (input, sdk) => structuredResult(await createDocument(input, owner(sdk))),
+    async (input, sdk) => structuredResult(await createDocument(input, await owner(sdk))),
   );
   server.registerTool(
     'update_document',
@@ -63,7 +76,7 @@ export function createServer(deps: DocumentsDeps): McpServer {
       outputSchema: updateDocumentOutput,
       _meta: write,
     },
-    async (input, sdk) => structuredResult(await updateDocument(input, owner(sdk))),
+    async (input, sdk) => structuredResult(await updateDocument(input, await owner(sdk))),
   );
   server.registerTool(
     'delete_document',
@@ -75,7 +88,7 @@ export function createServer(deps: DocumentsDeps): McpServer {
       _meta: write,
       annotations: { destructiveHint: true },
     },
-    async (input, sdk) => structuredResult(await deleteDocument(input, owner(sdk))),
+    async (input, sdk) => structuredResult(await deleteDocument(input, await owner(sdk))),
   );
   server.registerTool(
     'list_documents',
@@ -87,20 +100,20 @@ export function createServer(deps: DocumentsDeps): McpServer {
       _meta: read,
       annotations: { readOnlyHint: true },
     },
-    async (input, sdk) => structuredResult(await listDocuments(input, owner(sdk))),
+    async (input, sdk) => structuredResult(await listDocuments(input, await owner(sdk))),
   );
 
   server.registerResource(
     'document',
     new ResourceTemplate(DOCUMENT_TEMPLATE, { list: undefined }),
     { title: 'A document', description: "One of the caller's documents as JSON.", mimeType: 'application/json', _meta: read },
-    async (uri, { id }, sdk) => json(uri, await readDocument(String(id), owner(sdk))),
+    async (uri, { id }, sdk) => json(uri, await readDocument(String(id), await owner(sdk))),
   );
   server.registerResource(
     'profile',
     PROFILE_URI,
     { title: 'My profile', description: 'The calling user and how many documents they have.', mimeType: 'application/json', _meta: read },
-    async (uri, sdk) => json(uri, await readProfile(owner(sdk))),
+    async (uri, sdk) => json(uri, await readProfile(await owner(sdk))),
   );
   return server;
 }

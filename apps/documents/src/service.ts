@@ -55,7 +55,7 @@ export async function defineService({
     name: 'documents',
     config,
     ...telemetry,
-    factory: () => createServer({ repo, middleware, issueToken, loginLimits }),
+    factory: () => createServer({ repo, middleware, issueToken, loginLimits, subjects: tokens.jwksUrl ? 'provider' : 'own' }),
     authenticate: createTokenVerifier(tokens),
     resourceServer: config.auth,
     checks: { database: () => repo.ping() },

@@ -10,6 +10,7 @@ describe('authConfigSchema', () => {
       audience: 'weather',
       tokenTtlSec: 3600,
       clockToleranceSec: 30,
+      jwksCooldownSec: 30,
       authorizationServers: [],
     });
     expect(() => schema.parse({ secret: 'short' })).toThrow(/32/);

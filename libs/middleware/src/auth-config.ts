@@ -11,7 +11,10 @@ export const authConfigSchema = (service: string) =>
       /** An identity provider's JWKS, for tokens the service does not issue itself. */
       jwksUrl: z.url().optional(),
       issuer: z.string().min(1).default(`mcp-fleet/${service}`),
-      /** The audience its tokens must name; with `resource` set, that URL instead (RFC 8707: tokens for this server only). */
+      /**
+       * An audience its tokens may name besides its resource URL (RFC 8707: tokens for this server only); with
+       * `resource` set, that URL instead. The login tool's tokens name it.
+       */
       audience: z.string().min(1).default(service),
       /**
        * The service's canonical URL as an OAuth protected resource (MCP authorization, RFC 9728): what clients ask
@@ -22,6 +25,8 @@ export const authConfigSchema = (service: string) =>
       authorizationServers: z.array(z.url()).default([]),
       tokenTtlSec: z.number().int().positive().default(3600),
       clockToleranceSec: z.number().int().min(0).default(30),
+      /** With jwksUrl: how soon after one fetch of the keys a token naming an unknown key (a rotation) fetches them again. */
+      jwksCooldownSec: z.number().int().min(0).max(3600).default(30),
     })
     .prefault({});
 

@@ -68,6 +68,15 @@ describe('createTokenVerifier', () => {
     await expect(verify(await make())).rejects.toThrow(reason);
   });
 
+  it('accepts the resource URL the request came to as an audience too, and no other', async () => {
+    const resource = 'https://docs.example.com/mcp';
+    const forResource = await token({ sub: 'u', aud: resource });
+    expect((await verify(forResource, resource)).clientId).toBe('u');
+    expect((await verify(await token({ sub: 'u' }), resource)).clientId).toBe('u');
+    await expect(verify(forResource)).rejects.toThrow('"aud" claim is not accepted');
+    await expect(verify(forResource, 'https://text-tools.example.com/mcp')).rejects.toThrow('"aud" claim is not accepted');
+  });
+
   it('insists on a secret long enough to be one', () => {
     expect(() => createTokenVerifier({ ...options, secret: 'short' })).toThrow('auth: a secret of at least 32 characters is required');
   });

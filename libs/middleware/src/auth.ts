@@ -1,6 +1,6 @@
 import type { AuthInfo } from '@modelcontextprotocol/server';
 import { createRemoteJWKSet, errors as jose, jwtVerify, SignJWT } from 'jose';
-import type { CallContext, Middleware } from './context';
+import type { Access, CallContext, Middleware } from './context';
 import { AccessError } from './errors';
 
 export interface TokenOptions {
@@ -12,6 +12,8 @@ export interface TokenOptions {
   audience: string;
   /** Allowed clock difference when checking exp and nbf. */
   clockToleranceSec?: number;
+  /** With jwksUrl: the least time between two fetches of the keys, so that tokens naming unknown keys cannot flood the provider. */
+  jwksCooldownSec?: number;
 }
 
 /** A bearer token that was present but not acceptable; its message says why, for the 401's error_description. */
@@ -29,17 +31,23 @@ export class KeysUnavailableError extends Error {
   readonly retryAfterSec = 5;
 }
 
-export type TokenVerifier = (token: string) => Promise<AuthInfo>;
+/**
+ * Checks a bearer token; `resource` is the URL the request reached the service as (its protected resource, RFC
+ * 9728), an audience the token may name besides `audience`.
+ */
+export type TokenVerifier = (token: string, resource?: string) => Promise<AuthInfo>;
 
 /** Verifies a JWT's signature, algorithm, issuer, audience, expiry and not-before; `alg: none` never passes. */
 export function createTokenVerifier(options: TokenOptions): TokenVerifier {
-  const key = options.jwksUrl ? createRemoteJWKSet(new URL(options.jwksUrl)) : secretKey(options.secret);
+  const key = options.jwksUrl
+    ? createRemoteJWKSet(new URL(options.jwksUrl), { cooldownDuration: (options.jwksCooldownSec ?? 30) * 1000 })
+    : secretKey(options.secret);
   const algorithms = options.jwksUrl ? ['RS256', 'ES256', 'PS256', 'EdDSA'] : ['HS256'];
-  return async (token) => {
+  return async (token, resource) => {
     try {
       const { payload } = await jwtVerify(token, key, {
         issuer: options.issuer,
-        audience: options.audience,
+        audience: resource && resource !== options.audience ? [options.audience, resource] : options.audience,
         algorithms,
         clockTolerance: options.clockToleranceSec ?? 30,
         requiredClaims: ['sub', 'exp'],
@@ -108,8 +116,14 @@ export function auth(): Middleware {
 /** Why a call that is not public may not run: no caller, or a scope its token lacks. */
 function refusalOf(ctx: CallContext): AccessError | undefined {
   if (!ctx.caller) return new AccessError(`authentication required: ${ctx.kind} ${ctx.name} needs an Authorization: Bearer <token> header`);
-  const missing = ctx.access.scopes.filter((scope) => !ctx.caller!.scopes.includes(scope));
-  return missing.length > 0 ? new AccessError(`forbidden: ${ctx.kind} ${ctx.name} needs the scope ${missing.join(', ')}`) : undefined;
+  const problem = scopeProblem(ctx.kind, ctx.name, ctx.access, ctx.caller.scopes);
+  return problem ? new AccessError(`forbidden: ${problem}`) : undefined;
+}
+
+/** What a caller granted `granted` lacks to call it ("tool write needs the scope docs:write"), or undefined. */
+export function scopeProblem(kind: string, name: string, access: Access, granted: readonly string[]): string | undefined {
+  const missing = access.scopes.filter((scope) => !granted.includes(scope));
+  return missing.length > 0 ? `${kind} ${name} needs the scope ${missing.join(', ')}` : undefined;
 }
 
 function secretKey(secret: string | undefined): Uint8Array {

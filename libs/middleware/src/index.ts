@@ -5,6 +5,7 @@ export {
   createTokenVerifier,
   InvalidTokenError,
   KeysUnavailableError,
+  scopeProblem,
   type IssuedToken,
   type TokenOptions,
   type TokenVerifier,

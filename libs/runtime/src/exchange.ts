@@ -7,7 +7,7 @@ import {
   validateOriginHeader,
   type AuthInfo,
 } from '@modelcontextprotocol/server';
-import { KeysUnavailableError, reportedOutcome, type Access } from '@mcp-fleet/middleware';
+import { KeysUnavailableError, reportedOutcome, scopeProblem, type Access } from '@mcp-fleet/middleware';
 import { ConfigError, type RuntimeConfig } from './config';
 import { JSON_RPC, labelRequest, outcomeOf, outcomeOfStatus, type RequestLabels } from './json-rpc';
 import { OUTCOMES, type Outcome } from './metrics-contract';
@@ -34,13 +34,19 @@ export interface ExchangeOptions {
    * Verifies a bearer token; a throw answers 401 with its message. Without it, Authorization is not read and the
    * service is no OAuth protected resource.
    */
-  authenticate?: (token: string) => Promise<AuthInfo>;
+  authenticate?: Authenticate;
   /** With `authenticate`: what the protected-resource metadata (RFC 9728) says beyond the scopes. */
   resourceServer?: ResourceServerOptions;
   reach: Reach;
   /** A host's own limit on a request body, when it may be below http.maxBodyBytes (Lambda's payload limit). */
   hostLimit?: { bytes: number; what: string };
 }
+
+/**
+ * Checks a bearer token sent to `resource` (the service's protected-resource URL for the request's Host, RFC 9728):
+ * the caller it proves, or a throw whose message says why not.
+ */
+export type Authenticate = (token: string, resource: string | undefined) => Promise<AuthInfo>;
 
 /** The service as an OAuth 2.0 protected resource (MCP authorization; RFC 9728). */
 export interface ResourceServerOptions {
@@ -55,6 +61,8 @@ export interface ResourceServerOptions {
 
 /** The path of the protected-resource metadata (RFC 9728), before the resource URL's own path. */
 export const RESOURCE_METADATA_PATH = '/.well-known/oauth-protected-resource';
+/** The metadata is public: a browser-based client of any origin may read it. */
+export const METADATA_HEADERS = { 'access-control-allow-origin': '*' } as const;
 
 /** What the rules read of a request, from whichever transport it came. */
 export interface Incoming {
@@ -171,17 +179,14 @@ export function exchangeRules(options: ExchangeOptions) {
           message: `Unauthorized: tool ${name} needs an Authorization: Bearer <token> header`,
           headers: { 'www-authenticate': resourceServer.challenge(host, access.scopes) },
         };
-      const missing = access.scopes.filter((scope) => !caller.scopes.includes(scope));
-      if (missing.length > 0)
+      const problem = scopeProblem('tool', name, access, caller.scopes);
+      if (problem)
         return {
           status: 403,
           code: JSON_RPC.serverError,
-          message: `Forbidden: tool ${name} needs the scope ${missing.join(', ')}`,
+          message: `Forbidden: ${problem}`,
           headers: {
-            'www-authenticate': resourceServer.challenge(host, access.scopes, {
-              error: 'insufficient_scope',
-              description: `tool ${name} needs the scope ${missing.join(', ')}`,
-            }),
+            'www-authenticate': resourceServer.challenge(host, access.scopes, { error: 'insufficient_scope', description: problem }),
           },
         };
     }
@@ -193,11 +198,19 @@ export function exchangeRules(options: ExchangeOptions) {
     maxBody,
 
     /**
-     * The protected-resource metadata (RFC 9728) served at `path` for a request to `host`, or undefined when the
-     * service has no such document there (no `authenticate`, or another path).
+     * The answer to a request for protected-resource metadata (RFC 9728) at `path`: the refusal of a host that is
+     * not allowed, the document (for any origin to read: METADATA_HEADERS), or undefined where the service has none
+     * (no `authenticate`, or another path). `invokedOn` as for checkHostAndOrigin.
      */
-    protectedResourceMetadata(path: string, host: string | null | undefined): object | undefined {
-      return resourceServer?.metadata(path, host ?? '');
+    protectedResourceMetadata(
+      path: string,
+      host: string | null | undefined,
+      invokedOn?: string,
+    ): Refusal | { document: object } | undefined {
+      const forbidden = rules.checkHostAndOrigin(host, undefined, invokedOn);
+      if (forbidden) return forbidden;
+      const document = resourceServer?.metadata(path, host ?? '');
+      return document && { document };
     },
 
     /** A new exchange: its request id is the client's X-Request-Id when well formed, else `fallbackId` or a new one. */
@@ -238,7 +251,7 @@ export function exchangeRules(options: ExchangeOptions) {
       let problem = 'the Authorization header must be "Bearer <token>"';
       if (match) {
         try {
-          return await options.authenticate(match[1]!);
+          return await options.authenticate(match[1]!, resourceServer!.resourceOn(host)?.resource);
         } catch (error) {
           if (error instanceof KeysUnavailableError) {
             // What failed (the provider's address, the library's words) is for the log, not for any caller.
@@ -380,20 +393,24 @@ function protectedResource(settings: ResourceServerOptions, tools: ExchangeOptio
   const scopesSupported = [...new Set([...tools.values()].flatMap((access) => access?.scopes ?? []))].sort();
   const scheme = reach === 'loopback' ? 'http' : 'https';
   // undefined for a Host no URL can be made of (only where http.allowedHosts is "*").
-  const resourceOn = memoized((host: string): { resource: string; metadataUrl: string } | undefined => {
+  const resourceOn = memoized((host: string): { resource: string; metadataUrl: string; metadataPath: string } | undefined => {
     try {
       const resource = settings.resource ?? `${scheme}://${host || 'localhost'}/mcp`;
-      return { resource, metadataUrl: getOAuthProtectedResourceMetadataUrl(new URL(resource)) };
+      const metadataUrl = getOAuthProtectedResourceMetadataUrl(new URL(resource));
+      return { resource, metadataUrl, metadataPath: new URL(metadataUrl).pathname };
     } catch {
       return undefined;
     }
   });
   const quoted = (text: string) => text.replace(/["\\]/g, "'");
   return {
+    /** The resource URL and where its metadata is, for a request on `host`; undefined when no URL can be made of it. */
+    resourceOn,
+
     /** The document at `path`: the resource URL's own well-known path, or the root one. */
     metadata(path: string, host: string): object | undefined {
       const on = resourceOn(host);
-      if (!on || (path !== new URL(on.metadataUrl).pathname && path !== RESOURCE_METADATA_PATH)) return undefined;
+      if (!on || (path !== on.metadataPath && path !== RESOURCE_METADATA_PATH)) return undefined;
       return {
         resource: on.resource,
         ...(settings.authorizationServers?.length ? { authorization_servers: settings.authorizationServers } : {}),

@@ -9,6 +9,8 @@ import {
   RESOURCE_METADATA_PATH,
   type Admitted,
   type ExchangeOptions,
+  METADATA_HEADERS,
+  type Authenticate,
   type ExchangeScope,
   type Incoming,
   type Refusal,
@@ -31,7 +33,7 @@ export interface HttpAppOptions {
   /** The tools the service registers, with the access each declares (listTools). */
   tools: ExchangeOptions['tools'];
   /** Verifies a bearer token; a throw answers 401 with its message. Without it, Authorization is not read. */
-  authenticate?: (token: string) => Promise<AuthInfo>;
+  authenticate?: Authenticate;
   resourceServer?: ExchangeOptions['resourceServer'];
 }
 
@@ -120,17 +122,16 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
 
   /** The protected-resource metadata (RFC 9728), for any origin to read; 404 where the service has none. */
   function serveMetadata(req: IncomingMessage, res: ServerResponse, path: string): void {
-    const forbidden = rules.checkHostAndOrigin(req.headers.host, undefined);
-    if (forbidden) return sendRpcError(res, forbidden.status, forbidden.code, forbidden.message);
-    const metadata = rules.protectedResourceMetadata(path, req.headers.host);
-    if (!metadata) return sendJson(res, 404, { error: `no protected-resource metadata at ${path}` });
-    return sendJson(res, 200, metadata, { 'access-control-allow-origin': '*' });
+    const answer = rules.protectedResourceMetadata(path, req.headers.host);
+    if (!answer) return sendJson(res, 404, { error: `no protected-resource metadata at ${path}` });
+    if ('status' in answer) return sendRpcError(res, answer.status, answer.code, answer.message);
+    return sendJson(res, 200, answer.document, METADATA_HEADERS);
   }
 
   /** /mcp: observe the exchange, admit the request or refuse it, dispatch it. */
   async function handleMcp(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const scope = observe(req, res);
-    const admitted = await rules.admit(incomingOf(req), scope);
+    const admitted = await rules.admit(new NodeIncoming(req), scope);
     if ('status' in admitted) return reject(req, res, admitted);
     return dispatch(req, res, admitted, scope);
   }
@@ -195,9 +196,18 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   };
 }
 
-/** A Node request as the exchange's rules read it. */
-function incomingOf(req: IncomingMessage): Incoming {
-  return { method: req.method!, header: (name) => req.headers[name], body: (limit) => readBody(req, limit) };
+/** A Node request as the exchange's rules read it (a class: one object per request, no closures). */
+class NodeIncoming implements Incoming {
+  readonly method: string;
+  constructor(private readonly req: IncomingMessage) {
+    this.method = req.method!;
+  }
+  header(name: 'host' | 'origin' | 'authorization'): string | undefined {
+    return this.req.headers[name];
+  }
+  body(limit: number): string | undefined | Promise<string | undefined> {
+    return readBody(this.req, limit);
+  }
 }
 
 /** The body as text, or undefined as soon as it is larger than maxBytes (the rest is left unread). */

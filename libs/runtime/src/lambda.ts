@@ -7,7 +7,7 @@ import { createMcpHandler } from '@modelcontextprotocol/server';
 import { CLIENT_ADDRESS_HEADER } from '@mcp-fleet/middleware';
 import type { Context } from 'aws-lambda';
 import { ConfigError } from './config';
-import { exchangeRules, refusalBody, RESOURCE_METADATA_PATH, type ExchangeScope, type Refusal } from './exchange';
+import { exchangeRules, METADATA_HEADERS, refusalBody, RESOURCE_METADATA_PATH, type ExchangeScope, type Refusal } from './exchange';
 import { FastLane, laneWarning } from './lane/fast-lane';
 import type { LaneResponse } from './lane/transport';
 import { pooledFactory } from './instance-pool';
@@ -129,13 +129,12 @@ export async function createLambdaHandlers(define: () => Promise<ServiceDefiniti
 
   /** The protected-resource metadata (RFC 9728), for any origin to read; 404 where the service has none. */
   function metadataResponse(request: EventRequest): Response {
-    const forbidden = rules.checkHostAndOrigin(request.headers.get('host'), undefined, request.domainName);
-    if (forbidden) return refusalResponse(forbidden);
-    const metadata = rules.protectedResourceMetadata(request.path, request.headers.get('host'));
-    if (!metadata) return notFound(request.path);
-    return new Response(JSON.stringify(metadata), {
+    const answer = rules.protectedResourceMetadata(request.path, request.headers.get('host'), request.domainName);
+    if (!answer) return notFound(request.path);
+    if ('status' in answer) return refusalResponse(answer);
+    return new Response(JSON.stringify(answer.document), {
       status: 200,
-      headers: { 'content-type': 'application/json', 'access-control-allow-origin': '*' },
+      headers: { 'content-type': 'application/json', ...METADATA_HEADERS },
     });
   }
 

@@ -3,7 +3,6 @@ import type { Server } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   InMemoryTransport,
-  type AuthInfo,
   type JSONRPCErrorResponse,
   type JSONRPCResultResponse,
   type McpServerFactory,
@@ -12,7 +11,7 @@ import { serveStdio } from '@modelcontextprotocol/server/stdio';
 import { declaredAccess, type Access } from '@mcp-fleet/middleware';
 import { ConfigError, type RuntimeConfig } from './config';
 import { LEGACY_VERSIONS } from './lane/routing';
-import type { ResourceServerOptions } from './exchange';
+import type { Authenticate, ResourceServerOptions } from './exchange';
 import { createHttpApp } from './http-app';
 import { createLogger, type Logger } from './logger';
 import { createMetrics, type RuntimeMetrics } from './metrics';
@@ -27,7 +26,7 @@ export interface ServeOptions {
   /** Runs after in-flight requests have finished, before the process exits: close pools, flush buffers. */
   onShutdown?: () => unknown;
   /** Verifies bearer tokens over HTTP (e.g. createTokenVerifier from @mcp-fleet/middleware); an invalid one gets 401. */
-  authenticate?: (token: string) => Promise<AuthInfo>;
+  authenticate?: Authenticate;
   /** With `authenticate`: the resource URL and authorization servers its protected-resource metadata names. */
   resourceServer?: ResourceServerOptions;
   /** The service's metrics, when its middleware chain registers on the same registry; created here otherwise. */

@@ -20,13 +20,14 @@ export interface TestDatabase {
 
 /**
  * The databases an app's storage tests run on: an in-memory PGlite from the template always, and PostgreSQL too
- * when DATABASE_URL is set (CI sets it), each run in a database of its own, dropped by `drop()`.
+ * when DATABASE_URL is set (CI sets it), each run in a database of its own, dropped by `drop()`. With `empty`,
+ * PGlite starts with no migration applied, as PostgreSQL does, for a test of a migration on data already there.
  */
-export function testDatabases(schema: Schema): TestDatabase[] {
+export function testDatabases(schema: Schema, { empty = false } = {}): TestDatabase[] {
   const databases: TestDatabase[] = [
     {
       name: 'pglite',
-      open: () => openTestPglite(schema),
+      open: () => (empty ? openPglite('memory://', { schema }) : openTestPglite(schema)),
       url: () => Promise.reject(new Error('PGlite runs in-process; it has no URL')),
       drop: async () => undefined,
     },

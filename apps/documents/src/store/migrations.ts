@@ -37,6 +37,21 @@ export const MIGRATIONS: Migration[] = [
       );
     `,
   },
+  {
+    version: 3,
+    name: 'users from identity providers',
+    // A provider's user is its issuer and subject (OIDC: unique together, the subject alone is not); such a user
+    // has no name or password here. Users of the login tool keep theirs, and no issuer.
+    sql: `
+      alter table users alter column username drop not null;
+      alter table users alter column password_hash drop not null;
+      alter table users add column issuer text, add column subject text;
+      alter table users add constraint users_identity unique (issuer, subject);
+      alter table users add constraint users_signs_in check (
+        (username is not null and password_hash is not null) or (issuer is not null and subject is not null)
+      );
+    `,
+  },
 ];
 
 /** documents' schema: its migrations, kept apart from other services' and baked into its PGlite template. */

@@ -95,8 +95,34 @@ describe.each(testDatabases())('DocumentRepository on $name', (database) => {
     expect(await repo.profile('junk')).toBeUndefined();
   });
 
+  it("makes a provider's user on first sight, once even when ten first calls race, apart from a local user of that name", async () => {
+    const issuer = 'https://id.example.com';
+    const first = await Promise.all(Array.from({ length: 10 }, () => repo.userForIdentity(issuer, 'alice')));
+    expect(new Set(first).size).toBe(1);
+    expect(first[0]).not.toBe(alice);
+    expect(await repo.userForIdentity(issuer, 'alice')).toBe(first[0]);
+    expect(await repo.userForIdentity('https://other.example.com', 'alice')).not.toBe(first[0]);
+    expect(await repo.profile(first[0]!)).toMatchObject({ username: 'alice', document_count: 0 });
+    expect((await repo.findUser('alice'))?.id).toBe(alice);
+  });
+
   it('answers ping while the database is reachable', async () => {
     await expect(repo.ping()).resolves.toBeUndefined();
     expect(repo.backend).toBe(database.name);
+  });
+});
+
+describe.each(testDatabases({ empty: true }))('migration 3 (users from identity providers) on $name', (database) => {
+  it('keeps the users and documents a database already had, and their logins', async () => {
+    const sql = await database.open();
+    await migrate(sql, { ...SCHEMA, migrations: MIGRATIONS.filter((migration) => migration.version < 3) });
+    const [user] = await sql.query<{ id: string }>("insert into users (username, password_hash) values ('carol', 'hash-c') returning id");
+    await sql.query("insert into documents (owner_id, title, content) values ($1, 'kept', '')", [user!.id]);
+    const repo = await DocumentRepository.open(sql);
+    expect(await repo.findUser('carol')).toMatchObject({ id: user!.id, password_hash: 'hash-c' });
+    expect((await repo.list(user!.id, 0, 10)).items).toEqual([expect.objectContaining({ title: 'kept' })]);
+    await expect(sql.query('insert into users (username) values ($1)', ['no-password'])).rejects.toThrow(/users_signs_in/);
+    await repo.close();
+    await database.drop();
   });
 });

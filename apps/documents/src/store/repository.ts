@@ -73,10 +73,24 @@ export class DocumentRepository {
     );
   }
 
+  /**
+   * The user an identity provider's `subject` is here, made on first sight. One statement makes it, so concurrent
+   * first calls of the same user make one; the lookup before it spares every later call a write.
+   */
+  async userForIdentity(issuer: string, subject: string): Promise<string> {
+    const [known] = await this.sql.query<Row>('select id from users where issuer = $1 and subject = $2', [issuer, subject]);
+    if (known) return String(known.id);
+    const [made] = await this.sql.query<Row>(
+      'insert into users (issuer, subject) values ($1, $2) on conflict (issuer, subject) do update set issuer = excluded.issuer returning id',
+      [issuer, subject],
+    );
+    return String(made!.id);
+  }
+
   async profile(userId: string): Promise<Profile | undefined> {
     if (!UUID.test(userId)) return undefined;
     const [row] = await this.sql.query<Row>(
-      'select u.id, u.username, u.created_at, (select count(*) from documents d where d.owner_id = u.id) as document_count from users u where u.id = $1',
+      'select u.id, coalesce(u.username, u.subject) as username, u.created_at, (select count(*) from documents d where d.owner_id = u.id) as document_count from users u where u.id = $1',
       [userId],
     );
     return (

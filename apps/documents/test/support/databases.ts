@@ -8,5 +8,8 @@ export const pgliteTemplateDir = workspaceTemplateDir();
 /** A throwaway in-memory PGlite, started from the template. */
 export const openMemoryPglite = (): Promise<Sql> => openTestPglite(SCHEMA);
 
-/** PGlite always; PostgreSQL too when DATABASE_URL is set (CI sets it), each run in a database of its own. */
-export const testDatabases = () => storageTestDatabases(SCHEMA);
+/**
+ * PGlite always; PostgreSQL too when DATABASE_URL is set (CI sets it), each run in a database of its own. With
+ * `empty`, no migration is applied yet.
+ */
+export const testDatabases = (options?: { empty?: boolean }) => storageTestDatabases(SCHEMA, options);
