@@ -127,14 +127,31 @@ describe('structure', () => {
   it("cleans up after a cancelled or failed deploy: the canary and the lock this run holds, and no other's", () => {
     for (const environment of ENVIRONMENTS) {
       const steps = deploy.jobs[environment.name]!.steps;
-      const cleanup = steps.at(-1)!;
+      const at = steps.findIndex((step) => step.id === 'cleanup');
+      const cleanup = steps[at]!;
       expect(cleanup).toMatchObject({
         id: 'cleanup',
         if: 'cancelled() || failure()',
         run: 'node --import tsx tools/deploy/deploy.ts --cleanup --namespace "$NAMESPACE" --app "$APP"',
       });
       expect(cleanup.env).toEqual({ NAMESPACE: environment.namespace, APP: '${{ matrix.app }}' });
-      expect(steps.at(-2)!.id).toBe('deploy');
+      expect(steps[at - 1]!.id).toBe('deploy');
+    }
+  });
+
+  it("ends each deploy by publishing the app's server.json to the environment's registry, which only its secrets name", () => {
+    for (const environment of ENVIRONMENTS) {
+      expect(deploy.jobs[environment.name]!.steps.at(-1)).toMatchObject({
+        id: 'publish',
+        run: 'node --import tsx tools/deploy/publish-server.ts --app "$APP" --environment "$ENVIRONMENT"',
+        env: {
+          APP: '${{ matrix.app }}',
+          ENVIRONMENT: environment.name,
+          MCP_REGISTRY_URL: '${{ secrets.MCP_REGISTRY_URL }}',
+          MCP_REGISTRY_TOKEN: '${{ secrets.MCP_REGISTRY_TOKEN }}',
+        },
+      });
+      expect(deploy.jobs[environment.name]!.steps.at(-1)!.if).toBeUndefined();
     }
   });
 

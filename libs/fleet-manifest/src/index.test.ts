@@ -23,6 +23,7 @@ describe("this workspace's apps", () => {
     const documents = readApp(root, 'documents')!;
     expect(documents).toMatchObject({
       port: 3002,
+      auth: 'oauth',
       kubernetes: true,
       objectives: FLEET_OBJECTIVES,
       loadCall: { tool: 'list_documents', login: 'testuser:password' },
@@ -51,7 +52,7 @@ describe('a manifest', () => {
     expect(() => readApp(workspace, 'broken')).toThrow(ManifestError);
     expect(() => readApp(workspace, 'broken')).toThrow(
       'apps/broken/package.json mcpFleet.port is 80: must be a whole number from 1024 to 65535 (the port it listens on in development; config/base.yaml port says the same)\n' +
-        'apps/broken/package.json mcpFleet.colour is not a setting; the settings are port, loadCall, kubernetes, objectives, canary, lambda',
+        'apps/broken/package.json mcpFleet.colour is not a setting; the settings are port, loadCall, auth, kubernetes, objectives, canary, lambda',
     );
     expect(() => readApp(workspace, 'garbled')).toThrow(/apps\/garbled\/package.json is not JSON: /);
     expect(() => readApp(workspace, 'missing')).toThrow('no app named missing: ');
@@ -143,7 +144,7 @@ describe('the JSON Schema editors check package.json with', () => {
         properties: { mcpFleet: { properties: Record<string, { properties?: object }>; additionalProperties: boolean } };
       }
     ).properties.mcpFleet;
-    expect(Object.keys(fleet.properties)).toEqual(['port', 'loadCall', 'kubernetes', 'objectives', 'canary', 'lambda']);
+    expect(Object.keys(fleet.properties)).toEqual(['port', 'loadCall', 'auth', 'kubernetes', 'objectives', 'canary', 'lambda']);
     expect(fleet.additionalProperties).toBe(false);
     expect(Object.keys(fleet.properties.canary!.properties!)).toContain('maxErrorPercent');
   });

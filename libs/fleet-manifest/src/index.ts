@@ -244,6 +244,12 @@ export const mcpFleetSchema = settings({
     help: 'the port it listens on in development; config/base.yaml port says the same',
   }),
   loadCall: loadCallSchema.optional(),
+  auth: z
+    .enum(['none', 'oauth'], { error: 'must be none or oauth' })
+    .default('none')
+    .describe(
+      'oauth: the app verifies bearer tokens (its defineService returns authenticate), so its server.json says clients authorize with OAuth',
+    ),
   kubernetes: z
     .boolean({ error: 'must be true or false' })
     .default(true)

@@ -414,6 +414,18 @@ function deployJob(environment: (typeof ENVIRONMENTS)[number], needs: string): J
         run: 'node --import tsx tools/deploy/deploy.ts --cleanup --namespace "$NAMESPACE" --app "$APP"',
         env: { NAMESPACE: environment.namespace, APP: '${{ matrix.app }}' },
       },
+      {
+        // Off until the environment has an MCP_REGISTRY_URL secret; docs/authorization.md: "server.json and publishing".
+        id: 'publish',
+        name: "Publish the app's server.json to the environment's MCP registry, if it has one",
+        run: 'node --import tsx tools/deploy/publish-server.ts --app "$APP" --environment "$ENVIRONMENT"',
+        env: {
+          APP: '${{ matrix.app }}',
+          ENVIRONMENT: environment.name,
+          MCP_REGISTRY_URL: '${{ secrets.MCP_REGISTRY_URL }}',
+          MCP_REGISTRY_TOKEN: '${{ secrets.MCP_REGISTRY_TOKEN }}',
+        },
+      },
     ],
   };
 }

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FLEET_OBJECTIVES, listApps, readApp, workspaceRoot } from '@mcp-fleet/fleet-manifest';
@@ -116,6 +116,33 @@ describe('every app of this workspace', () => {
       } finally {
         stderr.mockRestore();
       }
+    } finally {
+      rmSync(workspace, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a server.json that is not what the registry generator makes, or made for a host the Ingress does not render', () => {
+    const workspace = mkdtempSync(join(tmpdir(), 'app-checks-'));
+    try {
+      for (const path of ['deploy', 'apps/documents/package.json', 'apps/documents/config', 'apps/documents/deploy'])
+        cpSync(join(root, path), join(workspace, path), { recursive: true });
+      expect(appProblems(workspace, 'documents')).toEqual([]);
+      const staging = join(workspace, 'apps/documents/deploy/overlays/staging/server.json');
+      writeFileSync(staging, readFileSync(staging, 'utf8').replace('"version": "0.1.0"', '"version": "0.2.0"'));
+      expect(appProblems(workspace, 'documents')).toEqual([
+        'documents: deploy/overlays/staging/server.json is not what its package.json and the staging Ingress host generate; run npx nx g @mcp-fleet/nx-plugin:registry documents (it is never edited by hand)',
+      ]);
+      // A host set by the app's own overlay, not by the environment's component: server.json would name the wrong URL.
+      const overlay = join(workspace, 'apps/documents/deploy/overlays/production/kustomization.yaml');
+      writeFileSync(
+        overlay,
+        `${readFileSync(overlay, 'utf8')}patches:\n  - target: { kind: Ingress }\n    patch: '[{"op": "replace", "path": "/spec/rules/0/host", "value": "docs.other.example.org"}]'\n`,
+      );
+      expect(appProblems(workspace, 'documents')).toEqual(
+        expect.arrayContaining([
+          'documents production: the Ingress renders host docs.other.example.org, but deploy/environments/production/kustomization.yaml patches documents.mcp.example.com, which server.json names; make the Ingress host come from that patch',
+        ]),
+      );
     } finally {
       rmSync(workspace, { recursive: true, force: true });
     }

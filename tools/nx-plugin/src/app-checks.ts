@@ -7,6 +7,7 @@ import { policyProblems, renderOverlay, schemaProblems, type Manifest } from '@m
 import { parse } from 'yaml';
 import { checkApp, listApps } from '@mcp-fleet/fleet-manifest';
 import { GRAFANA_DASHBOARD_LABEL, MONITORING_FILE, OPERATOR_LABELS, renderMonitoring } from './monitoring';
+import { environmentHost, renderServerJson, serverJson, serverJsonFile } from './registry';
 
 const KINDS = [
   'ConfigMap',
@@ -82,6 +83,7 @@ export function appProblems(workspaceRoot: string, app: string): string[] {
       ...monitoringProblems(manifests),
     ];
     problems.push(...found.map((p) => `${app} ${environment}: ${p}`));
+    problems.push(...registryProblems(workspaceRoot, app, environment, manifests));
   }
   const monitoringFile = join(appDir, MONITORING_FILE);
   if (!existsSync(monitoringFile) || readFileSync(monitoringFile, 'utf8') !== renderMonitoring(app, fleet.objectives)) {
@@ -90,6 +92,29 @@ export function appProblems(workspaceRoot: string, app: string): string[] {
     );
   }
   return problems;
+}
+
+/**
+ * What is wrong with an app's server.json for an environment: not what the registry generator makes of its
+ * package.json and the environment's host, or made for a host its Ingress does not render.
+ */
+function registryProblems(workspaceRoot: string, app: string, environment: string, manifests: Manifest[]): string[] {
+  const appDir = join(workspaceRoot, 'apps', app);
+  const component = readFileSync(join(workspaceRoot, 'deploy', 'environments', environment, 'kustomization.yaml'), 'utf8');
+  const host = environmentHost(component, app);
+  const rendered = manifests.find((m) => m.kind === 'Ingress')?.spec.rules?.[0]?.host;
+  if (!host || host !== rendered)
+    return [
+      `${app} ${environment}: the Ingress renders host ${rendered}, but deploy/environments/${environment}/kustomization.yaml patches ${host ?? 'none'}, which server.json names; make the Ingress host come from that patch`,
+    ];
+  const packageJson = JSON.parse(readFileSync(join(appDir, 'package.json'), 'utf8')) as { description?: string; version?: string };
+  const made = serverJson({ app, packageJson, fleet: checkApp(workspaceRoot, app)!.fleet!, environment, host });
+  if (!made.document) return made.problems;
+  const file = join(appDir, serverJsonFile(environment));
+  if (existsSync(file) && readFileSync(file, 'utf8') === renderServerJson(made.document)) return [];
+  return [
+    `${app}: ${serverJsonFile(environment)} is not what its package.json and the ${environment} Ingress host generate; run npx nx g @mcp-fleet/nx-plugin:registry ${app} (it is never edited by hand)`,
+  ];
 }
 
 const carries = (labels: Record<string, string> | undefined, wanted: Record<string, string>) =>

@@ -17,3 +17,23 @@ export const appPackages = (tree: Tree) =>
       const manifest = readJson<AppPackage>(tree, `apps/${app}/package.json`);
       return { app, manifest, checked: manifest.mcpFleet === undefined ? undefined : parseMcpFleet(app, manifest.mcpFleet) };
     });
+
+/**
+ * The fleet's apps on Kubernetes in the tree: folders of apps/ whose package.json has an mcpFleet entry (a function
+ * has no manifests); one whose entry has problems is kept, so that writing it names them.
+ */
+export const kubernetesApps = (tree: Tree): string[] =>
+  appPackages(tree)
+    .filter(({ checked }) => checked && (!checked.fleet || checked.fleet.kubernetes))
+    .map(({ app }) => app)
+    .sort();
+
+/** The apps a generator writes for: `app` alone when named (it must be one of `apps`), else all of them. */
+export function chosenApps(generator: string, apps: string[], app: string | undefined): string[] {
+  if (app === undefined) return apps;
+  if (!apps.includes(app))
+    throw new Error(
+      `${generator}: "${app}" is no app of this workspace on Kubernetes (apps/<name>/package.json with an mcpFleet entry, not kubernetes: false); those apps are ${apps.join(', ') || 'none'}`,
+    );
+  return [app];
+}

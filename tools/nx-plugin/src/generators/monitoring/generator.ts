@@ -1,17 +1,7 @@
 import { formatFiles, type Tree } from '@nx/devkit';
 import { MONITORING_FILE, renderMonitoring } from '../../monitoring';
-import { appPackages } from '../app-packages';
+import { appPackages, chosenApps, kubernetesApps } from '../app-packages';
 import type { MonitoringGeneratorSchema } from './schema';
-
-/**
- * The fleet's apps on Kubernetes in the tree: folders of apps/ whose package.json has an mcpFleet entry (a function
- * has CloudWatch alarms instead); one whose entry has problems is kept, so that writing it names them.
- */
-const fleetAppsIn = (tree: Tree) =>
-  appPackages(tree)
-    .filter(({ checked }) => checked && (!checked.fleet || checked.fleet.kubernetes))
-    .map(({ app }) => app)
-    .sort();
 
 /**
  * Writes each app's monitoring objects from its objectives. Every app's objectives are checked first, so a bad one
@@ -27,12 +17,6 @@ export function writeMonitoring(tree: Tree, apps: string[]): void {
 
 /** `nx g @mcp-fleet/nx-plugin:monitoring [app]` */
 export default async function monitoringGenerator(tree: Tree, options: MonitoringGeneratorSchema): Promise<void> {
-  const apps = fleetAppsIn(tree);
-  if (options.app !== undefined && !apps.includes(options.app)) {
-    throw new Error(
-      `monitoring: "${options.app}" is no app of this workspace on Kubernetes (apps/<name>/package.json with an mcpFleet entry, not kubernetes: false); those apps are ${apps.join(', ') || 'none'}`,
-    );
-  }
-  writeMonitoring(tree, options.app === undefined ? apps : [options.app]);
+  writeMonitoring(tree, chosenApps('monitoring', kubernetesApps(tree), options.app));
   await formatFiles(tree);
 }

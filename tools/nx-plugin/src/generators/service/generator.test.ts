@@ -2,6 +2,7 @@ import { parseMcpFleet } from '@mcp-fleet/fleet-manifest';
 import { addProjectConfiguration, readJson, writeJson, type Tree } from '@nx/devkit';
 import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { fleetEnvironment } from '../testing';
 import serviceGenerator from './generator';
 
 let tree: Tree;
@@ -21,7 +22,7 @@ beforeEach(() => {
   writeJson(tree, 'apps/text-tools/package.json', { name: 'text-tools', mcpFleet: { port: 3001 } });
   writeJson(tree, 'apps/documents/package.json', { name: 'documents', mcpFleet: { port: 3002 } });
   for (const environment of ['staging', 'production'])
-    tree.write(`deploy/environments/${environment}/kustomization.yaml`, 'kind: Component\n');
+    tree.write(`deploy/environments/${environment}/kustomization.yaml`, fleetEnvironment(environment));
 });
 
 const read = (file: string) => tree.read(file, 'utf8')!;
@@ -74,6 +75,9 @@ describe('service generator', () => {
     expect(read('apps/weather-alerts/deploy/overlays/production/kustomization.yaml')).toContain(
       'components: [../../../../../deploy/environments/production]',
     );
+    expect(readJson(tree, 'apps/weather-alerts/deploy/overlays/staging/server.json').remotes).toEqual([
+      { type: 'streamable-http', url: 'https://weather-alerts.staging.example.com/mcp' },
+    ]);
   });
 
   it('with --target lambda, ships as a function only: its Lambda entry and test, its settings, no manifests or alerts', async () => {
@@ -84,6 +88,7 @@ describe('service generator', () => {
     expect(tree.exists('apps/fn/test/image.test.ts')).toBe(false);
     expect(readJson(tree, 'apps/fn/package.json').mcpFleet).toEqual({
       port: 3003,
+      auth: 'oauth',
       loadCall: { tool: 'greet', arguments: { name: 'load test' } },
       kubernetes: false,
       lambda: { secrets: { DATABASE_URL: 'mcp-fleet/fn/database-url', AUTH__SECRET: 'mcp-fleet/fn/auth-secret' } },

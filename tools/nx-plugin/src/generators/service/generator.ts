@@ -11,6 +11,7 @@ import {
 } from '@nx/devkit';
 import { appPackages, type AppPackage } from '../app-packages';
 import { writeMonitoring } from '../monitoring/generator';
+import { writeServerJson } from '../registry/generator';
 import type { ServiceGeneratorSchema } from './schema';
 
 /** A Kubernetes Service name (RFC 1035 label): the app's name becomes the Deployment, Service and Ingress names. */
@@ -106,7 +107,12 @@ function writePackageJson(tree: Tree, service: NormalizedService): void {
       'zod',
     ]),
     devDependencies: pick(['@mcp-fleet/testing', '@modelcontextprotocol/client', '@modelcontextprotocol/sdk']),
-    mcpFleet: { port: service.port, loadCall: { tool: 'greet', arguments: { name: 'load test' } }, ...shipping(service) },
+    mcpFleet: {
+      port: service.port,
+      ...(service.auth === 'jwt' ? { auth: 'oauth' } : {}),
+      loadCall: { tool: 'greet', arguments: { name: 'load test' } },
+      ...shipping(service),
+    },
   });
 }
 
@@ -147,6 +153,7 @@ export default async function serviceGenerator(tree: Tree, options: ServiceGener
     generateFiles(tree, join(__dirname, 'files', 'kubernetes'), service.root, substitutions);
     writeOverlays(tree, service);
     writeMonitoring(tree, [service.name]);
+    writeServerJson(tree, [service.name]);
   }
   await formatFiles(tree);
   // npm install links the new workspace and records it in package-lock.json, so `npm ci` keeps working.

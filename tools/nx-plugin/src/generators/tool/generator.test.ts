@@ -1,6 +1,7 @@
 import { writeJson, type Tree } from '@nx/devkit';
 import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { fleetEnvironment } from '../testing';
 import serviceGenerator from '../service/generator';
 import toolGenerator from './generator';
 
@@ -18,7 +19,7 @@ beforeEach(async () => {
       '@modelcontextprotocol/sdk': '1.32.2',
     },
   });
-  tree.write('deploy/environments/staging/kustomization.yaml', 'kind: Component\n');
+  tree.write('deploy/environments/staging/kustomization.yaml', fleetEnvironment('staging'));
   await serviceGenerator(tree, { name: 'weather', skipInstall: true });
   // What the plugin infers from apps/weather/package.json, which a virtual tree has no plugins to do.
   writeJson(tree, 'apps/weather/project.json', { name: 'weather', root: 'apps/weather' });

@@ -1,0 +1,3 @@
+export interface RegistryGeneratorSchema {
+  app?: string;
+}
