@@ -1,6 +1,7 @@
 import { createLambdaHandlers } from '@mcp-fleet/runtime/lambda';
 import { serve, type RunningService } from '@mcp-fleet/runtime';
-import { lambdaFetch, startIdentityProvider, type IdentityProvider } from '@mcp-fleet/testing';
+import { lambdaFetch } from '@mcp-fleet/testing';
+import { startIdentityProvider, type IdentityProvider } from '@mcp-fleet/testing/identity-provider';
 import {
   Client,
   StreamableHTTPClientTransport,

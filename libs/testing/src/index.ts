@@ -53,4 +53,3 @@ export {
 } from './lambda';
 export { heapAfterGc, hostileEvents, hostileRequests, sendHostile, type HostileRequest, type HostileRun } from './hostile-input';
 export { startIngressProxy, type IngressProxy } from './ingress-proxy';
-export { startIdentityProvider, type IdentityProvider } from './identity-provider';
