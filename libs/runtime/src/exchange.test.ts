@@ -181,4 +181,39 @@ describe('admit', () => {
     });
     expect(await protectedRules.admit(incoming({ body: batch('open') }), protectedRules.begin('POST', undefined))).toHaveProperty('body');
   });
+
+  it('challenges a read of a protected resource, and lets any other JSON through to the SDK to answer', async () => {
+    const secret = { public: false, scopes: ['docs:read'] };
+    const protectedRules = rulesWith({
+      config: runtimeConfigSchema.parse({ host: '127.0.0.1' }),
+      authenticate,
+      others: { resource: (uri) => (uri === 'notes://\n1' ? secret : undefined), prompt: () => undefined, all: [secret] },
+    });
+    const admit = (body: string) => protectedRules.admit(incoming({ body }), protectedRules.begin('POST', undefined));
+    // A URI from the request, with a line break in it: the challenge's description must stay one header line.
+    const refused = await admit('{"jsonrpc":"2.0","id":1,"method":"resources/read","params":{"uri":"notes://\\n1"}}');
+    expect(refused).toMatchObject({
+      status: 401,
+      message: 'Unauthorized: resource notes://\n1 needs an Authorization: Bearer <token> header',
+    });
+    const forbidden = await protectedRules.admit(
+      incoming({
+        body: '{"jsonrpc":"2.0","id":1,"method":"resources/read","params":{"uri":"notes://\\n1"}}',
+        headers: { authorization: 'Bearer good' },
+      }),
+      protectedRules.begin('POST', undefined),
+    );
+    expect(forbidden).toMatchObject({
+      status: 403,
+      headers: { 'www-authenticate': expect.stringContaining('error_description="resource notes://?1 needs the scope docs:read"') },
+    });
+    for (const body of [
+      'null',
+      '7',
+      '"text"',
+      '{"jsonrpc":"2.0","id":1,"method":"resources/read"}',
+      '{"method":"prompts/get","params":null}',
+    ])
+      expect(await admit(body), body).toHaveProperty('body');
+  });
 });

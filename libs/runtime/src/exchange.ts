@@ -30,6 +30,8 @@ export interface ExchangeOptions {
    * challenge its calls): the only values the `tool` metric label takes.
    */
   tools: ReadonlyMap<string, Access | undefined>;
+  /** What resources and prompts declare (listDeclared): a read or get of one that declares access is challenged too. */
+  others?: OtherAccess;
   /**
    * Verifies a bearer token; a throw answers 401 with its message. Without it, Authorization is not read and the
    * service is no OAuth protected resource.
@@ -47,6 +49,15 @@ export interface ExchangeOptions {
  * the caller it proves, or a throw whose message says why not.
  */
 export type Authenticate = (token: string, resource: string | undefined) => Promise<AuthInfo>;
+
+/** The access a resources/read or prompts/get meets, as the service's resources and prompts declare it. */
+export interface OtherAccess {
+  /** The access of the resource `uri` names: a static resource's, or a URI template's it matches. */
+  resource(uri: string): Access | undefined;
+  prompt(name: string): Access | undefined;
+  /** Every access they declare: their scopes are supported too. */
+  all: readonly Access[];
+}
 
 /** The service as an OAuth 2.0 protected resource (MCP authorization; RFC 9728). */
 export interface ResourceServerOptions {
@@ -123,7 +134,7 @@ const PIPELINE_METHODS = new Set(['tools/call', 'resources/read', 'prompts/get']
 export type ExchangeRules = ReturnType<typeof exchangeRules>;
 
 export function exchangeRules(options: ExchangeOptions) {
-  const { config, logger, metrics, tools, reach } = options;
+  const { config, logger, metrics, tools, others, reach } = options;
   const hostLimit = options.hostLimit && options.hostLimit.bytes < config.http.maxBodyBytes ? options.hostLimit : undefined;
   const maxBody = hostLimit?.bytes ?? config.http.maxBodyBytes;
   const tooLarge: Refusal = {
@@ -163,23 +174,23 @@ export function exchangeRules(options: ExchangeOptions) {
     metrics.duration.zero({ method: 'tools/call', tool });
   }
 
-  const resourceServer = options.authenticate ? protectedResource(options.resourceServer ?? {}, tools, reach) : undefined;
+  const resourceServer = options.authenticate
+    ? protectedResource(options.resourceServer ?? {}, [...tools.values(), ...(others?.all ?? [])], reach)
+    : undefined;
 
-  /** The 401 or 403 of a call to a tool the caller may not use, before its handler: no token, or one without its scopes. */
+  /** The 401 or 403 of a call the caller may not make, before its handler: no token, or one without its scopes. */
   const accessRefusal = (body: unknown, labels: RequestLabels, caller: AuthInfo | undefined, host: string): Refusal | undefined => {
     if (!resourceServer) return undefined;
-    const called = labels.method === 'tools/call' ? [labels.tool] : labels.method === 'batch' ? calledTools(body) : [];
-    for (const name of called) {
-      const access = tools.get(name);
+    for (const [kind, name, access] of guardedIn(body, labels)) {
       if (!access || access.public) continue;
       if (!caller)
         return {
           status: 401,
           code: JSON_RPC.serverError,
-          message: `Unauthorized: tool ${name} needs an Authorization: Bearer <token> header`,
+          message: `Unauthorized: ${kind} ${name} needs an Authorization: Bearer <token> header`,
           headers: { 'www-authenticate': resourceServer.challenge(host, access.scopes) },
         };
-      const problem = scopeProblem('tool', name, access, caller.scopes);
+      const problem = scopeProblem(kind, name, access, caller.scopes);
       if (problem)
         return {
           status: 403,
@@ -191,6 +202,19 @@ export function exchangeRules(options: ExchangeOptions) {
         };
     }
     return undefined;
+  };
+
+  /** What a request calls, reads or gets, with the access each declares. */
+  const guardedIn = (body: unknown, labels: RequestLabels): [kind: string, name: string, access: Access | undefined][] => {
+    if (labels.method === 'tools/call') return [['tool', labels.tool, tools.get(labels.tool)]];
+    if (labels.method === 'batch') return calledTools(body).map((name) => ['tool', name, tools.get(name)]);
+    // Only a request labelled so is an object with a method; any other body may be any JSON (null, a number).
+    if (!others || (labels.method !== 'resources/read' && labels.method !== 'prompts/get')) return [];
+    const params = (body as { params?: { uri?: unknown; name?: unknown } }).params;
+    if (labels.method === 'resources/read' && typeof params?.uri === 'string')
+      return [['resource', params.uri, others.resource(params.uri)]];
+    if (labels.method === 'prompts/get' && typeof params?.name === 'string') return [['prompt', params.name, others.prompt(params.name)]];
+    return [];
   };
 
   const rules = {
@@ -389,8 +413,8 @@ function nestsDeeper(value: unknown, levels: number): boolean {
  * The service as an OAuth protected resource: its metadata document and its challenges, for the Host a request
  * came on (the resource URL's default).
  */
-function protectedResource(settings: ResourceServerOptions, tools: ExchangeOptions['tools'], reach: Reach) {
-  const scopesSupported = [...new Set([...tools.values()].flatMap((access) => access?.scopes ?? []))].sort();
+function protectedResource(settings: ResourceServerOptions, declared: readonly (Access | undefined)[], reach: Reach) {
+  const scopesSupported = [...new Set(declared.flatMap((access) => access?.scopes ?? []))].sort();
   const scheme = reach === 'loopback' ? 'http' : 'https';
   // undefined for a Host no URL can be made of (only where http.allowedHosts is "*").
   const resourceOn = memoized((host: string): { resource: string; metadataUrl: string; metadataPath: string } | undefined => {
@@ -402,7 +426,8 @@ function protectedResource(settings: ResourceServerOptions, tools: ExchangeOptio
       return undefined;
     }
   });
-  const quoted = (text: string) => text.replace(/["\\]/g, "'");
+  // A quoted-string of a header: no quote or backslash, and nothing outside printable ASCII (a URI from a request).
+  const quoted = (text: string) => text.replace(/["\\]/g, "'").replace(/[^\x20-\x7e]/g, '?');
   return {
     /** The resource URL and where its metadata is, for a request on `host`; undefined when no URL can be made of it. */
     resourceOn,

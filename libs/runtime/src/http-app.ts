@@ -30,8 +30,9 @@ export interface HttpAppOptions {
   logger: Logger;
   metrics: RuntimeMetrics;
   readiness: Readiness;
-  /** The tools the service registers, with the access each declares (listTools). */
+  /** The tools the service registers, with the access each declares (listDeclared). */
   tools: ExchangeOptions['tools'];
+  others?: ExchangeOptions['others'];
   /** Verifies a bearer token; a throw answers 401 with its message. Without it, Authorization is not read. */
   authenticate?: Authenticate;
   resourceServer?: ExchangeOptions['resourceServer'];

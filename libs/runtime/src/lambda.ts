@@ -15,7 +15,7 @@ import { JSON_RPC } from './json-rpc';
 import { EMF_METRICS, EMF_NAMESPACE, SERVER_ERROR, type Outcome } from './metrics-contract';
 import { fromEvent, splitHeaders, toResult, type EventRequest, type HttpEvent, type HttpResult } from './lambda-events';
 import { createMetrics } from './metrics';
-import { createTelemetry, listTools, type ServiceDefinition } from './serve';
+import { createTelemetry, listDeclared, type ServiceDefinition } from './serve';
 
 /**
  * The Lambda host: the same factory, config, rules and middleware chain as `serve()`, behind Lambda's HTTP events
@@ -65,12 +65,13 @@ export async function createLambdaHandlers(define: () => Promise<ServiceDefiniti
   const { config, name } = service;
   const logger = service.logger ?? createTelemetry(name, config).logger;
   const metrics = service.metrics ?? createMetrics(name);
-  const tools = await listTools(service.factory);
+  const { tools, others } = await listDeclared(service.factory);
   const rules = exchangeRules({
     config,
     logger,
     metrics,
     tools,
+    others,
     authenticate: service.authenticate,
     resourceServer: service.resourceServer,
     reach: 'function',

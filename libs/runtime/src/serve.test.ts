@@ -5,13 +5,13 @@ import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as V1Transport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { createServer as createHttpServer } from 'node:http';
 import { access, clientAddressOf, createTokenVerifier } from '@mcp-fleet/middleware';
-import { McpServer, ProtocolError, ProtocolErrorCode, Server } from '@modelcontextprotocol/server';
+import { McpServer, ProtocolError, ProtocolErrorCode, ResourceTemplate, Server } from '@modelcontextprotocol/server';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { runtimeConfigSchema } from './config';
 import { createLogger, type Logger } from './logger';
-import { listTools, serve, type RunningService, type ServeOptions } from './serve';
+import { listDeclared, serve, type RunningService, type ServeOptions } from './serve';
 
 type Line = Record<string, unknown>;
 
@@ -392,7 +392,7 @@ describe('serve with legacy sessions', () => {
   });
 });
 
-describe('listTools', () => {
+describe('listDeclared', () => {
   it("names every tool on every page of a server's listing with its access, none for a server without tools, and says why it cannot", async () => {
     const pages: Record<
       string,
@@ -408,7 +408,7 @@ describe('listTools', () => {
     };
     const paging = new Server({ name: 'paging', version: '0' }, { capabilities: { tools: {} } });
     paging.setRequestHandler('tools/list', (request) => pages[request.params?.cursor ?? '']!);
-    expect(await listTools(() => paging)).toEqual(
+    expect((await listDeclared(() => paging)).tools).toEqual(
       new Map([
         ['a', { public: true, scopes: [] }],
         ['b', { public: false, scopes: ['x:write'] }],
@@ -416,13 +416,44 @@ describe('listTools', () => {
       ]),
     );
 
-    expect(await listTools(() => new McpServer({ name: 'none', version: '0' }))).toEqual(new Map());
+    expect((await listDeclared(() => new McpServer({ name: 'none', version: '0' }))).tools).toEqual(new Map());
 
     const broken = new Server({ name: 'broken', version: '0' }, { capabilities: { tools: {} } });
     broken.setRequestHandler('tools/list', () => {
       throw new ProtocolError(ProtocolErrorCode.InternalError, 'no catalogue');
     });
-    await expect(listTools(() => broken)).rejects.toThrow('listing the tools: tools/list answered -32603 no catalogue');
+    await expect(listDeclared(() => broken)).rejects.toThrow('listing the tools: tools/list answered -32603 no catalogue');
+  });
+
+  it('finds what resources (static, or by a template their URI matches) and prompts declare, all for scopes_supported', async () => {
+    const server = new McpServer({ name: 'declaring', version: '0' });
+    const text = (uri: URL) => ({ contents: [{ uri: uri.href, text: '' }] });
+    server.registerResource('me', 'users://me', { _meta: access({ scopes: ['u:read'] }) }, text);
+    server.registerResource('open', 'users://open', {}, text);
+    server.registerResource(
+      'doc',
+      new ResourceTemplate('docs://{id}', { list: undefined }),
+      { _meta: access({ scopes: ['d:read'] }) },
+      text,
+    );
+    server.registerPrompt('draft', { _meta: access({ scopes: ['d:write'] }) }, () => ({ messages: [] }));
+    const { others } = await listDeclared(() => server);
+    expect(others.resource('users://me')).toEqual({ public: false, scopes: ['u:read'] });
+    expect(others.resource('docs://42')).toEqual({ public: false, scopes: ['d:read'] });
+    expect(others.resource('users://open')).toBeUndefined();
+    expect(others.resource('other://x')).toBeUndefined();
+    expect(others.prompt('draft')).toEqual({ public: false, scopes: ['d:write'] });
+    expect(others.all.flatMap((declared) => declared.scopes).sort()).toEqual(['d:read', 'd:write', 'u:read']);
+
+    // A template whose list callback needs what start-up lacks: its listed resources are left to the middleware.
+    const listing = new McpServer({ name: 'listing', version: '0' });
+    const needsCaller = new ResourceTemplate('notes://{id}', {
+      list: () => {
+        throw new Error('no caller');
+      },
+    });
+    listing.registerResource('note', needsCaller, { _meta: access({ scopes: ['n:read'] }) }, text);
+    expect((await listDeclared(() => listing)).others.resource('notes://1')).toEqual({ public: false, scopes: ['n:read'] });
   });
 });
 
@@ -439,6 +470,17 @@ describe('serve as an OAuth protected resource (MCP authorization, RFC 9728)', (
     server.registerTool('read', { inputSchema: z.object({}), _meta: access({ scopes: ['docs:read'] }) }, answer('read'));
     server.registerTool('write', { inputSchema: z.object({}), _meta: access({ scopes: ['docs:write'] }) }, answer('write'));
     server.registerTool('plain', { inputSchema: z.object({}) }, answer('plain'));
+    const contents = (uri: URL) => ({ contents: [{ uri: uri.href, text: uri.href }] });
+    server.registerResource(
+      'notes',
+      new ResourceTemplate('notes://{id}', { list: undefined }),
+      { _meta: access({ scopes: ['docs:read'] }) },
+      contents,
+    );
+    server.registerResource('secrets', 'secrets://all', { _meta: access({ scopes: ['docs:write'] }) }, contents);
+    server.registerPrompt('draft', { _meta: access({ scopes: ['docs:write'] }) }, () => ({
+      messages: [{ role: 'user' as const, content: { type: 'text' as const, text: 'draft' } }],
+    }));
     return server;
   };
   const startProtected = async (config: Record<string, unknown> = {}, resourceServer?: ServeOptions['resourceServer']) => {
@@ -506,20 +548,43 @@ describe('serve as an OAuth protected resource (MCP authorization, RFC 9728)', (
       it(`challenges before the handler, ${era} era, lane ${fastLane ? 'on' : 'off'}: 401 without a token, 403 insufficient_scope without the scope`, async () => {
         const { url, base } = await startProtected({ http: { fastLane } });
         const metadata = `resource_metadata="${base}/.well-known/oauth-protected-resource/mcp"`;
-        /** The tool's text, or the HTTP status and challenge the client was refused with (connecting or calling). */
-        const call = async (token: string | undefined, tool: string): Promise<{ text: string } | Answer> => {
+        type Connected = Awaited<ReturnType<typeof connected>>;
+        /** What `use` got, or the HTTP status and challenge the client was refused with (connecting or using). */
+        const asClient = async (
+          token: string | undefined,
+          use: (client: Connected) => Promise<string>,
+        ): Promise<{ text: string } | Answer> => {
           const posts: Answer[] = [];
-          let client: Awaited<ReturnType<typeof connected>> | undefined;
+          let client: Connected | undefined;
           try {
             client = await connected(era, url, token, posts);
-            const result = (await client.callTool({ name: tool, arguments: {} })) as { content: { text: string }[] };
-            return { text: result.content[0]!.text };
+            return { text: await use(client) };
           } catch {
             return posts.at(-1)!;
           } finally {
             await client?.close();
           }
         };
+        const call = (token: string | undefined, tool: string) =>
+          asClient(
+            token,
+            async (client) => ((await client.callTool({ name: tool, arguments: {} })) as { content: { text: string }[] }).content[0]!.text,
+          );
+        const read = (token: string | undefined, uri: string) =>
+          asClient(token, async (client) => ((await client.readResource({ uri })).contents[0] as { text: string }).text);
+        const prompt = (token: string | undefined, name: string) =>
+          asClient(token, async (client) => ((await client.getPrompt({ name })).messages[0]!.content as { text: string }).text);
+        expect(await read(undefined, 'notes://1')).toEqual({
+          status: 401,
+          challenge: `Bearer realm="mcp", ${metadata}, scope="docs:read"`,
+        });
+        expect(await read('reader', 'secrets://all')).toEqual({
+          status: 403,
+          challenge: `Bearer realm="mcp", error="insufficient_scope", error_description="resource secrets://all needs the scope docs:write", ${metadata}, scope="docs:write"`,
+        });
+        expect(await read('reader', 'notes://7')).toEqual({ text: 'notes://7' });
+        expect(await prompt('reader', 'draft')).toMatchObject({ status: 403 });
+        expect(await prompt('writer', 'draft')).toEqual({ text: 'draft' });
         expect(await call(undefined, 'read')).toEqual({ status: 401, challenge: `Bearer realm="mcp", ${metadata}, scope="docs:read"` });
         expect(await call('reader', 'write')).toEqual({
           status: 403,

@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   InMemoryTransport,
+  UriTemplate,
   type JSONRPCErrorResponse,
   type JSONRPCResultResponse,
   type McpServerFactory,
@@ -11,7 +12,7 @@ import { serveStdio } from '@modelcontextprotocol/server/stdio';
 import { declaredAccess, type Access } from '@mcp-fleet/middleware';
 import { ConfigError, type RuntimeConfig } from './config';
 import { LEGACY_VERSIONS } from './lane/routing';
-import type { Authenticate, ResourceServerOptions } from './exchange';
+import type { Authenticate, OtherAccess, ResourceServerOptions } from './exchange';
 import { createHttpApp } from './http-app';
 import { createLogger, type Logger } from './logger';
 import { createMetrics, type RuntimeMetrics } from './metrics';
@@ -72,7 +73,7 @@ export async function serve(factory: McpServerFactory, options: ServeOptions): P
   const { config, name } = options;
   const logger = options.logger ?? createTelemetry(name, config).logger;
   // Building one instance up front fails fast on a broken factory and tells metrics which tool names exist.
-  const tools = await listTools(factory);
+  const { tools, others } = await listDeclared(factory);
   const readiness = new Readiness(options.checks);
   if (isPrepareRun()) {
     // The factory builds: what the app prepares itself (a database template) is done by now, and nothing listens.
@@ -106,6 +107,7 @@ export async function serve(factory: McpServerFactory, options: ServeOptions): P
       metrics,
       readiness,
       tools,
+      others,
       authenticate: options.authenticate,
       resourceServer: options.resourceServer,
     });
@@ -172,15 +174,18 @@ async function listen(server: Server, config: RuntimeConfig): Promise<void> {
 /** The newest 2025-era revision: the one a tool listing is asked in (any instance answers it, whatever it builds for). */
 const LISTING_VERSION = [...LEGACY_VERSIONS].sort().at(-1)!;
 
+/** The most pages of one listing read at start-up: a server whose cursor never ends cannot hold the start forever. */
+const MAX_LISTING_PAGES = 1000;
+
 /**
- * The tools an instance of `factory` registers, each with the access it declares (`access(...)` in its `_meta`;
- * undefined for one that declares none),
- * asked of it in plain JSON-RPC over an in-memory pair.
+ * What an instance of `factory` declares with `access(...)` in its `_meta`: each tool's access (undefined for one
+ * that declares none), and the access a resources/read or prompts/get meets (OtherAccess), asked of it in plain
+ * JSON-RPC over an in-memory pair.
  * Not through an SDK Client: it parses the listing with the 2025 era's zod schemas, the ones the server checks every
  * 2025-era call with, and each tool's different input schema left that shared parse code megamorphic for the life
  * of the process: a 2025-era call to an app with 100 tools then cost 10-15% more CPU than to one with one tool.
  */
-export async function listTools(factory: McpServerFactory): Promise<Map<string, Access | undefined>> {
+export async function listDeclared(factory: McpServerFactory): Promise<{ tools: Map<string, Access | undefined>; others: OtherAccess }> {
   const [ours, theirs] = InMemoryTransport.createLinkedPair();
   const answers = new Map<number, (message: JSONRPCResultResponse | JSONRPCErrorResponse) => void>();
   ours.onmessage = (message) => {
@@ -195,6 +200,19 @@ export async function listTools(factory: McpServerFactory): Promise<Map<string, 
     if ('error' in message) throw new Error(`listing the tools: ${method} answered ${message.error.code} ${message.error.message}`);
     return message.result;
   };
+  /** Every item of a paginated listing. */
+  const listed = async <T>(method: string, key: string): Promise<T[]> => {
+    const items: T[] = [];
+    let cursor: unknown;
+    for (let page = 0; page < MAX_LISTING_PAGES; page++) {
+      const result = await ask(method, cursor === undefined ? undefined : { cursor });
+      items.push(...((result[key] as T[] | undefined) ?? []));
+      cursor = result.nextCursor;
+      if (cursor === undefined) return items;
+    }
+    throw new Error(`listing the tools: ${method} gave more than ${MAX_LISTING_PAGES} pages`);
+  };
+  type Declaring = { _meta?: Record<string, unknown> };
   const server = await factory({ era: 'legacy' });
   await server.connect(theirs);
   try {
@@ -203,23 +221,46 @@ export async function listTools(factory: McpServerFactory): Promise<Map<string, 
       capabilities: {},
       clientInfo: { name: 'mcp-fleet-runtime', version: '0' },
     });
-    if (!(initialized.capabilities as { tools?: object } | undefined)?.tools) return new Map();
+    const capabilities = (initialized.capabilities ?? {}) as { tools?: object; resources?: object; prompts?: object };
     await ours.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
     const tools = new Map<string, Access | undefined>();
-    let cursor: unknown;
-    do {
-      const page = (await ask('tools/list', cursor === undefined ? undefined : { cursor })) as {
-        tools: { name: string; _meta?: Record<string, unknown> }[];
-        nextCursor?: string;
-      };
-      for (const tool of page.tools) tools.set(tool.name, declaredAccess(tool._meta));
-      cursor = page.nextCursor;
-    } while (cursor !== undefined);
-    return tools;
+    if (capabilities.tools)
+      for (const tool of await listed<Declaring & { name: string }>('tools/list', 'tools'))
+        tools.set(tool.name, declaredAccess(tool._meta));
+    const resources = new Map<string, Access>();
+    const templates: [UriTemplate, Access][] = [];
+    const prompts = new Map<string, Access>();
+    if (capabilities.resources) {
+      // resources/list runs the app's list callbacks, which may need a caller or a database: without it, the
+      // static resources are refused in-band by the middleware alone, not challenged over HTTP.
+      const statics = await listed<Declaring & { uri: string }>('resources/list', 'resources').catch(() => []);
+      for (const { uri, _meta } of statics) setDeclared(resources, uri, _meta);
+      for (const { uriTemplate, _meta } of await listed<Declaring & { uriTemplate: string }>(
+        'resources/templates/list',
+        'resourceTemplates',
+      )) {
+        const access = declaredAccess(_meta);
+        if (access) templates.push([new UriTemplate(uriTemplate), access]);
+      }
+    }
+    if (capabilities.prompts)
+      for (const { name, _meta } of await listed<Declaring & { name: string }>('prompts/list', 'prompts'))
+        setDeclared(prompts, name, _meta);
+    const others: OtherAccess = {
+      resource: (uri) => resources.get(uri) ?? templates.find(([template]) => template.match(uri))?.[1],
+      prompt: (name) => prompts.get(name),
+      all: [...resources.values(), ...templates.map(([, access]) => access), ...prompts.values()],
+    };
+    return { tools, others };
   } finally {
     await ours.close();
     await server.close();
   }
+}
+
+function setDeclared(map: Map<string, Access>, key: string, meta: Record<string, unknown> | undefined): void {
+  const access = declaredAccess(meta);
+  if (access) map.set(key, access);
 }
 
 /**
