@@ -10,6 +10,8 @@ import { $ } from 'zx';
 import { cliOrExit, parseCount, parseDuration, table } from '@mcp-fleet/cli-kit';
 import { type BenchRow, summarise } from './src/bench-summary';
 import {
+  authorizedCall,
+  BENCH_TOKEN,
   carriesEcho,
   EXTRA_TOOLS,
   legacySessionCall,
@@ -40,6 +42,7 @@ under the same load:
   (k) the bare SDK v1 in its documented stateless pattern answering that call: the 2025 era's baseline
   (l) (j) with the same 100 extra tools
   (m) (k) with the same 100 extra tools: (l)'s baseline
+  (n) (b) with a bearer token (HS256) verified on every call and echo requiring its scope: the cost of auth
 Every server runs with the Node flags the image starts an app with (IMAGE_NODE_FLAGS, deploy/Dockerfile), the
 bare SDK's too. Every variant is started and warmed up once, then measured in rounds of short turns: each round
 drives every variant once, in the opposite order each round. Prints requests/s, p50 and p99 latency, errors, the
@@ -148,6 +151,13 @@ const VARIANTS: BenchVariant[] = [
     baseline: 'm',
     oneTool: 'k',
   },
+  {
+    id: 'n',
+    name: 'runtime, bearer token checked',
+    app: bench('runtime-echo/dist/main.js'),
+    env: { MCP_ENV: undefined, BENCH_TOKEN: JSON.stringify(BENCH_TOKEN) },
+    call: 'echo-auth',
+  },
 ];
 
 let settings: { rounds: number; duration: number; warmup: number; connections: number; variants: BenchVariant[]; node: string };
@@ -205,7 +215,9 @@ async function start(variant: BenchVariant): Promise<Running> {
         ? modernList
         : variant.call === 'echo-2025'
           ? legacyStatelessCall
-          : modernCall;
+          : variant.call === 'echo-auth'
+            ? await authorizedCall()
+            : modernCall;
     const check = await fetch(server.url, { method: 'POST', ...request });
     const checkBody = await check.text();
     const answered = variant.call === 'list' ? listsAllTools(checkBody) : carriesEcho(checkBody);

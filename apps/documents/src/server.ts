@@ -1,7 +1,8 @@
 import { AccessError, access, callerOf, clientAddressOf, structuredResult, withMiddleware, type Middleware } from '@mcp-fleet/middleware';
+import type { Notifier } from '@mcp-fleet/runtime';
 import { McpServer, ResourceTemplate, type ServerContext } from '@modelcontextprotocol/server';
 import packageJson from '../package.json' with { type: 'json' };
-import { DOCUMENT_TEMPLATE, readDocument } from './resources/document';
+import { DOCUMENT_TEMPLATE, documentUri, readDocument } from './resources/document';
 import { PROFILE_URI, readProfile } from './resources/profile';
 import type { DocumentRepository } from './store/repository';
 import { SCOPES, type OwnerContext } from './tools/context';
@@ -20,6 +21,8 @@ export interface DocumentsDeps extends LoginDeps {
    * identity provider's, each made a user here on first sight.
    */
   subjects?: 'own' | 'provider';
+  /** Where changes are told to subscriptions/listen streams, each only its owner's (notifierOf the service's bus). */
+  notify?: Notifier;
 }
 
 /** The longest issuer and subject kept for a provider's user (OIDC allows a subject of 255 ASCII characters). */
@@ -31,7 +34,14 @@ const write = access({ scopes: [SCOPES.write] });
 
 /** The documents service. Pure: every dependency comes in through deps. */
 export function createServer(deps: DocumentsDeps): McpServer {
-  const server = withMiddleware(new McpServer({ name: 'documents', version: packageJson.version }), deps.middleware);
+  // Clients may subscribe to a document (resources/updated) and to the list of theirs (list_changed).
+  const server = withMiddleware(
+    new McpServer(
+      { name: 'documents', version: packageJson.version },
+      { capabilities: { resources: { subscribe: true, listChanged: true } } },
+    ),
+    deps.middleware,
+  );
   const owner = async (sdk: ServerContext): Promise<OwnerContext> => {
     const caller = callerOf(sdk);
     // The auth middleware refuses anonymous calls first; this holds even in a chain without it.
@@ -64,7 +74,11 @@ export function createServer(deps: DocumentsDeps): McpServer {
       outputSchema: createDocumentOutput,
       _meta: write,
     },
-    async (input, sdk) => structuredResult(await createDocument(input, await owner(sdk))),
+    async (input, sdk) => {
+      const created = await createDocument(input, await owner(sdk));
+      deps.notify?.resourcesChanged(callerOf(sdk));
+      return structuredResult(created);
+    },
   );
   server.registerTool(
     'update_document',
@@ -76,7 +90,11 @@ export function createServer(deps: DocumentsDeps): McpServer {
       outputSchema: updateDocumentOutput,
       _meta: write,
     },
-    async (input, sdk) => structuredResult(await updateDocument(input, await owner(sdk))),
+    async (input, sdk) => {
+      const updated = await updateDocument(input, await owner(sdk));
+      deps.notify?.resourceUpdated(documentUri(updated.id), callerOf(sdk));
+      return structuredResult(updated);
+    },
   );
   server.registerTool(
     'delete_document',
@@ -88,7 +106,12 @@ export function createServer(deps: DocumentsDeps): McpServer {
       _meta: write,
       annotations: { destructiveHint: true },
     },
-    async (input, sdk) => structuredResult(await deleteDocument(input, await owner(sdk))),
+    async (input, sdk) => {
+      const deleted = await deleteDocument(input, await owner(sdk));
+      deps.notify?.resourceUpdated(documentUri(input.id), callerOf(sdk));
+      deps.notify?.resourcesChanged(callerOf(sdk));
+      return structuredResult(deleted);
+    },
   );
   server.registerTool(
     'list_documents',

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { createTokenIssuer, createTokenVerifier, standardChain, tokenSettings } from '@mcp-fleet/middleware';
-import { ConfigError, createTelemetry, loadConfig, type ServiceDefinition } from '@mcp-fleet/runtime';
-import { openDatabase, storageFunctionProblems } from '@mcp-fleet/storage';
+import { ConfigError, createTelemetry, loadConfig, notifierOf, type ServiceDefinition } from '@mcp-fleet/runtime';
+import { openDatabase, serviceEventBus, storageFunctionProblems } from '@mcp-fleet/storage';
 import { documentsConfigSchema, productionProblems, type DocumentsConfig } from './config';
 import { LoginLimits } from './login-limits';
 import { hashPassword } from './passwords';
@@ -50,15 +50,22 @@ export async function defineService({
     timeout: { ms: config.callTimeoutMs },
   });
   const issueToken = tokens.secret ? createTokenIssuer(tokens) : undefined;
+  // On PostgreSQL, a change made through any replica reaches the listeners of every one.
+  const bus = await serviceEventBus({ config, service: 'documents', host, logger });
+  const notify = notifierOf(bus);
   const loginLimits = new LoginLimits(config.loginLimits, limitStore);
   return {
     name: 'documents',
     config,
     ...telemetry,
-    factory: () => createServer({ repo, middleware, issueToken, loginLimits, subjects: tokens.jwksUrl ? 'provider' : 'own' }),
+    factory: () => createServer({ repo, middleware, issueToken, loginLimits, notify, subjects: tokens.jwksUrl ? 'provider' : 'own' }),
     authenticate: createTokenVerifier(tokens),
     resourceServer: config.auth,
+    bus,
     checks: { database: () => repo.ping() },
-    onShutdown: () => repo.close(),
+    onShutdown: async () => {
+      await bus.close();
+      await repo.close();
+    },
   };
 }

@@ -1,6 +1,6 @@
 import { createServer, type ServerResponse } from 'node:http';
-import { generateKeyPair, SignJWT, UnsecuredJWT } from 'jose';
-import { describe, expect, it } from 'vitest';
+import { exportJWK, generateKeyPair, SignJWT, UnsecuredJWT } from 'jose';
+import { describe, expect, it, vi } from 'vitest';
 import { auth, createTokenIssuer, createTokenVerifier, InvalidTokenError, KeysUnavailableError } from './auth';
 import type { CallContext } from './context';
 import { AccessError } from './errors';
@@ -135,6 +135,55 @@ describe('createTokenVerifier with a JWKS URL', () => {
       // A token that is malformed is the client's problem whatever the provider does.
       await expect(verifyRemote('not.a.token')).rejects.toBeInstanceOf(InvalidTokenError);
     } finally {
+      await new Promise((resolve) => idp.close(resolve));
+    }
+  });
+});
+
+describe('createTokenVerifier remembering what verified', () => {
+  it('takes a verified token again without its signature for up to a minute, never past its expiry or for another resource', async () => {
+    const key = async () => {
+      const pair = await generateKeyPair('RS256', { extractable: true });
+      return { ...pair, jwk: { ...(await exportJWK(pair.publicKey)), kid: crypto.randomUUID(), alg: 'RS256' } };
+    };
+    const [first, second] = [await key(), await key()];
+    let published = [first.jwk];
+    const idp = createServer((_req, res) =>
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: published })),
+    );
+    await new Promise<void>((resolve) => idp.listen(0, '127.0.0.1', resolve));
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() });
+    try {
+      const verifyRemote = createTokenVerifier({
+        jwksUrl: `http://127.0.0.1:${(idp.address() as { port: number }).port}/jwks`,
+        issuer: 'idp',
+        audience: 'app',
+        jwksCooldownSec: 0,
+      });
+      const sign = (expiresIn: string, aud = 'https://a.example.com/mcp') =>
+        new SignJWT({})
+          .setProtectedHeader({ alg: 'RS256', kid: first.jwk.kid })
+          .setSubject('u')
+          .setIssuer('idp')
+          .setAudience(aud)
+          .setExpirationTime(expiresIn)
+          .sign(first.privateKey);
+      const token = await sign('1h');
+      expect((await verifyRemote(token, 'https://a.example.com/mcp')).clientId).toBe('u');
+      // The provider withdraws the key: a token it verified is still taken within the minute, and not after it.
+      published = [second.jwk];
+      expect((await verifyRemote(token, 'https://a.example.com/mcp')).clientId).toBe('u');
+      await expect(verifyRemote(token, 'https://b.example.com/mcp')).rejects.toThrow(InvalidTokenError);
+      vi.advanceTimersByTime(61_000);
+      await expect(verifyRemote(token, 'https://a.example.com/mcp')).rejects.toThrow('no key of the identity provider matches the token');
+
+      published = [first.jwk];
+      const shortLived = await sign('30s');
+      expect((await verifyRemote(shortLived, 'https://a.example.com/mcp')).clientId).toBe('u');
+      vi.advanceTimersByTime(31_000 + 30_000);
+      await expect(verifyRemote(shortLived, 'https://a.example.com/mcp')).rejects.toThrow('the token has expired');
+    } finally {
+      vi.useRealTimers();
       await new Promise((resolve) => idp.close(resolve));
     }
   });

@@ -31,6 +31,11 @@ export class KeysUnavailableError extends Error {
   readonly retryAfterSec = 5;
 }
 
+/** How long a verified token is taken again without checking its signature, and the provider's keys kept, at most. */
+const REVERIFY_MS = 60_000;
+/** The most verified tokens remembered at once. */
+const MAX_VERIFIED = 10_000;
+
 /**
  * Checks a bearer token; `resource` is the URL the request reached the service as (its protected resource, RFC
  * 9728), an audience the token may name besides `audience`.
@@ -40,10 +45,18 @@ export type TokenVerifier = (token: string, resource?: string) => Promise<AuthIn
 /** Verifies a JWT's signature, algorithm, issuer, audience, expiry and not-before; `alg: none` never passes. */
 export function createTokenVerifier(options: TokenOptions): TokenVerifier {
   const key = options.jwksUrl
-    ? createRemoteJWKSet(new URL(options.jwksUrl), { cooldownDuration: (options.jwksCooldownSec ?? 30) * 1000 })
+    ? createRemoteJWKSet(new URL(options.jwksUrl), { cooldownDuration: (options.jwksCooldownSec ?? 30) * 1000, cacheMaxAge: REVERIFY_MS })
     : secretKey(options.secret);
   const algorithms = options.jwksUrl ? ['RS256', 'ES256', 'PS256', 'EdDSA'] : ['HS256'];
+  // A client sends the same token on call after call: one that verified is taken again without the signature's
+  // cost, for the same resource, until it expires or REVERIFY_MS pass; the provider's keys are fetched anew as
+  // often, so a key it withdrew stops working within that. Only tokens that verified get in; the map starts over
+  // when full.
+  const verified = new Map<string, { info: AuthInfo; until: number }>();
   return async (token, resource) => {
+    const remembered = resource === undefined ? token : `${resource} ${token}`;
+    const known = verified.get(remembered);
+    if (known && known.until > Date.now()) return known.info;
     try {
       const { payload } = await jwtVerify(token, key, {
         issuer: options.issuer,
@@ -52,7 +65,10 @@ export function createTokenVerifier(options: TokenOptions): TokenVerifier {
         clockTolerance: options.clockToleranceSec ?? 30,
         requiredClaims: ['sub', 'exp'],
       });
-      return { token, clientId: payload.sub!, scopes: scopesOf(payload), expiresAt: payload.exp, extra: { ...payload } };
+      const info: AuthInfo = { token, clientId: payload.sub!, scopes: scopesOf(payload), expiresAt: payload.exp, extra: { ...payload } };
+      if (verified.size >= MAX_VERIFIED) verified.clear();
+      verified.set(remembered, { info, until: Math.min(payload.exp! * 1000, Date.now() + REVERIFY_MS) });
+      return info;
     } catch (error) {
       if (options.jwksUrl && keysUnreachable(error)) {
         throw new KeysUnavailableError(`the identity provider's keys (auth.jwksUrl) could not be fetched: ${(error as Error).message}`);

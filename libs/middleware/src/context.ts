@@ -82,6 +82,13 @@ export function callerFromAuthInfo(info: AuthInfo | undefined): Caller | undefin
 }
 
 /**
+ * Who a caller is across tokens and replicas: its token's issuer and subject (a subject is unique only within its
+ * issuer). What a change notification's audience names.
+ */
+export const principalOf = (caller: Caller): string =>
+  JSON.stringify([typeof caller.claims.iss === 'string' ? caller.claims.iss : '', caller.id]);
+
+/**
  * The request id of the HTTP request a handler is serving (the runtime sets x-request-id on every request), for
  * its own log lines; undefined outside HTTP.
  */

@@ -16,6 +16,7 @@ export {
   accessOf,
   declaredAccess,
   callerFromAuthInfo,
+  principalOf,
   callerOf,
   clientAddressOf,
   CLIENT_ADDRESS_HEADER,

@@ -1,7 +1,14 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { toNodeHandler } from '@modelcontextprotocol/node';
-import { createMcpHandler, isLegacyRequest, type AuthInfo, type McpServerFactory } from '@modelcontextprotocol/server';
+import {
+  createMcpHandler,
+  InMemoryServerEventBus,
+  isLegacyRequest,
+  type AuthInfo,
+  type McpServerFactory,
+  type ServerEventBus,
+} from '@modelcontextprotocol/server';
 import { CLIENT_ADDRESS_HEADER } from '@mcp-fleet/middleware';
 import type { RuntimeConfig } from './config';
 import {
@@ -16,6 +23,7 @@ import {
   type Refusal,
 } from './exchange';
 import { FastLane, laneWarning } from './lane/fast-lane';
+import { asListener, audienceBus } from './notifications';
 import { pooledFactory } from './instance-pool';
 import { JSON_RPC, sendJson, sendRpcError, toWebHeaders } from './json-rpc';
 import { LegacySessions } from './legacy-sessions';
@@ -33,6 +41,8 @@ export interface HttpAppOptions {
   /** The tools the service registers, with the access each declares (listDeclared). */
   tools: ExchangeOptions['tools'];
   others?: ExchangeOptions['others'];
+  /** Where the service's change events come from (ServeOptions.bus); an in-process one without it. */
+  bus?: ServerEventBus;
   /** Verifies a bearer token; a throw answers 401 with its message. Without it, Authorization is not read. */
   authenticate?: Authenticate;
   resourceServer?: ExchangeOptions['resourceServer'];
@@ -60,6 +70,8 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     legacy: config.http.legacySessions ? 'reject' : 'stateless',
     maxRequestBodySize: maxBody,
     onerror,
+    // subscriptions/listen streams hear the service's events (notifierOf), each only what its caller may.
+    bus: audienceBus(options.bus ?? new InMemoryServerEventBus()),
   });
   const sessions = config.http.legacySessions
     ? new LegacySessions(options.factory, { idleMs: config.http.sessionIdleMs, maxSessions: config.http.maxSessions, logger })
@@ -170,7 +182,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     if (lane?.serve({ req, res, body, authInfo, settle: (outcome) => (scope.outcome = outcome) })) return;
     req.headers[SCOPE_HEADER] = scope.key;
     scopes.set(scope.key, scope);
-    return serveMcp(req, res, body);
+    return scope.labels.method === 'subscriptions/listen' ? asListener(authInfo, () => serveMcp(req, res, body)) : serveMcp(req, res, body);
   }
 
   /** Judges an answer the SDK's entry gave, for the exchange it belongs to. */

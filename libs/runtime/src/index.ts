@@ -15,3 +15,4 @@ export {
   type ServiceDefinition,
   type Telemetry,
 } from './serve';
+export { AUDIENCE_META_KEY, notifierOf, type Notifier } from './notifications';

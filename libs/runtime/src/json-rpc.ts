@@ -82,7 +82,14 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   res.end(text);
 }
 
-export const JSON_RPC = { parseError: -32700, invalidRequest: -32600, internalError: -32603, serverError: -32000, sessionNotFound: -32001 };
+export const JSON_RPC = {
+  parseError: -32700,
+  invalidRequest: -32600,
+  methodNotFound: -32601,
+  internalError: -32603,
+  serverError: -32000,
+  sessionNotFound: -32001,
+};
 
 export function sendRpcError(
   res: ServerResponse,

@@ -178,6 +178,23 @@ describe('the Lambda host', () => {
     expect(get.statusCode).toBe(405);
   });
 
+  it('refuses subscriptions/listen, which an invocation cannot hold open, saying where to listen', async () => {
+    const { handler } = await handlers();
+    const listen = JSON.stringify({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'subscriptions/listen',
+      params: { notifications: { toolsListChanged: true }, _meta: { 'io.modelcontextprotocol/protocolVersion': '2026-07-28' } },
+    });
+    const refused = (await handler(event('POST', '/mcp', listen), context)) as APIGatewayProxyStructuredResultV2;
+    expect(refused.statusCode).toBe(400);
+    expect(JSON.parse(refused.body!).error).toEqual({
+      code: -32601,
+      message:
+        'subscriptions/listen is not served by a function: an invocation cannot hold a stream open; listen to the app where it runs as a process',
+    });
+  });
+
   it("answers 413 past http.maxBodyBytes, and past Lambda's own limit when the config allows more", async () => {
     const small = await handlers({ http: { maxBodyBytes: 100 } });
     const tooLarge = (await small.handler(call('echo', { message: 'x'.repeat(200) }), context)) as APIGatewayProxyStructuredResultV2;

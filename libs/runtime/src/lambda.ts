@@ -155,6 +155,14 @@ export async function createLambdaHandlers(define: () => Promise<ServiceDefiniti
     // The pipeline reads the request id and client address from the request's headers, whatever the client sent.
     request.headers.set('x-request-id', scope.requestId);
     request.headers.set(CLIENT_ADDRESS_HEADER, request.sourceIp);
+    // An invocation cannot hold a listen stream open (it would run, and be billed, until its timeout).
+    if (scope.labels.method === 'subscriptions/listen')
+      return refusalResponse({
+        status: 400,
+        code: JSON_RPC.methodNotFound,
+        message:
+          'subscriptions/listen is not served by a function: an invocation cannot hold a stream open; listen to the app where it runs as a process',
+      });
     const sink = new ResponseSink();
     const req = { method: request.method, url: request.target, headers: Object.fromEntries(request.headers) };
     if (lane.serve({ req, res: sink, body, authInfo, settle: (outcome) => (scope.outcome = outcome) })) return sink.response;

@@ -7,6 +7,7 @@ import {
   type JSONRPCErrorResponse,
   type JSONRPCResultResponse,
   type McpServerFactory,
+  type ServerEventBus,
 } from '@modelcontextprotocol/server';
 import { serveStdio } from '@modelcontextprotocol/server/stdio';
 import { declaredAccess, type Access } from '@mcp-fleet/middleware';
@@ -30,6 +31,11 @@ export interface ServeOptions {
   authenticate?: Authenticate;
   /** With `authenticate`: the resource URL and authorization servers its protected-resource metadata names. */
   resourceServer?: ResourceServerOptions;
+  /**
+   * Where subscriptions/listen streams hear the service's changes from, and notifierOf(bus) publishes them: across
+   * replicas, postgresEventBus from @mcp-fleet/storage; in this process only by default.
+   */
+  bus?: ServerEventBus;
   /** The service's metrics, when its middleware chain registers on the same registry; created here otherwise. */
   metrics?: RuntimeMetrics;
   /** Drain and exit on SIGTERM and SIGINT. Default true; tests that host a service in-process turn it off. */
@@ -110,6 +116,7 @@ export async function serve(factory: McpServerFactory, options: ServeOptions): P
       others,
       authenticate: options.authenticate,
       resourceServer: options.resourceServer,
+      bus: options.bus,
     });
     await listen(app.server, config);
     const address = app.server.address();

@@ -2,7 +2,10 @@ import { createLogger, runtimeConfigSchema, serve, type RunningService } from '@
 import { McpServer } from '@modelcontextprotocol/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod';
+import { access, createTokenVerifier } from '@mcp-fleet/middleware';
 import {
+  authorizedCall,
+  BENCH_TOKEN,
   carriesEcho,
   legacySessionCall,
   legacyStatelessCall,
@@ -56,5 +59,35 @@ describe("the bench's requests, against the runtime", () => {
   it('tell a refusal from an answer, and a server without sessions from one with them', async () => {
     expect(carriesEcho(await post(stateless.url!, { ...modernCall, body: modernCall.body.replace('"echo"', '"nope"') }))).toBe(false);
     await expect(openLegacySession(stateless.url!)).rejects.toThrow(/opened no session .*is http.legacySessions on\?/);
+  });
+
+  it('carry a token the runtime takes for the scope echo requires, where the call without one is challenged', async () => {
+    const { scope, ...settings } = BENCH_TOKEN;
+    const guarded = await serve(
+      () => {
+        const server = new McpServer({ name: 'bench-echo', version: '1.0.0' });
+        server.registerTool(
+          'echo',
+          { inputSchema: z.object({ message: z.string() }), _meta: access({ scopes: [scope] }) },
+          async ({ message }) => ({
+            content: [{ type: 'text', text: message }],
+          }),
+        );
+        return server;
+      },
+      {
+        name: 'bench-echo',
+        config: runtimeConfigSchema.parse({ port: 0 }),
+        handleSignals: false,
+        logger: createLogger({ service: 'bench-echo', level: 'silent' }),
+        authenticate: createTokenVerifier(settings),
+      },
+    );
+    try {
+      expect(carriesEcho(await post(guarded.url!, await authorizedCall()))).toBe(true);
+      expect((await fetch(guarded.url!, { method: 'POST', ...modernCall })).status).toBe(401);
+    } finally {
+      await guarded.shutdown('test over');
+    }
   });
 });

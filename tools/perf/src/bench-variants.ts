@@ -1,9 +1,13 @@
+import { createTokenIssuer } from '@mcp-fleet/middleware';
 /** One way of serving the bench's echo call: how to start it and which HTTP request makes the call. */
 export interface BenchVariant {
-  id: 'a' | 'b' | 'c' | 'd' | 'e' | 'f' | 'g' | 'h' | 'i' | 'j' | 'k' | 'l' | 'm';
+  id: 'a' | 'b' | 'c' | 'd' | 'e' | 'f' | 'g' | 'h' | 'i' | 'j' | 'k' | 'l' | 'm' | 'n';
   name: string;
-  /** What each request asks: the echo call (default), the same call as a 2025-era client sends it, or tools/list. */
-  call?: 'echo' | 'echo-2025' | 'list';
+  /**
+   * What each request asks: the echo call (default), the same call as a 2025-era client sends it, tools/list, or
+   * the echo call with a bearer token (authorizedCall).
+   */
+  call?: 'echo' | 'echo-2025' | 'list' | 'echo-auth';
   /** The variant its "vs SDK" ratios compare with: the bare SDK serving the same era and tools (default a). */
   baseline?: BenchVariant['id'];
   /** An app under apps/ or the path of a server script. */
@@ -42,6 +46,24 @@ export const modernCall = {
     params: { name: 'echo', arguments: { message: MESSAGE }, _meta: envelope },
   }),
 };
+
+/**
+ * The tokens of the variant that checks one on every call: runtime-echo reads these settings from BENCH_TOKEN,
+ * then verifies tokens (HS256) and has echo require `scope`.
+ */
+export const BENCH_TOKEN = {
+  secret: 'bench-secret-that-is-at-least-32-characters',
+  issuer: 'mcp-fleet/bench-echo',
+  audience: 'bench-echo',
+  scope: 'bench:echo',
+};
+
+/** The echo call with a bearer token that grants BENCH_TOKEN's scope. */
+export async function authorizedCall(): Promise<{ headers: Record<string, string>; body: string }> {
+  const { scope, ...settings } = BENCH_TOKEN;
+  const { access_token } = await createTokenIssuer({ ...settings, ttlSec: 3600 })('bench-user', [scope]);
+  return { headers: { ...modernCall.headers, authorization: `Bearer ${access_token}` }, body: modernCall.body };
+}
 
 /** tools/list in the 2026-07-28 protocol. */
 export const modernList = {

@@ -1,6 +1,6 @@
 // Bench variants (b) and (c): the same echo tool as (a), hosted by our runtime behind the full default chain
 // (logging, errors, auth, rate limit, timeout). Built by build-app like any app.
-import { access, standardChain, textResult, withMiddleware } from '@mcp-fleet/middleware';
+import { access, createTokenVerifier, standardChain, textResult, withMiddleware, type TokenOptions } from '@mcp-fleet/middleware';
 import { createTelemetry, loadConfig, serve, startService } from '@mcp-fleet/runtime';
 import { McpServer, type McpRequestContext } from '@modelcontextprotocol/server';
 import * as z from 'zod';
@@ -17,10 +17,13 @@ await startService(async () => {
   });
   // Variant (i): a factory that builds per principal (it reads ctx.authInfo), as one that filters tools by caller does.
   const perPrincipal = process.env.BENCH_PER_PRINCIPAL === 'true';
+  // Variant (n): tokens checked on every call (the bench's BENCH_TOKEN settings), and echo requiring a scope.
+  const tokens = process.env.BENCH_TOKEN ? (JSON.parse(process.env.BENCH_TOKEN) as TokenOptions & { scope: string }) : undefined;
+  const echoAccess = access(tokens ? { scopes: [tokens.scope] } : { public: true });
   const createServer = (ctx: McpRequestContext) => {
     if (perPrincipal) void ctx.authInfo;
     const server = withMiddleware(new McpServer({ name: 'bench-echo', version: '0' }), middleware);
-    server.registerTool('echo', { inputSchema: z.object({ message: z.string() }), _meta: access({ public: true }) }, async ({ message }) =>
+    server.registerTool('echo', { inputSchema: z.object({ message: z.string() }), _meta: echoAccess }, async ({ message }) =>
       textResult(message),
     );
     // Variants (f) and (g): a large server, each extra tool with a schema of its own.
@@ -34,5 +37,5 @@ await startService(async () => {
     }
     return server;
   };
-  await serve(createServer, { name: 'bench-echo', config, ...telemetry });
+  await serve(createServer, { name: 'bench-echo', config, ...telemetry, authenticate: tokens && createTokenVerifier(tokens) });
 });
