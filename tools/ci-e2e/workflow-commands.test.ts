@@ -6,6 +6,8 @@
 // ci.yml: the plan job's commands, with real nx, on this workspace; the summary job's over two shards' results.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { CLOCK_SPEED, deployment, imageOf, service } from '@mcp-fleet/deploy/testing';
@@ -31,8 +33,11 @@ let production: KubeFake;
 /** What GitHub gives every step of one run: the deploys' lock holder, which the cleanup step finds again. */
 const RUN = { GITHUB_RUN_ID: '7', GITHUB_RUN_ATTEMPT: '1', GITHUB_REPOSITORY: 'acme/fleet' };
 
-/** A push-like run for text-tools (named by the dispatch input, as affected-apps is tested on its own), on `ref`. */
-const runDeploy = (ref = 'refs/heads/main') =>
+/**
+ * A push-like run for text-tools (named by the dispatch input, as affected-apps is tested on its own), on `ref`;
+ * with `registry`, production's environment names that MCP registry (staging's names none).
+ */
+const runDeploy = (ref = 'refs/heads/main', registry?: string) =>
   runWorkflow(deployYml.jobs, {
     workdir,
     env: RUN,
@@ -41,9 +46,16 @@ const runDeploy = (ref = 'refs/heads/main') =>
       github: { repository_owner: 'Acme', sha: '0123456789abcdef0123456789abcdef01234567', actor: 'ci', ref },
       // Each environment's KUBECONFIG secret; the runner gives a job the secret of its own environment.
       // No PROMETHEUS_URL: production's canary reads the pods' own /metrics through the API server.
-      secrets: { KUBECONFIG: '', PROMETHEUS_URL: '' },
+      // Publishing server.json is off unless an environment names a registry.
+      secrets: { KUBECONFIG: '', PROMETHEUS_URL: '', MCP_REGISTRY_URL: '', MCP_REGISTRY_TOKEN: '' },
     },
-    environmentSecrets: { staging: { KUBECONFIG: base64(staging.kubeconfig) }, production: { KUBECONFIG: base64(production.kubeconfig) } },
+    environmentSecrets: {
+      staging: { KUBECONFIG: base64(staging.kubeconfig) },
+      production: {
+        KUBECONFIG: base64(production.kubeconfig),
+        ...(registry ? { MCP_REGISTRY_URL: registry, MCP_REGISTRY_TOKEN: 'registry-token' } : {}),
+      },
+    },
     actionOutputs: { build: { digest: DIGEST } },
     skip: { install: 'npm ci: node_modules is installed already, and reinstalling would pull it from under the running tests' },
   });
@@ -80,8 +92,30 @@ describe('deploy.yml, its own commands, against kube-fake with real kubectl', ()
     rmSync(workdir, { recursive: true, force: true });
   });
 
-  it('builds the matrix from the apps job, records the digest, and rolls that digest out to staging, then production', async () => {
-    const run = await runDeploy();
+  it("builds the matrix from the apps job, records the digest, rolls that digest out to staging, then production, and publishes production's server.json", async () => {
+    // An MCP registry on loopback, as production's environment names one: what it is sent.
+    const published: { method: string; url: string; authorization?: string; body: string }[] = [];
+    const registry = createServer((req, res) => {
+      let body = '';
+      req
+        .on('data', (chunk: Buffer) => (body += chunk.toString()))
+        .on('end', () => {
+          published.push({ method: req.method!, url: req.url!, authorization: req.headers.authorization, body });
+          res.writeHead(req.method === 'GET' ? 404 : 200).end('{}');
+        });
+    });
+    await new Promise<void>((resolve) => registry.listen(0, '127.0.0.1', resolve));
+    const run = await runDeploy('refs/heads/main', `http://127.0.0.1:${(registry.address() as AddressInfo).port}`).finally(() =>
+      registry.close(),
+    );
+    expect(published.map(({ method, url }) => `${method} ${url}`)).toEqual([
+      'GET /v0/servers/com.example.mcp%2Ftext-tools/versions/0.1.0',
+      'POST /v0/publish',
+    ]);
+    expect(published[1]).toMatchObject({
+      authorization: 'Bearer registry-token',
+      body: readFileSync(join(root, 'apps/text-tools/deploy/overlays/production/server.json'), 'utf8'),
+    });
     expect(Object.fromEntries(Object.entries(run.jobs).map(([id, job]) => [id, job.status]))).toEqual({
       apps: 'success',
       image: 'success',
@@ -106,9 +140,13 @@ describe('deploy.yml, its own commands, against kube-fake with real kubectl', ()
       'image (text-tools): Record the digest',
       'staging (text-tools): Cluster credentials',
       'staging (text-tools): Deploy, rolled back if the rollout fails',
+      "staging (text-tools): Publish the app's server.json to the environment's MCP registry, if it has one",
       'production (text-tools): Cluster credentials',
       'production (text-tools): Canary, then deploy if it passes; rolled back if the rollout fails',
+      "production (text-tools): Publish the app's server.json to the environment's MCP registry, if it has one",
     ]);
+    const stagingPublish = run.steps.find((step) => step.job === 'staging (text-tools)' && step.step.startsWith('Publish'))!;
+    expect(stagingPublish.output).toContain('text-tools staging: no MCP registry configured (MCP_REGISTRY_URL); server.json not published');
     expect(run.jobs.production!.summary).toContain('#### text-tools: canary analysis');
     expect(production.deployment('text-tools-canary')).toBeUndefined();
     const skipped = run.steps.filter((step) => step.outcome === 'skipped');
