@@ -114,7 +114,8 @@ describe('the input-required fixtures', () => {
 
     const sealed = await send('tools/call', 'test_input_required_result_tampered_state');
     const state = sealed.result!.requestState!;
-    const tampered = `${state.slice(0, -2)}${state.endsWith('A') ? 'B' : 'A'}${state.at(-1)}`;
+    // The second-to-last character always carries data; swap it for another one.
+    const tampered = `${state.slice(0, -2)}${state.at(-2) === 'A' ? 'B' : 'A'}${state.at(-1)}`;
     const refused = await send('tools/call', 'test_input_required_result_tampered_state', {
       inputResponses: { confirm: accept({ ok: 'y' }) },
       requestState: tampered,
