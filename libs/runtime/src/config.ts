@@ -32,6 +32,8 @@ export const runtimeConfigSchema = z.strictObject({
       legacySessions: z.boolean().default(false),
       sessionIdleMs: z.number().int().positive().default(600_000),
       maxSessions: z.number().int().positive().default(1000),
+      /** Open subscriptions/listen streams, at most; a listen past it is refused (-32603) and the client tries again. */
+      maxSubscriptions: z.number().int().positive().max(1_000_000).default(1024),
       /**
        * How many proxies in front of the service to believe about the client's address (the Ingress is 1): the
        * address is read that many hops back in X-Forwarded-For. 0, the default, uses the connection's address.

@@ -71,7 +71,8 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     maxRequestBodySize: maxBody,
     onerror,
     // subscriptions/listen streams hear the service's events (notifierOf), each only what its caller may.
-    bus: audienceBus(options.bus ?? new InMemoryServerEventBus()),
+    bus: audienceBus(options.bus ?? new InMemoryServerEventBus(), metrics.subscriptionsOpen),
+    maxSubscriptions: config.http.maxSubscriptions,
   });
   const sessions = config.http.legacySessions
     ? new LegacySessions(options.factory, { idleMs: config.http.sessionIdleMs, maxSessions: config.http.maxSessions, logger })

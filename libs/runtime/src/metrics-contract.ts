@@ -13,6 +13,8 @@ export const SERIES = {
   duration: 'mcp_request_duration_seconds',
   /** A gauge: requests being served now. */
   inFlight: 'mcp_requests_in_flight',
+  /** A gauge: subscriptions/listen streams open now. */
+  subscriptionsOpen: 'mcp_subscriptions_open',
 } as const;
 
 /** The edges of the duration histogram, in seconds: a latency objective's threshold must be one of them. */

@@ -7,6 +7,7 @@ export interface RuntimeMetrics {
   requests: Counter<'method' | 'tool' | 'outcome'>;
   duration: Histogram<'method' | 'tool'>;
   inFlight: Gauge;
+  subscriptionsOpen: Gauge;
 }
 
 export function createMetrics(service: string): RuntimeMetrics {
@@ -32,6 +33,11 @@ export function createMetrics(service: string): RuntimeMetrics {
     inFlight: new Gauge({
       name: SERIES.inFlight,
       help: 'MCP requests being served now.',
+      registers,
+    }),
+    subscriptionsOpen: new Gauge({
+      name: SERIES.subscriptionsOpen,
+      help: 'subscriptions/listen streams open now (at http.maxSubscriptions a new one is refused).',
       registers,
     }),
   };

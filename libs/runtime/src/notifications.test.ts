@@ -16,7 +16,7 @@ afterEach(async () => {
 
 const caller = (id: string): Caller => ({ id, scopes: [], claims: {} });
 
-async function start() {
+async function start(http: { maxSubscriptions?: number } = {}) {
   const bus = new InMemoryServerEventBus();
   const service = await serve(
     () => {
@@ -34,7 +34,7 @@ async function start() {
     },
     {
       name: 'notes',
-      config: runtimeConfigSchema.parse({ port: 0 }),
+      config: runtimeConfigSchema.parse({ port: 0, http }),
       handleSignals: false,
       logger: createLogger({ service: 'notes', level: 'silent' }),
       authenticate: async (token) => ({ token, clientId: token, scopes: ['notes:read'] }),
@@ -99,5 +99,27 @@ describe('change notifications on the runtime', () => {
     running.splice(running.indexOf(service), 1);
     expect(await alice.subscription.closed).toBe('graceful');
     await alice.client.close();
+  });
+
+  it('opens no more streams than http.maxSubscriptions, counts them in mcp_subscriptions_open, and stays ready at the limit', async () => {
+    const { url } = await start({ maxSubscriptions: 2 });
+    const base = new URL(url).origin;
+    const open = async () => {
+      const text = await (await fetch(`${base}/metrics`)).text();
+      return Number(/^mcp_subscriptions_open\{[^}]*\} (\S+)$/m.exec(text)?.[1]);
+    };
+    const [alice, bob] = [await listener(url, 'alice'), await listener(url, 'bob')];
+    expect(await open()).toBe(2);
+    await expect(listener(url, 'carol')).rejects.toThrow(/Subscription limit reached/);
+    expect((await fetch(`${base}/readyz`)).status).toBe(200);
+
+    await alice.client.close();
+    for (let waited = 0; (await open()) !== 1; waited += 20) {
+      if (waited > 10_000) throw new Error('the closed stream was never counted out');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const carol = await listener(url, 'carol');
+    expect(await open()).toBe(2);
+    for (const { client } of [bob, carol]) await client.close();
   });
 });

@@ -17,14 +17,16 @@ export function asListener<T>(authInfo: AuthInfo | undefined, serve: () => T): T
 /**
  * `bus` as each stream hears it. The SDK delivers by a stream's filter alone (any stream that names a URI would
  * hear its updates); an event that names an audience reaches only the streams its members opened, without the
- * audience, and one without an audience reaches every stream that asks for it.
+ * audience, and one without an audience reaches every stream that asks for it. `open` counts the streams listening.
  */
-export function audienceBus(bus: ServerEventBus): ServerEventBus {
+export function audienceBus(bus: ServerEventBus, open: { inc(): void; dec(): void }): ServerEventBus {
   return {
     publish: (event) => bus.publish(event),
     subscribe(listener) {
       const principal = listening.getStore();
-      return bus.subscribe((event) => {
+      open.inc();
+      let closed = false;
+      const unsubscribe = bus.subscribe((event) => {
         const meta = event.params?._meta;
         const audience = meta?.[AUDIENCE_META_KEY];
         if (audience === undefined) return listener(event);
@@ -32,6 +34,12 @@ export function audienceBus(bus: ServerEventBus): ServerEventBus {
         const { [AUDIENCE_META_KEY]: _audience, ...rest } = meta!;
         listener({ ...event, params: { ...event.params, _meta: rest } });
       });
+      return () => {
+        if (closed) return;
+        closed = true;
+        open.dec();
+        unsubscribe();
+      };
     },
   };
 }
