@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # What the tests need of this machine, provisioned before any of them runs: `npm test`, .ci/run and the devcontainer
-# all run this one script. Node, the system tools (kubectl; Prometheus and promtool), and a PostgreSQL database of
+# all run this one script. Node, the system tools (kubectl; Prometheus, promtool, Alertmanager and amtool), and a PostgreSQL database of
 # its own for the storage tests. On Debian or Ubuntu, as root (or with passwordless sudo), what is missing is
 # installed with apt-get; anywhere else it stops before any test, naming each missing tool and how to install it.
 set -euo pipefail
@@ -9,7 +9,7 @@ usage() {
   cat <<'EOF'
 Usage: bash tools/dev/provision.sh [--install] [-- COMMAND [ARGS...]]
 
-Checks Node (>= 20.19), kubectl (>= 1.27) and Prometheus with promtool; installs what is missing with apt-get on
+Checks Node (>= 20.19), kubectl (>= 1.27), Prometheus with promtool and Alertmanager with amtool; installs what is missing with apt-get on
 Debian or Ubuntu when it can (as root, or with passwordless sudo), and otherwise exits 1 naming each missing tool
 with the command for Debian and for macOS. Then runs COMMAND, with DATABASE_URL set to a throwaway PostgreSQL
 database it creates (installing and starting PostgreSQL when it can) and drops when COMMAND ends, whatever ends it.
@@ -55,9 +55,18 @@ kubectl_problem() {
   if [ "${minor:-0}" -lt 27 ]; then echo "version 1.${minor:-?}, older than 1.27"; fi
 }
 
+# Debian's packages, each with its command-line tool; the live alert tests run both on loopback, the unit tests the tools.
 missing_prometheus=()
-for tool in prometheus promtool; do command -v "$tool" >/dev/null || missing_prometheus+=("$tool"); done
-if [ ${#missing_prometheus[@]} -gt 0 ] && can_apt; then apt_install prometheus; missing_prometheus=(); fi
+missing_packages=()
+# Debian names Alertmanager's binary prometheus-alertmanager, Homebrew alertmanager; either will do.
+for pair in prometheus:prometheus promtool:prometheus prometheus-alertmanager:prometheus-alertmanager amtool:prometheus-alertmanager; do
+  tool=${pair%%:*} package=${pair#*:}
+  if ! command -v "$tool" >/dev/null && ! { [ "$tool" = prometheus-alertmanager ] && command -v alertmanager >/dev/null; }; then
+    missing_prometheus+=("$tool")
+    [[ " ${missing_packages[*]} " == *" $package "* ]] || missing_packages+=("$package")
+  fi
+done
+if [ ${#missing_packages[@]} -gt 0 ] && can_apt; then apt_install "${missing_packages[@]}"; missing_prometheus=(); fi
 
 problems=()
 kubectl_state=$(kubectl_problem)
@@ -65,7 +74,7 @@ if [ -n "$kubectl_state" ]; then
   problems+=("kubectl ($kubectl_state): Debian/Ubuntu: curl -fsSLO https://dl.k8s.io/release/v1.32.0/bin/linux/amd64/kubectl && sudo install kubectl /usr/local/bin/ (Debian's kubernetes-client is too old); macOS: brew install kubectl")
 fi
 if [ ${#missing_prometheus[@]} -gt 0 ]; then
-  problems+=("${missing_prometheus[*]} (missing): Debian/Ubuntu: sudo apt-get install --no-install-recommends prometheus; macOS: brew install prometheus")
+  problems+=("${missing_prometheus[*]} (missing): Debian/Ubuntu: sudo apt-get install --no-install-recommends ${missing_packages[*]}; macOS: brew install prometheus alertmanager")
 fi
 if [ ${#problems[@]} -gt 0 ]; then
   say "the tests need these system tools, and cannot install them here (not Debian or Ubuntu, or neither root nor passwordless sudo):"

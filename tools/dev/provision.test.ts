@@ -67,11 +67,13 @@ describe('provision.sh, before any test runs', () => {
     'as a user who cannot install: stops before the command, naming each missing tool with the command for Debian and for macOS',
     async () => {
       const marker = join(tempDir('provision-marker-'), 'ran');
-      const result = await provision(machine(['prometheus', 'promtool']), `touch ${marker}`, { asNobody: true });
+      const result = await provision(machine(['prometheus', 'promtool', 'prometheus-alertmanager', 'amtool']), `touch ${marker}`, {
+        asNobody: true,
+      });
       expect(result.code).toBe(1);
       expect(result.stderr).toContain('provision: the tests need these system tools, and cannot install them here');
       expect(result.stderr).toContain(
-        '  - prometheus promtool (missing): Debian/Ubuntu: sudo apt-get install --no-install-recommends prometheus; macOS: brew install prometheus',
+        '  - prometheus promtool prometheus-alertmanager amtool (missing): Debian/Ubuntu: sudo apt-get install --no-install-recommends prometheus prometheus-alertmanager; macOS: brew install prometheus alertmanager',
       );
       expect(result.stderr).toContain('no test has run');
       expect(existsSync(marker)).toBe(false);

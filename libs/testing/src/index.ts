@@ -31,6 +31,14 @@ export { soakTest, type SoakTestOptions, type SoakTestResult } from './soak-test
 export { declaredSurface, runInspector, surfaceViaInspector, type InspectorOptions, type Surface } from './inspector';
 export { startTcpProxy, type TcpProxy } from './tcp-proxy';
 export { startPrometheus, type PrometheusAlert, type PrometheusOptions, type RunningPrometheus } from './prometheus';
+export {
+  startAlertmanager,
+  startWebhookReceiver,
+  type AlertmanagerAlert,
+  type RunningAlertmanager,
+  type WebhookNotification,
+  type WebhookReceiver,
+} from './alertmanager';
 export { waitUntil } from './wait-until';
 export {
   deploymentEnv,

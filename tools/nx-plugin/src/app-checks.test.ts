@@ -148,6 +148,27 @@ describe('every app of this workspace', () => {
     }
   });
 
+  it("refuses an environment's alert routing that is not what the fleet's routing generates, or that an overlay does not render", () => {
+    const workspace = mkdtempSync(join(tmpdir(), 'app-checks-'));
+    try {
+      for (const path of ['deploy', 'apps/text-tools/package.json', 'apps/text-tools/config', 'apps/text-tools/deploy'])
+        cpSync(join(root, path), join(workspace, path), { recursive: true });
+      expect(appProblems(workspace, 'text-tools')).toEqual([]);
+      const routing = join(workspace, 'deploy/environments/staging/alert-routing.yaml');
+      writeFileSync(routing, readFileSync(routing, 'utf8').replace('value: page', 'value: critical'));
+      expect(appProblems(workspace, 'text-tools')).toEqual([
+        "text-tools staging: deploy/environments/staging/alert-routing.yaml is not what the fleet's alert routing generates; run npx nx g @mcp-fleet/nx-plugin:monitoring (it is never edited by hand)",
+      ]);
+      const component = join(workspace, 'deploy/environments/staging/kustomization.yaml');
+      writeFileSync(component, readFileSync(component, 'utf8').replace('resources: [alert-routing.yaml]\n', ''));
+      expect(appProblems(workspace, 'text-tools')).toContain(
+        'text-tools staging: renders ConfigMap, Deployment, HorizontalPodAutoscaler, Ingress, NetworkPolicy, PodDisruptionBudget, PrometheusRule, Service, ServiceMonitor, not AlertmanagerConfig, ConfigMap, Deployment, HorizontalPodAutoscaler, Ingress, NetworkPolicy, PodDisruptionBudget, PrometheusRule, Service, ServiceMonitor',
+      );
+    } finally {
+      rmSync(workspace, { recursive: true, force: true });
+    }
+  });
+
   it('names a ServiceMonitor that would select the wrong Service or port, and monitoring objects the operator or Grafana would not load', () => {
     // The monitoring generator's objects beside the Service the shared base makes (each app's rendered overlay is
     // checked by its own check target).
@@ -178,7 +199,7 @@ describe('every app of this workspace', () => {
       'ServiceMonitor/text-tools: scrapes port "metrics", which its Service does not name',
     ]);
     expect(monitoringProblems(changed('PrometheusRule', (m) => delete m.metadata.labels!.prometheus))).toEqual([
-      'PrometheusRule/text-tools: lacks the labels the fleet\'s Prometheus selects by ({"prometheus":"mcp-fleet"}), so it would never be loaded',
+      'PrometheusRule/text-tools: lacks the labels the fleet\'s Prometheus and Alertmanager select by ({"prometheus":"mcp-fleet"}), so it would never be loaded',
     ]);
     expect(monitoringProblems(changed('ConfigMap', (m) => delete m.metadata.labels!.grafana_dashboard))).toEqual([
       'ConfigMap/text-tools-dashboard: lacks {"grafana_dashboard":"1"}, so Grafana\'s sidecar would not load the dashboard',

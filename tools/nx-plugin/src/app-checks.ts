@@ -6,10 +6,19 @@ import { runtimeConfigSchema } from '@mcp-fleet/runtime';
 import { policyProblems, renderOverlay, schemaProblems, type Manifest } from '@mcp-fleet/testing';
 import { parse } from 'yaml';
 import { checkApp, listApps } from '@mcp-fleet/fleet-manifest';
-import { GRAFANA_DASHBOARD_LABEL, MONITORING_FILE, OPERATOR_LABELS, renderMonitoring } from './monitoring';
+import {
+  ALERT_ROUTING_FILE,
+  alertRouting,
+  GRAFANA_DASHBOARD_LABEL,
+  MONITORING_FILE,
+  OPERATOR_LABELS,
+  renderAlertRouting,
+  renderMonitoring,
+} from './monitoring';
 import { environmentHost, renderServerJson, serverJson, serverJsonFile } from './registry';
 
 const KINDS = [
+  'AlertmanagerConfig',
   'ConfigMap',
   'Deployment',
   'HorizontalPodAutoscaler',
@@ -20,6 +29,10 @@ const KINDS = [
   'Service',
   'ServiceMonitor',
 ];
+
+const ROUTING_NAME = (alertRouting() as { metadata: { name: string } }).metadata.name;
+/** What a rendered object is named, by kind, where it is not the app's name. */
+const NAMES: Record<string, (app: string) => string> = { ConfigMap: (app) => `${app}-dashboard`, AlertmanagerConfig: () => ROUTING_NAME };
 
 const readYaml = (file: string): Record<string, unknown> =>
   existsSync(file) ? ((parse(readFileSync(file, 'utf8')) as Record<string, unknown> | null) ?? {}) : {};
@@ -72,10 +85,10 @@ export function appProblems(workspaceRoot: string, app: string): string[] {
     const manifests = renderOverlay(appDir, environment);
     const kinds = manifests.map((m) => m.kind).sort();
     if (kinds.join() !== KINDS.join()) problems.push(`${app} ${environment}: renders ${kinds.join(', ')}, not ${KINDS.join(', ')}`);
-    const misnamed = manifests.filter((m) => m.metadata.name !== (m.kind === 'ConfigMap' ? `${app}-dashboard` : app));
+    const misnamed = manifests.filter((m) => m.metadata.name !== (NAMES[m.kind]?.(app) ?? app));
     if (misnamed.length > 0)
       problems.push(
-        `${app} ${environment}: ${misnamed.map((m) => `${m.kind}/${m.metadata.name}`).join(', ')} should be named ${app} (its dashboard ${app}-dashboard)`,
+        `${app} ${environment}: ${misnamed.map((m) => `${m.kind}/${m.metadata.name}`).join(', ')} should be named ${app} (its dashboard ${app}-dashboard, the environment's alert routing ${ROUTING_NAME})`,
       );
     const found = [
       ...schemaProblems(manifests),
@@ -84,6 +97,11 @@ export function appProblems(workspaceRoot: string, app: string): string[] {
     ];
     problems.push(...found.map((p) => `${app} ${environment}: ${p}`));
     problems.push(...registryProblems(workspaceRoot, app, environment, manifests));
+    const routingFile = join(workspaceRoot, 'deploy', 'environments', environment, ALERT_ROUTING_FILE);
+    if (!existsSync(routingFile) || readFileSync(routingFile, 'utf8') !== renderAlertRouting())
+      problems.push(
+        `${app} ${environment}: deploy/environments/${environment}/${ALERT_ROUTING_FILE} is not what the fleet's alert routing generates; run npx nx g @mcp-fleet/nx-plugin:monitoring (it is never edited by hand)`,
+      );
   }
   const monitoringFile = join(appDir, MONITORING_FILE);
   if (!existsSync(monitoringFile) || readFileSync(monitoringFile, 'utf8') !== renderMonitoring(app, fleet.objectives)) {
@@ -128,10 +146,10 @@ const carries = (labels: Record<string, string> | undefined, wanted: Record<stri
 export function monitoringProblems(manifests: Manifest[]): string[] {
   const problems: string[] = [];
   const services = manifests.filter((m) => m.kind === 'Service');
-  for (const object of manifests.filter((m) => m.kind === 'ServiceMonitor' || m.kind === 'PrometheusRule')) {
+  for (const object of manifests.filter((m) => ['ServiceMonitor', 'PrometheusRule', 'AlertmanagerConfig'].includes(m.kind))) {
     if (!carries(object.metadata.labels, OPERATOR_LABELS))
       problems.push(
-        `${object.kind}/${object.metadata.name}: lacks the labels the fleet's Prometheus selects by (${JSON.stringify(OPERATOR_LABELS)}), so it would never be loaded`,
+        `${object.kind}/${object.metadata.name}: lacks the labels the fleet's Prometheus and Alertmanager select by (${JSON.stringify(OPERATOR_LABELS)}), so it would never be loaded`,
       );
   }
   for (const monitor of manifests.filter((m) => m.kind === 'ServiceMonitor')) {

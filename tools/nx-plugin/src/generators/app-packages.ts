@@ -37,3 +37,9 @@ export function chosenApps(generator: string, apps: string[], app: string | unde
     );
   return [app];
 }
+
+/** The fleet's environments: the components under deploy/environments, with their text. */
+export const environmentsIn = (tree: Tree) =>
+  tree
+    .children('deploy/environments')
+    .map((name) => ({ name, component: tree.read(`deploy/environments/${name}/kustomization.yaml`, 'utf8') ?? '' }));

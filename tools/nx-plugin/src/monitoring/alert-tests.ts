@@ -110,9 +110,10 @@ export function alertTestCases(app: string, objectives: Objectives): AlertTestCa
     const slow = 4.5; // past 3x, short of 6x: a ticket only
     cases.push(
       {
-        name: `${alertname} pages on a fast burn`,
+        // The ticket too: the alert routing holds it back while the page fires (routing.ts).
+        name: `${alertname} pages on a fast burn, and raises the ticket the routing holds back`,
         phases: [{ minutes: 120, rpm, ...share(fast) }],
-        expect: [{ at: '90m', alertname, alerts: [alert('page')] }],
+        expect: [{ at: '90m', alertname, alerts: [alert('page'), alert('ticket')] }],
       },
       {
         name: `${alertname} stays quiet on a healthy service`,
@@ -137,7 +138,7 @@ export function alertTestCases(app: string, objectives: Objectives): AlertTestCa
           { minutes: 150, rpm },
         ],
         expect: [
-          { at: '50m', alertname, alerts: [alert('page')] },
+          { at: '50m', alertname, alerts: [alert('page'), alert('ticket')] },
           { at: '170m', alertname, alerts: [alert('ticket')] },
         ],
       },

@@ -9,18 +9,23 @@ import type { Objectives } from './objectives';
 import { prometheusRule } from './rules';
 
 /**
- * Runs Debian's promtool (package `prometheus`, which .ci/run installs) and resolves with its output; rejects with
- * its output when it fails, and says how to install it when it is missing.
+ * Runs Debian's promtool (package `prometheus`, which tools/dev/provision.sh installs) and resolves with its output;
+ * rejects with its output when it fails, and says how to install it when it is missing.
  */
-export async function promtool(args: string[]): Promise<string> {
+export const promtool = (args: string[]) => runTool('promtool', 'prometheus', args);
+
+/** Runs Debian's amtool (package `prometheus-alertmanager`, installed the same way), as promtool. */
+export const amtool = (args: string[]) => runTool('amtool', 'prometheus-alertmanager', args);
+
+async function runTool(tool: string, debianPackage: string, args: string[]): Promise<string> {
   try {
-    const { stdout, stderr } = await promisify(execFile)('promtool', args, { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
+    const { stdout, stderr } = await promisify(execFile)(tool, args, { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
     return stdout + stderr;
   } catch (error) {
     const failure = error as NodeJS.ErrnoException & { stdout?: string; stderr?: string };
     if (failure.code === 'ENOENT')
-      throw new Error('promtool is not installed: apt-get install --no-install-recommends prometheus (.ci/run does)');
-    throw new Error(`promtool ${args.join(' ')} failed:\n${failure.stdout ?? ''}${failure.stderr ?? ''}`);
+      throw new Error(`${tool} is not installed: apt-get install --no-install-recommends ${debianPackage} (tools/dev/provision.sh does)`);
+    throw new Error(`${tool} ${args.join(' ')} failed:\n${failure.stdout ?? ''}${failure.stderr ?? ''}`);
   }
 }
 

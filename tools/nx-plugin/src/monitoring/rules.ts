@@ -22,7 +22,8 @@ const PERIOD_SECONDS = 30 * 86_400;
 /**
  * The SRE workbook's alerts, as Sloth and Pyrra make them: a page when 2% (14.4x over 1 h) or 5% (6x over 6 h) of
  * the 30-day budget burns, each confirmed by a window a twelfth as long so it stops soon after the burn does; a
- * ticket at 10% (3x over 1 d) or 100% (1x over 3 d), held back while the page fires.
+ * ticket at 10% (3x over 1 d) or 100% (1x over 3 d). A fast burn raises both: the alert routing holds the ticket
+ * back while the page fires (routing.ts), and sends it once the page resolves if the budget is still burning.
  */
 const BURNS = {
   page: {
@@ -168,8 +169,7 @@ export function prometheusRule(app: string, objectives: Objectives, options: Ren
       },
       {
         alert: text.alert,
-        // Held back while the page fires: one alert for one burn.
-        expr: `(\n${burning(slo, 'ticket')}\n)\nunless on (namespace)\n(\n${burning(slo, 'page')}\n)`,
+        expr: burning(slo, 'ticket'),
         for: duration(BURNS.ticket.for, scale),
         labels: { severity: 'ticket', ...sloLabels(slo) },
         annotations: {

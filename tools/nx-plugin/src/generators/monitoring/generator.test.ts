@@ -2,7 +2,7 @@ import { readJson, writeJson, type Tree } from '@nx/devkit';
 import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { MONITORING_FILE } from '../../monitoring';
+import { ALERT_ROUTING_FILE, MONITORING_FILE } from '../../monitoring';
 import monitoringGenerator from './generator';
 
 let tree: Tree;
@@ -15,6 +15,8 @@ beforeEach(() => {
     mcpFleet: { port: 3002, objectives: { availabilityPercent: 99.5, latency: { thresholdMs: 1000 } } },
   });
   writeJson(tree, 'apps/not-an-app/package.json', { name: 'not-an-app' });
+  for (const environment of ['staging', 'production'])
+    tree.write(`deploy/environments/${environment}/kustomization.yaml`, 'kind: Component\n');
 });
 
 const kindsIn = (app: string) =>
@@ -28,6 +30,14 @@ describe('monitoring generator', () => {
     expect(documents).toContain('vector(0.995)');
     expect(documents).toContain('le="1"');
     expect(tree.exists(`apps/not-an-app/${MONITORING_FILE}`)).toBe(false);
+  });
+
+  it("writes each environment's alert routing, whichever apps it writes", async () => {
+    await monitoringGenerator(tree, { app: 'documents' });
+    for (const environment of ['staging', 'production']) {
+      const [routing] = parseAllDocuments(tree.read(`deploy/environments/${environment}/${ALERT_ROUTING_FILE}`, 'utf8')!);
+      expect(routing!.toJSON()).toMatchObject({ kind: 'AlertmanagerConfig', metadata: { name: 'mcp-fleet-alert-routing' } });
+    }
   });
 
   it('writes one app when named, and refuses a name that is no app', async () => {

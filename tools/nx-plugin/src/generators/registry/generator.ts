@@ -1,13 +1,7 @@
 import { formatFiles, type Tree } from '@nx/devkit';
 import { environmentHost, renderServerJson, serverJson, serverJsonFile } from '../../registry';
-import { appPackages, chosenApps, kubernetesApps } from '../app-packages';
+import { appPackages, chosenApps, environmentsIn, kubernetesApps } from '../app-packages';
 import type { RegistryGeneratorSchema } from './schema';
-
-/** The fleet's environments: the components under deploy/environments, with their text. */
-const environmentsIn = (tree: Tree) =>
-  tree
-    .children('deploy/environments')
-    .map((name) => ({ name, component: tree.read(`deploy/environments/${name}/kustomization.yaml`, 'utf8') ?? '' }));
 
 /**
  * Writes each app's server.json for each environment. Every entry is made and checked first, so a bad one writes
