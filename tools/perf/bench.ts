@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { workspaceRoot } from '@mcp-fleet/fleet-manifest';
-import { readProcessUsage, startServerProcess, type ServerProcess } from '@mcp-fleet/testing';
+import { readProcessUsage, startOtlpReceiver, startServerProcess, type ServerProcess } from '@mcp-fleet/testing';
 import autocannon from 'autocannon';
 import { $ } from 'zx';
 import { cliOrExit, parseCount, parseDuration, table } from '@mcp-fleet/cli-kit';
@@ -45,6 +45,8 @@ under the same load:
   (l) (j) with the same 100 extra tools
   (m) (k) with the same 100 extra tools: (l)'s baseline
   (n) (b) with a bearer token (HS256) verified on every call and echo requiring its scope: the cost of auth
+  (p) (b) traced: every request sampled (100%), its spans exported over OTLP/HTTP to a receiver in the bench's
+      process: the cost of tracing on (off, the default, is (b))
   (o) fan-out: three (b) processes sharing PostgreSQL's LISTEN/NOTIFY bus (DATABASE_URL; left out, saying so,
       without it), 1,000 SDK v2 clients listening across them, 50 resource updates made through the third:
       the delay from the update's call to each listener hearing it (p50, p99, max). Run after the rounds, alone.
@@ -86,6 +88,8 @@ const { values } = cliOrExit(process.argv.slice(2), usage, {
 });
 
 const root = workspaceRoot();
+// Where variant (p) exports its spans: an OTLP/HTTP receiver on loopback, in this process.
+const traceReceiver = await startOtlpReceiver();
 const bench = (file: string) => join(root, 'tools', 'perf', 'bench', file);
 const VARIANTS: BenchVariant[] = [
   { id: 'a', name: 'bare SDK, stateless', app: bench('bare-sdk-server.mjs') },
@@ -164,6 +168,12 @@ const VARIANTS: BenchVariant[] = [
     app: bench('runtime-echo/dist/main.js'),
     env: { MCP_ENV: undefined, BENCH_TOKEN: JSON.stringify(BENCH_TOKEN) },
     call: 'echo-auth',
+  },
+  {
+    id: 'p',
+    name: 'runtime, traced (100% sampled)',
+    app: bench('runtime-echo/dist/main.js'),
+    env: { MCP_ENV: undefined, OTEL_EXPORTER_OTLP_ENDPOINT: traceReceiver.endpoint, OTEL_SERVICE_NAME: 'bench-echo' },
   },
 ];
 
@@ -297,6 +307,7 @@ try {
   }
 } finally {
   await Promise.all(running.map(({ server }) => server.stop()));
+  await traceReceiver.close();
 }
 const fanOut = settings.listeners === undefined ? undefined : await measureFanOutVariant(settings.listeners);
 

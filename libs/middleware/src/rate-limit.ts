@@ -1,4 +1,5 @@
 import { RateLimiterMemory, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { inChildSpan } from './spans';
 import * as z from 'zod';
 import type { Middleware } from './context';
 import { RateLimitError } from './errors';
@@ -63,7 +64,7 @@ export function rateLimit(options: RateLimitOptions): Middleware {
   return async (ctx, next) => {
     const key = ctx.caller ? `caller ${ctx.caller.id}` : `address ${ctx.clientAddress ?? 'unknown'}`;
     try {
-      await limiter.consume(key);
+      await inChildSpan('rate limit', () => limiter.consume(key));
     } catch (rejection) {
       throw rateLimitError(rejection, `rate limit exceeded for ${key}: ${options.points} calls per ${options.durationSec} s`);
     }

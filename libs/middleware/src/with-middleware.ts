@@ -12,6 +12,7 @@ import {
   type CallKind,
   type Middleware,
 } from './context';
+import { inChildSpan } from './spans';
 import { reportOutcome, settle, type CallOutcome } from './outcome';
 
 type Callback = (...args: unknown[]) => unknown;
@@ -29,7 +30,7 @@ export function withMiddleware(server: McpServer, middlewares: readonly Middlewa
     const ctx = new Call(described, sdk);
     return settle(
       ctx,
-      () => run(ctx, () => handler(withSignalOf(ctx, sdk))),
+      () => run(ctx, () => inChildSpan(described.kind, () => handler(withSignalOf(ctx, sdk)), described.name)),
       (outcome) => reportOutcome(sdk, outcome),
     );
   };

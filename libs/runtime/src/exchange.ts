@@ -13,6 +13,8 @@ import { JSON_RPC, labelRequest, outcomeOf, outcomeOfStatus, type RequestLabels 
 import { OUTCOMES, type Outcome } from './metrics-contract';
 import type { Logger } from './logger';
 import { labelChildren, type RuntimeMetrics } from './metrics';
+import { endServerSpan, recordChild, startServerSpan, type SpanRequest } from './tracing';
+import type { Span, Tracer } from '@opentelemetry/api';
 
 /**
  * One exchange on /mcp, the same for every host: `begin` it, `admit` the request (or answer the refusal it
@@ -42,6 +44,8 @@ export interface ExchangeOptions {
   reach: Reach;
   /** A host's own limit on a request body, when it may be below http.maxBodyBytes (Lambda's payload limit). */
   hostLimit?: { bytes: number; what: string };
+  /** With tracing on (startTracing): each exchange gets a server span, its token check a child. */
+  tracer?: Tracer;
 }
 
 /**
@@ -78,7 +82,7 @@ export const METADATA_HEADERS = { 'access-control-allow-origin': '*' } as const;
 /** What the rules read of a request, from whichever transport it came. */
 export interface Incoming {
   method: string;
-  header(name: 'host' | 'origin' | 'authorization'): string | null | undefined;
+  header(name: 'host' | 'origin' | 'authorization' | Parameters<SpanRequest['header']>[0]): string | null | undefined;
   /** The body as text, or undefined as soon as it is longer than `limit` bytes. */
   body(limit: number): string | undefined | Promise<string | undefined>;
   /** The domain a function's event was sent to. */
@@ -117,6 +121,9 @@ export interface ExchangeScope {
   labels: RequestLabels;
   /** A single request's answer, counted as in flight for a drain (holdsDrain). */
   holdsDrain: boolean;
+  /** With tracing on: when it began (performance.now()), and its server span once admit has read the request. */
+  startedAt: number;
+  span?: Span;
 }
 
 /** What a host knows when an exchange has ended. */
@@ -134,7 +141,7 @@ const PIPELINE_METHODS = new Set(['tools/call', 'resources/read', 'prompts/get']
 export type ExchangeRules = ReturnType<typeof exchangeRules>;
 
 export function exchangeRules(options: ExchangeOptions) {
-  const { config, logger, metrics, tools, others, reach } = options;
+  const { config, logger, metrics, tools, others, reach, tracer } = options;
   const hostLimit = options.hostLimit && options.hostLimit.bytes < config.http.maxBodyBytes ? options.hostLimit : undefined;
   const maxBody = hostLimit?.bytes ?? config.http.maxBodyBytes;
   const tooLarge: Refusal = {
@@ -217,6 +224,61 @@ export function exchangeRules(options: ExchangeOptions) {
     return [];
   };
 
+  /** What a traced exchange's span is made of, noted as admit reads the request (performance.now() times). */
+  interface Seen {
+    body: unknown;
+    tokenFrom: number;
+    tokenTo: number;
+    tokenRefused: boolean;
+  }
+
+  /**
+   * The request checked in order — host and origin, token, then (POST) the body's size and JSON — before anything
+   * dispatches it: what it lets through, or the refusal to answer. Marks whether the exchange holds a drain.
+   */
+  async function check(incoming: Incoming, scope: ExchangeScope, seen?: Seen): Promise<Admitted | Refusal> {
+    const forbidden = rules.checkHostAndOrigin(incoming.header('host'), incoming.header('origin'), incoming.invokedOn);
+    if (forbidden) return forbidden;
+    const host = incoming.header('host') ?? '';
+    const authorization = incoming.header('authorization');
+    if (seen && authorization != null) seen.tokenFrom = performance.now();
+    const verified = await rules.verifyBearer(authorization, host);
+    if (seen?.tokenFrom) seen.tokenTo = performance.now();
+    if (verified && 'status' in verified) {
+      if (seen) seen.tokenRefused = true;
+      return verified;
+    }
+    let body: unknown;
+    if (incoming.method === 'POST') {
+      const text = await incoming.body(maxBody);
+      const parsed = text === undefined ? tooLarge : rules.parse(text, scope);
+      if ('status' in parsed) return parsed;
+      body = parsed.body;
+      if (seen) seen.body = body;
+      const refused = accessRefusal(body, scope.labels, verified, host);
+      if (refused) return refused;
+    }
+    scope.holdsDrain = holdsDrain(incoming.method, scope.labels);
+    return { body, authInfo: verified };
+  }
+
+  /** check(), then the exchange's server span, and its token check as a child: with tracing on. */
+  async function checkTraced(tracer: Tracer, incoming: Incoming, scope: ExchangeScope): Promise<Admitted | Refusal> {
+    const seen: Seen = { body: undefined, tokenFrom: 0, tokenTo: 0, tokenRefused: false };
+    const result = await check(incoming, scope, seen);
+    const header = (name: Parameters<SpanRequest['header']>[0]) => incoming.header(name);
+    scope.span = startServerSpan(tracer, {
+      httpMethod: incoming.method,
+      labels: scope.labels,
+      body: seen.body,
+      header,
+      startedAt: scope.startedAt,
+    });
+    if (seen.tokenFrom)
+      recordChild(tracer, scope.span, 'verify token', seen.tokenFrom, seen.tokenTo, seen.tokenRefused ? 'invalid_token' : undefined);
+    return result;
+  }
+
   const rules = {
     /** The largest body admitted: http.maxBodyBytes, or the host's own lower limit. */
     maxBody,
@@ -246,6 +308,7 @@ export function exchangeRules(options: ExchangeOptions) {
         outcome: 'ok',
         labels: { method: httpMethod === 'POST' ? 'invalid' : httpMethod.toLowerCase(), tool: '' },
         holdsDrain: false,
+        startedAt: tracer ? performance.now() : 0,
       };
     },
 
@@ -298,28 +361,8 @@ export function exchangeRules(options: ExchangeOptions) {
       };
     },
 
-    /**
-     * The request checked in order — host and origin, token, then (POST) the body's size and JSON — before anything
-     * dispatches it: what it lets through, or the refusal to answer. Marks whether the exchange holds a drain.
-     */
-    async admit(incoming: Incoming, scope: ExchangeScope): Promise<Admitted | Refusal> {
-      const forbidden = rules.checkHostAndOrigin(incoming.header('host'), incoming.header('origin'), incoming.invokedOn);
-      if (forbidden) return forbidden;
-      const host = incoming.header('host') ?? '';
-      const verified = await rules.verifyBearer(incoming.header('authorization'), host);
-      if (verified && 'status' in verified) return verified;
-      let body: unknown;
-      if (incoming.method === 'POST') {
-        const text = await incoming.body(maxBody);
-        const parsed = text === undefined ? tooLarge : rules.parse(text, scope);
-        if ('status' in parsed) return parsed;
-        body = parsed.body;
-        const refused = accessRefusal(body, scope.labels, verified, host);
-        if (refused) return refused;
-      }
-      scope.holdsDrain = holdsDrain(incoming.method, scope.labels);
-      return { body, authInfo: verified };
-    },
+    /** The request checked (check), and with tracing on the exchange's server span made of what was read. */
+    admit: tracer ? (incoming: Incoming, scope: ExchangeScope) => checkTraced(tracer, incoming, scope) : check,
 
     /** The parsed body, with the scope labelled from it; or the refusal of a body that is not JSON. */
     parse(text: string, scope: ExchangeScope): { body: unknown } | Refusal {
@@ -370,6 +413,7 @@ export function exchangeRules(options: ExchangeOptions) {
       // Labels written out, not spread: on Node 20 `{ ...fresh, newKey }` copies the object for each added key.
       answered({ method, tool, outcome }).inc();
       timed(scope.labels).observe(ended.seconds);
+      if (scope.span) endServerSpan(scope.span, outcome, ended.status);
       // A call the pipeline answered has its own "call" line; this one then is only for debugging.
       const level = ended.status < 400 && PIPELINE_METHODS.has(method) ? 'debug' : 'info';
       if (logger.isLevelEnabled(level)) {
@@ -384,6 +428,7 @@ export function exchangeRules(options: ExchangeOptions) {
             outcome,
             durationMs,
             ...ended.fields,
+            ...(scope.span && { trace_id: scope.span.spanContext().traceId, span_id: scope.span.spanContext().spanId }),
           },
           'mcp request',
         );

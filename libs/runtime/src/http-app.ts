@@ -24,6 +24,7 @@ import {
 } from './exchange';
 import { FastLane, laneWarning } from './lane/fast-lane';
 import { asListener, audienceBus } from './notifications';
+import { withinSpan } from './tracing';
 import { pooledFactory } from './instance-pool';
 import { JSON_RPC, sendJson, sendRpcError, toWebHeaders } from './json-rpc';
 import { LegacySessions } from './legacy-sessions';
@@ -46,6 +47,7 @@ export interface HttpAppOptions {
   /** Verifies a bearer token; a throw answers 401 with its message. Without it, Authorization is not read. */
   authenticate?: Authenticate;
   resourceServer?: ExchangeOptions['resourceServer'];
+  tracer?: ExchangeOptions['tracer'];
 }
 
 export interface HttpApp {
@@ -147,7 +149,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     const scope = observe(req, res);
     const admitted = await rules.admit(new NodeIncoming(req), scope);
     if ('status' in admitted) return reject(req, res, admitted);
-    return dispatch(req, res, admitted, scope);
+    return scope.span ? withinSpan(scope.span, () => dispatch(req, res, admitted, scope)) : dispatch(req, res, admitted, scope);
   }
 
   /** Gives the exchange its request id, and counts and logs it when its response closes, whatever answered it. */
@@ -216,8 +218,9 @@ class NodeIncoming implements Incoming {
   constructor(private readonly req: IncomingMessage) {
     this.method = req.method!;
   }
-  header(name: 'host' | 'origin' | 'authorization'): string | undefined {
-    return this.req.headers[name];
+  header(name: Parameters<Incoming['header']>[0]): string | undefined {
+    const value = this.req.headers[name];
+    return Array.isArray(value) ? value[0] : value;
   }
   body(limit: number): string | undefined | Promise<string | undefined> {
     return readBody(this.req, limit);

@@ -16,3 +16,4 @@ export {
   type Telemetry,
 } from './serve';
 export { AUDIENCE_META_KEY, notifierOf, type Notifier } from './notifications';
+export { startTracing, tracesEndpoint, type Tracing } from './tracing';

@@ -7,7 +7,15 @@ import { createMcpHandler } from '@modelcontextprotocol/server';
 import { CLIENT_ADDRESS_HEADER } from '@mcp-fleet/middleware';
 import type { Context } from 'aws-lambda';
 import { ConfigError } from './config';
-import { exchangeRules, METADATA_HEADERS, refusalBody, RESOURCE_METADATA_PATH, type ExchangeScope, type Refusal } from './exchange';
+import {
+  exchangeRules,
+  METADATA_HEADERS,
+  refusalBody,
+  RESOURCE_METADATA_PATH,
+  type Admitted,
+  type ExchangeScope,
+  type Refusal,
+} from './exchange';
 import { FastLane, laneWarning } from './lane/fast-lane';
 import type { LaneResponse } from './lane/transport';
 import { pooledFactory } from './instance-pool';
@@ -16,6 +24,7 @@ import { EMF_METRICS, EMF_NAMESPACE, SERVER_ERROR, type Outcome } from './metric
 import { fromEvent, splitHeaders, toResult, type EventRequest, type HttpEvent, type HttpResult } from './lambda-events';
 import { createMetrics } from './metrics';
 import { createTelemetry, listDeclared, type ServiceDefinition } from './serve';
+import { startTracing, withinSpan } from './tracing';
 
 /**
  * The Lambda host: the same factory, config, rules and middleware chain as `serve()`, behind Lambda's HTTP events
@@ -66,7 +75,9 @@ export async function createLambdaHandlers(define: () => Promise<ServiceDefiniti
   const logger = service.logger ?? createTelemetry(name, config).logger;
   const metrics = service.metrics ?? createMetrics(name);
   const { tools, others } = await listDeclared(service.factory);
+  const tracing = service.tracing ?? (await startTracing(name));
   const rules = exchangeRules({
+    tracer: tracing?.tracer,
     config,
     logger,
     metrics,
@@ -151,7 +162,11 @@ export async function createLambdaHandlers(define: () => Promise<ServiceDefiniti
       scope,
     );
     if ('status' in admitted) return refusalResponse(admitted);
-    const { body, authInfo } = admitted;
+    return scope.span ? withinSpan(scope.span, () => dispatch(request, scope, admitted)) : dispatch(request, scope, admitted);
+  }
+
+  /** Hands an admitted request to the fast lane or the SDK's entry (within its span, with tracing on). */
+  async function dispatch(request: EventRequest, scope: ExchangeScope, { body, authInfo }: Admitted): Promise<Response> {
     // The pipeline reads the request id and client address from the request's headers, whatever the client sent.
     request.headers.set('x-request-id', scope.requestId);
     request.headers.set(CLIENT_ADDRESS_HEADER, request.sourceIp);
@@ -187,6 +202,8 @@ export async function createLambdaHandlers(define: () => Promise<ServiceDefiniti
       result = toResult(refusal, Buffer.from(await refusal.arrayBuffer()), format);
     }
     end(result.statusCode ?? 200);
+    // As the log lines: the environment may be frozen once the invocation returns.
+    await tracing?.flush();
     return result;
   }
 
@@ -200,6 +217,7 @@ export async function createLambdaHandlers(define: () => Promise<ServiceDefiniti
       else stream.end();
     } finally {
       end(response.status);
+      await tracing?.flush();
     }
   }
 

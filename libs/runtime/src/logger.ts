@@ -1,6 +1,7 @@
 import { writeSync } from 'node:fs';
 import { redactSecrets } from '@mcp-fleet/middleware';
 import { pino, type DestinationStream, type Logger } from 'pino';
+import { traceFields } from './tracing';
 
 export type { Logger } from 'pino';
 
@@ -9,6 +10,8 @@ export interface LoggerOptions {
   level: string;
   /** Defaults to stdout; stdio-transport services log to stderr (fd 2) because stdout carries the protocol. */
   destination?: DestinationStream | number;
+  /** With tracing on: a line written inside a span carries its trace_id and span_id. */
+  traced?: boolean;
 }
 
 /**
@@ -24,6 +27,7 @@ export function createLogger(options: LoggerOptions): Logger {
       base: { service: options.service },
       messageKey: 'msg',
       timestamp: isoTime,
+      ...(options.traced && { mixin: traceFields }),
       // Tokens and passwords never reach a log line, whatever object they arrive in. (Not pino's own wildcard
       // redaction, which costs more a line.)
       formatters: { level: (label) => ({ level: label }), log: (object) => redactSecrets(object) },

@@ -18,6 +18,7 @@ import { createHttpApp } from './http-app';
 import { createLogger, type Logger } from './logger';
 import { createMetrics, type RuntimeMetrics } from './metrics';
 import { Readiness, type ReadinessCheck } from './readiness';
+import { startTracing, tracesEndpoint, type Tracing } from './tracing';
 
 export interface ServeOptions {
   /** The service's name, on every log line and metric. */
@@ -36,6 +37,8 @@ export interface ServeOptions {
    * replicas, postgresEventBus from @mcp-fleet/storage; in this process only by default.
    */
   bus?: ServerEventBus;
+  /** Traces (startTracing): started here from the OTEL_* variables when not given; off without an endpoint. */
+  tracing?: Tracing;
   /** The service's metrics, when its middleware chain registers on the same registry; created here otherwise. */
   metrics?: RuntimeMetrics;
   /** Drain and exit on SIGTERM and SIGINT. Default true; tests that host a service in-process turn it off. */
@@ -65,11 +68,17 @@ export interface Telemetry {
 
 /**
  * A service's logger and metrics registry, made before serve() so that its middleware chain can write to the
- * same ones. Under stdio the logs go to stderr, because stdout carries the protocol.
+ * same ones. Under stdio the logs go to stderr, because stdout carries the protocol. With tracing on (an OTLP
+ * endpoint set), a line written inside a span carries its trace_id and span_id.
  */
 export function createTelemetry(name: string, config: RuntimeConfig): Telemetry {
   return {
-    logger: createLogger({ service: name, level: config.logLevel, destination: config.transport === 'stdio' ? 2 : 1 }),
+    logger: createLogger({
+      service: name,
+      level: config.logLevel,
+      destination: config.transport === 'stdio' ? 2 : 1,
+      traced: tracesEndpoint() !== undefined,
+    }),
     metrics: createMetrics(name),
   };
 }
@@ -106,7 +115,11 @@ export async function serve(factory: McpServerFactory, options: ServeOptions): P
     };
   } else {
     const metrics = options.metrics ?? createMetrics(name);
+    // Shut down here only if started here: a given one may serve others in this process.
+    const ownTracing = options.tracing ? undefined : await startTracing(name);
+    const tracing = options.tracing ?? ownTracing;
     const app = createHttpApp({
+      tracer: tracing?.tracer,
       factory,
       config,
       logger,
@@ -139,6 +152,7 @@ export async function serve(factory: McpServerFactory, options: ServeOptions): P
           const { cut } = await app.drain(config.shutdown.graceMs);
           if (cut > 0) logger.error({ cut }, 'grace period over: cut requests still in flight');
           await options.onShutdown?.();
+          await (ownTracing ? ownTracing.shutdown() : tracing?.flush());
           logger.info({ exitCode: cut > 0 ? 1 : 0 }, 'stopped');
           return cut > 0 ? 1 : 0;
         })();

@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, openAsBlob, readdirSync, readFileSync, renameSyn
 import { basename, dirname, join } from 'node:path';
 import { PGlite, type PGliteOptions } from '@electric-sql/pglite';
 import { migrate, MIGRATIONS_TABLE, type Schema } from './migrations';
-import type { Sql } from './sql';
+import { traced, type Sql } from './sql';
 
 /**
  * One embedded user needs little: PostgreSQL's default 128 MB of shared buffers is most of an idle PGlite's
@@ -86,9 +86,11 @@ async function startFromTemplate(templateDir: string, schema: Schema, dataDir: s
 function pgliteSql(db: PGlite): Sql {
   return {
     backend: 'pglite',
-    query: async <Row>(text: string, params?: unknown[]) => (await db.query<Row>(text, params)).rows,
+    query: <Row>(text: string, params?: unknown[]) => traced(text, async () => (await db.query<Row>(text, params)).rows),
     transaction: (fn) =>
-      db.transaction((tx) => fn({ query: async <Row>(text: string, params?: unknown[]) => (await tx.query<Row>(text, params)).rows })),
+      db.transaction((tx) =>
+        fn({ query: <Row>(text: string, params?: unknown[]) => traced(text, async () => (await tx.query<Row>(text, params)).rows) }),
+      ),
     close: () => db.close(),
   };
 }

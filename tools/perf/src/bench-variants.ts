@@ -1,7 +1,7 @@
 import { createTokenIssuer } from '@mcp-fleet/middleware';
 /** One way of serving the bench's echo call: how to start it and which HTTP request makes the call. */
 export interface BenchVariant {
-  id: 'a' | 'b' | 'c' | 'd' | 'e' | 'f' | 'g' | 'h' | 'i' | 'j' | 'k' | 'l' | 'm' | 'n';
+  id: 'a' | 'b' | 'c' | 'd' | 'e' | 'f' | 'g' | 'h' | 'i' | 'j' | 'k' | 'l' | 'm' | 'n' | 'p';
   name: string;
   /**
    * What each request asks: the echo call (default), the same call as a 2025-era client sends it, tools/list, or
