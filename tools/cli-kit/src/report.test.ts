@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatNumber, progressReporter, table } from './report';
+import { formatNumber, progressReporter, table, xychart } from './report';
 
 describe('table', () => {
   it('aligns names left and numbers right', () => {
@@ -42,5 +42,37 @@ describe('progressReporter', () => {
     progress.update(1, 'c');
     progress.done();
     expect(written).toEqual(['soak: 10% a\n', 'soak: 100% c\n']);
+  });
+});
+
+describe('xychart', () => {
+  it('is a Mermaid xychart-beta block, values to two decimals, labels quoted, the series named after it', () => {
+    expect(
+      xychart({
+        title: 'Latency "per" step',
+        x: { label: 'step', values: ['100 at 5', 'b'] },
+        y: { label: 'ms' },
+        series: [
+          { name: 'p50', kind: 'line', values: [1.234, 2] },
+          { name: 'calls/s', kind: 'bar', values: [10.005, 3.3333] },
+        ],
+      }),
+    ).toBe(
+      [
+        '```mermaid',
+        'xychart-beta',
+        `  title "Latency 'per' step"`,
+        '  x-axis "step" ["100 at 5", "b"]',
+        '  y-axis "ms"',
+        '  line [1.23, 2]',
+        '  bar [10.01, 3.33]',
+        '```',
+        '',
+        'Series, in order: p50 (line), calls/s (bar).',
+      ].join('\n'),
+    );
+    expect(xychart({ title: 't', x: { label: 't (s)', values: [0, 0.25] }, y: { label: 'MB' }, series: [] })).toContain(
+      'x-axis "t (s)" [0, 0.25]',
+    );
   });
 });

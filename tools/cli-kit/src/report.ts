@@ -38,3 +38,39 @@ export function progressReporter(
     },
   };
 }
+
+/** One series of an xychart: a line or bars, one value per x. */
+export interface Series {
+  name: string;
+  kind: 'line' | 'bar';
+  values: number[];
+}
+
+export interface Chart {
+  title: string;
+  x: { label: string; values: (string | number)[] };
+  y: { label: string };
+  series: Series[];
+}
+
+const figure = (value: number) => String(Math.round(value * 100) / 100);
+const quoted = (text: string) => `"${text.replaceAll('"', "'")}"`;
+
+/**
+ * A chart as a Mermaid `xychart-beta` block, which GitHub renders in Markdown (a job summary, a README). Mermaid
+ * draws no legend, so the series' names follow the block, in the order they are drawn.
+ */
+export function xychart(chart: Chart): string {
+  const categories = chart.x.values.map((value) => (typeof value === 'number' ? figure(value) : quoted(value))).join(', ');
+  return [
+    '```mermaid',
+    'xychart-beta',
+    `  title ${quoted(chart.title)}`,
+    `  x-axis ${quoted(chart.x.label)} [${categories}]`,
+    `  y-axis ${quoted(chart.y.label)}`,
+    ...chart.series.map((series) => `  ${series.kind} [${series.values.map(figure).join(', ')}]`),
+    '```',
+    '',
+    `Series, in order: ${chart.series.map((series) => `${series.name} (${series.kind})`).join(', ')}.`,
+  ].join('\n');
+}
