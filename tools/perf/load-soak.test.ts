@@ -30,7 +30,8 @@ afterAll(async () => {
 });
 
 describe('npm run load', () => {
-  it('prints JSON that parses, with every call measured', async () => {
+  it('prints JSON that parses, with every call measured, and writes it with charts beside it that match it', async () => {
+    const out = join(scratch, 'load.json');
     const result = await runScript(import.meta.dirname, 'load.ts', [
       '--url',
       server.url,
@@ -41,31 +42,19 @@ describe('npm run load', () => {
       '--warmup',
       '5',
       '--json',
-    ]);
-    expect(result.code).toBe(0);
-    const report = JSON.parse(result.stdout) as { tool: string; runs: { count: number; errorCount: number; latency: { p95: number } }[] };
-    expect(report.tool).toBe('echo');
-    expect(report.runs[0]).toMatchObject({ count: 40, errorCount: 0 });
-    expect(report.runs[0]!.latency.p95).toBeGreaterThan(0);
-    expect(result.stderr).toContain('load run: 100% 40 calls, 0 errors');
-  });
-
-  it('writes its JSON and, beside it, charts of latency percentiles and throughput per step that match it', async () => {
-    const out = join(scratch, 'load.json');
-    const result = await runScript(import.meta.dirname, 'load.ts', [
-      '--url',
-      server.url,
-      '--total',
-      '30',
-      '--concurrency',
-      '3',
       '--out',
       out,
     ]);
     expect(result.code).toBe(0);
-    const report = JSON.parse(readFileSync(out, 'utf8')) as {
-      runs: { latency: { median: number; p95: number; p99: number }; throughput: number }[];
+    const report = JSON.parse(result.stdout) as {
+      tool: string;
+      runs: { count: number; errorCount: number; latency: { median: number; p95: number; p99: number }; throughput: number }[];
     };
+    expect(report.tool).toBe('echo');
+    expect(report.runs[0]).toMatchObject({ count: 40, errorCount: 0 });
+    expect(report.runs[0]!.latency.p95).toBeGreaterThan(0);
+    expect(result.stderr).toContain('load run: 100% 40 calls, 0 errors');
+    expect(JSON.parse(readFileSync(out, 'utf8'))).toEqual(report);
     const [latency, throughput] = chartsIn(readFileSync(join(scratch, 'load.md'), 'utf8'));
     expect(latency!.title).toBe('Latency per step (ms)');
     expect(latency!.series).toEqual(
@@ -112,31 +101,7 @@ describe('npm run load', () => {
 });
 
 describe('npm run soak', () => {
-  it('samples the process through /metrics and gives a verdict, as JSON', async () => {
-    const result = await runScript(import.meta.dirname, 'soak.ts', [
-      '--url',
-      server.url,
-      '--rate',
-      '20',
-      '--duration',
-      '1500ms',
-      '--sample-every',
-      '250ms',
-      '--max-rss-growth',
-      '100000',
-      '--json',
-    ]);
-    expect(result.code).toBe(0);
-    const report = JSON.parse(result.stdout) as { verdict: string; calls: number; samples: { rssMb: number }[]; errorCount: number };
-    expect(report).toMatchObject({ verdict: 'stable', errorCount: 0 });
-    expect(report.calls).toBeGreaterThanOrEqual(25);
-    // One sample before the calls and at least one during them; how many more depends on the machine's speed
-    // (a sample is a /metrics request to the loaded process).
-    expect(report.samples.length).toBeGreaterThanOrEqual(2);
-    expect(report.samples.every((sample) => sample.rssMb > 10)).toBe(true);
-  });
-
-  it('writes its JSON and, beside it, charts of RSS with the slope its verdict used, and of CPU, that match it', async () => {
+  it('samples the process through /metrics, gives a verdict as JSON, and writes beside it charts of RSS (with the slope its verdict used) and CPU that match it', async () => {
     const out = join(scratch, 'soak.json');
     const result = await runScript(import.meta.dirname, 'soak.ts', [
       '--url',
@@ -149,14 +114,25 @@ describe('npm run soak', () => {
       '250ms',
       '--max-rss-growth',
       '100000',
+      '--json',
       '--out',
       out,
     ]);
     expect(result.code).toBe(0);
-    const report = JSON.parse(readFileSync(out, 'utf8')) as {
+    const report = JSON.parse(result.stdout) as {
+      verdict: string;
+      calls: number;
+      errorCount: number;
       samples: { atMs: number; rssMb: number; cpuPercent: number }[];
       rssSlopeMbPerMin: number;
     };
+    expect(report).toMatchObject({ verdict: 'stable', errorCount: 0 });
+    expect(report.calls).toBeGreaterThanOrEqual(25);
+    // One sample before the calls and at least one during them; how many more depends on the machine's speed
+    // (a sample is a /metrics request to the loaded process).
+    expect(report.samples.length).toBeGreaterThanOrEqual(2);
+    expect(report.samples.every((sample) => sample.rssMb > 10)).toBe(true);
+    expect(JSON.parse(readFileSync(out, 'utf8'))).toEqual(report);
     const [rss, cpu] = chartsIn(readFileSync(join(scratch, 'soak.md'), 'utf8'));
     expect(rss!.x.split(',').map(Number)).toEqual(report.samples.map((sample) => rounded(sample.atMs / 1000)));
     expect(rss!.series[0]!.values).toEqual(report.samples.map((sample) => rounded(sample.rssMb)));

@@ -1,6 +1,7 @@
 import { createLambdaHandlers } from '@mcp-fleet/runtime/lambda';
 import { startTracing } from '@mcp-fleet/runtime';
 import {
+  clientTraceContext,
   connectHttpClient,
   lambdaFetch,
   startOtlpReceiver,
@@ -24,13 +25,6 @@ afterAll(async () => {
   await receiver?.close();
   await postgres?.drop();
 });
-
-function clientContext() {
-  const hex = (bytes: number) => [...crypto.getRandomValues(new Uint8Array(bytes))].map((b) => b.toString(16).padStart(2, '0')).join('');
-  const traceId = hex(16);
-  const spanId = hex(8);
-  return { traceId, spanId, traceparent: `00-${traceId}-${spanId}-01` };
-}
 
 /** The trace's spans as a tree of names under its server span, once the deepest expected one has arrived. */
 async function tree(traceId: string, last: (span: ReceivedSpan) => boolean) {
@@ -60,7 +54,7 @@ describe('documents, traced', () => {
       env: { AUTH__SECRET: SECRET, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_BSP_SCHEDULE_DELAY: '100' },
     });
     try {
-      const context = clientContext();
+      const context = clientTraceContext();
       const { token, call } = await loginAndCreate(() => connectHttpClient(server.url), context.traceparent);
       const client = await connectHttpClient(server.url, { token });
       await call(client);
@@ -112,7 +106,7 @@ describe('documents, traced', () => {
         );
         return client;
       };
-      const context = clientContext();
+      const context = clientTraceContext();
       const { token, call } = await loginAndCreate(() => connect(), context.traceparent);
       const client = await connect(token);
       await call(client);

@@ -41,7 +41,7 @@ export {
   type WebhookReceiver,
 } from './alertmanager';
 export { waitUntil } from './wait-until';
-export { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './otlp-receiver';
+export { clientTraceContext, startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './otlp-receiver';
 export {
   deploymentEnv,
   deploymentSecretEnv,

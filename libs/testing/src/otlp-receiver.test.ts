@@ -6,7 +6,7 @@ import { createLogger, runtimeConfigSchema, serve, startTracing, type RunningSer
 import { McpServer } from '@modelcontextprotocol/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod';
-import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './otlp-receiver';
+import { clientTraceContext, startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './otlp-receiver';
 import { connectHttpClient } from './test-client';
 
 // The runtime's traces as an OpenTelemetry collector receives them (OTLP/HTTP, decoded): one server span per MCP
@@ -69,14 +69,6 @@ afterAll(async () => {
   await receiver?.close();
 });
 
-/** A client's trace context: a new trace id and the client's span id, as W3C traceparent. */
-function clientContext() {
-  const hex = (bytes: number) => [...crypto.getRandomValues(new Uint8Array(bytes))].map((b) => b.toString(16).padStart(2, '0')).join('');
-  const traceId = hex(16);
-  const spanId = hex(8);
-  return { traceId, spanId, traceparent: `00-${traceId}-${spanId}-01` };
-}
-
 /** The spans of `traceId` once its server span has arrived: that span, and its children by name. */
 async function traceOf(traceId: string) {
   await tracing.flush();
@@ -90,7 +82,7 @@ describe('traces of the runtime, over OTLP/HTTP', () => {
     '%s: a v2 call carrying _meta.traceparent continues the client trace, with the conventions, its children, and its log line',
     async (which) => {
       const client = await connectHttpClient(services[which].url!);
-      const context = clientContext();
+      const context = clientTraceContext();
       await client.callTool({ name: 'echo', arguments: { message: 'hi' }, _meta: { traceparent: context.traceparent } });
       await client.close();
       const { server, children } = await traceOf(context.traceId);
@@ -119,7 +111,7 @@ describe('traces of the runtime, over OTLP/HTTP', () => {
   it('continues a 2025-era client trace too (SDK v1, stateless), its version from the header', async () => {
     const client = new V1Client({ name: 'v1', version: '0' });
     await client.connect(new V1Transport(new URL(services.lane.url!)));
-    const context = clientContext();
+    const context = clientTraceContext();
     await client.callTool({ name: 'echo', arguments: { message: 'hi' }, _meta: { traceparent: context.traceparent } });
     await client.close();
     const { server } = await traceOf(context.traceId);
@@ -133,8 +125,8 @@ describe('traces of the runtime, over OTLP/HTTP', () => {
 
   it('marks a tool error result and a crashed handler with error.type, the crash on its handler span too', async () => {
     const client = await connectHttpClient(services.lane.url!);
-    const failed = clientContext();
-    const crashed = clientContext();
+    const failed = clientTraceContext();
+    const crashed = clientTraceContext();
     await client.callTool({ name: 'returns_error', arguments: {}, _meta: { traceparent: failed.traceparent } });
     await client.callTool({ name: 'crash', arguments: {}, _meta: { traceparent: crashed.traceparent } });
     await client.close();
@@ -145,8 +137,8 @@ describe('traces of the runtime, over OTLP/HTTP', () => {
   });
 
   it("takes the HTTP traceparent when the message has none, and links it when the message's differs; times the token check", async () => {
-    const header = clientContext();
-    const message = clientContext();
+    const header = clientTraceContext();
+    const message = clientTraceContext();
     const token = (await createTokenIssuer({ ...TOKENS, ttlSec: 60 })('tracing-user', []))!.access_token;
     const post = (meta: Record<string, string>) =>
       fetch(services.lane.url!, {

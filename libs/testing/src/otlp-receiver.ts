@@ -102,3 +102,11 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }
+
+/** A client's W3C trace context, as it would send it in params._meta: a new trace id, its own span id. */
+export function clientTraceContext(): { traceId: string; spanId: string; traceparent: string } {
+  const hex = (bytes: number) => [...crypto.getRandomValues(new Uint8Array(bytes))].map((b) => b.toString(16).padStart(2, '0')).join('');
+  const traceId = hex(16);
+  const spanId = hex(8);
+  return { traceId, spanId, traceparent: `00-${traceId}-${spanId}-01` };
+}

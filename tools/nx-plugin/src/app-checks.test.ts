@@ -12,6 +12,18 @@ import { MONITORING_FILE, renderMonitoring } from './monitoring';
 
 const root = workspaceRoot();
 
+/** Runs `check` on a scratch copy of the fleet's deploy/ and one app's manifest, config and deploy/, then removes it. */
+function withCopyOf(app: string, check: (workspace: string) => void): void {
+  const workspace = mkdtempSync(join(tmpdir(), 'app-checks-'));
+  try {
+    for (const path of ['deploy', `apps/${app}/package.json`, `apps/${app}/config`, `apps/${app}/deploy`])
+      cpSync(join(root, path), join(workspace, path), { recursive: true });
+    check(workspace);
+  } finally {
+    rmSync(workspace, { recursive: true, force: true });
+  }
+}
+
 describe('every app of this workspace', () => {
   it('is found by its mcpFleet entry', () => {
     expect(listApps(root)).toEqual(expect.arrayContaining(['documents', 'text-tools']));
@@ -122,10 +134,7 @@ describe('every app of this workspace', () => {
   });
 
   it('refuses a server.json that is not what the registry generator makes, or made for a host the Ingress does not render', () => {
-    const workspace = mkdtempSync(join(tmpdir(), 'app-checks-'));
-    try {
-      for (const path of ['deploy', 'apps/documents/package.json', 'apps/documents/config', 'apps/documents/deploy'])
-        cpSync(join(root, path), join(workspace, path), { recursive: true });
+    withCopyOf('documents', (workspace) => {
       expect(appProblems(workspace, 'documents')).toEqual([]);
       const staging = join(workspace, 'apps/documents/deploy/overlays/staging/server.json');
       writeFileSync(staging, readFileSync(staging, 'utf8').replace('"version": "0.1.0"', '"version": "0.2.0"'));
@@ -143,16 +152,11 @@ describe('every app of this workspace', () => {
           'documents production: the Ingress renders host docs.other.example.org, but deploy/environments/production/kustomization.yaml patches documents.mcp.example.com, which server.json names; make the Ingress host come from that patch',
         ]),
       );
-    } finally {
-      rmSync(workspace, { recursive: true, force: true });
-    }
+    });
   });
 
   it("refuses an environment's alert routing that is not what the fleet's routing generates, or that an overlay does not render", () => {
-    const workspace = mkdtempSync(join(tmpdir(), 'app-checks-'));
-    try {
-      for (const path of ['deploy', 'apps/text-tools/package.json', 'apps/text-tools/config', 'apps/text-tools/deploy'])
-        cpSync(join(root, path), join(workspace, path), { recursive: true });
+    withCopyOf('text-tools', (workspace) => {
       expect(appProblems(workspace, 'text-tools')).toEqual([]);
       const routing = join(workspace, 'deploy/environments/staging/alert-routing.yaml');
       writeFileSync(routing, readFileSync(routing, 'utf8').replace('value: page', 'value: critical'));
@@ -164,9 +168,7 @@ describe('every app of this workspace', () => {
       expect(appProblems(workspace, 'text-tools')).toContain(
         'text-tools staging: renders ConfigMap, Deployment, HorizontalPodAutoscaler, Ingress, NetworkPolicy, PodDisruptionBudget, PrometheusRule, Service, ServiceMonitor, not AlertmanagerConfig, ConfigMap, Deployment, HorizontalPodAutoscaler, Ingress, NetworkPolicy, PodDisruptionBudget, PrometheusRule, Service, ServiceMonitor',
       );
-    } finally {
-      rmSync(workspace, { recursive: true, force: true });
-    }
+    });
   });
 
   it('names a ServiceMonitor that would select the wrong Service or port, and monitoring objects the operator or Grafana would not load', () => {
