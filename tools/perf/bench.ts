@@ -48,9 +48,10 @@ under the same load:
   (n) (b) with a bearer token (HS256) verified on every call and echo requiring its scope: the cost of auth
   (p) (b) traced: every request sampled (100%), its spans exported over OTLP/HTTP to a receiver in the bench's
       process: the cost of tracing on (off, the default, is (b))
-  (o) fan-out: three (b) processes sharing PostgreSQL's LISTEN/NOTIFY bus (DATABASE_URL; left out, saying so,
-      without it), 1,000 SDK v2 clients listening across them, 50 resource updates made through the third:
-      the delay from the update's call to each listener hearing it (p50, p99, max). Run after the rounds, alone.
+  (o) fan-out: three runtime processes (bench/fan-out-echo) sharing PostgreSQL's LISTEN/NOTIFY bus
+      (DATABASE_URL; left out, saying so, without it), 1,000 SDK v2 clients listening across them, 50 resource
+      updates made through the third: the delay from the update's call to each listener hearing it (p50, p99,
+      max). Run after the rounds, alone.
 Every server runs with the Node flags the image starts an app with (IMAGE_NODE_FLAGS, deploy/Dockerfile), the
 bare SDK's too. Every variant is started and warmed up once, then measured in rounds of short turns: each round
 drives every variant once, in the opposite order each round. Prints requests/s, p50 and p99 latency, errors, the
@@ -221,6 +222,10 @@ try {
 say(`servers on Node ${serverNode} (${settings.node}), load from Node ${process.version}`);
 say('building bench/runtime-echo …');
 await $({ cwd: root, quiet: true })`npx mcp-fleet-build tools/perf/bench/runtime-echo`;
+if (settings.listeners !== undefined && process.env.DATABASE_URL) {
+  say('building bench/fan-out-echo …');
+  await $({ cwd: root, quiet: true })`npx mcp-fleet-build tools/perf/bench/fan-out-echo`;
+}
 
 interface Running {
   variant: BenchVariant;
@@ -327,7 +332,7 @@ async function measureFanOutVariant(listeners: number): Promise<FanOutResult | {
     for (let i = 0; i < FAN_OUT.replicas; i++) {
       replicas.push(
         await startServerProcess({
-          app: bench('runtime-echo/dist/main.js'),
+          app: bench('fan-out-echo/dist/main.js'),
           env: { LOG_LEVEL: 'info', MCP_ENV: undefined, BENCH_BUS_URL: url, HTTP__MAX_SUBSCRIPTIONS: String(listeners) },
           coverageDir: false,
           keepLogs: false,

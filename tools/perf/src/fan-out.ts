@@ -1,7 +1,7 @@
 import { connectHttpClient, LatencyHistogram, waitUntil, type LatencySummary } from '@mcp-fleet/testing';
 import type { Client } from '@modelcontextprotocol/client';
 
-/** The resource bench/runtime-echo's `touch` tool announces an update of, to every listener (BENCH_BUS_URL). */
+/** The resource bench/fan-out-echo's `touch` tool announces an update of, to every listener. */
 export const COUNTER_URI = 'bench://counter';
 
 export interface FanOutResult {

@@ -1,11 +1,9 @@
 // Bench variants (b) and (c): the same echo tool as (a), hosted by our runtime behind the full default chain
 // (logging, errors, auth, rate limit, timeout). Built by build-app like any app.
 import { access, createTokenVerifier, standardChain, textResult, withMiddleware, type TokenOptions } from '@mcp-fleet/middleware';
-import { createTelemetry, loadConfig, notifierOf, serve, startService } from '@mcp-fleet/runtime';
+import { createTelemetry, loadConfig, serve, startService } from '@mcp-fleet/runtime';
 import { McpServer, type McpRequestContext } from '@modelcontextprotocol/server';
 import * as z from 'zod';
-
-const COUNTER = 'bench://counter';
 
 await startService(async () => {
   const config = loadConfig({ dir: new URL('../config', import.meta.url) });
@@ -22,27 +20,12 @@ await startService(async () => {
   // Variant (n): tokens checked on every call (the bench's BENCH_TOKEN settings), and echo requiring a scope.
   const tokens = process.env.BENCH_TOKEN ? (JSON.parse(process.env.BENCH_TOKEN) as TokenOptions & { scope: string }) : undefined;
   const echoAccess = access(tokens ? { scopes: [tokens.scope] } : { public: true });
-  // The fan-out variant: replicas on one PostgreSQL (BENCH_BUS_URL); `touch` tells every listener of bench://counter.
-  const bus = process.env.BENCH_BUS_URL
-    ? await (await import('@mcp-fleet/storage')).postgresEventBus({ url: process.env.BENCH_BUS_URL, service: 'bench-echo' })
-    : undefined;
-  const notify = bus && notifierOf(bus);
   const createServer = (ctx: McpRequestContext) => {
     if (perPrincipal) void ctx.authInfo;
-    const server = withMiddleware(
-      new McpServer({ name: 'bench-echo', version: '0' }, notify && { capabilities: { resources: { subscribe: true } } }),
-      middleware,
-    );
+    const server = withMiddleware(new McpServer({ name: 'bench-echo', version: '0' }), middleware);
     server.registerTool('echo', { inputSchema: z.object({ message: z.string() }), _meta: echoAccess }, async ({ message }) =>
       textResult(message),
     );
-    if (notify) {
-      server.registerResource('counter', COUNTER, { _meta: access({ public: true }) }, () => ({ contents: [{ uri: COUNTER, text: '' }] }));
-      server.registerTool('touch', { _meta: access({ public: true }) }, async () => {
-        notify.resourceUpdated(COUNTER);
-        return textResult('touched');
-      });
-    }
     // Variants (f) and (g): a large server, each extra tool with a schema of its own.
     for (let i = 0; i < Number(process.env.BENCH_EXTRA_TOOLS ?? 0); i++) {
       const inputSchema = z.object({ value: z.string(), [`field_${i}`]: z.number().optional() });
@@ -54,12 +37,5 @@ await startService(async () => {
     }
     return server;
   };
-  await serve(createServer, {
-    name: 'bench-echo',
-    config,
-    ...telemetry,
-    authenticate: tokens && createTokenVerifier(tokens),
-    bus,
-    onShutdown: () => bus?.close(),
-  });
+  await serve(createServer, { name: 'bench-echo', config, ...telemetry, authenticate: tokens && createTokenVerifier(tokens) });
 });
