@@ -45,4 +45,3 @@ export { standardChain, type StandardChainOptions } from './standard-chain';
 export { timeout, type TimeoutOptions } from './timeout';
 export { withMiddleware } from './with-middleware';
 export { structuredResult, textResult } from './results';
-export { inChildSpan } from './spans';
