@@ -121,8 +121,9 @@ export interface ExchangeScope {
   labels: RequestLabels;
   /** A single request's answer, counted as in flight for a drain (holdsDrain). */
   holdsDrain: boolean;
-  /** With tracing on: when it began (performance.now()), and its server span once admit has read the request. */
+  /** When it began (performance.now()): the start of its duration and of its server span. */
   startedAt: number;
+  /** With tracing on: its server span, once admit has read the request. */
   span?: Span;
 }
 
@@ -308,7 +309,7 @@ export function exchangeRules(options: ExchangeOptions) {
         outcome: 'ok',
         labels: { method: httpMethod === 'POST' ? 'invalid' : httpMethod.toLowerCase(), tool: '' },
         holdsDrain: false,
-        startedAt: tracer ? performance.now() : 0,
+        startedAt: performance.now(),
       };
     },
 

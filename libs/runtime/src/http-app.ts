@@ -156,13 +156,12 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   function observe(req: IncomingMessage, res: ServerResponse): ExchangeScope {
     const scope = rules.begin(req.method!, req.headers['x-request-id'], undefined, String(nextScope++));
     res.setHeader('x-request-id', scope.requestId);
-    const started = performance.now();
     metrics.inFlight.inc();
     res.once('close', () => {
       scopes.delete(scope.key);
       if (scope.holdsDrain) inFlight--;
       metrics.inFlight.dec();
-      rules.end(scope, { httpMethod: req.method!, status: res.statusCode, seconds: (performance.now() - started) / 1000 });
+      rules.end(scope, { httpMethod: req.method!, status: res.statusCode, seconds: (performance.now() - scope.startedAt) / 1000 });
     });
     return scope;
   }

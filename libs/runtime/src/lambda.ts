@@ -102,7 +102,6 @@ export async function createLambdaHandlers(define: () => Promise<ServiceDefiniti
     event: HttpEvent,
     context: Context,
   ): Promise<{ response: Response; end: (status: number) => void; format: EventRequest['format'] }> {
-    const started = performance.now();
     let request: EventRequest;
     try {
       request = fromEvent(event);
@@ -130,7 +129,7 @@ export async function createLambdaHandlers(define: () => Promise<ServiceDefiniti
       response,
       format,
       end: (status) => {
-        const seconds = (performance.now() - started) / 1000;
+        const seconds = (performance.now() - scope.startedAt) / 1000;
         const outcome = rules.end(scope, { httpMethod: request.method, status, seconds, fields: { awsRequestId: context.awsRequestId } });
         // The environment may be frozen, or reclaimed, once the invocation returns: its log lines go out now.
         logger.flush();
