@@ -1,7 +1,8 @@
 #!/usr/bin/env tsx
 // npm run bench: the same echo call served nine ways, under the same load, in one run on this machine.
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { workspaceRoot } from '@mcp-fleet/fleet-manifest';
 import { readProcessUsage, startOtlpReceiver, startServerProcess, type ServerProcess } from '@mcp-fleet/testing';
@@ -11,24 +12,14 @@ import { cliOrExit, parseCount, parseDuration, table } from '@mcp-fleet/cli-kit'
 import { type BenchRow, summarise } from './src/bench-summary';
 import { type FanOutResult, measureFanOut } from './src/fan-out';
 import { benchCharts, chartsFileFor, chartsMarkdown, checkOutFile } from './src/charts';
-import {
-  authorizedCall,
-  BENCH_TOKEN,
-  carriesEcho,
-  EXTRA_TOOLS,
-  legacySessionCall,
-  legacyStatelessCall,
-  listsAllTools,
-  modernCall,
-  modernList,
-  openLegacySession,
-  type BenchVariant,
-} from './src/bench-variants';
+import { BENCH_TOKEN, carriesEcho, EXTRA_TOOLS, listsAllTools, requestFor, type BenchVariant } from './src/bench-variants';
+import { callgrindMissing, callgrindWrapper, countInstructions } from './src/instructions';
 import { ensureNode24, NODE24_VERSION } from '@mcp-fleet/cli-kit/node24';
 
 const usage = `
 Usage: npm run bench [-- --rounds 30 --duration 1s --warmup 10s --connections 50 --only a,b --listeners 1000
                           --node24 --json --out FILE.json]
+       npm run bench -- --instructions 16000 [--only b,j --node24 --json]
 
 Serves the same echo tool several ways, each as its own process on loopback, and drives each with autocannon
 under the same load:
@@ -75,6 +66,12 @@ moves between runs; CPU µs per request is the steadier comparison.
   --json              print the results as JSON instead of the table
   --out FILE.json     also write the JSON to FILE.json, and beside it FILE.md: CPU per request and req/s per
                       variant as Mermaid charts
+  --instructions N    instead of the rounds, count instructions: each variant's server runs alone under valgrind's
+                      callgrind, is warmed up by N/4 calls, then N calls are counted; prints instructions per call
+                      (all threads, and the main thread that serves them) and the main thread's ratio to the
+                      variant's SDK. Unlike time, the count does not move with what else the machine runs: run it
+                      in two checkouts (a change and its base commit) to compare builds within 1-2%. Takes minutes
+                      per variant (16,000 calls: ~4 min); needs valgrind (Linux); not with --out or (o)
 `;
 
 const { values } = cliOrExit(process.argv.slice(2), usage, {
@@ -84,6 +81,7 @@ const { values } = cliOrExit(process.argv.slice(2), usage, {
   connections: { type: 'string' },
   only: { type: 'string' },
   listeners: { type: 'string' },
+  instructions: { type: 'string' },
   node: { type: 'string' },
   node24: { type: 'boolean' },
   json: { type: 'boolean' },
@@ -188,6 +186,7 @@ let settings: {
   connections: number;
   variants: BenchVariant[];
   listeners: number | undefined;
+  instructions: number | undefined;
   node: string;
 };
 try {
@@ -197,13 +196,24 @@ try {
   const ids: string[] = [...VARIANTS.map((variant) => variant.id), FAN_OUT.id];
   const unknown = only?.filter((id) => !ids.includes(id)) ?? [];
   if (unknown.length > 0) throw new Error(`--only: no variant ${unknown.join(', ')}; the variants are ${ids.join(', ')}`);
+  const instructions = values.instructions === undefined ? undefined : parseCount(values.instructions, '--instructions', 0, 100);
+  if (instructions !== undefined) {
+    if (instructions > 1_000_000)
+      throw new Error(`--instructions ${instructions}: at most 1000000 calls (each takes ~15 ms under callgrind)`);
+    if (values.out !== undefined) throw new Error('--out charts the rounds; with --instructions, --json prints the counts');
+    if (only?.includes(FAN_OUT.id)) throw new Error(`--instructions counts calls of the request variants; (${FAN_OUT.id}) is not one`);
+    const missing = callgrindMissing();
+    if (missing) throw new Error(`--instructions: ${missing}`);
+  }
   settings = {
     rounds: parseCount(values.rounds, '--rounds', 30),
     duration: parseDuration(values.duration ?? '1s', '--duration'),
     warmup: parseDuration(values.warmup ?? '10s', '--warmup'),
     connections: parseCount(values.connections, '--connections', 50),
     variants: VARIANTS.filter((variant) => !only || only.includes(variant.id)),
-    listeners: !only || only.includes(FAN_OUT.id) ? parseCount(values.listeners, '--listeners', 1000) : undefined,
+    listeners:
+      instructions === undefined && (!only || only.includes(FAN_OUT.id)) ? parseCount(values.listeners, '--listeners', 1000) : undefined,
+    instructions,
     node: values.node24 ? await ensureNode24(root, (line) => process.stderr.write(`bench: ${line}\n`)) : (values.node ?? process.execPath),
   };
 } catch (error) {
@@ -244,22 +254,9 @@ async function start(variant: BenchVariant): Promise<Running> {
     node: settings.node,
   });
   try {
-    const request = variant.session
-      ? legacySessionCall(await openLegacySession(server.url))
-      : variant.call === 'list'
-        ? modernList
-        : variant.call === 'echo-2025'
-          ? legacyStatelessCall
-          : variant.call === 'echo-auth'
-            ? await authorizedCall()
-            : modernCall;
-    const check = await fetch(server.url, { method: 'POST', ...request });
-    const checkBody = await check.text();
-    const answered = variant.call === 'list' ? listsAllTools(checkBody) : carriesEcho(checkBody);
-    if (!check.ok || !answered)
-      throw new Error(`(${variant.id}) does not answer its ${variant.call ?? 'echo'} request: ${check.status} ${checkBody.slice(0, 300)}`);
+    const request = await checkedRequest(variant, server);
     say(`(${variant.id}) ${variant.name}: started; warm-up ${settings.warmup / 1000} s at ${settings.connections} connections …`);
-    await drive({ variant, server, request }, settings.warmup);
+    await drive({ server, request }, { duration: settings.warmup / 1000 });
     return { variant, server, request };
   } catch (error) {
     // Not yet among the running ones that the bench stops at its end.
@@ -268,12 +265,24 @@ async function start(variant: BenchVariant): Promise<Running> {
   }
 }
 
-function drive({ server, request }: Running, ms: number) {
+/** `variant`'s request, once its server has answered it as it should. */
+async function checkedRequest(variant: BenchVariant, server: ServerProcess): Promise<Running['request']> {
+  const request = await requestFor(variant, server.url);
+  const check = await fetch(server.url, { method: 'POST', ...request });
+  const checkBody = await check.text();
+  const answered = variant.call === 'list' ? listsAllTools(checkBody) : carriesEcho(checkBody);
+  if (!check.ok || !answered)
+    throw new Error(`(${variant.id}) does not answer its ${variant.call ?? 'echo'} request: ${check.status} ${checkBody.slice(0, 300)}`);
+  return request;
+}
+
+/** Load on a running variant: for `duration` seconds, or `amount` requests (autocannon's options over the bench's). */
+function drive({ server, request }: Pick<Running, 'server' | 'request'>, load: Partial<autocannon.Options>) {
   return autocannon({
     url: server.url,
     method: 'POST',
     connections: settings.connections,
-    duration: ms / 1000,
+    ...load,
     headers: request.headers,
     body: request.body,
   });
@@ -283,7 +292,7 @@ function drive({ server, request }: Running, ms: number) {
 async function measure(running: Running, round: number): Promise<BenchRow> {
   const { variant, server } = running;
   const before = await readProcessUsage(server.pid);
-  const result = await drive(running, settings.duration);
+  const result = await drive(running, { duration: settings.duration / 1000 });
   const after = await readProcessUsage(server.pid);
   const cpuUsPerRequest = ((after.cpuSeconds - before.cpuSeconds) * 1e6) / Math.max(1, result.requests.total);
   const rps = result.requests.total / result.duration;
@@ -298,6 +307,82 @@ async function measure(running: Running, round: number): Promise<BenchRow> {
     rssMb: after.rssBytes / (1024 * 1024),
     cpuUsPerRequest,
   };
+}
+
+if (settings.instructions !== undefined) {
+  const calls = settings.instructions;
+  // The dumps of every variant, removed when the bench ends, also on Ctrl-C or SIGTERM (exit kills the servers too).
+  const scratch = mkdtempSync(join(tmpdir(), 'bench-callgrind-'));
+  process.once('exit', () => rmSync(scratch, { recursive: true, force: true }));
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
+  const rows: InstructionRow[] = [];
+  for (const variant of settings.variants) rows.push(await countVariant(variant, calls, mkdtempSync(join(scratch, `${variant.id}-`))));
+  await traceReceiver.close();
+  const mainVsSdk = (row: InstructionRow) => {
+    const sdk = rows.find(({ id }) => id === (VARIANTS.find(({ id }) => id === row.id)!.baseline ?? 'a'));
+    return sdk ? row.mainThread / sdk.mainThread : Number.NaN;
+  };
+  if (values.json)
+    console.log(JSON.stringify({ calls, node: serverNode, variants: rows.map((row) => ({ ...row, mainVsSdk: mainVsSdk(row) })) }, null, 2));
+  else {
+    console.log(
+      `servers on Node ${serverNode} under callgrind, ${calls} calls counted each; "vs SDK": (k) for (j), (m) for (l), (a) for the rest`,
+    );
+    console.log(
+      table(
+        ['variant', 'instructions/call', 'main thread', 'main vs SDK'],
+        rows.map((row) => [
+          `(${row.id}) ${row.name}`,
+          Math.round(row.allThreads),
+          Math.round(row.mainThread),
+          Number.isNaN(mainVsSdk(row)) ? '-' : mainVsSdk(row).toFixed(3),
+        ]),
+      ),
+    );
+  }
+  process.exit(0);
+}
+
+interface InstructionRow {
+  id: BenchVariant['id'];
+  name: string;
+  /** Per call: every thread's instructions, and the main thread's. */
+  allThreads: number;
+  mainThread: number;
+}
+
+/** --instructions: `variant`'s server alone under callgrind (dumps in `dir`), warmed up by calls/4 calls, then `calls` counted. */
+async function countVariant(variant: BenchVariant, calls: number, dir: string): Promise<InstructionRow> {
+  const server = await startServerProcess({
+    app: variant.app,
+    env: { LOG_LEVEL: 'info', ...variant.env },
+    coverageDir: false,
+    keepLogs: false,
+    node: settings.node,
+    wrapper: callgrindWrapper(dir),
+    // Node runs some 50 times slower under callgrind: a ceiling, not an expectation.
+    startTimeoutMs: 600_000,
+  });
+  try {
+    const running = { server, request: await checkedRequest(variant, server) };
+    say(`(${variant.id}) ${variant.name}: under callgrind; warm-up ${Math.ceil(calls / 4)} calls, then ${calls} counted …`);
+    const answeredAll = (result: autocannon.Result) => {
+      const failed = result.errors + result.timeouts + result.non2xx;
+      if (failed > 0) throw new Error(`(${variant.id}): ${failed} of ${result.requests.sent} calls failed under callgrind`);
+    };
+    // A few connections, with time to answer: under callgrind a call takes milliseconds, and the count is per call.
+    const load = { connections: 4, timeout: 120 };
+    answeredAll(await drive(running, { ...load, amount: Math.ceil(calls / 4) }));
+    let counted: autocannon.Result | undefined;
+    const target = { pid: server.pid, host: new URL(server.url).hostname };
+    const count = await countInstructions(target, dir, async () => (counted = await drive(running, { ...load, amount: calls })));
+    answeredAll(counted!);
+    const row = { id: variant.id, name: variant.name, allThreads: count.allThreads / calls, mainThread: count.mainThread / calls };
+    say(`(${variant.id}): ${Math.round(row.allThreads)} instructions per call, ${Math.round(row.mainThread)} of them on the main thread`);
+    return row;
+  } finally {
+    await server.stop();
+  }
 }
 
 // Every variant stays up for the whole bench, warmed once; the rounds then take short turns, in the opposite

@@ -30,6 +30,13 @@ describe('startServerProcess', () => {
     await server.stop();
   });
 
+  it('runs Node under a wrapper command, whose exec leaves the pid, the logs and the stop to Node', async () => {
+    const server = await startServerProcess({ app: fixture('listens.mjs'), wrapper: ['sh', '-c', 'echo wrapped >&2; exec "$0" "$@"'] });
+    await waitUntil(() => server.stderr().includes('wrapped'), { what: "the wrapper's line on stderr" });
+    expect(await server.stop()).toEqual({ code: 0, signal: null });
+    expect(server.logs.at(-1)).toMatchObject({ msg: 'stopped' });
+  });
+
   it('with keepLogs false, lets the output after the listening line drain unread', async () => {
     const server = await startServerProcess({ app: fixture('chatty.mjs'), keepLogs: false });
     await waitUntil(() => server.stderr().includes('stdout drained'), { what: 'the 4 MB the fixture wrote to stdout draining' });

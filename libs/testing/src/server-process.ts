@@ -33,6 +33,8 @@ export interface ServerProcessOptions {
   keepLogs?: boolean;
   /** The Node binary to run it on (a benchmark on the production runtime); default this process's own. */
   node?: string;
+  /** A command that runs Node under it, e.g. valgrind and its flags (the bench's --instructions); the pid is Node's. */
+  wrapper?: readonly string[];
 }
 
 export interface LogLine {
@@ -92,9 +94,8 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
   else delete env.NODE_V8_COVERAGE;
 
   const nodeFlags = options.nodeFlags ?? (process.env.VITEST ? ['--liftoff-only'] : []);
-  const child = stopAtExit(
-    spawn(options.node ?? process.execPath, [...nodeFlags, ...IMAGE_NODE_FLAGS, entry], { env, stdio: ['ignore', 'pipe', 'pipe'] }),
-  );
+  const [command, ...args] = [...(options.wrapper ?? []), options.node ?? process.execPath, ...nodeFlags, ...IMAGE_NODE_FLAGS, entry];
+  const child = stopAtExit(spawn(command!, args, { env, stdio: ['ignore', 'pipe', 'pipe'] }));
   const logs: LogLine[] = [];
   const waiters = new Set<{ match: (line: LogLine) => boolean; resolve: (line: LogLine) => void }>();
   let stderr = '';

@@ -118,6 +118,15 @@ export async function openLegacySession(url: string): Promise<string> {
   return sessionId;
 }
 
+/** The request that makes `variant`'s call to its server at `url` (a session opened first for a sessionful one). */
+export async function requestFor(variant: BenchVariant, url: string): Promise<{ headers: Record<string, string>; body: string }> {
+  if (variant.session) return legacySessionCall(await openLegacySession(url));
+  if (variant.call === 'list') return modernList;
+  if (variant.call === 'echo-2025') return legacyStatelessCall;
+  if (variant.call === 'echo-auth') return authorizedCall();
+  return modernCall;
+}
+
 /** Whether a response body (JSON or SSE) carries the echo result. */
 export function carriesEcho(body: string): boolean {
   return body.includes(`"text":"${MESSAGE}"`) && !body.includes('"error"');
