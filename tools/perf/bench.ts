@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { workspaceRoot } from '@mcp-fleet/fleet-manifest';
-import { readProcessUsage, startOtlpReceiver, startServerProcess, type ServerProcess } from '@mcp-fleet/testing';
+import { readProcessUsage, startOtlpReceiver, startServerProcess, type ServerProcess, type ServerProcessOptions } from '@mcp-fleet/testing';
 import autocannon from 'autocannon';
 import { $ } from 'zx';
 import { cliOrExit, parseCount, parseDuration, table } from '@mcp-fleet/cli-kit';
@@ -245,14 +245,7 @@ interface Running {
 
 /** Starts `variant`'s process, checks that it answers its request, and warms it up. */
 async function start(variant: BenchVariant): Promise<Running> {
-  // Logs go nowhere we read, as a container runtime would take them: the cost of writing them is measured.
-  const server = await startServerProcess({
-    app: variant.app,
-    env: { LOG_LEVEL: 'info', ...variant.env },
-    coverageDir: false,
-    keepLogs: false,
-    node: settings.node,
-  });
+  const server = await startVariantServer(variant);
   try {
     const request = await checkedRequest(variant, server);
     say(`(${variant.id}) ${variant.name}: started; warm-up ${settings.warmup / 1000} s at ${settings.connections} connections …`);
@@ -263,6 +256,19 @@ async function start(variant: BenchVariant): Promise<Running> {
     await server.stop();
     throw error;
   }
+}
+
+/** `variant`'s server process, as the bench starts each (with `more`: callgrind's wrapper). */
+function startVariantServer(variant: BenchVariant, more: Partial<ServerProcessOptions> = {}): Promise<ServerProcess> {
+  // Logs go nowhere we read, as a container runtime would take them: the cost of writing them is measured.
+  return startServerProcess({
+    app: variant.app,
+    env: { LOG_LEVEL: 'info', ...variant.env },
+    coverageDir: false,
+    keepLogs: false,
+    node: settings.node,
+    ...more,
+  });
 }
 
 /** `variant`'s request, once its server has answered it as it should. */
@@ -353,16 +359,8 @@ interface InstructionRow {
 
 /** --instructions: `variant`'s server alone under callgrind (dumps in `dir`), warmed up by calls/4 calls, then `calls` counted. */
 async function countVariant(variant: BenchVariant, calls: number, dir: string): Promise<InstructionRow> {
-  const server = await startServerProcess({
-    app: variant.app,
-    env: { LOG_LEVEL: 'info', ...variant.env },
-    coverageDir: false,
-    keepLogs: false,
-    node: settings.node,
-    wrapper: callgrindWrapper(dir),
-    // Node runs some 50 times slower under callgrind: a ceiling, not an expectation.
-    startTimeoutMs: 600_000,
-  });
+  // Node runs some 50 times slower under callgrind: its start's timeout a ceiling, not an expectation.
+  const server = await startVariantServer(variant, { wrapper: callgrindWrapper(dir), startTimeoutMs: 600_000 });
   try {
     const running = { server, request: await checkedRequest(variant, server) };
     say(`(${variant.id}) ${variant.name}: under callgrind; warm-up ${Math.ceil(calls / 4)} calls, then ${calls} counted …`);
