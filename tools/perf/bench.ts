@@ -67,10 +67,11 @@ moves between runs; CPU µs per request is the steadier comparison.
   --out FILE.json     also write the JSON to FILE.json, and beside it FILE.md: CPU per request and req/s per
                       variant as Mermaid charts
   --instructions N    instead of the rounds, count instructions: each variant's server runs alone under valgrind's
-                      callgrind, is warmed up by N/4 calls, then N calls are counted; prints instructions per call
-                      (all threads, and the main thread that serves them) and the main thread's ratio to the
-                      variant's SDK. Unlike time, the count does not move with what else the machine runs: run it
-                      in two checkouts (a change and its base commit) to compare builds within 1-2%. Takes minutes
+                      callgrind, is warmed up by N/4 calls, then N calls are counted (less what the server
+                      spends idle in as long, counted for 10 s after); prints instructions per call (all
+                      threads, and the main thread that serves them) and the main thread's ratio to the
+                      variant's SDK. A count moves far less than time with what else the machine runs: run it in
+                      two checkouts (a change and its base commit) to compare builds to within ~2%. Takes minutes
                       per variant (16,000 calls: ~4 min); needs valgrind (Linux); not with --out or (o)
 `;
 
@@ -376,7 +377,10 @@ async function countVariant(variant: BenchVariant, calls: number, dir: string): 
     const count = await countInstructions(target, dir, async () => (counted = await drive(running, { ...load, amount: calls })));
     answeredAll(counted!);
     const row = { id: variant.id, name: variant.name, allThreads: count.allThreads / calls, mainThread: count.mainThread / calls };
-    say(`(${variant.id}): ${Math.round(row.allThreads)} instructions per call, ${Math.round(row.mainThread)} of them on the main thread`);
+    say(
+      `(${variant.id}): ${Math.round(row.allThreads)} instructions per call, ${Math.round(row.mainThread)} of them on the main thread ` +
+        `(its idle rate taken off: ${Math.round(count.idlePerSecond.mainThread)} a second on the main thread)`,
+    );
     return row;
   } finally {
     await server.stop();

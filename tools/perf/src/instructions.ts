@@ -27,33 +27,47 @@ export function callgrindMissing(): string | undefined {
 }
 
 /**
- * Zeroes the counts of the process `pid` runs under callgrind, runs `calls`, and dumps: the instructions they took.
- * `dir` is the one callgrindWrapper wrote into, holding no earlier dump. `host` is the HOST variable the process
- * has, if any: valgrind names its control pipes after it, and callgrind_control must look for the same names.
+ * The instructions `calls` took in the process `pid` runs under callgrind: counted between a zero and a dump, less
+ * what the process spends idle in as long (its timers fire per second, not per call, and under callgrind a
+ * second is long: without this, a run slowed by the machine would count more per call). The idle rate is counted
+ * right after, for `idleMs`. `dir` is the one callgrindWrapper wrote into, holding no earlier dump. `host` is the
+ * HOST variable the process has, if any: valgrind names its control pipes after it, and callgrind_control must too.
  */
 export async function countInstructions(
   { pid, host }: { pid: number; host?: string },
   dir: string,
   calls: () => Promise<unknown>,
-): Promise<InstructionCount> {
+  idleMs = 10_000,
+): Promise<InstructionCount & { idlePerSecond: InstructionCount }> {
   const control = (command: string) =>
     execFileSync('callgrind_control', [command, String(pid)], { env: { ...process.env, HOST: host }, stdio: ['ignore', 'ignore', 'pipe'] });
   control('--zero');
+  const started = performance.now();
   await calls();
+  const busyMs = performance.now() - started;
   control('--dump');
-  return readDump(dir);
+  control('--zero');
+  await new Promise((resolve) => setTimeout(resolve, idleMs));
+  control('--dump');
+  const [busy, idle] = [readDump(dir, 1), readDump(dir, 2)];
+  const share = busyMs / idleMs;
+  return {
+    allThreads: busy.allThreads - idle.allThreads * share,
+    mainThread: busy.mainThread - idle.mainThread * share,
+    idlePerSecond: { allThreads: (idle.allThreads * 1000) / idleMs, mainThread: (idle.mainThread * 1000) / idleMs },
+  };
 }
 
-/** The instructions in the first dump in `dir` (its files cg.1-<thread>, thread 1 the main one). */
-export function readDump(dir: string): InstructionCount {
+/** The instructions in the `part`th dump in `dir` (its files cg.<part>-<thread>, thread 1 the main one). */
+export function readDump(dir: string, part: number): InstructionCount {
   const count: InstructionCount = { allThreads: 0, mainThread: 0 };
-  const files = readdirSync(dir).filter((name) => /^cg\.1-\d+$/.test(name));
-  if (files.length === 0) throw new Error(`no callgrind dump (cg.1-<thread>) in ${dir}`);
+  const files = readdirSync(dir).filter((name) => name.startsWith(`cg.${part}-`) && /^cg\.\d+-\d+$/.test(name));
+  if (files.length === 0) throw new Error(`no callgrind dump (cg.${part}-<thread>) in ${dir}`);
   for (const name of files) {
     const summary = /^summary: (\d+)$/m.exec(header(join(dir, name)));
     if (!summary) throw new Error(`${join(dir, name)} has no "summary:" line: not a callgrind dump`);
     count.allThreads += Number(summary[1]);
-    if (name === 'cg.1-01') count.mainThread = Number(summary[1]);
+    if (name === `cg.${part}-01`) count.mainThread = Number(summary[1]);
   }
   return count;
 }
