@@ -179,6 +179,11 @@ const VARIANTS: BenchVariant[] = [
   },
 ];
 
+// "vs SDK": each variant against the bare SDK of its protocol era and size, (a) unless it names another.
+const SDK_OF: Record<string, string> = Object.fromEntries(
+  VARIANTS.flatMap((variant) => (variant.baseline ? [[variant.id, variant.baseline]] : [])),
+);
+const VS_SDK = '"vs SDK": (k) for (j), (m) for (l), (a) for the rest';
 const FAN_OUT = { id: 'o', replicas: 3, updates: 50 } as const;
 let settings: {
   rounds: number;
@@ -326,15 +331,13 @@ if (settings.instructions !== undefined) {
   for (const variant of settings.variants) rows.push(await countVariant(variant, calls, mkdtempSync(join(scratch, `${variant.id}-`))));
   await traceReceiver.close();
   const mainVsSdk = (row: InstructionRow) => {
-    const sdk = rows.find(({ id }) => id === (VARIANTS.find(({ id }) => id === row.id)!.baseline ?? 'a'));
+    const sdk = rows.find(({ id }) => id === (SDK_OF[row.id] ?? 'a'));
     return sdk ? row.mainThread / sdk.mainThread : Number.NaN;
   };
   if (values.json)
     console.log(JSON.stringify({ calls, node: serverNode, variants: rows.map((row) => ({ ...row, mainVsSdk: mainVsSdk(row) })) }, null, 2));
   else {
-    console.log(
-      `servers on Node ${serverNode} under callgrind, ${calls} calls counted each; "vs SDK": (k) for (j), (m) for (l), (a) for the rest`,
-    );
+    console.log(`servers on Node ${serverNode} under callgrind, ${calls} calls counted each; ${VS_SDK}`);
     console.log(
       table(
         ['variant', 'instructions/call', 'main thread', 'main vs SDK'],
@@ -436,7 +439,7 @@ async function measureFanOutVariant(listeners: number): Promise<FanOutResult | {
 const report = summarise(
   rounds,
   Object.fromEntries(settings.variants.flatMap((variant) => (variant.oneTool ? [[variant.id, variant.oneTool]] : []))),
-  Object.fromEntries(settings.variants.flatMap((variant) => (variant.baseline ? [[variant.id, variant.baseline]] : []))),
+  SDK_OF,
 );
 
 const output = {
@@ -457,7 +460,7 @@ if (values.json) {
   console.log(JSON.stringify(output, null, 2));
 } else if (report.length > 0) {
   const show = (n: number) => (Number.isNaN(n) ? '-' : n.toFixed(2));
-  console.log(`servers on Node ${serverNode}, load from Node ${process.version}; "vs SDK": (k) for (j), (m) for (l), (a) for the rest`);
+  console.log(`servers on Node ${serverNode}, load from Node ${process.version}; ${VS_SDK}`);
   console.log(
     table(
       [

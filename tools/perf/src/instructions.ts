@@ -61,13 +61,15 @@ export async function countInstructions(
 /** The instructions in the `part`th dump in `dir` (its files cg.<part>-<thread>, thread 1 the main one). */
 export function readDump(dir: string, part: number): InstructionCount {
   const count: InstructionCount = { allThreads: 0, mainThread: 0 };
-  const files = readdirSync(dir).filter((name) => name.startsWith(`cg.${part}-`) && /^cg\.\d+-\d+$/.test(name));
+  const ofPart = new RegExp(`^cg\\.${part}-(\\d+)$`);
+  const threadOf = (name: string) => ofPart.exec(name)?.[1];
+  const files = readdirSync(dir).filter((name) => threadOf(name) !== undefined);
   if (files.length === 0) throw new Error(`no callgrind dump (cg.${part}-<thread>) in ${dir}`);
   for (const name of files) {
     const summary = /^summary: (\d+)$/m.exec(header(join(dir, name)));
     if (!summary) throw new Error(`${join(dir, name)} has no "summary:" line: not a callgrind dump`);
     count.allThreads += Number(summary[1]);
-    if (name === `cg.${part}-01`) count.mainThread = Number(summary[1]);
+    if (Number(threadOf(name)) === 1) count.mainThread = Number(summary[1]);
   }
   return count;
 }
