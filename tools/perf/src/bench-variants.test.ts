@@ -13,6 +13,7 @@ import {
   modernCall,
   modernList,
   openLegacySession,
+  requestFor,
 } from './bench-variants';
 
 /** The bench's echo server, on the runtime: what its requests must be answered by. */
@@ -54,6 +55,17 @@ describe("the bench's requests, against the runtime", () => {
     expect(listing).toContain('"name":"echo"');
     // One tool is not the bench's hundred and one: a variant serving too few would be measuring something else.
     expect(listsAllTools(listing)).toBe(false);
+  });
+
+  it('are chosen by what each variant calls: a session opened first for a sessionful one, a token for the auth one', async () => {
+    const variant = { id: 'b', name: 'x', app: 'x' } as const;
+    expect(await requestFor(variant, stateless.url!)).toBe(modernCall);
+    expect(await requestFor({ ...variant, call: 'list' }, stateless.url!)).toBe(modernList);
+    expect(await requestFor({ ...variant, call: 'echo-2025' }, stateless.url!)).toBe(legacyStatelessCall);
+    expect((await requestFor({ ...variant, call: 'echo-auth' }, stateless.url!)).headers.authorization).toMatch(/^Bearer ey/);
+    const inSession = await requestFor({ ...variant, session: true }, sessions.url!);
+    expect(inSession.headers['mcp-session-id']).toMatch(/\S/);
+    expect(carriesEcho(await post(sessions.url!, inSession))).toBe(true);
   });
 
   it('tell a refusal from an answer, and a server without sessions from one with them', async () => {

@@ -2,7 +2,7 @@ import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { callgrindWrapper, readDump } from './instructions';
+import { callgrindMissing, callgrindWrapper, readDump } from './instructions';
 
 // Headers of real dumps: two `callgrind_control --dump`s (50 calls, then 2 s idle) of the bench's fixed-JSON server
 // under callgrindWrapper's flags (threads 1, 2 and 5 of its eleven), and cg-01, which valgrind writes at the end.
@@ -30,5 +30,15 @@ describe('callgrind counts', () => {
     expect(callgrindWrapper('/x')).toEqual(
       expect.arrayContaining(['--tool=callgrind', '--separate-threads=yes', '--callgrind-out-file=/x/cg']),
     );
+  });
+
+  it('says how to install valgrind where callgrind_control is not on the PATH', () => {
+    const path = process.env.PATH;
+    process.env.PATH = scratch;
+    try {
+      expect(callgrindMissing()).toMatch(/^valgrind is not installed \(Debian\/Ubuntu: sudo apt-get install valgrind/);
+    } finally {
+      process.env.PATH = path;
+    }
   });
 });
